@@ -1,0 +1,76 @@
+"""Engine creation and automatic migration at start (SQLite by default, PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.core.errors import SpitzfederError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StorageError(SpitzfederError):
+    pass
+
+
+def _prepare_sqlite_path(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Das Datenbankverzeichnis {path.parent} kann nicht angelegt werden. DATABASE_URL prüfen.",
+                detail=str(exc),
+            ) from exc
+
+
+def create_engine(url: str) -> AsyncEngine:
+    try:
+        _prepare_sqlite_path(url)
+        engine = create_async_engine(url)
+    except StorageError:
+        raise
+    except Exception as exc:  # bad URL or missing driver
+        raise StorageError(
+            "DATABASE_URL ist ungültig oder der Datenbanktreiber fehlt "
+            "(z. B. sqlite+aiosqlite:///./data/spitzfeder.db).",
+            detail=type(exc).__name__,
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _upgrade(sync_connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = sync_connection
+    command.upgrade(config, "head")
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision; safe to run at every start."""
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)
+    except Exception as exc:
+        raise StorageError(
+            "Die Datenbank ist nicht beschreibbar oder nicht erreichbar. DATABASE_URL und Dateirechte prüfen.",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc

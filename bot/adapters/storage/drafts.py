@@ -1,0 +1,48 @@
+"""Storing news items, draft sets and drafts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow
+from bot.core.models import DraftSet
+from bot.core.ports import Clock, SystemClock
+
+
+class SqlDraftStore:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock or SystemClock()
+
+    async def save_draft_set(self, draft_set: DraftSet, *, origin: str, author_id: str | None = None,
+                             news_id: int | None = None) -> int:
+        """Store the set (and its news item unless ``news_id`` names a stored one); returns the set's id."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            if news_id is None:
+                news = draft_set.news
+                row = NewsRow(created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
+                              language=news.language, author_id=author_id)
+                session.add(row)
+                await session.flush()
+                news_id = row.id
+            set_row = DraftSetRow(
+                news_id=news_id, created_at=now, instruction=draft_set.instruction, llm_calls=draft_set.llm_calls,
+                prompt_tokens=draft_set.usage.prompt_tokens, completion_tokens=draft_set.usage.completion_tokens,
+                state="open",
+            )
+            session.add(set_row)
+            await session.flush()
+            session.add_all(
+                DraftRow(set_id=set_row.id, position=position, text=d.text, evidence=d.evidence,
+                         evidence_found=d.evidence_found, weighted_length=d.weighted_length, language=d.language,
+                         warnings=d.warnings)
+                for position, d in enumerate(draft_set.drafts, 1)
+            )
+            return set_row.id
+
+    async def draft_texts(self, set_id: int) -> list[str]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(DraftRow.text).where(DraftRow.set_id == set_id).order_by(DraftRow.position))
+            return list(rows)

@@ -1,0 +1,39 @@
+"""Errors that carry a German message for the user.
+
+Every failure a user can cause or meet ends as one of these: adapters translate
+library exceptions into them, and the front ends (CLI, Discord) show
+``user_message`` and log ``detail``.
+"""
+
+
+class SpitzfederError(Exception):
+    """Base class: ``user_message`` is German and safe to show (no secrets)."""
+
+    def __init__(self, user_message: str, *, detail: str = "") -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.detail = detail
+
+
+class InputError(SpitzfederError):
+    """The user's input cannot be used (empty, too long, malformed)."""
+
+
+class NewsFetchError(InputError):
+    """A news URL could not be downloaded or yielded no article text."""
+
+
+class LLMError(SpitzfederError):
+    """The language model could not deliver."""
+
+
+class LLMConfigError(LLMError):
+    """Key, access or model is wrong: retrying cannot help."""
+
+
+class LLMTransientError(LLMError):
+    """Timeout, rate limit, server error, broken or truncated reply: worth a retry."""
+
+
+class NoUsableDraftError(SpitzfederError):
+    """Every draft failed its checks, even after the repair round."""

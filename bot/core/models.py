@@ -1,0 +1,107 @@
+"""Domain types: a news item, its drafts and what the checks found."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    WARNING = "warning"  # shown beside the draft
+    FATAL = "fatal"  # the draft is dropped unless the repair round fixes it
+
+
+class ProblemKind(enum.Enum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_QUESTION = "not_a_question"
+    NOT_GERMAN = "not_german"
+    NEAR_DUPLICATE = "near_duplicate"
+    FOREIGN_LINK = "foreign_link"
+    EVIDENCE_MISSING = "evidence_missing"
+    CONTAINS_URL = "contains_url"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    severity: Severity
+    label: str  # short German label for the user, e.g. "Prämisse nicht belegt"
+    reason: str  # German explanation for the model's repair round
+
+    @property
+    def fatal(self) -> bool:
+        return self.severity is Severity.FATAL
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    text: str
+    url: str | None = None
+    title: str | None = None
+    language: str | None = None
+
+    @property
+    def headline(self) -> str:
+        """A one-line name for the item: its title, else its first line."""
+        if self.title and self.title.strip():
+            return " ".join(self.title.split())
+        first_line = next((line for line in self.text.splitlines() if line.strip()), "")
+        return " ".join(first_line.split()) or (self.url or "Meldung")
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    evidence: str
+    weighted_length: int
+    language: str | None
+    evidence_found: bool
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        return [problem.label for problem in self.problems]
+
+    @property
+    def usable(self) -> bool:
+        return not any(problem.fatal for problem in self.problems)
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass
+class DraftSet:
+    news: NewsItem
+    drafts: list[Draft]
+    llm_calls: int = 0
+    usage: Usage = field(default_factory=Usage)
+    dropped: list[Draft] = field(default_factory=list)  # failed even after repair
+    instruction: str | None = None  # the refinement request that produced this set
+
+
+@dataclass(frozen=True)
+class ConversationTurn:
+    """One exchange in a draft thread: what the user asked for."""
+
+    author: str
+    text: str

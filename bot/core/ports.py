@@ -1,0 +1,59 @@
+"""The small interfaces the core needs from the outside world.
+
+Adapters (OpenAI, SQL storage, the news fetcher, Discord, X) implement them;
+tests use simple in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from bot.core.models import DraftSet, Usage
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class LLMReply:
+    text: str
+    usage: Usage
+    finish_reason: str | None = "stop"
+
+
+class LLMClient(Protocol):
+    async def complete_json(self, messages: list[ChatMessage], schema: dict) -> LLMReply:
+        """Ask for one JSON object following ``schema``.
+
+        Raises LLMConfigError (no retry helps) or LLMTransientError.
+        """
+
+
+class Article(Protocol):
+    url: str
+    title: str | None
+    text: str
+
+
+class ArticleSource(Protocol):
+    async def fetch(self, url: str) -> Article:
+        """Download ``url`` and return its article; raises NewsFetchError."""
+
+
+class DraftStore(Protocol):
+    async def save_draft_set(self, draft_set: DraftSet, *, origin: str) -> int:
+        """Persist the news item and its drafts; returns the draft set's id."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)

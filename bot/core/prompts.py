@@ -1,0 +1,62 @@
+"""Prompt templates from `prompts/`, filled with untrusted text fenced as data."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from bot.core.errors import SpitzfederError
+
+# Each template and the placeholders it must contain.
+TEMPLATES: dict[str, set[str]] = {
+    "system": set(),
+    "draft": {"count", "tag", "news"},
+    "repair": {"count", "tag", "news", "failures", "kept"},
+    "refine": {"count", "tag", "news", "current", "wish_tag", "conversation", "instruction"},
+}
+
+
+class PromptError(SpitzfederError):
+    pass
+
+
+def new_tag(prefix: str) -> str:
+    """A delimiter name that the untrusted text cannot know in advance."""
+    return f"{prefix}_{secrets.token_hex(4)}"
+
+
+def fence(text: str, tag: str) -> str:
+    """Remove every copy of ``tag`` from ``text`` so it cannot close the fence early."""
+    return re.sub(rf"</?\s*{re.escape(tag)}\s*>", "", text, flags=re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PromptLibrary:
+    templates: dict[str, Template]
+
+    @classmethod
+    def load(cls, directory: Path) -> PromptLibrary:
+        templates: dict[str, Template] = {}
+        for name, required in TEMPLATES.items():
+            path = directory / f"{name}.txt"
+            try:
+                template = Template(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise PromptError(
+                    f"Prompt-Vorlage {path} fehlt oder ist nicht lesbar.", detail=str(exc)
+                ) from exc
+            missing = required - set(template.get_identifiers())
+            if missing or not template.is_valid():
+                raise PromptError(
+                    f"Prompt-Vorlage {path} ist ungültig: es fehlen die Platzhalter "
+                    + ", ".join(f"${p}" for p in sorted(missing))
+                    + " (oder ein '$' ist nicht als '$$' geschrieben)."
+                )
+            templates[name] = template
+        return cls(templates)
+
+    def render(self, name: str, **values: object) -> str:
+        return self.templates[name].substitute({k: str(v) for k, v in values.items()})

@@ -1,0 +1,67 @@
+"""The one place for configuration: typed settings from the environment and `.env`.
+
+Secrets are `SecretStr`, so they print as '**********' in logs, reprs and errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/spitzfeder.db"
+
+IdList = Annotated[list[int], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- LLM (any OpenAI-compatible server) ---
+    openai_api_key: SecretStr = SecretStr("")
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(60.0, gt=0)
+    llm_max_attempts: int = Field(3, ge=1, le=10)
+
+    # --- drafting ---
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
+    draft_count: int = Field(4, ge=1, le=8)
+    max_news_chars: int = Field(20_000, ge=500)
+    fetch_timeout_seconds: float = Field(15.0, gt=0)
+    fetch_max_bytes: int = Field(3_000_000, ge=10_000)
+
+    # --- storage ---
+    database_url: str = DEFAULT_DATABASE_URL
+
+    # --- Discord ---
+    discord_token: SecretStr = SecretStr("")
+    discord_channel_ids: IdList = []
+    dm_allowed_user_ids: IdList = []
+    approver_role_ids: IdList = []
+    approver_user_ids: IdList = []
+    approvals_required: int = Field(1, ge=1, le=10)
+    allow_self_approval: bool = True
+    post_undo_seconds: int = Field(30, ge=0, le=3600)
+    discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
+
+    log_level: str = "INFO"
+
+    @field_validator(
+        "discord_channel_ids", "dm_allowed_user_ids", "approver_role_ids", "approver_user_ids", mode="before"
+    )
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("openai_base_url", "discord_api_base_url", "discord_gateway_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_PROMPTS_DIR, Settings
+from tests.fakes.openai_server import FakeOpenAI
+
+NEWS = (
+    "Die Stadt Hamburg erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent. "
+    "Der Senat begründet den Schritt mit gestiegenen Energiekosten. Das Deutschlandticket bleibt davon "
+    "unberührt. Im Wahlkampf hatte Bürgermeister Peter Tschentscher noch versprochen, die Ticketpreise "
+    "stabil zu halten. Die Opposition spricht von Wortbruch. Der Verkehrsverbund rechnet mit Mehreinnahmen "
+    "von 60 Millionen Euro pro Jahr."
+)
+
+# Four good drafts, each with a verbatim quote from NEWS.
+GOOD_DRAFTS = [
+    ("Wer zahlt am Ende für die gestiegenen Energiekosten – wirklich nur die Fahrgäste?",
+     "Der Senat begründet den Schritt mit gestiegenen Energiekosten."),
+    ("Was ist ein Versprechen im Wahlkampf eigentlich noch wert, Herr Tschentscher?",
+     "Bürgermeister Peter Tschentscher noch versprochen, die Ticketpreise stabil zu halten"),
+    ("Wohin fließen die 60 Millionen Euro Mehreinnahmen pro Jahr genau?",
+     "Der Verkehrsverbund rechnet mit Mehreinnahmen von 60 Millionen Euro pro Jahr."),
+    ("Wie soll die Verkehrswende gelingen, wenn Bus und Bahn fast zehn Prozent teurer werden?",
+     "erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent"),
+]
+
+_OUR_VARIABLES = {name.upper() for name in Settings.model_fields}
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """No test sees the developer's environment or `.env`; each runs in its own folder."""
+    for name in list(os.environ):
+        if name.upper() in _OUR_VARIABLES:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PROMPTS_DIR", str(DEFAULT_PROMPTS_DIR))
+
+
+@pytest.fixture
+def fake_openai():
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm_env(monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI, tmp_path: Path) -> FakeOpenAI:
+    """Environment pointing the CLI at the fake LLM and a fresh database."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-key-123456")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_MODEL", "test-model")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}")
+    return fake_openai
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, never listening)."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    yield sock.getsockname()[1]
+    sock.close()

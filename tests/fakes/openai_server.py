@@ -1,0 +1,103 @@
+"""A fake OpenAI-compatible server: scripted chat completions, faults on demand, every request recorded."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.threaded_server import ThreadedServer
+
+
+@dataclass
+class Scripted:
+    status: int = 200
+    body: Any = None  # dict → JSON, str → raw text
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False
+
+
+def completion(content: str, *, finish_reason: str = "stop", prompt_tokens: int = 100,
+               completion_tokens: int = 50) -> dict:
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test-model",
+        "choices": [{"index": 0, "finish_reason": finish_reason,
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+def drafts_json(*pairs: tuple[str, str]) -> str:
+    return json.dumps({"drafts": [{"text": t, "evidence": e} for t, e in pairs]}, ensure_ascii=False)
+
+
+class FakeOpenAI:
+    def __init__(self, models: list[str] | None = None) -> None:
+        self.models = models if models is not None else ["test-model"]
+        self.models_endpoint = True
+        self.reject_json_schema = False
+        self.requests: list[dict] = []
+        self.script: deque[Scripted] = deque()
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        self._server = ThreadedServer(app)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url + "/v1"
+
+    def start(self) -> FakeOpenAI:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    # --- scripting ---
+
+    def reply(self, content: str, **kwargs: Any) -> None:
+        self.script.append(Scripted(body=completion(content, **kwargs)))
+
+    def reply_drafts(self, *pairs: tuple[str, str], **kwargs: Any) -> None:
+        self.reply(drafts_json(*pairs), **kwargs)
+
+    def error(self, status: int, message: str = "error", *, code: str | None = None,
+              headers: dict[str, str] | None = None) -> None:
+        body = {"error": {"message": message, "type": "error", "code": code}}
+        self.script.append(Scripted(status=status, body=body, headers=headers or {}))
+
+    def raw(self, status: int, text: str, content_type: str = "text/html") -> None:
+        self.script.append(Scripted(status=status, body=text, headers={"Content-Type": content_type}))
+
+    def hang(self) -> None:
+        self.script.append(Scripted(hang=True))
+
+    # --- handlers ---
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        payload = await request.json()
+        self.requests.append({"payload": payload, "headers": dict(request.headers)})
+        if self.reject_json_schema and (payload.get("response_format") or {}).get("type") == "json_schema":
+            return web.json_response({"error": {"message": "response_format json_schema is not supported"}},
+                                     status=400)
+        if not self.script:
+            return web.json_response({"error": {"message": "fake server: script exhausted"}}, status=500)
+        step = self.script.popleft()
+        if step.hang:
+            await self._server.release.wait()
+            return web.json_response({}, status=500)
+        if isinstance(step.body, str):
+            return web.Response(status=step.status, text=step.body, headers=step.headers)
+        return web.json_response(step.body, status=step.status, headers=step.headers)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        self.requests.append({"path": "/v1/models", "headers": dict(request.headers)})
+        if not self.models_endpoint:
+            return web.json_response({"error": {"message": "not found"}}, status=404)
+        return web.json_response({"object": "list", "data": [
+            {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]})

@@ -1,0 +1,131 @@
+"""The CLI end to end: real openai client, fake LLM server, real SQLite file."""
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import GOOD_DRAFTS, NEWS
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_draft_json(capsys, llm_env, tmp_path):
+    llm_env.reply_drafts(*GOOD_DRAFTS)
+    code, out, err = run(capsys, "draft", NEWS, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [d["text"] for d in data["drafts"]] == [t for t, _ in GOOD_DRAFTS]
+    first = data["drafts"][0]
+    assert set(first) == {"text", "weighted_length", "evidence", "evidence_found", "language", "warnings"}
+    assert first["evidence_found"] is True and first["language"] == "de" and first["warnings"] == []
+    assert data["llm_calls"] == 1 and data["usage"]["total_tokens"] == 150
+    assert data["news"]["language"] == "de" and data["draft_set_id"] == 1
+    with sqlite3.connect(tmp_path / "db" / "test.db") as db:
+        assert db.execute("select count(*) from drafts").fetchone() == (4,)
+        assert db.execute("select origin from news_items").fetchone() == ("cli",)
+
+
+def test_draft_text_output_shows_length_evidence_and_warnings(capsys, llm_env):
+    llm_env.reply_drafts(GOOD_DRAFTS[0], ("Warum schweigt der Senat zu den Schulen?", "Schulen"))
+    llm_env.reply_drafts(("Warum schweigt der Senat zu den Schulen?", "Schulen"))
+    code, out, _ = run(capsys, "draft", NEWS, "--count", "2", "--no-save")
+    assert code == 0
+    assert f"1. {GOOD_DRAFTS[0][0]}" in out and f"Länge: {len(GOOD_DRAFTS[0][0])}/280" in out
+    assert "⚠️ Prämisse nicht belegt" in out and "LLM: 2 Aufrufe, 300 Tokens" in out
+
+
+def test_draft_from_stdin(capsys, llm_env, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(NEWS))
+    llm_env.reply_drafts(*GOOD_DRAFTS[:1])
+    code, out, _ = run(capsys, "draft", "-", "--count", "1", "--json", "--no-save")
+    assert code == 0 and json.loads(out)["draft_set_id"] is None
+
+
+def test_no_save_creates_no_database(capsys, llm_env, tmp_path):
+    llm_env.reply_drafts(*GOOD_DRAFTS)
+    assert run(capsys, "draft", NEWS, "--no-save")[0] == 0
+    assert not (tmp_path / "db").exists()
+
+
+@pytest.mark.parametrize("argv", [["draft"], ["draft", "   "], ["draft", "kurz"], ["draft", "x" * 20_001]])
+def test_empty_or_invalid_input(capsys, llm_env, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.startswith("Fehler: ")
+    assert llm_env.requests == []
+
+
+@pytest.mark.parametrize("count", ["0", "9", "vier"])
+def test_count_out_of_range(capsys, llm_env, count):
+    with pytest.raises(SystemExit) as info:
+        main(["draft", NEWS, "--count", count])
+    assert info.value.code == 2
+    assert "--count" in capsys.readouterr().err
+
+
+def test_rejected_key(capsys, llm_env):
+    llm_env.error(401, "Incorrect API key provided: sk-test-secret-key-123456")
+    code, out, err = run(capsys, "draft", NEWS)
+    assert code == 1 and "OPENAI_API_KEY prüfen" in err
+    assert "sk-test-secret-key-123456" not in out + err
+
+
+def test_unknown_model(capsys, llm_env):
+    llm_env.error(404, "The model `test-model` does not exist", code="model_not_found")
+    code, _, err = run(capsys, "draft", NEWS)
+    assert code == 1 and "OPENAI_MODEL" in err
+
+
+def test_unreachable_llm(capsys, llm_env, monkeypatch, unused_port):
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{unused_port}/v1")
+    monkeypatch.setenv("LLM_MAX_ATTEMPTS", "1")
+    code, _, err = run(capsys, "draft", NEWS)
+    assert code == 1 and "nicht erreichbar" in err
+
+
+def test_no_usable_draft(capsys, llm_env):
+    llm_env.reply_drafts(("Alles wird teurer.", "x"))
+    llm_env.reply_drafts(("Immer noch keine Frage.", "x"))
+    code, _, err = run(capsys, "draft", NEWS, "--count", "1")
+    assert code == 1 and "Kein Entwurf hat die Prüfungen bestanden" in err
+
+
+def test_bad_configuration_value(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("APPROVALS_REQUIRED", "viele")
+    code, _, err = run(capsys, "doctor")
+    assert code == 2 and "APPROVALS_REQUIRED" in err
+
+
+def test_doctor_all_ok(capsys, llm_env):
+    code, out, _ = run(capsys, "doctor")
+    assert code == 0, out
+    assert "OK     LLM: Modell test-model" in out and "OK     Datenbank" in out
+
+
+def test_doctor_names_what_is_wrong(capsys, llm_env, monkeypatch, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{blocker}/sub/db.sqlite")
+    monkeypatch.setenv("OPENAI_MODEL", "gpt-unknown")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "FEHLER LLM: Das Modell „gpt-unknown“ gibt es" in out and "test-model" in out
+    assert "FEHLER Datenbank:" in out and "DATABASE_URL" in out
+
+
+def test_doctor_missing_key(capsys, monkeypatch):
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and "OPENAI_API_KEY fehlt" in out
+
+
+def test_python_dash_m_bot_is_the_same_cli():
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "draft" in result.stdout and "doctor" in result.stdout
