@@ -50,7 +50,29 @@ class Settings(BaseSettings):
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
 
+    # --- X ---
+    x_api_key: SecretStr = SecretStr("")
+    x_api_secret: SecretStr = SecretStr("")
+    x_access_token: SecretStr = SecretStr("")
+    x_access_token_secret: SecretStr = SecretStr("")
+    x_bearer_token: SecretStr = SecretStr("")
+    x_api_base_url: str | None = None
+    dry_run: bool = False
+    source_as_reply: bool = False
+    metrics_schedule: str = "1h,6h,24h,48h,7d"
+    x_read_budget_month: int = Field(10_000, ge=0)
+
+    # --- daily summary ---
+    summary_time: str = "18:00"
+    timezone: str = "Europe/Berlin"
+    summary_channel_id: int | None = None
+
     log_level: str = "INFO"
+
+    @property
+    def x_credentials_complete(self) -> bool:
+        keys = (self.x_api_key, self.x_api_secret, self.x_access_token, self.x_access_token_secret)
+        return all(key.get_secret_value() for key in keys)
 
     @field_validator(
         "discord_channel_ids", "dm_allowed_user_ids", "approver_role_ids", "approver_user_ids", mode="before"
@@ -61,7 +83,10 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         return value
 
-    @field_validator("openai_base_url", "discord_api_base_url", "discord_gateway_url", mode="before")
+    @field_validator(
+        "openai_base_url", "discord_api_base_url", "discord_gateway_url", "x_api_base_url", "summary_channel_id",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

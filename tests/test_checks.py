@@ -99,6 +99,11 @@ def test_foreign_links_and_handles_are_fatal():
     assert problem.fatal and "@bild" in problem.label and "evil.example" in problem.label
 
 
+def test_bare_domains_count_as_links():
+    assert foreign_links("Steht das auch auf spiegel.de?", NEWS_ITEM) == ["spiegel.de"]
+    assert foreign_links("Gilt das z.B. auch für 9,5 Prozent u.a. im HVV?", NEWS_ITEM) == []
+
+
 def test_allowed_link_carries_a_cost_warning():
     draft = check_draft("Was steht wirklich auf https://www.hvv.de/preise zu den neuen Preisen?",
                         GOOD_DRAFTS[0][1], NEWS_ITEM)

@@ -18,7 +18,9 @@ MIN_EVIDENCE_CHARS = 12
 _QUOTES = str.maketrans({c: None for c in "„“”‟«»‹›‚‘’‛`´'\""})
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 _TRAILING_DECOR = re.compile(r"(?:\s+#\w+|\s+)+$")
-_SCHEME_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+# Anything with a scheme, and bare domains like "spiegel.de" that X itself would leave unlinked.
+_SCHEME_URL = re.compile(r"https?://[^\s<>\"]+|(?<![@\w.])(?:[a-z0-9-]+\.)+[a-z]{2,24}\b(?:/[^\s<>\"]*)?",
+                         re.IGNORECASE)
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\])\s*")
 
 

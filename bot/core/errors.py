@@ -37,3 +37,14 @@ class LLMTransientError(LLMError):
 
 class NoUsableDraftError(SpitzfederError):
     """Every draft failed its checks, even after the repair round."""
+
+
+class PublishError(SpitzfederError):
+    """Posting failed; ``retryable`` says whether 🔁 may try again, ``maybe_posted`` that X may have it anyway."""
+
+    def __init__(self, user_message: str, *, detail: str = "", retryable: bool = True,
+                 maybe_posted: bool = False, duplicate: bool = False) -> None:
+        super().__init__(user_message, detail=detail)
+        self.retryable = retryable
+        self.maybe_posted = maybe_posted
+        self.duplicate = duplicate

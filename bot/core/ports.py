@@ -57,3 +57,32 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    post_id: str
+    url: str | None
+    simulated: bool = False
+    followers: int | None = None  # the account's follower count when it posted, if known
+
+
+class Publisher(Protocol):
+    simulated: bool  # True for the dry-run publisher: nothing reaches X
+
+    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+        """Post ``text``; raises PublishError."""
+
+    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+        """Our own post with exactly ``text`` created after ``since``, if any (for reconciliation)."""
+
+
+class AuditLog(Protocol):
+    async def record(self, action: str, *, actor: str | None, set_id: int | None = None,
+                     post_id: int | None = None, detail: str | None = None) -> None:
+        """Append who did what and when."""
+
+
+class Notifier(Protocol):
+    async def notify(self, event: object) -> None:
+        """Tell the people concerned (the front end decides where and how)."""

@@ -1,0 +1,41 @@
+"""An in-memory Publisher: an account timeline and scripted failures."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+
+from bot.core.ports import PublishedPost
+
+
+class FakePublisher:
+    simulated = False
+
+    def __init__(self, clock) -> None:
+        self._clock = clock
+        self.timeline: list[tuple[datetime, PublishedPost, str]] = []
+        self.failures: deque[BaseException] = deque()
+        self.calls = 0
+        self.crash_after_posting = False
+
+    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.popleft()
+        post = PublishedPost(post_id=str(1000 + len(self.timeline)), url=f"https://x.com/acct/status/{1000 + len(self.timeline)}",
+                             followers=500)
+        self.timeline.append((self._clock.now(), post, text))
+        if self.crash_after_posting:
+            raise TimeoutError("connection lost after X accepted the post")
+        return post
+
+    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+        return next((post for at, post, posted in self.timeline if posted == text and at >= since), None)
+
+
+class RecordingNotifier:
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    async def notify(self, event: object) -> None:
+        self.events.append(event)
