@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("doctor", help="Konfiguration prüfen")
     commands.add_parser("run", help="den Discord-Bot starten")
+    commands.add_parser("sync-commands", help="Slash-Befehle bei Discord registrieren")
+    summary = commands.add_parser("summary", help="Zusammenfassung der letzten 7 Tage ausgeben")
+    summary.add_argument("--chart", metavar="PATH", help="Diagramm als PNG in diese Datei schreiben")
     return parser
 
 
@@ -118,6 +121,18 @@ async def cmd_run(settings: Settings) -> int:
     return await run_bot(settings)
 
 
+async def cmd_sync_commands(settings: Settings) -> int:
+    from bot.adapters.discord.runner import sync_commands
+
+    return await sync_commands(settings)
+
+
+async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.summary_cli import cmd_summary as summary
+
+    return await summary(args, settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -132,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(cmd_draft(args, settings))
         if args.command == "doctor":
             return asyncio.run(cmd_doctor(settings))
+        if args.command == "sync-commands":
+            return asyncio.run(cmd_sync_commands(settings))
+        if args.command == "summary":
+            return asyncio.run(cmd_summary(args, settings))
         return asyncio.run(cmd_run(settings))
     except InputError as exc:
         print(f"Fehler: {exc.user_message}", file=sys.stderr)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.adapters.storage.database import create_engine, migrate
+from bot.adapters.discord.doctor import DISCORD_CHECKS
+from bot.adapters.x.doctor import X_CHECKS
 from bot.app import build_llm
 from bot.core.errors import SpitzfederError
 from bot.core.prompts import PromptLibrary
+from bot.doctor_types import Check
 from bot.settings import Settings
 
 
@@ -17,9 +19,6 @@ class CheckResult:
     part: str
     ok: bool
     message: str
-
-
-Check = Callable[[Settings], Awaitable[str]]  # returns an OK message or raises SpitzfederError
 
 
 async def check_prompts(settings: Settings) -> str:
@@ -53,6 +52,8 @@ CHECKS: list[tuple[str, Check]] = [
     ("Prompts", check_prompts),
     ("LLM", check_llm),
     ("Datenbank", check_database),
+    *DISCORD_CHECKS,
+    *X_CHECKS,
 ]
 
 

@@ -86,3 +86,20 @@ class AuditLog(Protocol):
 class Notifier(Protocol):
     async def notify(self, event: object) -> None:
         """Tell the people concerned (the front end decides where and how)."""
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A message for the team: into a draft set's thread, or (set_id None) into the summary channel."""
+
+    text: str
+    set_id: int | None = None
+    attachment: tuple[str, bytes] | None = None  # (file name, content), e.g. a PNG chart
+
+
+class Reports(Protocol):
+    async def summary(self) -> Announcement:
+        """The summary of the last 7 days, on demand."""
+
+    async def statistics(self, question: str | None = None) -> str:
+        """A German answer from the stored numbers (e.g. 'Welche Frage lief diese Woche am besten?')."""

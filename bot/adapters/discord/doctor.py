@@ -1,0 +1,5 @@
+"""`doctor` checks for Discord (token, channels, roles, permissions)."""
+
+from bot.doctor_types import Check
+
+DISCORD_CHECKS: list[tuple[str, Check]] = []
