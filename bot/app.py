@@ -61,7 +61,8 @@ async def services(settings: Settings, *, with_storage: bool = True, clock: Cloc
         llm, prompts, max_news_chars=settings.max_news_chars, max_attempts=settings.llm_max_attempts,
         sleep=asyncio.sleep,
     )
-    articles = ArticleFetcher(timeout_seconds=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes)
+    articles = ArticleFetcher(timeout_seconds=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes,
+                              allow_private_hosts=settings.fetch_allow_private_hosts)
     engine = store = posts = audit = None
     try:
         if with_storage:

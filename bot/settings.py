@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     max_news_chars: int = Field(20_000, ge=500)
     fetch_timeout_seconds: float = Field(15.0, gt=0)
     fetch_max_bytes: int = Field(3_000_000, ge=10_000)
+    fetch_allow_private_hosts: bool = False  # only for a news server on your own network
 
     # --- storage ---
     database_url: str = DEFAULT_DATABASE_URL

@@ -174,7 +174,7 @@ async def server() -> AsyncIterator[Server]:
 
 @pytest.fixture
 def fetcher() -> ArticleFetcher:
-    return ArticleFetcher(timeout_seconds=5.0)
+    return ArticleFetcher(timeout_seconds=5.0, allow_private_hosts=True)
 
 
 async def _fetch_error(fetcher: ArticleFetcher, url: str) -> NewsFetchError:
@@ -242,13 +242,13 @@ async def test_rejects_pdf(server: Server, fetcher: ArticleFetcher) -> None:
 
 
 async def test_rejects_oversize_by_content_length(server: Server) -> None:
-    error = await _fetch_error(ArticleFetcher(max_bytes=SMALL_MAX_BYTES), server.url("/big"))
+    error = await _fetch_error(ArticleFetcher(max_bytes=SMALL_MAX_BYTES, allow_private_hosts=True), server.url("/big"))
     assert "zu groß (über 0,01 MB)" in error.user_message
     assert "Content-Length" in error.detail
 
 
 async def test_rejects_oversize_while_streaming(server: Server) -> None:
-    error = await _fetch_error(ArticleFetcher(max_bytes=SMALL_MAX_BYTES), server.url("/big-chunked"))
+    error = await _fetch_error(ArticleFetcher(max_bytes=SMALL_MAX_BYTES, allow_private_hosts=True), server.url("/big-chunked"))
     assert "zu groß" in error.user_message
     assert f"exceeded {SMALL_MAX_BYTES}" in error.detail
 
@@ -259,14 +259,14 @@ async def test_page_without_article_text(server: Server, fetcher: ArticleFetcher
 
 
 async def test_server_that_never_answers_times_out(server: Server) -> None:
-    error = await _fetch_error(ArticleFetcher(timeout_seconds=0.2), server.url("/slow"))
+    error = await _fetch_error(ArticleFetcher(timeout_seconds=0.2, allow_private_hosts=True), server.url("/slow"))
     assert "nicht rechtzeitig" in error.user_message
 
 
 async def test_trickling_server_hits_overall_deadline(server: Server) -> None:
     # Each byte arrives well within the read timeout; only the overall deadline stops this.
     started = asyncio.get_running_loop().time()
-    error = await _fetch_error(ArticleFetcher(timeout_seconds=0.2), server.url("/trickle"))
+    error = await _fetch_error(ArticleFetcher(timeout_seconds=0.2, allow_private_hosts=True), server.url("/trickle"))
     assert "nicht rechtzeitig" in error.user_message
     assert asyncio.get_running_loop().time() - started < 2
 
@@ -309,10 +309,26 @@ async def test_octet_stream_rejected_when_body_is_not_html(server: Server, fetch
 async def test_missing_content_type_sniffs_body(body: bytes, ok: bool) -> None:
     # aiohttp always sends a Content-Type, so a mock transport serves the header-less case.
     transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=body))
-    fetcher = ArticleFetcher(transport=transport)
+    fetcher = ArticleFetcher(transport=transport, allow_private_hosts=True)
     if ok:
         article = await fetcher.fetch("https://zeitung.example/artikel")
         assert SENTENCES[0] in article.text
     else:
         error = await _fetch_error(fetcher, "https://zeitung.example/bild")
         assert "keine erkennbare Webseite" in error.user_message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/article", "http://localhost/x", "http://10.1.2.3/",
+                                 "http://[::1]/", "http://169.254.169.254/latest/meta-data"])
+async def test_private_addresses_are_refused_by_default(url):
+    error = await _fetch_error(ArticleFetcher(), url)
+    assert "internes Netz" in error.user_message
+
+
+async def test_redirect_into_the_private_network_is_refused():
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(302, headers={"Location": "http://127.0.0.1/admin"})
+
+    fetcher = ArticleFetcher(transport=httpx2.MockTransport(handler))
+    error = await _fetch_error(fetcher, "http://93.184.216.34/start")
+    assert "internes Netz" in error.user_message

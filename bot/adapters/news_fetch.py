@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -42,7 +44,9 @@ class ArticleFetcher:
         max_bytes: int = 3_000_000,
         user_agent: str = "Spitzfeder/0.1 (+news drafting bot)",
         transport: httpx2.AsyncBaseTransport | None = None,
+        allow_private_hosts: bool = False,
     ) -> None:
+        self._allow_private_hosts = allow_private_hosts
         self._timeout = timeout_seconds
         self._max_bytes = max_bytes
         self._user_agent = user_agent
@@ -79,6 +83,7 @@ class ArticleFetcher:
                     max_redirects=MAX_REDIRECTS,
                     headers={"User-Agent": self._user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"},
                     transport=self._transport,
+                    event_hooks={"request": [self._refuse_private_host]},
                 ) as client:
                     async with client.stream("GET", url) as response:
                         return await self._read(response)
@@ -103,6 +108,23 @@ class ArticleFetcher:
                 f"Die Seite konnte nicht geladen werden – bitte {_PASTE}.",
                 detail=f"{type(exc).__name__} for {url}: {exc}",
             ) from exc
+
+    async def _refuse_private_host(self, request: httpx2.Request) -> None:
+        """Every hop, redirects included: users' URLs must not reach the bot's own network."""
+        if self._allow_private_hosts:
+            return
+        host = request.url.host
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except OSError:
+            return  # unresolvable: the connection attempt reports it
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            if not address.is_global:
+                raise NewsFetchError(
+                    f"Die Adresse zeigt auf ein internes Netz und wird nicht geladen – bitte {_PASTE}.",
+                    detail=f"{host} resolves to non-public {address}",
+                )
 
     async def _read(self, response: httpx2.Response) -> tuple[str, bytes, str | None]:
         final_url = str(response.url)

@@ -9,7 +9,8 @@ from bot.core.errors import InputError, NewsFetchError
 from bot.core.models import NewsItem
 from bot.core.ports import ArticleSource
 
-_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+# Discord users wrap links in <…> to suppress the preview.
+_URL = re.compile(r"<(https?://[^\s<>]+)>|(https?://[^\s<>\"']+)", re.IGNORECASE)
 
 
 def split_url(text: str) -> tuple[str, str | None]:
@@ -17,9 +18,12 @@ def split_url(text: str) -> tuple[str, str | None]:
     match = _URL.search(text)
     if not match:
         return text.strip(), None
-    url = match.group(0).rstrip(".,;:!?)]>")
-    rest = (text[: match.start()] + text[match.start() + len(url):]).strip()
-    return rest, url
+    if match.group(1):
+        url, end = match.group(1), match.end()
+    else:
+        url = match.group(2).rstrip(".,;:!?)]")
+        end = match.start() + len(url)
+    return (text[: match.start()] + text[end:]).strip(), url
 
 
 async def obtain_news(

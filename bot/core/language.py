@@ -38,8 +38,11 @@ def strip_noise(text: str) -> str:
     return " ".join(text.split())
 
 
+SAMPLE_CHARS = 2_000  # enough to tell a language; keeps long articles cheap
+
+
 def guess_language(text: str) -> LanguageGuess:
-    remainder = strip_noise(text)
+    remainder = strip_noise(text[:SAMPLE_CHARS])
     if sum(ch.isalpha() for ch in remainder) < MIN_LETTERS:
         return LanguageGuess(None, 0.0)
     try:
