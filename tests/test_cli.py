@@ -129,3 +129,9 @@ def test_doctor_missing_key(capsys, monkeypatch):
 def test_python_dash_m_bot_is_the_same_cli():
     result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "draft" in result.stdout and "doctor" in result.stdout
+
+
+def test_doctor_unreachable_llm(capsys, llm_env, monkeypatch, unused_port):
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{unused_port}/v1")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and "FEHLER LLM:" in out and "nicht erreichbar" in out

@@ -1,0 +1,20 @@
+import re
+
+from bot.settings import PROJECT_ROOT, Settings
+
+EXAMPLE = PROJECT_ROOT / ".env.example"
+
+
+def test_env_example_documents_every_setting():
+    names = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", EXAMPLE.read_text(), flags=re.MULTILINE))
+    assert {name.upper() for name in Settings.model_fields} - names == set()
+
+
+def test_env_example_loads_as_is():
+    settings = Settings(_env_file=EXAMPLE)
+    assert settings.draft_count == 4 and settings.approvals_required == 1 and not settings.x_credentials_complete
+
+
+def test_id_lists_accept_commas_and_spaces(monkeypatch):
+    monkeypatch.setenv("APPROVER_USER_IDS", "12, 34,,56")
+    assert Settings().approver_user_ids == [12, 34, 56]
