@@ -1,0 +1,90 @@
+"""20 news items arrive together; the LLM takes 2 s per answer. How long until all 20 draft sets are in Discord,
+and how long was the event loop ever blocked?
+
+The real `run_bot` talks to a local Discord-compatible server (REST + gateway) and a slow fake LLM server.
+Run: python bench/discord_burst.py [--items 20] [--llm-seconds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiohttp import web  # noqa: E402
+
+from bot.adapters.discord.runner import run_bot  # noqa: E402
+from bot.settings import DEFAULT_PROMPTS_DIR, Settings  # noqa: E402
+from tests.conftest import GOOD_DRAFTS, NEWS  # noqa: E402
+from tests.discord.fake_discord import BOT_ID, FakeDiscord, user  # noqa: E402
+from tests.fakes.openai_server import completion, drafts_json  # noqa: E402
+from tests.fakes.threaded_server import ThreadedServer  # noqa: E402
+
+
+def slow_llm(seconds: float) -> ThreadedServer:
+    async def chat(request: web.Request) -> web.Response:
+        await request.read()
+        await asyncio.sleep(seconds)
+        return web.json_response(completion(drafts_json(*GOOD_DRAFTS)))
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    return ThreadedServer(app).start()
+
+
+async def loop_lag_probe(lags: list[float], stop: asyncio.Event, interval: float = 0.005) -> None:
+    """How late the loop wakes a short sleep: the longest stretch any callback blocked it."""
+    while not stop.is_set():
+        start = time.perf_counter()
+        await asyncio.sleep(interval)
+        lags.append(time.perf_counter() - start - interval)
+
+
+async def main(items: int, llm_seconds: float) -> None:
+    discord_server, llm = FakeDiscord().start(), slow_llm(llm_seconds)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            _env_file=None, discord_token="bench-token-123456", discord_api_base_url=discord_server.api_url,
+            discord_gateway_url=discord_server.gateway_url, openai_api_key="sk-bench-123456",
+            openai_base_url=llm.base_url + "/v1", openai_model="test-model", prompts_dir=DEFAULT_PROMPTS_DIR,
+            database_url=f"sqlite+aiosqlite:///{folder}/bench.db", log_level="WARNING",
+        )
+        bot = asyncio.create_task(run_bot(settings))
+        await asyncio.to_thread(discord_server.wait_until, lambda s: any(r.path.endswith("/commands") for r in s.requests))
+        lags: list[float] = []
+        stop = asyncio.Event()
+        probe = asyncio.create_task(loop_lag_probe(lags, stop))
+        author = user(4242, "anna")
+        start = time.perf_counter()
+        for _ in range(items):
+            discord_server.dispatch("MESSAGE_CREATE", discord_server.message_event(author, [], f"<@{BOT_ID}> {NEWS}"))
+
+        def all_shown(server: FakeDiscord) -> bool:
+            return sum(r.body["content"].startswith("📰") for r in server.sent()) >= items
+
+        await asyncio.to_thread(discord_server.wait_until, all_shown, 60)
+        elapsed = time.perf_counter() - start
+        stop.set()
+        await probe
+        bot.cancel()
+        await asyncio.gather(bot, return_exceptions=True)
+    discord_server.stop()
+    llm.stop()
+    print(f"news items: {items}, LLM answer time: {llm_seconds:.1f} s")
+    print(f"all {items} draft sets in Discord after: {elapsed:.2f} s")
+    print(f"event loop lag: max {max(lags) * 1000:.1f} ms, median {statistics.median(lags) * 1000:.1f} ms "
+          f"({len(lags)} samples)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--llm-seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    asyncio.run(main(args.items, args.llm_seconds))

@@ -1,0 +1,87 @@
+"""The workflow's `Chat` port on Discord, over REST by ids only: no message or channel cache needed."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import discord
+
+from bot.core.errors import SpitzfederError
+
+log = logging.getLogger(__name__)
+
+THREAD_ARCHIVE_MINUTES = 1440
+MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
+
+
+class ChatError(SpitzfederError):
+    pass
+
+
+class DiscordChat:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    def mention(self, user_id: int) -> str:
+        return f"<@{user_id}>"
+
+    def _channel(self, channel_id: int) -> discord.PartialMessageable:
+        return self._client.get_partial_messageable(channel_id)
+
+    async def send(self, channel_id: int, text: str, *, attachment: tuple[str, bytes] | None = None) -> int:
+        file = discord.File(io.BytesIO(attachment[1]), filename=attachment[0]) if attachment else discord.utils.MISSING
+        try:
+            message = await self._channel(channel_id).send(text, file=file, allowed_mentions=MENTIONS)
+        except discord.HTTPException as exc:
+            raise ChatError("Discord hat die Nachricht nicht angenommen. Rechte des Bots im Kanal prüfen.",
+                            detail=f"send to {channel_id}: HTTP {exc.status} {exc.code}") from exc
+        return message.id
+
+    async def edit(self, channel_id: int, message_id: int, text: str) -> None:
+        try:
+            await self._channel(channel_id).get_partial_message(message_id).edit(content=text)
+        except discord.HTTPException as exc:
+            log.warning("could not edit message %d: HTTP %s", message_id, exc.status)
+
+    async def add_reactions(self, channel_id: int, message_id: int, emojis: Sequence[str]) -> None:
+        message = self._channel(channel_id).get_partial_message(message_id)
+        for emoji in emojis:
+            try:
+                await message.add_reaction(emoji)
+            except discord.HTTPException as exc:
+                log.warning("could not add %s to message %d: HTTP %s", emoji, message_id, exc.status)
+
+    async def remove_reaction(self, channel_id: int, message_id: int, emoji: str, user_id: int) -> bool:
+        try:
+            await self._channel(channel_id).get_partial_message(message_id).remove_reaction(
+                emoji, discord.Object(user_id))
+        except discord.HTTPException as exc:  # no "Manage Messages" here, or a DM
+            log.info("could not remove a reaction on message %d: HTTP %s", message_id, exc.status)
+            return False
+        return True
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        try:
+            thread = await self._client.http.start_thread_with_message(
+                channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        except discord.HTTPException as exc:
+            raise ChatError("Ich kann hier keinen Thread öffnen. Der Bot braucht das Recht „Öffentliche Threads "
+                            "erstellen“ in diesem Kanal.", detail=f"HTTP {exc.status} {exc.code}") from exc
+        return int(thread["id"])
+
+    @asynccontextmanager
+    async def working(self, channel_id: int) -> AsyncIterator[None]:
+        """The typing indicator; a failure to show it never stops the work."""
+        typing = self._channel(channel_id).typing()
+        try:
+            await typing.__aenter__()
+        except discord.HTTPException:
+            typing = None
+        try:
+            yield
+        finally:
+            if typing is not None:
+                await typing.__aexit__(None, None, None)

@@ -1,0 +1,232 @@
+"""The Discord client: turns messages, reactions and slash commands into workflow calls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord.chat import MENTIONS
+from bot.adapters.discord.commands import CommandSync, add_commands
+from bot.adapters.discord.ticker import DueWorkTicker
+from bot.core.approval import Reactor
+from bot.core.conversation import Intent, hand_edit, in_case, in_dm, outside_case
+from bot.core.errors import SpitzfederError
+from bot.core.intake import split_url
+from bot.core.language import guess_language
+from bot.core.ports import Reports
+from bot.core.posting import PostingService
+from bot.core.rendering import HELP_TEXT, thread_name
+from bot.core.workflow import ReactionEvent, Workflow
+from bot.core.workflow_ports import Case
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Da ist bei mir etwas schiefgegangen. Bitte noch einmal versuchen; das Protokoll nennt die Ursache."
+DM_REFUSED = ("Direktnachrichten nehme ich nur von freigeschalteten Personen an (DM_ALLOWED_USER_IDS). "
+              "Bitte erwähne mich in einem der Redaktionskanäle.")
+WRONG_CHANNEL = "In diesem Kanal arbeite ich nicht (DISCORD_CHANNEL_IDS). Bitte einen der freigegebenen Kanäle nutzen."
+
+
+def intents() -> discord.Intents:
+    """Only what the bot needs; message content is privileged and must be enabled in the developer portal."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = True
+    wanted.guild_reactions = True
+    wanted.dm_reactions = True
+    return wanted
+
+
+@dataclass
+class Access:
+    """Where the bot listens and who may DM it."""
+
+    channel_ids: frozenset[int]
+    dm_user_ids: frozenset[int]
+
+    @classmethod
+    def from_settings(cls, settings) -> Access:
+        return cls(frozenset(settings.discord_channel_ids),
+                   frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
+
+    def channel_allowed(self, channel: discord.abc.Messageable) -> bool:
+        if not self.channel_ids:
+            return True
+        parent = getattr(channel, "parent_id", None)
+        return getattr(channel, "id", None) in self.channel_ids or parent in self.channel_ids
+
+
+class SpitzfederClient(discord.Client):
+    def __init__(self, access: Access, **options) -> None:
+        super().__init__(intents=intents(), allowed_mentions=MENTIONS, **options)
+        self.tree = app_commands.CommandTree(self)
+        self.access = access
+        self.workflow: Workflow | None = None
+        self.posting: PostingService | None = None
+        self.reports: Reports | None = None
+        self.ticker: DueWorkTicker | None = None
+        self.command_sync: CommandSync | None = None
+        add_commands(self)
+
+    # --- lifecycle ---
+
+    async def setup_hook(self) -> None:
+        # Loading the language profiles takes a quarter second: do it now, off the event loop.
+        await asyncio.to_thread(guess_language, "Das ist ein kurzer deutscher Satz zum Aufwärmen.")
+        try:
+            await self.posting.reconcile()  # posts a crash left in flight, undo windows that ran out meanwhile
+        except Exception:
+            log.exception("reconciling posts at start failed; the ticker retries due posts")
+        self.ticker.start()
+
+    async def close(self) -> None:
+        if self.ticker:
+            await self.ticker.stop()
+        await super().close()
+
+    async def on_ready(self) -> None:
+        log.info("connected to Discord as %s (%d guilds)", self.user, len(self.guilds))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._sync_commands(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self._sync_commands(guild)
+
+    async def _sync_commands(self, guild: discord.Guild) -> None:
+        try:
+            await self.command_sync.ensure(guild)
+        except discord.HTTPException as exc:
+            log.warning("could not sync slash commands to guild %d: HTTP %s", guild.id, exc.status)
+
+    # --- messages ---
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        try:
+            await self._route(message)
+        except SpitzfederError as exc:
+            log.info("message answered with an error: %s", exc.detail or exc.user_message)
+            await self._reply(message, exc.user_message)
+        except Exception:
+            log.exception("handling a message failed")
+            await self._reply(message, UNEXPECTED)
+
+    async def _route(self, message: discord.Message) -> None:
+        text = self._without_own_mention(message.content)
+        case = await self.workflow.case_in(message.channel.id)
+        if message.guild is None:
+            await self._direct_message(message, text, case)
+        elif case is not None:
+            await self._in_case(case, message, text, in_case(text))
+        elif self.user in message.mentions:
+            if not self.access.channel_allowed(message.channel):
+                await self._reply(message, WRONG_CHANNEL)
+                return
+            await self._outside_case(message, text, outside_case(text))
+
+    async def _direct_message(self, message: discord.Message, text: str, case: Case | None) -> None:
+        if message.author.id not in self.access.dm_user_ids:
+            await self._reply(message, DM_REFUSED)
+            return
+        intent = in_dm(text, has_case=case is not None)
+        if intent in (Intent.REFINE, Intent.HAND_EDIT):
+            await self._in_case(case, message, text, intent)
+        else:
+            await self._outside_case(message, text, intent)
+
+    async def _in_case(self, case: Case, message: discord.Message, text: str, intent: Intent) -> None:
+        author = message.author.display_name
+        if intent is Intent.HAND_EDIT:
+            number, new_text = hand_edit(text)
+            await self.workflow.hand_edit(case, author, number, new_text)
+        else:
+            await self.workflow.wish(case, author, text)
+
+    async def _outside_case(self, message: discord.Message, text: str, intent: Intent) -> None:
+        if intent is Intent.HELP:
+            await self._reply(message, HELP_TEXT)
+        elif intent is Intent.STATS:
+            await self._reply(message, await self.reports.statistics(text))
+        else:
+            async with message.channel.typing():
+                rest, url = split_url(text)
+                news = await self.workflow.read_news(rest, url)
+            in_thread = isinstance(message.channel, discord.Thread)
+            case = await self.workflow.open_case(
+                news, origin="discord", requester_id=message.author.id, guild_id=message.guild and message.guild.id,
+                channel_id=message.channel.id, anchor_message_id=None if in_thread else message.id)
+            await self.workflow.draft_first(case)
+
+    async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
+                          count: int | None) -> None:
+        if not self.access.channel_allowed(interaction.channel):
+            await interaction.response.send_message(WRONG_CHANNEL, ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
+        try:
+            news = await self.workflow.read_news(text, url)
+            anchor = await interaction.followup.send(
+                f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}", wait=True)
+            in_thread = isinstance(interaction.channel, discord.Thread)
+            case = await self.workflow.open_case(
+                news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count)
+        except SpitzfederError as exc:
+            log.info("slash command answered with an error: %s", exc.detail or exc.user_message)
+            await interaction.followup.send(exc.user_message)
+            return
+        await self.workflow.draft_first(case)
+
+    # --- reactions (raw: they arrive for messages of any age, cached or not) ---
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, added=False)
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
+        member = payload.member
+        user = member or self.get_user(payload.user_id)
+        reactor = Reactor(payload.user_id, frozenset(role.id for role in member.roles) if member else frozenset(),
+                          bool(user and user.bot))
+        event = ReactionEvent(payload.message_id, payload.channel_id, str(payload.emoji), reactor, added,
+                              from_self=payload.user_id == self.user.id)
+        await self._guarded(self.workflow.on_reaction(event), payload.channel_id)
+
+    # --- helpers ---
+
+    async def _guarded(self, work: Awaitable[None], channel_id: int) -> None:
+        try:
+            await work
+        except SpitzfederError as exc:
+            log.info("reaction answered with an error: %s", exc.detail or exc.user_message)
+            await self._say(channel_id, exc.user_message)
+        except Exception:
+            log.exception("handling a reaction failed")
+            await self._say(channel_id, UNEXPECTED)
+
+    async def _say(self, channel_id: int, text: str) -> None:
+        try:
+            await self.get_partial_messageable(channel_id).send(text)
+        except discord.HTTPException:
+            log.warning("could not tell channel %d about an error", channel_id)
+
+    async def _reply(self, message: discord.Message, text: str) -> None:
+        try:
+            await message.channel.send(text, reference=message.to_reference(fail_if_not_exists=False))
+        except discord.HTTPException:
+            log.warning("could not answer message %d", message.id)
+
+    def _without_own_mention(self, content: str) -> str:
+        return re.sub(rf"<@!?{self.user.id}>", " ", content).strip()

@@ -1,0 +1,209 @@
+"""The conversation workflow's storage in SQL (implements `bot.core.workflow_ports.WorkflowStore`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.adapters.storage.drafts import SqlDraftStore
+from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow
+from bot.adapters.storage.tables_workflow import (
+    CaseRow, CommandSyncRow, NoticeRow, ShownMessageRow, TurnRow, VoteRow,
+)
+from bot.core.models import ConversationTurn, Draft, DraftSet, NewsItem
+from bot.core.ports import Clock, SystemClock
+from bot.core.workflow_ports import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+
+
+def _case(row: CaseRow, news: NewsRow) -> Case:
+    return Case(
+        id=row.id, news_id=row.news_id, news=NewsItem(news.text, news.url, news.title, news.language),
+        requester_id=row.requester_id, guild_id=row.guild_id, channel_id=row.channel_id, count=row.count,
+        current_set_id=row.current_set_id, pending=Pending(row.pending) if row.pending else None,
+        pending_instruction=row.pending_instruction,
+    )
+
+
+def _entry(row: DraftRow) -> DraftEntry:
+    return DraftEntry(row.id, row.position, row.text, row.evidence, row.evidence_found, row.weighted_length,
+                      tuple(row.warnings or ()))
+
+
+def _shown(row: ShownMessageRow) -> ShownMessage:
+    return ShownMessage(row.message_id, row.channel_id, row.case_id, MessageKind(row.kind), row.set_id,
+                        {int(n): draft_id for n, draft_id in (row.numbers or {}).items()}, row.body, row.first)
+
+
+class SqlWorkflowStore:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock or SystemClock()
+        self._drafts = SqlDraftStore(engine, self._clock)
+        # Writes queue here instead of in SQLite's busy handler, which sleeps up to 100 ms per retry.
+        self._write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        async with self._write_lock, self._sessions.begin() as session:
+            yield session
+
+    # --- cases ---
+
+    async def create_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
+                          channel_id: int, count: int) -> Case:
+        async with self._writing() as session:
+            news_row = NewsRow(created_at=self._clock.now(), origin=origin, url=news.url, title=news.title,
+                               text=news.text, language=news.language, author_id=str(requester_id))
+            session.add(news_row)
+            await session.flush()
+            row = CaseRow(news_id=news_row.id, created_at=self._clock.now(), requester_id=requester_id,
+                          guild_id=guild_id, channel_id=channel_id, count=count, pending=Pending.DRAFT.value)
+            session.add(row)
+            await session.flush()
+            return _case(row, news_row)
+
+    async def _one_case(self, query) -> Case | None:
+        async with self._sessions() as session:
+            found = (await session.execute(query.join(NewsRow, NewsRow.id == CaseRow.news_id)
+                                           .add_columns(NewsRow).limit(1))).first()
+            return _case(found[0], found[1]) if found else None
+
+    async def case(self, case_id: int) -> Case | None:
+        return await self._one_case(select(CaseRow).where(CaseRow.id == case_id))
+
+    async def latest_case_in(self, channel_id: int) -> Case | None:
+        return await self._one_case(select(CaseRow).where(CaseRow.channel_id == channel_id)
+                                    .order_by(CaseRow.id.desc()))
+
+    async def case_for_set(self, set_id: int) -> Case | None:
+        return await self._one_case(select(CaseRow).join(DraftSetRow, DraftSetRow.news_id == CaseRow.news_id)
+                                    .where(DraftSetRow.id == set_id))
+
+    async def set_pending(self, case_id: int, pending: Pending | None, instruction: str | None = None) -> None:
+        async with self._writing() as session:
+            await session.execute(update(CaseRow).where(CaseRow.id == case_id).values(
+                pending=pending.value if pending else None, pending_instruction=instruction))
+
+    # --- draft sets ---
+
+    async def add_set(self, case: Case, draft_set: DraftSet) -> int:
+        async with self._write_lock:
+            set_id = await self._drafts.save_draft_set(draft_set, origin="discord", news_id=case.news_id)
+        async with self._writing() as session:
+            previous = (await session.get(CaseRow, case.id)).current_set_id
+            if previous is not None:
+                await session.execute(update(DraftSetRow).where(
+                    DraftSetRow.id == previous, DraftSetRow.state == SetState.OPEN.value,
+                ).values(state=SetState.REPLACED.value))
+            await session.execute(update(CaseRow).where(CaseRow.id == case.id).values(
+                current_set_id=set_id, pending=None, pending_instruction=None))
+        return set_id
+
+    async def set_record(self, set_id: int) -> SetRecord | None:
+        async with self._sessions() as session:
+            state = await session.scalar(select(DraftSetRow.state).where(DraftSetRow.id == set_id))
+            if state is None:
+                return None
+            rows = await session.scalars(select(DraftRow).where(DraftRow.set_id == set_id)
+                                         .order_by(DraftRow.position, DraftRow.id))
+            latest = {row.position: row for row in rows}  # a hand edit is a newer row with the same position
+            return SetRecord(set_id, SetState(state), [_entry(row) for row in latest.values()])
+
+    async def change_set_state(self, set_id: int, from_state: SetState, to_state: SetState) -> bool:
+        async with self._writing() as session:
+            result = await session.execute(update(DraftSetRow).where(
+                DraftSetRow.id == set_id, DraftSetRow.state == from_state.value).values(state=to_state.value))
+            return result.rowcount == 1
+
+    async def add_draft_version(self, set_id: int, number: int, draft: Draft) -> DraftEntry:
+        row = DraftRow(set_id=set_id, position=number, text=draft.text, evidence=draft.evidence,
+                       evidence_found=draft.evidence_found, weighted_length=draft.weighted_length,
+                       language=draft.language, warnings=draft.warnings)
+        async with self._writing() as session:
+            session.add(row)
+        return _entry(row)
+
+    async def draft_number(self, draft_id: int) -> int | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(DraftRow.position).where(DraftRow.id == draft_id))
+
+    # --- messages ---
+
+    async def remember_message(self, message: ShownMessage) -> None:
+        async with self._writing() as session:
+            session.add(ShownMessageRow(
+                message_id=message.message_id, channel_id=message.channel_id, case_id=message.case_id,
+                set_id=message.set_id, kind=message.kind.value,
+                numbers={str(n): draft_id for n, draft_id in message.numbers.items()}, body=message.body,
+                first=message.first,
+            ))
+
+    async def message(self, message_id: int) -> ShownMessage | None:
+        async with self._sessions() as session:
+            row = await session.get(ShownMessageRow, message_id)
+            return _shown(row) if row else None
+
+    async def messages_of_set(self, set_id: int, kind: MessageKind) -> list[ShownMessage]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(ShownMessageRow).where(
+                ShownMessageRow.set_id == set_id, ShownMessageRow.kind == kind.value,
+            ).order_by(ShownMessageRow.message_id))
+            return [_shown(row) for row in rows]
+
+    # --- votes, turns, notices ---
+
+    async def add_vote(self, set_id: int, draft_id: int, voter_id: int) -> bool:
+        return await self._insert_once(VoteRow(set_id=set_id, draft_id=draft_id, voter_id=voter_id,
+                                               at=self._clock.now()))
+
+    async def remove_vote(self, draft_id: int, voter_id: int) -> bool:
+        async with self._writing() as session:
+            result = await session.execute(delete(VoteRow).where(VoteRow.draft_id == draft_id,
+                                                                 VoteRow.voter_id == voter_id))
+            return result.rowcount == 1
+
+    async def voters(self, draft_id: int) -> list[int]:
+        async with self._sessions() as session:
+            return list(await session.scalars(select(VoteRow.voter_id).where(VoteRow.draft_id == draft_id)
+                                              .order_by(VoteRow.id)))
+
+    async def add_turn(self, case_id: int, turn: ConversationTurn) -> None:
+        async with self._writing() as session:
+            session.add(TurnRow(case_id=case_id, at=self._clock.now(), author=turn.author[:100], text=turn.text))
+
+    async def turns(self, case_id: int) -> list[ConversationTurn]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(TurnRow).where(TurnRow.case_id == case_id).order_by(TurnRow.id))
+            return [ConversationTurn(row.author, row.text) for row in rows]
+
+    async def first_notice(self, case_id: int, user_id: int, kind: str) -> bool:
+        return await self._insert_once(NoticeRow(case_id=case_id, user_id=user_id, kind=kind[:40]))
+
+    async def _insert_once(self, row) -> bool:
+        try:
+            async with self._writing() as session:
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+
+class SqlCommandSyncs:
+    """Which slash command definitions each guild has, so they are synced only when they change."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock or SystemClock()
+
+    async def digest(self, guild_id: int) -> str | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(CommandSyncRow.digest).where(CommandSyncRow.guild_id == guild_id))
+
+    async def remember(self, guild_id: int, digest: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.merge(CommandSyncRow(guild_id=guild_id, digest=digest, synced_at=self._clock.now()))

@@ -1,0 +1,72 @@
+"""Who may approve a draft, and when a draft is approved."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reactor:
+    """The person (or bot) behind a reaction, as far as the approval rules care."""
+
+    user_id: int
+    role_ids: frozenset[int] = frozenset()
+    is_bot: bool = False
+
+
+class Refusal(enum.Enum):
+    BOT = "bot"
+    NOT_APPROVER = "not_approver"
+    SELF_APPROVAL = "self_approval"
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    approver_role_ids: frozenset[int] = frozenset()
+    approver_user_ids: frozenset[int] = frozenset()
+    required: int = 1
+    allow_self_approval: bool = True
+
+    @classmethod
+    def from_settings(cls, settings) -> ApprovalPolicy:
+        return cls(frozenset(settings.approver_role_ids), frozenset(settings.approver_user_ids),
+                   settings.approvals_required, settings.allow_self_approval)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.approver_role_ids or self.approver_user_ids)
+
+    def is_approver(self, reactor: Reactor) -> bool:
+        if reactor.is_bot:
+            return False
+        return reactor.user_id in self.approver_user_ids or bool(reactor.role_ids & self.approver_role_ids)
+
+    def may_act(self, reactor: Reactor) -> Refusal | None:
+        """May this reactor cancel or discard (approver rights without the self-approval rule)?"""
+        if reactor.is_bot:
+            return Refusal.BOT
+        return None if self.is_approver(reactor) else Refusal.NOT_APPROVER
+
+    def may_vote(self, reactor: Reactor, *, requester_id: int) -> Refusal | None:
+        refusal = self.may_act(reactor)
+        if refusal:
+            return refusal
+        if not self.allow_self_approval and reactor.user_id == requester_id:
+            return Refusal.SELF_APPROVAL
+        return None
+
+    def approved(self, voter_ids: Iterable[int]) -> bool:
+        """Votes from distinct approvers reach the quorum."""
+        return len(set(voter_ids)) >= self.required
+
+
+def refusal_text(refusal: Refusal, who: str) -> str:
+    if refusal is Refusal.SELF_APPROVAL:
+        return (f"{who}, du hast die Meldung eingebracht und darfst sie nicht selbst freigeben "
+                "(ALLOW_SELF_APPROVAL ist aus). Deine Reaktion zählt nicht.")
+    if refusal is Refusal.BOT:
+        return f"{who} ist ein Bot; Reaktionen von Bots zählen nie als Freigabe."
+    return (f"{who}, nur Freigebende (APPROVER_ROLE_IDS / APPROVER_USER_IDS) können freigeben, "
+            "abbrechen oder verwerfen. Deine Reaktion zählt nicht.")

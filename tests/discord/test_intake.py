@@ -1,0 +1,80 @@
+"""News items arrive by mention, DM and /entwurf; the bot answers in a thread (or in the DM) with drafts."""
+
+from bot.core.rendering import HELP_TEXT, NUMBERS
+from bot.core.reports_placeholder import NO_NUMBERS
+from tests.conftest import GOOD_DRAFTS, NEWS
+from tests.discord.conftest import reply_drafts, start_news, texts
+
+
+async def test_mention_opens_a_thread_named_after_the_news_with_numbered_drafts(world):
+    await start_news(world)
+    thread = world.thread()
+    assert thread.name == "Die Stadt Hamburg erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent."
+    message = world.draft_message()
+    assert "Status: **offen**" in message.content
+    for number, (text, evidence) in enumerate(GOOD_DRAFTS, 1):
+        assert f"{NUMBERS[number - 1]} {text}" in message.content
+    assert "81/280" in message.content and "Beleg: „Der Senat begründet" in message.content
+    assert [str(r.emoji) for r in message.reactions] == [*NUMBERS[:4], "🔁", "🗑️"]
+    typing = [r for r in world.env.http_requests if r.method == "POST" and r.path.endswith("/typing")]
+    assert typing, "the user sees that the bot works"
+
+
+async def test_news_in_a_dm_is_answered_in_place(world):
+    dana = world.env.create_user("dana")
+    world.bot.client.access.dm_user_ids = frozenset({dana.id})
+    reply_drafts(world.llm)
+    await dana.send_dm(NEWS)
+    [reply] = texts(world, dana.dm_channel)
+    assert reply.startswith("📰") and GOOD_DRAFTS[0][0] in reply
+
+
+async def test_a_dm_from_someone_not_allowed_is_refused(world):
+    stranger = world.env.create_user("stranger")
+    await stranger.send_dm(NEWS)
+    assert "nur von freigeschalteten Personen" in texts(world, stranger.dm_channel)[0]
+    assert world.llm.requests == []
+
+
+async def test_slash_command_defers_and_drafts_the_requested_number(world):
+    world.llm.reply_drafts(*GOOD_DRAFTS[:2])
+    result = await world.carla.slash(world.channel, "entwurf", text=NEWS, anzahl=2)
+    assert result.acknowledged
+    message = world.draft_message()
+    assert [str(r.emoji) for r in message.reactions] == [*NUMBERS[:2], "🔁", "🗑️"]
+    assert "— eingebracht von" in texts(world, world.channel)[0]
+    assert "genau 2 neuen Fragen" not in world.llm.requests[0]["payload"]["messages"][1]["content"]  # draft, not refine
+
+
+async def test_bad_input_gets_a_german_answer(world):
+    await world.carla.send(world.channel, f"{world.env.bot.user.mention} https://127.0.0.1:9/nichts")
+    [answer] = texts(world, world.channel)
+    assert answer.startswith("Die Adresse zeigt auf ein internes Netz")
+    assert world.channel.threads == []
+
+
+async def test_a_mention_without_news_gets_help_and_a_stats_question_an_answer(world):
+    await world.carla.send(world.channel, f"{world.env.bot.user.mention} hallo")
+    await world.carla.send(world.channel, f"{world.env.bot.user.mention} Welche Frage lief diese Woche am besten?")
+    assert texts(world, world.channel) == [HELP_TEXT, NO_NUMBERS]
+
+
+async def test_report_commands_answer_through_reports(world):
+    summary = await world.carla.slash(world.channel, "zusammenfassung")
+    stats = await world.carla.slash(world.channel, "statistik", frage="Was lief am besten?")
+    assert summary.response.content == stats.response.content == NO_NUMBERS
+
+
+async def test_channels_outside_the_list_are_ignored_politely(world):
+    world.bot.client.access.channel_ids = frozenset({1})
+    await start_news(world)
+    assert "In diesem Kanal arbeite ich nicht" in texts(world, world.channel)[0]
+
+
+async def test_commands_are_synced_once_not_on_every_start(world):
+    def syncs():
+        return [r for r in world.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+
+    assert len(syncs()) == 1
+    await world.restart()
+    assert len(syncs()) == 1
