@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,9 +16,13 @@ from bot.adapters.news_fetch import ArticleFetcher
 from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.core.drafting import DraftingService
-from bot.core.ports import Clock, Publisher, SystemClock
+from bot.core.ports import Clock, Notifier, Publisher, SystemClock
 from bot.core.prompts import PromptLibrary
+from bot.core.reports import StoredReports
+from bot.core.summary import SummaryService, parse_time_of_day
+from bot.core.tracking import TrackingService, UsageRecorder, parse_schedule
 from bot.settings import Settings
 
 
@@ -43,13 +48,42 @@ def build_llm(settings: Settings) -> OpenAIChat:
     )
 
 
-def build_publisher(settings: Settings) -> Publisher:
+def build_publisher(settings: Settings, usage: UsageRecorder | None = None) -> Publisher:
     """X when its four OAuth 1.0a values are set and DRY_RUN is off; otherwise the dry run."""
     if settings.dry_run or not settings.x_credentials_complete:
         return DryRunPublisher()
     from bot.adapters.x.publisher import XPublisher
 
-    return XPublisher.from_settings(settings)
+    return XPublisher.from_settings(settings, usage=usage)
+
+
+@dataclass
+class Reach:
+    """Posting to X, tracking and the daily summary. The front end calls ``tracking.run_due()`` and
+    ``summary.run_due()`` at start and then periodically; ``reports`` answers /zusammenfassung and /statistik."""
+
+    publisher: Publisher
+    tracking: TrackingService | None  # None in the dry run: simulated posts are never tracked
+    summary: SummaryService
+    reports: StoredReports
+    store: SqlTrackingStore
+
+
+def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock) -> Reach:
+    from bot.adapters.chart import MatplotlibChart
+    from bot.adapters.x.metrics import XMetrics
+
+    store = SqlTrackingStore(engine, clock)
+    publisher = build_publisher(settings, usage=store)
+    tz = ZoneInfo(settings.timezone)
+    summary = SummaryService(store, notifier, clock, summary_time=parse_time_of_day(settings.summary_time), tz=tz,
+                             chart=MatplotlibChart(tz))
+    tracking = None
+    if not publisher.simulated:
+        tracking = TrackingService(store, XMetrics(publisher.client), notifier, clock,
+                                   schedule=parse_schedule(settings.metrics_schedule),
+                                   read_budget_month=settings.x_read_budget_month)
+    return Reach(publisher, tracking, summary, StoredReports(summary), store)
 
 
 @asynccontextmanager

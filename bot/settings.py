@@ -6,10 +6,14 @@ Secrets are `SecretStr`, so they print as '**********' in logs, reprs and errors
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
+
+from bot.core.summary import parse_time_of_day
+from bot.core.tracking import parse_schedule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
@@ -83,6 +87,27 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         return value
+
+    @field_validator("metrics_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @field_validator("summary_time")
+    @classmethod
+    def _valid_summary_time(cls, value: str) -> str:
+        parse_time_of_day(value)
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ValueError, KeyError):
+            raise ValueError(f"TIMEZONE: „{value}“ ist keine Zeitzone wie Europe/Berlin") from None
+        return value.strip()
 
     @field_validator(
         "openai_base_url", "discord_api_base_url", "discord_gateway_url", "x_api_base_url", "summary_channel_id",

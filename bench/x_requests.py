@@ -1,0 +1,119 @@
+"""X requests spent on tracking, counted at a fake X API v2 server on 127.0.0.1 (real tweepy, real SQLite).
+
+1. One post tracked alone for 7 days with the default schedule (1h,6h,24h,48h,7d).
+2. 21 posts spread over a week (three a day): read requests per tracked post.
+3. 250 posts due in the same round: requests for that round.
+
+The bot ticks every 5 minutes of fake time; nothing sleeps.
+Run: .venv/bin/python bench/x_requests.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
+from bot.adapters.storage.tracking import SqlTrackingStore  # noqa: E402
+from bot.adapters.x.client import XClient  # noqa: E402
+from bot.adapters.x.metrics import XMetrics  # noqa: E402
+from bot.core.tracking import TrackingService, parse_schedule  # noqa: E402
+from tests.fakes.clock import FakeClock  # noqa: E402
+from tests.x.conftest import posted_post  # noqa: E402
+from tests.x.fake_x import API_KEY, FakeX  # noqa: E402
+
+TICK = timedelta(minutes=5)
+SCHEDULE = "1h,6h,24h,48h,7d"
+
+
+class Silent:
+    async def notify(self, event: object) -> None:
+        pass
+
+
+class Setup:
+    def __init__(self, folder: str) -> None:
+        self.clock = FakeClock(datetime(2026, 11, 2, 8, tzinfo=timezone.utc))
+        self.x = FakeX()
+        self.x.now = self.clock.now
+        self.folder = folder
+
+    async def __aenter__(self) -> Setup:
+        self.x.start()
+        self.engine = create_engine(f"sqlite+aiosqlite:///{self.folder}/bench.db")
+        await migrate(self.engine)
+        store = SqlTrackingStore(self.engine, self.clock)
+        client = XClient(api_key=API_KEY, api_secret="s", access_token="t", access_token_secret="ts",
+                         base_url=self.x.base_url, usage=store)
+        self.tracking = TrackingService(store, XMetrics(client), Silent(), self.clock,
+                                        schedule=parse_schedule(SCHEDULE), read_budget_month=1_000_000)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.engine.dispose()
+        self.x.stop()
+
+    async def post(self) -> None:
+        on_x = self.x.add_post(f"Frage {len(self.x.posts)}?", impressions=100)
+        await posted_post(self.engine, self.clock, on_x.id, text=on_x.text)
+
+    def reads(self) -> tuple[int, int]:
+        """(metrics lookups, follower-count reads) so far."""
+        return self.x.count("GET", "/2/tweets"), self.x.count("GET", "/2/users/me")
+
+    async def run_until(self, end: datetime) -> None:
+        while self.clock.now() < end:
+            self.clock.advance(TICK.total_seconds())
+            await self.tracking.run_due()
+
+
+async def single_post(folder: str) -> None:
+    async with Setup(folder) as s:
+        await s.post()
+        await s.run_until(s.clock.now() + timedelta(days=7, hours=1))
+        lookups, followers = s.reads()
+        print(f"1. one post alone, 7 days:        {lookups} metrics requests for the post "
+              f"(+ {followers} daily follower-count reads for the account)")
+
+
+async def spread_posts(folder: str) -> None:
+    async with Setup(folder) as s:
+        start = s.clock.now()
+        for n in range(21):  # 08:00, 12:00, 17:00 each day for a week
+            await s.run_until(start + timedelta(days=n // 3, hours=(0, 4, 9)[n % 3]))
+            await s.post()
+        await s.run_until(s.clock.now() + timedelta(days=7, hours=1))
+        lookups, followers = s.reads()
+        print(f"2. 21 posts over a week:          {lookups} metrics + {followers} follower reads = "
+              f"{(lookups + followers) / 21:.2f} requests per tracked post")
+
+
+async def posts_due_together(folder: str) -> None:
+    async with Setup(folder) as s:
+        for _ in range(250):
+            await s.post()
+        s.clock.advance(3600)
+        before = s.reads()
+        started = time.perf_counter()
+        result = await s.tracking.run_due()
+        elapsed = time.perf_counter() - started
+        lookups, followers = (a - b for a, b in zip(s.reads(), before))
+        sizes = [len(q["ids"].split(",")) for m, p, q in s.x.requests if p == "/2/tweets"]
+        print(f"3. 250 posts due in one round:    {lookups + followers} requests (ids per request: {sizes}), "
+              f"{result.taken} snapshots, {elapsed * 1000:.0f} ms for the round")
+
+
+async def main() -> None:
+    for scenario in (single_post, spread_posts, posts_due_together):
+        with tempfile.TemporaryDirectory() as folder:
+            await scenario(folder)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,79 @@
+"""The X publisher: posts with OAuth 1.0a user context and finds our own posts again for reconciliation."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import unicodedata
+from datetime import datetime, timezone
+
+from bot.adapters.x.client import Account, XClient
+from bot.core.errors import PublishError
+from bot.core.ports import PublishedPost
+from bot.core.tracking import UsageRecorder
+
+log = logging.getLogger(__name__)
+
+_URL = re.compile(r"https?://\S+")
+RECENT_POSTS = 100  # how far back reconciliation looks on the account
+
+
+def comparable(text: str) -> str:
+    """X returns text HTML-escaped and with links shortened to t.co: compare without either."""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    return " ".join(_URL.sub("<link>", text).split())
+
+
+def post_url(username: str, post_id: str) -> str:
+    return f"https://x.com/{username or 'i'}/status/{post_id}"
+
+
+class XPublisher:
+    simulated = False
+
+    def __init__(self, client: XClient, *, source_as_reply: bool = False) -> None:
+        self._client = client
+        self._source_as_reply = source_as_reply
+
+    @classmethod
+    def from_settings(cls, settings, usage: UsageRecorder | None = None) -> XPublisher:
+        return cls(XClient.from_settings(settings, usage=usage), source_as_reply=settings.source_as_reply)
+
+    @property
+    def client(self) -> XClient:
+        return self._client
+
+    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+        # The account first: a key problem shows before anything is posted, and the follower count
+        # at posting time is what the multiplier divides by.
+        account = await self._client.me()
+        body = await self._client.call("create_tweet", kind="write", text=text)
+        post_id = str((body.get("data") or {}).get("id") or "")
+        if not post_id:
+            raise PublishError("X hat den Post angenommen, aber keine ID geliefert. 🔁 prüft zuerst das Konto.",
+                               detail=str(body)[:300], maybe_posted=True)
+        if self._source_as_reply and source_url:
+            await self._reply_with_source(post_id, source_url)
+        return self._published(account, post_id)
+
+    async def _reply_with_source(self, post_id: str, source_url: str) -> None:
+        try:
+            await self._client.call("create_tweet", kind="write", text=source_url, in_reply_to_tweet_id=post_id)
+        except PublishError as exc:  # the question is out; a missing source reply must not undo that
+            log.warning("posting the source link as a reply to %s failed: %s", post_id, exc.detail)
+
+    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+        account = await self._client.me()
+        body = await self._client.call(
+            "get_users_tweets", id=account.id, max_results=RECENT_POSTS,
+            start_time=since.astimezone(timezone.utc), tweet_fields=["created_at"])
+        wanted = comparable(text)
+        for post in body.get("data") or []:
+            if comparable(post.get("text", "")) == wanted:
+                return self._published(account, str(post["id"]))
+        return None
+
+    @staticmethod
+    def _published(account: Account, post_id: str) -> PublishedPost:
+        return PublishedPost(post_id=post_id, url=post_url(account.username, post_id), followers=account.followers)
