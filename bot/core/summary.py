@@ -71,6 +71,9 @@ class SummaryStore(Protocol):
     async def release_summary(self, local_day: date) -> None:
         """Undo a claim whose sending failed, so the next round tries again."""
 
+    async def any_summary_sent(self) -> bool:
+        """Whether a daily summary was ever sent (on a new installation there is nothing to catch up)."""
+
 
 @dataclass(frozen=True)
 class ChartSeries:
@@ -252,6 +255,11 @@ class SummaryService:
         """Send the summary of the latest slot if it has not gone out yet (also right after a start)."""
         now = self._clock.now()
         day, _slot = last_slot(now, self._time, self._tz)
+        if self._done_day is None and not await self._store.any_summary_sent():
+            # A new installation: the latest slot passed before the bot existed; summaries start with the next.
+            await self._store.claim_summary(day, at=now)
+            self._done_day = day
+            return None
         if day == self._done_day or not await self._store.claim_summary(day, at=now):
             self._done_day = day  # settled: the ticker's next rounds need not ask the store
             return None

@@ -1,9 +1,10 @@
 """News items arrive by mention, DM and /entwurf; the bot answers in a thread (or in the DM) with drafts."""
 
 from bot.core.rendering import HELP_TEXT, NUMBERS
-from bot.core.reports_placeholder import NO_NUMBERS
 from tests.conftest import GOOD_DRAFTS, NEWS
 from tests.discord.conftest import reply_drafts, start_news, texts
+
+NO_NUMBERS_THIS_WEEK = "Noch keine Zahlen in den letzten 7 Tagen: kein getrackter Post auf X."
 
 
 async def test_mention_opens_a_thread_named_after_the_news_with_numbered_drafts(world):
@@ -56,13 +57,14 @@ async def test_bad_input_gets_a_german_answer(world):
 async def test_a_mention_without_news_gets_help_and_a_stats_question_an_answer(world):
     await world.carla.send(world.channel, f"{world.env.bot.user.mention} hallo")
     await world.carla.send(world.channel, f"{world.env.bot.user.mention} Welche Frage lief diese Woche am besten?")
-    assert texts(world, world.channel) == [HELP_TEXT, NO_NUMBERS]
+    assert texts(world, world.channel) == [HELP_TEXT, NO_NUMBERS_THIS_WEEK]
 
 
 async def test_report_commands_answer_through_reports(world):
     summary = await world.carla.slash(world.channel, "zusammenfassung")
     stats = await world.carla.slash(world.channel, "statistik", frage="Was lief am besten?")
-    assert summary.response.content == stats.response.content == NO_NUMBERS
+    assert stats.response.content == NO_NUMBERS_THIS_WEEK
+    assert summary.response.content.startswith("📊")
 
 
 async def test_channels_outside_the_list_are_ignored_politely(world):

@@ -32,6 +32,7 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
     notifier = RecordingNotifier()
     reach = build_reach(Settings(), engine, notifier, clock)
     assert not reach.publisher.simulated and reach.tracking is not None
+    assert await reach.summary.run_due() is None  # first start: summaries begin with the next slot
     posting = PostingService(SqlPostStore(engine), reach.publisher, SqlAuditLog(engine, clock), notifier, clock)
     set_id = await new_draft_set(engine)
     await posting.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)

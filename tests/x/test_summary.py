@@ -1,6 +1,6 @@
 """The daily summary: content, German formats, DST-correct timing, catch-up, never twice; questions answered."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -33,7 +33,10 @@ def utc(*args) -> datetime:
 
 
 @pytest.fixture
-def make_summary(tracking_store, clock):
+async def make_summary(tracking_store, clock):
+    """Summary services of an installation that has sent summaries before."""
+    await tracking_store.claim_summary(date(2026, 1, 1), at=clock.now())
+
     def make(at="18:00", notifier=None, chart=None):
         return SummaryService(tracking_store, notifier or RecordingNotifier(), clock,
                               summary_time=parse_time_of_day(at), tz=BERLIN, chart=chart)
@@ -200,3 +203,15 @@ async def test_reports_summary_on_demand_does_not_count_as_the_daily_one(week, m
     on_demand = await StoredReports(service).summary()
     assert on_demand.text.startswith("📊 Zusammenfassung") and notifier.events == []
     assert await service.run_due() is not None
+
+
+async def test_a_new_installation_does_not_catch_up_a_slot_from_before_it_existed(tracking_store, clock):
+    notifier = RecordingNotifier()
+    clock.current = utc(2026, 11, 25, 9)  # first start ever, the morning after a slot
+
+    def make():
+        return SummaryService(tracking_store, notifier, clock, summary_time=parse_time_of_day("18:00"), tz=BERLIN)
+
+    assert await make().run_due() is None
+    clock.current = utc(2026, 11, 25, 17)  # the first slot of its life
+    assert await make().run_due() is not None and len(notifier.events) == 1

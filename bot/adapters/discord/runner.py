@@ -14,14 +14,13 @@ from bot.adapters.discord.client import Access, SpitzfederClient
 from bot.adapters.discord.commands import CommandSync
 from bot.adapters.discord.ticker import DueRunner, DueWorkTicker
 from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
-from bot.app import Services, build_publisher, services
+from bot.app import Reach, Services, build_reach, services
 from bot.core.announcer import ChatAnnouncer
 from bot.core.approval import ApprovalPolicy
 from bot.core.board import SetBoard
 from bot.core.errors import SpitzfederError
 from bot.core.ports import Publisher, Reports
 from bot.core.posting import PostingService
-from bot.core.reports_placeholder import NoReportsYet
 from bot.core.workflow import Workflow
 from bot.settings import Settings
 
@@ -47,12 +46,19 @@ class DiscordBot:
     workflow: Workflow
     posting: PostingService
     announcer: ChatAnnouncer
+    reach: Reach
+    summary_enabled: bool
     ticker: DueWorkTicker | None = None
 
 
 def due_work(bot: DiscordBot) -> list[DueRunner]:
-    """Everything the ticker runs, in order. Reach tracking and the daily summary join this list."""
-    return [bot.posting.run_due]
+    """Everything the ticker runs, in order: posts whose undo window ran out, metric snapshots, the summary."""
+    runners: list[DueRunner] = [bot.posting.run_due]
+    if bot.reach.tracking is not None:
+        runners.append(bot.reach.tracking.run_due)
+    if bot.summary_enabled:
+        runners.append(bot.reach.summary.run_due)
+    return runners
 
 
 def build_bot(app: Services, *, publisher: Publisher | None = None, reports: Reports | None = None,
@@ -63,16 +69,17 @@ def build_bot(app: Services, *, publisher: Publisher | None = None, reports: Rep
     store = SqlWorkflowStore(app.engine, app.clock)
     board = SetBoard(store, app.posts, chat)
     announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
-    posting = PostingService(app.posts, publisher or build_publisher(settings), app.audit, announcer, app.clock)
+    reach = build_reach(settings, app.engine, announcer, app.clock)
+    posting = PostingService(app.posts, publisher or reach.publisher, app.audit, announcer, app.clock)
     workflow = Workflow(
         drafting=app.drafting, articles=app.articles, store=store, posts=app.posts, posting=posting,
         audit=app.audit, chat=chat, board=board, policy=ApprovalPolicy.from_settings(settings),
         undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count,
     )
-    bot = DiscordBot(client, workflow, posting, announcer)
+    bot = DiscordBot(client, workflow, posting, announcer, reach, summary_enabled=bool(settings.summary_channel_id))
     bot.ticker = DueWorkTicker(due_work(bot), tick_seconds)
     client.workflow, client.posting, client.ticker = workflow, posting, bot.ticker
-    client.reports = reports or NoReportsYet()
+    client.reports = reports or reach.reports
     client.command_sync = CommandSync(client.tree, SqlCommandSyncs(app.engine, app.clock))
     return bot
 
@@ -97,6 +104,11 @@ async def run_bot(settings: Settings) -> int:
     point_discord_at(settings)
     async with services(settings) as app:
         bot = build_bot(app)
+        if not bot.summary_enabled:
+            log.warning("SUMMARY_CHANNEL_ID is not set: no daily summary (/zusammenfassung still works)")
+        if bot.reach.publisher.simulated:
+            log.warning("dry run: posts are simulated and never reach X (%s)",
+                        "DRY_RUN=true" if settings.dry_run else "X credentials incomplete")
         if not bot.workflow.policy.configured:
             log.warning("no approvers configured (APPROVER_ROLE_IDS / APPROVER_USER_IDS): nothing can be approved")
         try:

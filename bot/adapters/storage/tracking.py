@@ -177,6 +177,10 @@ class SqlTrackingStore:
             return False
         return True
 
+    async def any_summary_sent(self) -> bool:
+        async with self._sessions() as session:
+            return (await session.scalars(select(SentSummaryRow.day).limit(1))).first() is not None
+
     async def release_summary(self, local_day: date) -> None:
         async with self._sessions.begin() as session:
             row = await session.get(SentSummaryRow, local_day.isoformat())
