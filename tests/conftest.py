@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
+from bot.adapters.storage.database import create_engine, migrate
+from tests.fakes.clock import FakeClock
 from tests.fakes.openai_server import FakeOpenAI
+from tests.x.fake_x import FakeX
 
 NEWS = (
     "Die Stadt Hamburg erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent. "
@@ -39,6 +42,30 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PROMPTS_DIR", str(DEFAULT_PROMPTS_DIR))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def engine(tmp_path: Path):
+    """A migrated SQLite database of its own for each test."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'spitzfeder.db'}")
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def fake_x(clock: FakeClock):
+    """The fake X API v2 server, on the test's clock."""
+    server = FakeX()
+    server.now = clock.now
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

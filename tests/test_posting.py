@@ -4,14 +4,12 @@ import asyncio
 
 import pytest
 
-from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.core.errors import PublishError
 from bot.core.models import DraftSet, NewsItem
 from bot.core.posting import PostCancelled, PostFailed, PostingService, PostPublished, PostScheduled, PostState
 from tests.conftest import GOOD_DRAFTS, NEWS
-from tests.fakes.clock import FakeClock
 from tests.fakes.publisher import FakePublisher, RecordingNotifier
 from bot.core.checks import check_draft
 
@@ -19,23 +17,10 @@ TEXT = GOOD_DRAFTS[0][0]
 
 
 @pytest.fixture
-async def engine(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'posts.db'}")
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
 async def set_id(engine):
     news = NewsItem(NEWS)
     drafts = [check_draft(t, e, news) for t, e in GOOD_DRAFTS]
     return await SqlDraftStore(engine).save_draft_set(DraftSet(news, drafts), origin="test")
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

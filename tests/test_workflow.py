@@ -4,7 +4,6 @@ import asyncio
 
 import pytest
 
-from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
 from bot.core.announcer import ChatAnnouncer
@@ -43,14 +42,6 @@ class GatedPublisher(FakePublisher):
         self.entered.set()
         await self.gate.wait()
         return await super().publish(text, source_url=source_url)
-
-
-@pytest.fixture
-async def engine(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'workflow.db'}")
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
 
 
 class Rig:

@@ -88,8 +88,7 @@ def settings(tmp_path, fake_openai) -> Settings:
 
 
 @pytest.fixture
-async def world(settings, fake_openai):
-    clock = FakeClock()
+async def world(settings, fake_openai, clock):
     async with AsyncExitStack() as stack:
         world = World(None, None, None, settings, clock, FakePublisher(clock), fake_openai,
                       None, None, None, None, None, None, stack)

@@ -8,22 +8,7 @@ import pytest
 from bot.settings import Settings
 from tests.conftest import GOOD_DRAFTS
 from tests.discord.conftest import start_news, texts
-from tests.fakes.clock import FakeClock
-from tests.x.fake_x import API_KEY, FakeX
-
-
-@pytest.fixture
-def fake_x(world_clock):
-    server = FakeX()
-    server.now = world_clock.now
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def world_clock():
-    return FakeClock()
+from tests.x.fake_x import API_KEY
 
 
 @pytest.fixture
@@ -37,8 +22,7 @@ def settings(tmp_path, fake_openai, fake_x) -> Settings:
     )
 
 
-async def test_news_to_post_to_follow_ups_to_daily_summary(world, fake_x, world_clock):
-    world.clock = world_clock
+async def test_news_to_post_to_follow_ups_to_daily_summary(world, fake_x):
     summary_channel = world.guild.create_text_channel("auswertung")
     world.settings = world.settings.model_copy(update={"summary_channel_id": summary_channel.id})
     world.publisher = None  # the real X publisher, built from the settings

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text as sql
 
-from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlPostStore
 from bot.adapters.storage.tracking import SqlTrackingStore
@@ -14,32 +13,9 @@ from bot.core.checks import check_draft
 from bot.core.models import DraftSet, NewsItem
 from bot.core.posting import PostState
 from tests.conftest import GOOD_DRAFTS, NEWS
-from tests.fakes.clock import FakeClock
-from tests.x.fake_x import API_KEY, FakeX
+from tests.x.fake_x import API_KEY
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def fake_x(clock):
-    server = FakeX()
-    server.now = clock.now
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def engine(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
