@@ -20,9 +20,10 @@ from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.core.drafting import DraftingService
 from bot.core.ports import Clock, Notifier, Publisher, SystemClock
 from bot.core.prompts import PromptLibrary
+from bot.core.read_budget import UsageRecorder
 from bot.core.reports import StoredReports
 from bot.core.summary import SummaryService, parse_time_of_day
-from bot.core.tracking import TrackingService, UsageRecorder, parse_schedule
+from bot.core.tracking import TrackingService, parse_schedule
 from bot.settings import Settings
 
 

@@ -127,6 +127,16 @@ async def test_crash_after_x_accepted_is_reconciled_without_a_second_post(make_s
     assert final.state is PostState.POSTED and len(publisher.timeline) == 1 and publisher.calls == 1
 
 
+async def test_retry_an_hour_after_an_uncertain_failure_finds_the_post(make_service, set_id, clock, publisher):
+    publisher.crash_after_posting = True
+    await approve(make_service(), set_id, undo=0)
+    publisher.crash_after_posting = False
+    clock.advance(3600)
+    await make_service().retry(set_id, by="anna")
+    final = await make_service()._store.for_set(set_id)
+    assert final.state is PostState.POSTED and len(publisher.timeline) == 1
+
+
 async def test_in_flight_post_found_at_start_is_not_posted_again(make_service, set_id, clock, publisher, engine):
     service = make_service()
     post = await approve(service, set_id)

@@ -11,14 +11,14 @@ from bot.core.approval import ApprovalPolicy, Reactor
 from bot.core.board import SetBoard
 from bot.core.conversation import Intent, hand_edit, in_case, in_dm, outside_case
 from bot.core.drafting import DraftingService
-from bot.core.errors import PublishError
+from bot.core.errors import LLMTransientError, PublishError
 from bot.core.models import NewsItem
 from bot.core.ports import Announcement
 from bot.core.posting import PostingService
 from bot.core.prompts import PromptLibrary
 from bot.core.rendering import MESSAGE_LIMIT, NUMBERS, draft_block, split_blocks, thread_name
 from bot.core.workflow import ReactionEvent, Workflow
-from bot.core.workflow_ports import DraftEntry
+from bot.core.workflow_ports import DraftEntry, Pending
 from bot.settings import DEFAULT_PROMPTS_DIR
 from tests.conftest import GOOD_DRAFTS, NEWS
 from tests.fakes.chat import FakeChat
@@ -154,6 +154,59 @@ async def test_a_failed_post_is_retried_with_the_renew_reaction(engine):
     await rig.react(failure, "🔁", ANNA)
     assert len(rig.publisher.timeline) == 1
     assert rig.chat.last(case.channel_id).text.startswith("✅ Entwurf 1 ist gepostet")
+
+
+class HeldLLM:
+    """LLM calls wait until ``calls_to_wait_for`` of them have arrived, or until ``release`` is set."""
+
+    def __init__(self, rig: Rig, calls_to_wait_for: int | None = None) -> None:
+        self.entered, self.release = asyncio.Event(), asyncio.Event()
+        self._arrived, self._wanted, self._answer = 0, calls_to_wait_for, rig.llm.complete_json
+        rig.llm.complete_json = self._held
+
+    async def _held(self, messages, schema):
+        self._arrived += 1
+        self.entered.set()
+        if self._arrived == self._wanted:
+            self.release.set()
+        await self.release.wait()
+        return await self._answer(messages, schema)
+
+
+async def test_two_news_items_at_once_are_drafted_side_by_side(engine):
+    rig = Rig(engine)
+    HeldLLM(rig, calls_to_wait_for=2)  # the first answer comes only once the second request is in
+    (first, _), (second, _) = await asyncio.wait_for(asyncio.gather(rig.start(), rig.start()), 10)
+    assert first.channel_id != second.channel_id
+    for case in (first, second):
+        assert rig.chat.texts(case.channel_id)[0].startswith("📰")
+
+
+async def test_renew_while_a_wish_is_drafted_waits_for_it_and_then_asks_for_nothing_more(engine):
+    rig = Rig(engine)
+    case, message = await rig.start()
+    llm = HeldLLM(rig)
+    rig.llm.drafts(*GOOD_DRAFTS[1:])
+    wish = asyncio.create_task(rig.workflow.wish(case, "bert", "kürzer"))
+    await llm.entered.wait()
+    renew = asyncio.create_task(rig.react(message, "🔁", CARLA))  # on the set the wish is replacing
+    llm.release.set()
+    await asyncio.gather(wish, renew)
+    assert len(rig.llm.calls) == 2  # the first drafts and the wish; 🔁 on the replaced set asks for nothing
+    assert sum(t.startswith("📰") for t in rig.chat.texts(case.channel_id)) == 2
+
+
+async def test_only_drafting_jobs_without_a_shown_failure_count_as_interrupted(engine):
+    rig = Rig(engine)
+    failed, _ = await rig.start()
+    rig.llm.fail(LLMTransientError("Der LLM-Server hat einen Fehler gemeldet (HTTP 500)."))
+    await rig.workflow.wish(failed, "bert", "kürzer")  # failed, and the failure shown with 🔁
+    cut_short, _ = await rig.start()
+    await rig.store.set_pending(cut_short.id, Pending.REFINE, "schärfer")  # what a stop mid-job leaves
+    assert [case.id for case in await rig.store.interrupted_cases()] == [cut_short.id]
+    await rig.workflow.report_interrupted()
+    assert rig.chat.last(cut_short.channel_id).reactions == ["🔁"]
+    assert await rig.store.interrupted_cases() == []
 
 
 # --- rendering and reading messages ---

@@ -67,15 +67,11 @@ class PostStore(Protocol):
                          **fields: object) -> Post | None:
         """Move the post only if it is in one of ``from_states``; returns it updated, or None."""
 
-    async def get(self, post_id: int) -> Post | None: ...
-
     async def for_set(self, set_id: int) -> Post | None: ...
 
     async def due(self, now: datetime) -> list[Post]: ...
 
     async def in_state(self, state: PostState) -> list[Post]: ...
-
-    async def next_due_at(self) -> datetime | None: ...
 
 
 # --- events for the front end ---
@@ -109,10 +105,6 @@ class PostingService:
         self._audit = audit
         self._notifier = notifier
         self._clock = clock
-
-    @property
-    def simulated(self) -> bool:
-        return self._publisher.simulated
 
     async def approve(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                       approved_by: list[str], undo_seconds: int) -> Post | None:
@@ -203,7 +195,8 @@ class PostingService:
         return await self._mark_posted(claimed, published, {PostState.IN_FLIGHT})
 
     async def _look_up(self, post: Post) -> PublishedPost | None:
-        since = (post.attempted_at or post.approved_at) - RECONCILE_SLACK
+        # From the approval on: attempted_at is already the current attempt's time when 🔁 looks first.
+        since = post.approved_at - RECONCILE_SLACK
         try:
             return await self._publisher.find_existing(post.text, since=since)
         except PublishError as exc:

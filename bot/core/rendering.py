@@ -53,6 +53,8 @@ def thread_name(news: NewsItem) -> str:
 
 def status_label(state: SetState, post: Post | None, number: int | None = None) -> str:
     which = f" (Entwurf {number})" if number else ""
+    if state is SetState.DISCARDED:  # a set is discarded only while it has no post, or after its cancellation
+        return "verworfen"
     if post is not None:
         if post.state in (PostState.SCHEDULED, PostState.IN_FLIGHT):
             return f"freigegeben{which}"
@@ -60,9 +62,8 @@ def status_label(state: SetState, post: Post | None, number: int | None = None) 
             return f"gepostet{which}" + (" — simuliert (Dry Run)" if post.simulated else "")
         if post.state is PostState.CANCELLED:
             return f"abgebrochen{which}"
-        return f"freigegeben{which} — Posten fehlgeschlagen, 🔁 versucht es erneut"
-    if state is SetState.DISCARDED:
-        return "verworfen"
+        retry = f", {RENEW} versucht es erneut" if post.retryable else ""
+        return f"freigegeben{which} — Posten fehlgeschlagen{retry}"
     if state is SetState.REPLACED:
         return "ersetzt durch neuere Entwürfe (weiter unten)"
     return "offen"
@@ -110,8 +111,8 @@ def split_blocks(blocks: list[tuple[int | None, str]], *, first_reserve: int = H
     return chunks
 
 
-def first_message(header: str, body: str, *, footer: str = "") -> str:
-    return "\n\n".join(part for part in (header, body, footer) if part)
+def first_message(header: str, body: str) -> str:
+    return f"{header}\n\n{body}" if body else header
 
 
 VOTE_HINT = (f"Freigeben: Zahl anklicken · {RENEW} neue Entwürfe · {DISCARD} verwerfen · "
@@ -133,8 +134,11 @@ def published_text(number: int, post: Post) -> str:
 
 
 def failed_text(number: int, post: Post) -> str:
-    retry = f" {RENEW} versucht es erneut." if post.retryable else ""
-    return f"⚠️ Entwurf {number} konnte nicht gepostet werden: {post.error}{retry}"
+    if post.retryable:
+        what_now = f"{RENEW} versucht es erneut."
+    else:
+        what_now = f"Neue Entwürfe zum Freigeben bringt ein Wunsch hier oder {RENEW} an den Entwürfen."
+    return f"⚠️ Entwurf {number} konnte nicht gepostet werden: {post.error} {what_now}"
 
 
 def cancelled_text(number: int, who: str) -> str:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 PERIOD = timedelta(days=7)
 CHART_FILE = "zusammenfassung.png"
+CHAT_MESSAGE_CHARS = 1900  # Discord refuses messages over 2000 characters; some room to spare
 
 
 @dataclass(frozen=True)
@@ -179,13 +180,26 @@ def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def render_summary(report: Report, tz: ZoneInfo, *, max_posts: int | None = None) -> str:
+def render_summary(report: Report, tz: ZoneInfo, *, max_posts: int | None = None,
+                   max_chars: int | None = None) -> str:
+    """The summary text; with limits, only the newest posts that fit are listed (totals always cover all)."""
+    count = len(report.posts) if max_posts is None else min(max_posts, len(report.posts))
+    text = _summary_text(report, tz, count)
+    while max_chars is not None and len(text) > max_chars and count > 0:
+        count -= 1
+        text = _summary_text(report, tz, count)
+    if max_chars is not None and len(text) > max_chars:
+        text = text[:max_chars - 1] + "…"
+    return text
+
+
+def _summary_text(report: Report, tz: ZoneInfo, count: int) -> str:
     day = report.local_now.strftime("%d.%m.%Y")
     lines = [f"📊 Zusammenfassung vom {day} — Posts der letzten 7 Tage"]
     if not report.posts:
         lines.append("Keine Posts in den letzten 7 Tagen.")
         return "\n".join(lines)
-    shown = report.posts[-max_posts:] if max_posts else report.posts  # the newest, when space is short
+    shown = report.posts[len(report.posts) - count:]  # the newest
     for number, post in enumerate(reversed(shown), 1):
         lines.append("")
         first, *rest = post_lines(post, report, tz)
@@ -232,12 +246,13 @@ def chart_series(report: Report) -> list[ChartSeries]:
 class SummaryService:
     """Sends the daily summary (``run_due``); ``summary()`` also serves /zusammenfassung.
 
-    The chat text lists the ``max_posts`` newest posts (5 keep it within one Discord message);
-    the terminal (`spitzfeder summary`) lists all.
+    The chat text lists at most the ``max_posts`` newest posts and stays within ``max_chars``
+    (one Discord message); the terminal (`spitzfeder summary`) lists all.
     """
 
     def __init__(self, store: SummaryStore, notifier: Notifier, clock: Clock, *, summary_time: time,
-                 tz: ZoneInfo, chart: ChartRenderer | None = None, max_posts: int = 5) -> None:
+                 tz: ZoneInfo, chart: ChartRenderer | None = None, max_posts: int = 5,
+                 max_chars: int = CHAT_MESSAGE_CHARS) -> None:
         self._store = store
         self._notifier = notifier
         self._clock = clock
@@ -245,6 +260,7 @@ class SummaryService:
         self._tz = tz
         self._chart = chart
         self._max_posts = max_posts
+        self._max_chars = max_chars
         self._done_day: date | None = None
 
     async def report(self, period: timedelta = PERIOD) -> Report:
@@ -275,7 +291,7 @@ class SummaryService:
 
     async def summary(self) -> Announcement:
         report = await self.report()
-        text = render_summary(report, self._tz, max_posts=self._max_posts)
+        text = render_summary(report, self._tz, max_posts=self._max_posts, max_chars=self._max_chars)
         return Announcement(text, set_id=None, attachment=await self._chart_file(report))
 
     async def chart_png(self, report: Report) -> bytes | None:

@@ -3,7 +3,7 @@
 The jobs live in the store (one row per post and schedule step), so a restart loses
 nothing: whatever fell due while the bot was down is taken at the next round. All
 posts due in one round share one read request per ``MetricsSource.batch_size`` ids,
-and reads are kept within the monthly budget (thinned out near the cap).
+and reads are kept within the monthly budget (bot.core.read_budget).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from bot.core.errors import SpitzfederError
 from bot.core.metrics import Metrics, describe, format_multiplier, multiplier
 from bot.core.numbers import de_int
 from bot.core.ports import Announcement, Clock, Notifier
+from bot.core.read_budget import ReadBudget, UsageStore
 
 log = logging.getLogger(__name__)
 
-THIN_AT = 0.8  # share of the monthly read budget from which tracking thins out
 ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, wait this long before asking X again
 LATE_AFTER = timedelta(minutes=10)  # a snapshot taken later than this after its due time says so
 
@@ -63,15 +63,15 @@ def duration_de(seconds: int) -> str:
     return f"{de_int(seconds)} s"
 
 
+_SHORT = {"s": "s", "m": "min", "h": "h"}
+
+
 def _step_de(label: str) -> str:
     """The step in the unit it was configured in: '24h' -> '24 h', '7d' -> '7 Tagen'."""
     match = _STEP.match(label)
     if not match:
         return label
     return duration_de(int(match[1]) * _UNITS[match[2]]) if match[2] == "d" else f"{match[1]} {_SHORT[match[2]]}"
-
-
-_SHORT = {"s": "s", "m": "min", "h": "h"}
 
 
 # --- ports ---
@@ -113,7 +113,7 @@ class MetricsSource(Protocol):
         """The account's current follower count (one read request)."""
 
 
-class TrackingStore(Protocol):
+class TrackingStore(UsageStore, Protocol):
     async def untracked_posts(self, posted_since: datetime) -> list[TrackedPost]:
         """Real posts (not simulated) posted since then that have no snapshot jobs yet."""
 
@@ -132,23 +132,11 @@ class TrackingStore(Protocol):
     async def latest_post_at(self) -> datetime | None:
         """When the newest real post went out."""
 
-    async def reads_in_month(self, now: datetime) -> int:
-        """Read items counted in the month of ``now`` (UTC)."""
-
-    async def budget_notice_level(self, now: datetime) -> int: ...
-
-    async def set_budget_notice_level(self, now: datetime, level: int) -> None: ...
-
     async def latest_followers_at(self) -> datetime | None:
         """When the follower count was last recorded."""
 
     async def record_followers(self, count: int, *, at: datetime) -> None:
         """Keep the count as the one of ``at``'s UTC day (a later reading that day replaces it)."""
-
-
-class UsageRecorder(Protocol):
-    async def record(self, kind: str, *, items: int = 0) -> None:
-        """Count one X request: kind "read" (``items`` posts or users read) or "write"."""
 
 
 @dataclass
@@ -182,11 +170,6 @@ def ended_text(reason: str) -> str:
     return f"Tracking beendet: Der Post ist {reason}. Die bisherigen Zahlen bleiben gespeichert."
 
 
-THIN_NOTICE = ("📉 Das X-Lesebudget (X_READ_BUDGET_MONTH) ist zu {used} von {budget} Abrufen verbraucht: "
-               "das Tracking wird ausgedünnt, nur noch der erste und der letzte Messpunkt je Post werden abgefragt.")
-EXHAUSTED_NOTICE = ("⛔ Das X-Lesebudget (X_READ_BUDGET_MONTH = {budget}) ist für diesen Monat aufgebraucht: "
-                    "bis zum Monatsende werden keine Zahlen mehr abgefragt. Budget erhöhen oder den Monat abwarten.")
-OFF_NOTICE = "X_READ_BUDGET_MONTH ist 0: es werden keine Zahlen abgefragt."
 ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von X abgefragt werden: {message} Nächster Versuch in {pause}."
 
 
@@ -198,8 +181,9 @@ class TrackingService:
         self._notifier = notifier
         self._clock = clock
         self._schedule = schedule
-        self._budget = read_budget_month
+        self._budget = ReadBudget(store, notifier, read_budget_month)
         self._paused_until: datetime | None = None
+        self._followers_paused_until: datetime | None = None
         self._failing = False
 
     async def run_due(self) -> TrackingRound:
@@ -247,36 +231,17 @@ class TrackingService:
         return sorted(latest.values(), key=lambda s: s.due_at)
 
     async def _within_budget(self, wanted: list[DueSnapshot], now: datetime, result: TrackingRound) -> list[DueSnapshot]:
-        if not wanted:
-            return wanted
-        used = await self._store.reads_in_month(now)
-        if self._budget <= 0 or used >= self._budget:
-            await self._notice_once(now, 2, OFF_NOTICE if self._budget <= 0 else EXHAUSTED_NOTICE, used)
-            await self._skip(wanted, "Lesebudget aufgebraucht", now, result)
-            return []
-        if used + len(wanted) > THIN_AT * self._budget:
-            keep = {self._schedule[0].seconds, self._schedule[-1].seconds}
-            thinned = [s for s in wanted if s.step_seconds not in keep]
-            if thinned:
-                await self._notice_once(now, 1, THIN_NOTICE, used)
-                await self._skip(thinned, "ausgedünnt: Lesebudget fast aufgebraucht", now, result)
-            wanted = [s for s in wanted if s.step_seconds in keep]
-        room = self._budget - used
-        if len(wanted) > room:
-            await self._skip(wanted[room:], "Lesebudget aufgebraucht", now, result)
-            await self._notice_once(now, 2, EXHAUSTED_NOTICE, used)
-            wanted = wanted[:room]
-        return wanted
+        """Near the cap only the first and the last step of each post are read; at the cap none."""
+        keep = {self._schedule[0].seconds, self._schedule[-1].seconds}
+        ration = await self._budget.ration(wanted, now, thinnable=lambda s: s.step_seconds not in keep)
+        await self._skip(ration.thinned, "ausgedünnt: Lesebudget fast aufgebraucht", now, result)
+        await self._skip(ration.refused, "Lesebudget aufgebraucht", now, result)
+        return ration.allowed
 
     async def _skip(self, snapshots: list[DueSnapshot], reason: str, now: datetime, result: TrackingRound) -> None:
-        await self._store.skip_snapshots([s.id for s in snapshots], reason, at=now)
-        result.skipped += len(snapshots)
-
-    async def _notice_once(self, now: datetime, level: int, template: str, used: int) -> None:
-        if await self._store.budget_notice_level(now) >= level:
-            return
-        await self._store.set_budget_notice_level(now, level)
-        await self._notifier.notify(Announcement(template.format(used=de_int(used), budget=de_int(self._budget))))
+        if snapshots:
+            await self._store.skip_snapshots([s.id for s in snapshots], reason, at=now)
+            result.skipped += len(snapshots)
 
     async def _apply(self, batch: list[DueSnapshot], lookup: Lookup, result: TrackingRound) -> None:
         now = self._clock.now()
@@ -304,12 +269,15 @@ class TrackingService:
         recorded = await self._store.latest_followers_at()
         if recorded is not None and now - recorded < timedelta(days=1):
             return
-        if self._budget <= 0 or await self._store.reads_in_month(now) >= self._budget:
+        if self._followers_paused_until and now < self._followers_paused_until:
+            return
+        if not await self._budget.has_room(now):
             return
         try:
             await self._store.record_followers(await self._source.followers(), at=now)
             result.read_requests += 1
         except SpitzfederError as exc:
+            self._followers_paused_until = now + ERROR_PAUSE  # not again on every tick while X fails
             log.warning("could not read the follower count: %s", exc.detail or exc.user_message)
 
     async def _failed(self, exc: SpitzfederError, now: datetime, result: TrackingRound) -> None:

@@ -20,13 +20,24 @@ from bot.core.errors import InputError, SpitzfederError
 from bot.core.intake import obtain_news
 from bot.core.models import ConversationTurn, DraftSet, NewsItem
 from bot.core.ports import ArticleSource, AuditLog
-from bot.core.posting import PostingService, PostState, PostStore
+from bot.core.posting import Post, PostingService, PostState, PostStore
 from bot.core.rendering import CANCEL, DISCARD, RENEW, drafting_failed_text, number_of, same_emoji, thread_name
 from bot.core.workflow_ports import Case, Chat, MessageKind, Pending, SetState, ShownMessage, WorkflowStore, drafts_of
 
 log = logging.getLogger(__name__)
 
 RENEW_WISH = "Ganz neue Fragen, bitte mit anderen Blickwinkeln als die bisherigen."
+INTERRUPTED = "Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen."
+
+
+def never_posted(post: Post) -> bool:
+    """A post that will not reach X: cancelled, or failed for a reason 🔁 cannot fix.
+
+    Its set stays closed for votes, but the news item may get new drafts (a wish or 🔁) to approve instead.
+    """
+    if post.state is PostState.CANCELLED:
+        return True
+    return post.state is PostState.FAILED and not post.retryable and not post.uncertain
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,7 @@ class Workflow:
         """`2: <text>`: replace draft 2 by hand; the new version is checked and can be approved like any draft."""
         async with self._locks[case.id]:
             case = await self._store.case(case.id)
-            if await self._say_if_closed(case):
+            if await self._say_if_closed(case, edit=number):
                 return
             if case.current_set_id is None:
                 await self._chat.send(case.channel_id, "Es gibt noch keine Entwürfe, die ich ersetzen könnte.")
@@ -216,17 +227,19 @@ class Workflow:
         if event.reactor.is_bot:
             return
         if shown.kind is MessageKind.ERROR:
-            if case.pending is not None:
+            # Not once a draft is approved: a new set would open a second way to X for the same news item.
+            if case.pending is not None and not await self._say_if_closed(case):
                 await self._produce(case, case.pending, case.pending_instruction)
             return
         post = await self._posts.for_set(shown.set_id) if shown.set_id else None
-        if post is not None:
-            if post.state is PostState.FAILED:
-                refusal = self.policy.may_act(event.reactor)
-                if refusal:
-                    await self._refuse(case, shown, event, refusal)
-                elif await self._posting.retry(shown.set_id, by=str(event.reactor.user_id)):
-                    log.info("post retry: set %d", shown.set_id)
+        if post is not None and post.state is PostState.FAILED and post.retryable:
+            refusal = self.policy.may_act(event.reactor)
+            if refusal:
+                await self._refuse(case, shown, event, refusal)
+            elif await self._posting.retry(shown.set_id, by=str(event.reactor.user_id)):
+                log.info("post retry: set %d", shown.set_id)
+            return
+        if post is not None and not never_posted(post):
             return
         record = await self._store.set_record(shown.set_id)
         if record.state is SetState.OPEN and shown.set_id == case.current_set_id:
@@ -240,7 +253,8 @@ class Workflow:
             if refusal:
                 await self._refuse(case, shown, event, refusal)
                 return
-        if await self._posts.for_set(shown.set_id):
+        post = await self._posts.for_set(shown.set_id)
+        if post is not None and not never_posted(post):
             await self._chat.send(case.channel_id, "Ein freigegebener Entwurf lässt sich nicht verwerfen "
                                                    f"({CANCEL} bricht in der Wartezeit ab).")
             return
@@ -272,9 +286,7 @@ class Workflow:
                 draft_set = await self._make_set(case, kind, instruction)
         except SpitzfederError as exc:
             log.warning("drafting failed: case %d (%s): %s", case.id, kind.value, exc.detail or exc.user_message)
-            message_id = await self._chat.send(case.channel_id, drafting_failed_text(exc.user_message))
-            await self._store.remember_message(ShownMessage(message_id, case.channel_id, case.id, MessageKind.ERROR))
-            await self._chat.add_reactions(case.channel_id, message_id, [RENEW])
+            await self._show_failure(case, exc.user_message)
             return
         previous = case.current_set_id
         set_id = await self._store.add_set(case, draft_set)
@@ -287,6 +299,20 @@ class Workflow:
             await self._board.refresh(previous)
         await self._board.show_set(case, set_id)
 
+    async def _show_failure(self, case: Case, message: str) -> None:
+        message_id = await self._chat.send(case.channel_id, drafting_failed_text(message))
+        await self._store.remember_message(ShownMessage(message_id, case.channel_id, case.id, MessageKind.ERROR))
+        await self._chat.add_reactions(case.channel_id, message_id, [RENEW])
+
+    async def report_interrupted(self) -> None:
+        """At start: a drafting job that a stop cut short is shown as failed, so 🔁 can run it again."""
+        for case in await self._store.interrupted_cases():
+            log.warning("drafting interrupted by a restart: case %d (%s)", case.id, case.pending.value)
+            try:
+                await self._show_failure(case, INTERRUPTED)
+            except SpitzfederError as exc:
+                log.warning("could not report the interrupted case %d: %s", case.id, exc.detail or exc.user_message)
+
     async def _make_set(self, case: Case, kind: Pending, instruction: str | None) -> DraftSet:
         if kind is Pending.DRAFT or case.current_set_id is None:
             return await self._drafting.draft(case.news, case.count)
@@ -295,17 +321,25 @@ class Workflow:
         return await self._drafting.refine(case.news, drafts_of(record), turns, instruction or RENEW_WISH,
                                            case.count)
 
-    async def _say_if_closed(self, case: Case) -> bool:
-        """Tell why nothing can change any more (posted, scheduled, discarded); False while open."""
+    async def _say_if_closed(self, case: Case, *, edit: int | None = None) -> bool:
+        """Tell why the current set cannot change (posted, scheduled, discarded); False while it can.
+
+        ``edit``: the number of a draft to be replaced by hand, which needs a set that can still be approved.
+        """
         if case.current_set_id is None:
             return False
         post = await self._posts.for_set(case.current_set_id)
         record = await self._store.set_record(case.current_set_id)
-        if post is None or post.state is PostState.CANCELLED:
-            if record.state is SetState.DISCARDED:
-                reason = "Diese Entwürfe sind verworfen. Für eine neue Frage bitte eine neue Meldung starten."
-            else:
-                return False
+        if record.state is SetState.DISCARDED:
+            reason = "Diese Entwürfe sind verworfen. Für eine neue Frage bitte eine neue Meldung starten."
+        elif post is None:
+            return False
+        elif never_posted(post):
+            if edit is None:
+                return False  # a wish brings a new set, which can be approved
+            reason = (f"Entwurf {edit} lässt sich hier nicht mehr ersetzen: über diese Entwürfe wird nicht mehr "
+                      f"abgestimmt (Status: {await self._board.status(case.current_set_id)}). Ein Wunsch hier oder "
+                      f"{RENEW} an den Entwürfen bringt neue; dort geht auch `{edit}: eigener Text`.")
         elif post.state is PostState.POSTED:
             reason = "Zu dieser Meldung ist schon gepostet worden. Für eine neue Frage bitte eine neue Meldung starten."
         elif post.state is PostState.FAILED:

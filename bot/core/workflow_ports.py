@@ -119,6 +119,9 @@ class WorkflowStore(Protocol):
 
     async def latest_case_in(self, channel_id: int) -> Case | None: ...
 
+    async def interrupted_cases(self) -> list[Case]:
+        """Cases with a drafting job pending whose failure was never shown: a stop cut the job short."""
+
     async def case_for_set(self, set_id: int) -> Case | None: ...
 
     async def add_set(self, case: Case, draft_set: DraftSet) -> int:

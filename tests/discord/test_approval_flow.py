@@ -119,3 +119,22 @@ async def test_discard(world):
     await world.anna.react(world.draft_message(), "1️⃣")
     assert "nicht mehr abgestimmt" in texts(world, world.thread())[-1]
     assert world.publisher.calls == 0
+
+
+async def test_a_draft_thread_deleted_in_the_undo_window_still_gets_its_one_post(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    world.env.backend.delete_channel(world.thread().id)
+    world.clock.advance(30)
+    await world.tick()
+    await world.tick()
+    assert world.publisher.calls == 1 and [a for a, _ in await audit(world)][-1] == "posted"
+
+
+async def test_a_cancelled_set_can_still_be_discarded(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    await world.anna.react(world.draft_message(), "❌")
+    await world.carla.react(world.draft_message(), "🗑️")
+    assert texts(world, world.thread())[-1] == f"🗑️ Verworfen von <@{world.carla.id}>."
+    assert "Status: **verworfen**" in world.draft_message().content

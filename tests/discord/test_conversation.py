@@ -1,6 +1,9 @@
 """The thread as a conversation: wishes, hand edits, failures with 🔁, and all of it across restarts."""
 
-from bot.core.rendering import NUMBERS
+from bot.adapters.storage.workflow import SqlWorkflowStore
+from bot.core.errors import PublishError
+from bot.core.rendering import HELP_TEXT, NUMBERS
+from bot.core.workflow_ports import Pending
 from tests.conftest import GOOD_DRAFTS, NEWS
 from tests.discord.conftest import audit, start_news, texts
 
@@ -139,3 +142,90 @@ async def test_an_undo_window_that_ran_out_while_stopped_is_posted_once_at_start
     await world.restart()
     await world.tick()
     assert world.publisher.calls == 1 and len(world.publisher.timeline) == 1
+
+
+async def test_renew_after_a_failed_wish_opens_no_second_way_to_x_once_a_draft_is_approved(world):
+    await start_news(world)
+    world.llm.error(500, "boom")
+    await world.bert.send(world.thread(), "kürzer")
+    error = world.bot_messages(world.thread())[-1]
+    assert error.content.startswith("⚠️ ") and [str(r.emoji) for r in error.reactions] == ["🔁"]
+    await world.anna.react(world.draft_message(), "1️⃣")  # the set from before the failed wish still counts
+    await world.carla.react(error, "🔁")
+    assert texts(world, world.thread())[-1].startswith("Ein Entwurf ist freigegeben und wird gepostet")
+    assert len(world.llm.requests) == 2  # no new drafts
+    world.clock.advance(30)
+    await world.tick()
+    assert [text for _, _, text in world.publisher.timeline] == [GOOD_DRAFTS[0][0]]
+
+
+async def test_a_failed_wish_is_retried_with_renew(world):
+    await start_news(world)
+    world.llm.error(500, "boom")
+    await world.bert.send(world.thread(), "kürzer")
+    error = world.bot_messages(world.thread())[-1]
+    world.llm.reply_drafts(*SHORTER, *GOOD_DRAFTS[2:])
+    await world.carla.react(error, "🔁")
+    assert "kürzer" in last_prompt(world) and SHORTER[0][0] in world.draft_message().content
+
+
+async def test_after_a_cancel_renew_brings_new_drafts_and_a_hand_edit_asks_for_them(world):
+    await start_news(world)
+    cancelled = world.draft_message()
+    await world.anna.react(cancelled, "1️⃣")
+    await world.anna.react(cancelled, "❌")
+    await world.carla.send(world.thread(), f"1: {OWN_TEXT}")  # this set is closed: it could never be approved
+    assert texts(world, world.thread())[-1].startswith("Entwurf 1 lässt sich hier nicht mehr ersetzen")
+    world.llm.reply_drafts(*SHORTER, *GOOD_DRAFTS[2:])
+    await world.carla.react(cancelled, "🔁")
+    fresh = world.draft_message()
+    assert fresh.id != cancelled.id and SHORTER[0][0] in fresh.content
+    await world.carla.send(world.thread(), f"1: {OWN_TEXT}")
+    await world.anna.react(world.bot_messages(world.thread())[-1], "1️⃣")
+    world.clock.advance(30)
+    await world.tick()
+    assert [text for _, _, text in world.publisher.timeline] == [OWN_TEXT]
+
+
+async def test_a_post_that_x_refuses_for_good_leaves_the_way_to_new_drafts(world):
+    world.publisher.failures.append(PublishError("X verweigert den Post (403): Inhalt", retryable=False))
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    world.clock.advance(30)
+    await world.tick()
+    assert texts(world, world.thread())[-1] == ("⚠️ Entwurf 1 konnte nicht gepostet werden: X verweigert den Post "
+                                                "(403): Inhalt Neue Entwürfe zum Freigeben bringt ein Wunsch hier "
+                                                "oder 🔁 an den Entwürfen.")
+    assert "Status: **freigegeben (Entwurf 1) — Posten fehlgeschlagen**" in world.draft_message().content  # no 🔁
+    world.llm.reply_drafts(*SHORTER, *GOOD_DRAFTS[2:])
+    await world.bert.send(world.thread(), "kürzer")
+    await world.anna.react(world.draft_message(), "2️⃣")
+    world.clock.advance(30)
+    await world.tick()
+    assert [text for _, _, text in world.publisher.timeline] == [SHORTER[1][0]]
+
+
+async def test_pictures_and_bare_mentions_in_a_thread_bring_no_new_drafts(world):
+    await start_news(world)
+    await world.bert.send(world.thread(), "", attachments=[("bild.png", b"\x89PNG")])
+    await world.bert.send(world.thread(), world.env.bot.user.mention)
+    assert len(world.llm.requests) == 1
+    assert texts(world, world.thread())[-1] == HELP_TEXT
+
+
+async def test_a_drafting_job_cut_short_by_a_restart_gets_its_renew(world):
+    await start_news(world)
+    case = await world.bot.workflow.case_in(world.thread().id)
+    # What a stop in the middle of working on the wish "kürzer" leaves in the database.
+    await SqlWorkflowStore(world.app.engine).set_pending(case.id, Pending.REFINE, "kürzer")
+    await world.restart()
+    notice = world.bot_messages(world.thread())[-1]
+    assert notice.content.startswith("⚠️ Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen.")
+    assert [str(r.emoji) for r in notice.reactions] == ["🔁"]
+    await world.restart()
+    assert world.bot_messages(world.thread())[-1].id == notice.id  # said once, not at every start
+    world.llm.reply_drafts(*SHORTER, *GOOD_DRAFTS[2:])
+    await world.carla.react(notice, "🔁")
+    assert "kürzer" in last_prompt(world) and SHORTER[0][0] in world.draft_message().content
+    await world.restart()
+    assert world.draft_message().id == world.bot_messages(world.thread())[-1].id

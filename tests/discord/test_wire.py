@@ -1,12 +1,16 @@
 """`spitzfeder run` against a local Discord-compatible server: the real client, its real wire format."""
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 
 import discord
 import pytest
 
-from bot.adapters.discord.runner import run_bot
+from bot.adapters.discord.runner import run_bot, sync_commands
+from bot.app import services
 from bot.cli import main
+from bot.core.models import Draft, DraftSet, NewsItem
+from bot.core.posting import PostState
 from bot.settings import Settings
 from tests.conftest import GOOD_DRAFTS, NEWS
 from tests.discord.fake_discord import BOT_ID, CHANNEL_ID, ROLE_ID, user
@@ -59,3 +63,18 @@ def test_a_missing_privileged_intent_is_a_clear_message_not_a_traceback(wire_env
 def test_run_without_a_token_says_what_to_do(monkeypatch, capsys):
     assert main(["run"]) == 1
     assert "DISCORD_TOKEN fehlt" in capsys.readouterr().err
+
+
+async def test_sync_commands_syncs_and_touches_nothing_else(wire_env):
+    settings = Settings()
+    async with services(settings) as app:  # an approved post whose undo window is over: the running bot's job
+        draft = Draft(GOOD_DRAFTS[0][0], "", 80, "de", False)
+        set_id = await app.store.save_draft_set(DraftSet(NewsItem(NEWS), [draft]), origin="discord")
+        due = datetime.now(timezone.utc) - timedelta(minutes=1)
+        await app.posts.create_scheduled(set_id=set_id, draft_id=1, text=GOOD_DRAFTS[0][0], source_url=None,
+                                         approved_by=["4242"], approved_at=due, due_at=due)
+    assert await sync_commands(settings) == 0
+    assert any(r.method == "PUT" and r.path.endswith("/commands") for r in wire_env.requests)
+    assert wire_env.sent() == []
+    async with services(settings) as app:
+        assert (await app.posts.for_set(set_id)).state is PostState.SCHEDULED

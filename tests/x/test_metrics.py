@@ -4,6 +4,7 @@ import pytest
 
 from bot.adapters.x.client import XNotFound
 from bot.adapters.x.metrics import XMetrics
+from bot.core.errors import PublishError
 from bot.core.metrics import Metrics
 from bot.core.tracking import TrackingService, parse_schedule
 from tests.fakes.publisher import RecordingNotifier
@@ -65,3 +66,37 @@ async def test_a_round_of_150_due_posts_takes_two_requests(engine, make_client, 
     clock.advance(3600)
     result = await tracking.run_due()
     assert (result.taken, result.read_requests) == (150, 2) and len(fake_x.requests) == 2
+
+
+async def test_failed_reads_are_told_without_posting_hints(engine, make_client, fake_x, tracking_store, clock):
+    on_x = fake_x.add_post("Frage?")
+    await posted_post(engine, clock, on_x.id, text=on_x.text)
+    notifier = RecordingNotifier()
+    tracking = TrackingService(tracking_store, XMetrics(make_client()), notifier, clock,
+                               schedule=parse_schedule("1h"), read_budget_month=10_000)
+    clock.advance(3600)
+    fake_x.fail("GET /2/tweets", 503, "<html><body>Service Unavailable</body></html>")
+    await tracking.run_due()
+    [notice] = [e.text for e in notifier.events]
+    assert notice == ("⚠️ Die Zahlen konnten nicht von X abgefragt werden: X ist gerade gestört (HTTP 503). "
+                      "Nächster Versuch in 10 min.")  # no 🔁: there is no draft to retry under a notice
+    fake_x.fail("GET /2/users/me", 401, {"title": "Unauthorized", "status": 401})
+    with pytest.raises(PublishError) as caught:
+        await XMetrics(make_client()).followers()
+    assert "X_ACCESS_TOKEN" in caught.value.user_message and "🔁" not in caught.value.user_message
+
+
+async def test_a_failed_follower_count_read_waits_before_asking_x_again(engine, make_client, fake_x, tracking_store,
+                                                                         clock):
+    await posted_post(engine, clock, "1", followers=None)  # no count from posting time: one is due
+    tracking = TrackingService(tracking_store, XMetrics(make_client()), RecordingNotifier(), clock,
+                               schedule=parse_schedule("1h"), read_budget_month=10_000)
+    for _ in range(3):
+        fake_x.fail("GET /2/users/me", 429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": "1795608720"})
+    for _ in range(5):  # the ticker runs every second
+        await tracking.run_due()
+        clock.advance(1)
+    assert fake_x.count("GET", "/2/users/me") == 1
+    clock.advance(600)
+    await tracking.run_due()
+    assert fake_x.count("GET", "/2/users/me") == 2

@@ -130,6 +130,7 @@ async def test_doctor_finds_read_only_tokens_and_wrong_keys(x_env, monkeypatch):
     monkeypatch.setenv("X_API_KEY", "wrong-key")
     [account, write] = await run_checks(Settings(), X_CHECKS)
     assert not account.ok and "401" in account.message and "wrong-key" not in account.message
+    assert "🔁" not in account.message and "Entwurf" not in account.message  # what to fix, not what 🔁 does
 
 
 async def test_doctor_without_keys_and_with_partial_keys(monkeypatch):

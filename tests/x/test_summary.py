@@ -7,7 +7,7 @@ import pytest
 from bot.core.metrics import Metrics
 from bot.core.ports import Announcement
 from bot.core.reports import StoredReports
-from bot.core.summary import SummaryService, last_slot, parse_time_of_day
+from bot.core.summary import PostRecord, Reading, SummaryService, last_slot, parse_time_of_day, render_summary
 from bot.core.tracking import Step
 from tests.conftest import GOOD_DRAFTS
 from tests.fakes.publisher import RecordingNotifier
@@ -215,3 +215,41 @@ async def test_a_new_installation_does_not_catch_up_a_slot_from_before_it_existe
     assert await make().run_due() is None
     clock.current = utc(2026, 11, 25, 17)  # the first slot of its life
     assert await make().run_due() is not None and len(notifier.events) == 1
+
+
+class ListedPosts:
+    """A SummaryStore with fixed posts (an installation that has sent summaries before)."""
+
+    def __init__(self, posts) -> None:
+        self.posts = posts
+
+    async def posts_since(self, since):
+        return [p for p in self.posts if p.posted_at >= since]
+
+    async def claim_summary(self, local_day, *, at):
+        return True
+
+    async def release_summary(self, local_day):
+        pass
+
+    async def any_summary_sent(self):
+        return True
+
+
+async def test_the_chat_summary_fits_one_discord_message(clock):
+    now = clock.current = utc(2026, 11, 25, 17)
+    posts = []
+    for n in range(5):
+        posted = now - timedelta(hours=20 * n + 2)
+        posts.insert(0, PostRecord(
+            n, n, f"{n}: Wie soll die Verkehrswende gelingen, wenn Bus und Bahn fast zehn Prozent teurer werden?",
+            f"https://x.com/spitzfeder/status/19000000000000000{n:02d}", posted, False, 12_345,
+            [Reading(posted + timedelta(hours=1), Metrics(1, 1, 1, 1, 1, 1)),
+             Reading(now - timedelta(minutes=5), Metrics(12_345, 123_456, 12_345, 12_345, 1_234, 12_345_678))],
+            tracking_note="nicht mehr öffentlich sichtbar (geschützt oder gesperrt)"))
+    service = SummaryService(ListedPosts(posts), RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN)
+    sent = await service.run_due()
+    assert len(sent.text) <= 1900  # Discord refuses more than 2000 characters: the summary would be lost
+    assert "\n1. „0: Wie soll" in sent.text and "ältere (alle: `spitzfeder summary`)" in sent.text
+    assert "Summe: 5 Posts auf X" in sent.text  # the totals still cover every post
+    assert len(render_summary(await service.report(), BERLIN)) > 1900  # the terminal lists all

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import discord
@@ -74,17 +75,24 @@ class SpitzfederClient(discord.Client):
         self.reports: Reports | None = None
         self.ticker: DueWorkTicker | None = None
         self.command_sync: CommandSync | None = None
+        self.serving = True  # False for `sync-commands`: log in and sync only; no posting, no ticker
         add_commands(self)
 
     # --- lifecycle ---
 
     async def setup_hook(self) -> None:
+        if not self.serving:
+            return
         # Loading the language profiles takes a quarter second: do it now, off the event loop.
         await asyncio.to_thread(guess_language, "Das ist ein kurzer deutscher Satz zum Aufwärmen.")
         try:
             await self.posting.reconcile()  # posts a crash left in flight, undo windows that ran out meanwhile
         except Exception:
             log.exception("reconciling posts at start failed; the ticker retries due posts")
+        try:
+            await self.workflow.report_interrupted()  # drafting jobs the stop cut short get their 🔁
+        except Exception:
+            log.exception("reporting interrupted drafting jobs at start failed")
         self.ticker.start()
 
     async def close(self) -> None:
@@ -135,7 +143,8 @@ class SpitzfederClient(discord.Client):
             await self._outside_case(message, text, outside_case(text))
 
     async def _direct_message(self, message: discord.Message, text: str, case: Case | None) -> None:
-        if message.author.id not in self.access.dm_user_ids:
+        if message.author.id not in self.access.dm_user_ids and not self.workflow.policy.is_approver(
+                Reactor(message.author.id, await self._roles_in_guilds(message.author.id))):
             await self._reply(message, DM_REFUSED)
             return
         intent = in_dm(text, has_case=case is not None)
@@ -145,6 +154,10 @@ class SpitzfederClient(discord.Client):
             await self._outside_case(message, text, intent)
 
     async def _in_case(self, case: Case, message: discord.Message, text: str, intent: Intent) -> None:
+        if not text:  # only a picture, a sticker or a bare mention: no wish to draft from
+            if message.guild is None or self.user in message.mentions:
+                await self._reply(message, HELP_TEXT)
+            return
         author = message.author.display_name
         if intent is Intent.HAND_EDIT:
             number, new_text = hand_edit(text)
@@ -173,19 +186,34 @@ class SpitzfederClient(discord.Client):
             await interaction.response.send_message(WRONG_CHANNEL, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
+        news = await self.workflow.read_news(text, url)
+        anchor = await interaction.followup.send(
+            f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}", wait=True)
+        in_thread = isinstance(interaction.channel, discord.Thread)
+        case = await self.workflow.open_case(
+            news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count)
+        await self.workflow.draft_first(case)
+
+    @asynccontextmanager
+    async def answering(self, interaction: discord.Interaction) -> AsyncIterator[None]:
+        """Runs a slash command; a failure gets a German answer instead of Discord's endless "denkt nach…"."""
         try:
-            news = await self.workflow.read_news(text, url)
-            anchor = await interaction.followup.send(
-                f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}", wait=True)
-            in_thread = isinstance(interaction.channel, discord.Thread)
-            case = await self.workflow.open_case(
-                news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count)
+            yield
+            return
         except SpitzfederError as exc:
             log.info("slash command answered with an error: %s", exc.detail or exc.user_message)
-            await interaction.followup.send(exc.user_message)
-            return
-        await self.workflow.draft_first(case)
+            text = exc.user_message
+        except Exception:
+            log.exception("slash command /%s failed", interaction.command.name if interaction.command else "?")
+            text = UNEXPECTED
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer a slash command")
 
     # --- reactions (raw: they arrive for messages of any age, cached or not) ---
 
@@ -196,13 +224,37 @@ class SpitzfederClient(discord.Client):
         await self._reaction(payload, added=False)
 
     async def _reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
+        await self._guarded(self._react(payload, added), payload.channel_id)
+
+    async def _react(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
         member = payload.member
         user = member or self.get_user(payload.user_id)
-        reactor = Reactor(payload.user_id, frozenset(role.id for role in member.roles) if member else frozenset(),
-                          bool(user and user.bot))
+        from_self = payload.user_id == self.user.id
+        if member is not None:
+            roles = frozenset(role.id for role in member.roles)
+        elif payload.guild_id is None and added and not from_self:  # a DM: Discord sends no member
+            roles = await self._roles_in_guilds(payload.user_id)
+        else:
+            roles = frozenset()
+        reactor = Reactor(payload.user_id, roles, bool(user and user.bot))
         event = ReactionEvent(payload.message_id, payload.channel_id, str(payload.emoji), reactor, added,
-                              from_self=payload.user_id == self.user.id)
-        await self._guarded(self.workflow.on_reaction(event), payload.channel_id)
+                              from_self=from_self)
+        await self.workflow.on_reaction(event)
+
+    async def _roles_in_guilds(self, user_id: int) -> frozenset[int]:
+        """The user's roles in the bot's servers, for DMs: approvers by role are approvers there too."""
+        if not self.workflow.policy.approver_role_ids:
+            return frozenset()
+        roles: set[int] = set()
+        for guild in self.guilds:
+            member = guild.get_member(user_id)
+            if member is None:
+                try:
+                    member = await guild.fetch_member(user_id)
+                except discord.HTTPException:  # not a member of this server
+                    continue
+            roles.update(role.id for role in member.roles)
+        return frozenset(roles)
 
     # --- helpers ---
 

@@ -29,23 +29,26 @@ def add_commands(client: SpitzfederClient) -> None:
     @app_commands.guild_only()
     async def entwurf(interaction: discord.Interaction, text: str | None = None, url: str | None = None,
                       anzahl: app_commands.Range[int, MIN_COUNT, MAX_COUNT] | None = None) -> None:
-        await client.slash_draft(interaction, text or "", url, anzahl)
+        async with client.answering(interaction):
+            await client.slash_draft(interaction, text or "", url, anzahl)
 
     @tree.command(name="zusammenfassung", description="Zusammenfassung der letzten 7 Tage")
     @app_commands.guild_only()
     async def zusammenfassung(interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
-        announcement = await client.reports.summary()
-        file = (discord.File(io.BytesIO(announcement.attachment[1]), filename=announcement.attachment[0])
-                if announcement.attachment else discord.utils.MISSING)
-        await interaction.followup.send(announcement.text, file=file)
+        async with client.answering(interaction):
+            await interaction.response.defer(thinking=True)
+            announcement = await client.reports.summary()
+            file = (discord.File(io.BytesIO(announcement.attachment[1]), filename=announcement.attachment[0])
+                    if announcement.attachment else discord.utils.MISSING)
+            await interaction.followup.send(announcement.text, file=file)
 
     @tree.command(name="statistik", description="Fragen zu den Zahlen, z. B. welche Frage diese Woche am besten lief")
     @app_commands.describe(frage="Was möchtest du wissen?")
     @app_commands.guild_only()
     async def statistik(interaction: discord.Interaction, frage: str | None = None) -> None:
-        await interaction.response.defer(thinking=True)
-        await interaction.followup.send(await client.reports.statistics(frage))
+        async with client.answering(interaction):
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send(await client.reports.statistics(frage))
 
 
 def command_digest(tree: app_commands.CommandTree) -> str:

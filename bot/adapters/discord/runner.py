@@ -127,6 +127,7 @@ async def sync_commands(settings: Settings) -> int:
     point_discord_at(settings)
     async with services(settings) as app:
         client = build_bot(app).client
+        client.serving = False  # a second process must not post, or re-post what the running bot has in flight
         try:
             async with client:
                 await client.login(token)

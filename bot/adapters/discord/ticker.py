@@ -1,4 +1,4 @@
-"""Due work on a schedule: undo windows running out (and later reach tracking, summaries)."""
+"""Due work on a schedule: undo windows running out, reach snapshots, the daily summary."""
 
 from __future__ import annotations
 

@@ -48,11 +48,6 @@ class SqlPostStore:
             row = await session.get(PostRow, post_id, populate_existing=True)
             return _to_post(row)
 
-    async def get(self, post_id: int) -> Post | None:
-        async with self._sessions() as session:
-            row = await session.get(PostRow, post_id)
-            return _to_post(row) if row else None
-
     async def for_set(self, set_id: int) -> Post | None:
         return await self._one(select(PostRow).where(PostRow.set_id == set_id))
 
@@ -64,12 +59,6 @@ class SqlPostStore:
 
     async def in_state(self, state: PostState) -> list[Post]:
         return await self._many(select(PostRow).where(PostRow.state == state.value).order_by(PostRow.id))
-
-    async def next_due_at(self) -> datetime | None:
-        post = await self._one(
-            select(PostRow).where(PostRow.state == PostState.SCHEDULED.value).order_by(PostRow.due_at).limit(1)
-        )
-        return post.due_at if post else None
 
     async def _one(self, query) -> Post | None:
         async with self._sessions() as session:

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow
@@ -79,6 +80,22 @@ class SqlWorkflowStore:
     async def latest_case_in(self, channel_id: int) -> Case | None:
         return await self._one_case(select(CaseRow).where(CaseRow.channel_id == channel_id)
                                     .order_by(CaseRow.id.desc()))
+
+    async def interrupted_cases(self) -> list[Case]:
+        # A failed job leaves an error message newer than the case's last draft set; an interrupted one does not.
+        drafts, errors = aliased(ShownMessageRow), aliased(ShownMessageRow)
+        last_set_shown = (select(func.max(drafts.message_id))
+                          .where(drafts.case_id == CaseRow.id, drafts.kind == MessageKind.DRAFTS.value)
+                          .correlate(CaseRow).scalar_subquery())
+        failure_shown = (select(errors.message_id)
+                         .where(errors.case_id == CaseRow.id, errors.kind == MessageKind.ERROR.value,
+                                errors.message_id > func.coalesce(last_set_shown, 0))
+                         .exists())
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(CaseRow, NewsRow).join(NewsRow, NewsRow.id == CaseRow.news_id)
+                .where(CaseRow.pending.is_not(None), ~failure_shown).order_by(CaseRow.id))
+            return [_case(row, news) for row, news in rows]
 
     async def case_for_set(self, set_id: int) -> Case | None:
         return await self._one_case(select(CaseRow).join(DraftSetRow, DraftSetRow.news_id == CaseRow.news_id)

@@ -1,8 +1,8 @@
-"""tweepy set-up for X API v2: host redirect, request counting, and X's errors as German PublishErrors.
+"""tweepy set-up for X API v2: host redirect, request counting, and X's errors in German (XError).
 
 tweepy's sync ``Client`` runs in a worker thread (``asyncio.to_thread``), one call at a
 time, so the event loop never blocks. ``wait_on_rate_limit`` stays off: it would sleep
-in the thread; a 429 becomes a PublishError that names the reset time instead.
+in the thread; a 429 becomes an XError that names the reset time instead.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import requests
 import tweepy
 
 from bot.core.errors import PublishError
-from bot.core.tracking import UsageRecorder
+from bot.core.read_budget import UsageRecorder
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,21 @@ class _RedirectingSession(requests.Session):
         return response
 
 
-class XNotFound(PublishError):
+class XError(PublishError):
+    """An X failure in German. ``problem`` says what is wrong and how to fix it, for any use of X;
+    ``user_message`` adds what 🔁 does for a post, as the draft's thread shows it."""
+
+    def __init__(self, problem: str, *, when_posting: str = "", **kwargs: Any) -> None:
+        super().__init__(f"{problem} {when_posting}".strip(), **kwargs)
+        self.problem = problem
+
+    def without_posting_hints(self) -> XError:
+        """The same failure for reading numbers or for doctor, where there is no post to retry with 🔁."""
+        return type(self)(self.problem, detail=self.detail, retryable=self.retryable,
+                          maybe_posted=self.maybe_posted, duplicate=self.duplicate)
+
+
+class XNotFound(XError):
     """X answered 404 (a single post that is gone, or a wrong X_API_BASE_URL)."""
 
 
@@ -69,7 +83,6 @@ class XClient:
         self._tz = tz or ZoneInfo("Europe/Berlin")
         self._lock = asyncio.Lock()
         self.usage = usage
-        self._account: Account | None = None
 
     @classmethod
     def from_settings(cls, settings, usage: UsageRecorder | None = None) -> XClient:
@@ -82,7 +95,7 @@ class XClient:
         )
 
     async def call(self, method: str, *, kind: str = "read", **params: Any) -> dict:
-        """One X request through tweepy (user context); raises PublishError in German.
+        """One X request through tweepy (user context); raises XError.
 
         Every request is counted; for reads, the posts or users returned (what X bills).
         """
@@ -94,9 +107,9 @@ class XClient:
             except tweepy.HTTPException as exc:
                 raise x_error(exc, self._tz) from None
             except requests.RequestException as exc:
-                raise PublishError(
-                    "X ist nicht erreichbar (Netzwerk oder Zeitüberschreitung). Später mit 🔁 erneut versuchen; "
-                    "vorher wird geprüft, ob der Post schon existiert.",
+                raise XError(
+                    "X ist nicht erreichbar (Netzwerk oder Zeitüberschreitung).",
+                    when_posting="Später mit 🔁 erneut versuchen; vorher wird geprüft, ob der Post schon existiert.",
                     detail=type(exc).__name__, retryable=True, maybe_posted=True,
                 ) from None
             finally:
@@ -107,19 +120,16 @@ class XClient:
     def last_headers(self) -> dict[str, str]:
         return self._session.last_headers
 
-    async def me(self, *, refresh: bool = True) -> Account:
-        """The account behind the access token, with its current follower count."""
-        if self._account is not None and not refresh:
-            return self._account
+    async def me(self) -> Account:
+        """The account behind the access token, with its current follower count (one read request)."""
         body = await self.call("get_me", user_fields=["public_metrics"])
         data = body.get("data") or {}
         if "id" not in data:
-            raise PublishError("X liefert das eigene Konto nicht (GET /2/users/me). Zugangsdaten prüfen.",
-                               detail=str(body.get("errors"))[:300], retryable=True)
+            raise XError("X liefert das eigene Konto nicht (GET /2/users/me). Zugangsdaten prüfen.",
+                         detail=str(body.get("errors"))[:300], retryable=True)
         access = {k.lower(): v for k, v in self.last_headers.items()}.get("x-access-level")
-        self._account = Account(data["id"], data.get("username", ""),
-                                (data.get("public_metrics") or {}).get("followers_count"), access)
-        return self._account
+        return Account(data["id"], data.get("username", ""),
+                       (data.get("public_metrics") or {}).get("followers_count"), access)
 
 
 def _returned(body: dict) -> int:
@@ -152,7 +162,7 @@ def _when(epoch: str | int | None, tz: ZoneInfo) -> str:
     return f"ab {moment.strftime('%d.%m.')} {moment.strftime('%H:%M')} Uhr"
 
 
-def x_error(exc: tweepy.HTTPException, tz: ZoneInfo) -> PublishError:
+def x_error(exc: tweepy.HTTPException, tz: ZoneInfo) -> XError:
     """X's answer as a German message that says what to do (no secrets: X never echoes them)."""
     status = getattr(exc.response, "status_code", 0)
     body, headers = _body(exc), _headers(exc)
@@ -161,48 +171,47 @@ def x_error(exc: tweepy.HTTPException, tz: ZoneInfo) -> PublishError:
     detail = f"HTTP {status}: {str(exc)[:300]}"
 
     if status == 401:
-        return PublishError(
+        return XError(
             "X lehnt die Zugangsdaten ab (401). X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN und X_ACCESS_TOKEN_SECRET "
-            "prüfen (alle vier aus derselben App) und den Bot neu starten. " + _HOW_TO_RETRY,
+            "prüfen (alle vier aus derselben App) und den Bot neu starten.", when_posting=_HOW_TO_RETRY,
             detail=detail, retryable=True)
     if status == 403 and "duplicate" in text:
-        return PublishError(
+        return XError(
             "X lehnt den Text als Duplikat ab: ein gleichlautender Post existiert schon, aber nicht unter den "
-            "neuesten Posts des Kontos. Den Text leicht ändern und neu freigeben.",
+            "neuesten Posts des Kontos. Für eine andere Formulierung bitte eine neue Meldung starten.",
             detail=detail, retryable=False, duplicate=True)
     if status == 403 and ("oauth1-permissions" in text or "oauth1 app permissions" in text):
-        return PublishError(
+        return XError(
             "Die X-App darf nur lesen. Im X-Entwicklerportal unter „User authentication settings“ die "
             "App-Berechtigung auf „Read and write“ stellen, danach Access Token und Secret neu erzeugen, in .env "
-            "eintragen und den Bot neu starten. " + _HOW_TO_RETRY,
-            detail=detail, retryable=True)
+            "eintragen und den Bot neu starten.", when_posting=_HOW_TO_RETRY, detail=detail, retryable=True)
     if status == 403 and ("client-not-enrolled" in text or "client-forbidden" in text):
-        return PublishError(
+        return XError(
             "Die X-App gehört zu keinem Projekt mit passendem API-Zugang (client-not-enrolled). Im "
-            "X-Entwicklerportal die App einem Projekt zuordnen und den Tarif bzw. das Guthaben prüfen. "
-            + _HOW_TO_RETRY, detail=detail, retryable=True)
+            "X-Entwicklerportal die App einem Projekt zuordnen und den Tarif bzw. das Guthaben prüfen.",
+            when_posting=_HOW_TO_RETRY, detail=detail, retryable=True)
     if status == 403:
         reason = body.get("detail") or (exc.api_messages[0] if exc.api_messages else "ohne Begründung")
-        return PublishError(f"X verweigert den Post (403): {reason}", detail=detail, retryable=False)
+        return XError(f"X verweigert den Post (403): {reason}", detail=detail, retryable=False)
     if status == 429:
         for scope in ("user", "app"):
             if headers.get(f"x-{scope}-limit-24hour-remaining") == "0":
                 limit = headers.get(f"x-{scope}-limit-24hour-limit")
                 cap = f" ({limit} Posts in 24 Stunden)" if limit else ""
                 owner = "des Kontos" if scope == "user" else "der App"
-                return PublishError(
+                return XError(
                     f"Das Tageslimit {owner} für Posts bei X ist erreicht{cap}. Wieder möglich "
-                    f"{_when(headers.get(f'x-{scope}-limit-24hour-reset'), tz)}; dann 🔁.",
+                    f"{_when(headers.get(f'x-{scope}-limit-24hour-reset'), tz)}.", when_posting="Dann 🔁.",
                     detail=detail, retryable=True)
-        return PublishError(
-            f"Zu viele Anfragen an X (429). Wieder möglich {_when(headers.get('x-rate-limit-reset'), tz)}; "
-            "dann 🔁.", detail=detail, retryable=True)
+        return XError(f"Zu viele Anfragen an X (429). Wieder möglich {_when(headers.get('x-rate-limit-reset'), tz)}.",
+                      when_posting="Dann 🔁.", detail=detail, retryable=True)
     if status >= 500:
-        return PublishError(
-            f"X ist gerade gestört (HTTP {status}). Später mit 🔁 erneut versuchen; vorher wird geprüft, ob der "
-            "Post trotzdem angekommen ist.", detail=detail, retryable=True, maybe_posted=True)
+        return XError(
+            f"X ist gerade gestört (HTTP {status}).",
+            when_posting="Später mit 🔁 erneut versuchen; vorher wird geprüft, ob der Post trotzdem angekommen ist.",
+            detail=detail, retryable=True, maybe_posted=True)
     if status == 404:
         return XNotFound("X kennt die angefragte Adresse nicht (404). Ist X_API_BASE_URL richtig?",
                          detail=detail, retryable=False)
     reason = body.get("detail") or (exc.api_messages[0] if exc.api_messages else f"HTTP {status}")
-    return PublishError(f"X lehnt die Anfrage ab ({status}): {reason}", detail=detail, retryable=False)
+    return XError(f"X lehnt die Anfrage ab ({status}): {reason}", detail=detail, retryable=False)

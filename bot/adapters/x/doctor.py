@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.adapters.x.client import Account, XClient
+from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import SpitzfederError
 from bot.core.numbers import de_int
 from bot.doctor_types import Check
@@ -25,7 +25,10 @@ def _dry_run_reason(settings: Settings) -> str | None:
 
 
 async def _account(settings: Settings) -> Account:
-    return await XClient.from_settings(settings).me()
+    try:
+        return await XClient.from_settings(settings).me()
+    except XError as exc:  # doctor shows what to fix, not what 🔁 does under a draft
+        raise exc.without_posting_hints() from None
 
 
 async def check_x_account(settings: Settings) -> str:

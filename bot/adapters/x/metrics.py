@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.adapters.x.client import XClient, XNotFound
-from bot.core.errors import PublishError
+from bot.adapters.x.client import XClient, XError, XNotFound
 from bot.core.metrics import Metrics
 from bot.core.tracking import Lookup
 
@@ -40,10 +39,10 @@ class XMetrics:
             body = await self._client.call(
                 "get_tweets", ids=x_post_ids, tweet_fields=["public_metrics"], expansions=["author_id"],
                 user_fields=["public_metrics"])
-        except XNotFound:
-            if len(x_post_ids) == 1:
+        except XError as exc:
+            if isinstance(exc, XNotFound) and len(x_post_ids) == 1:  # the one post asked for is gone
                 return Lookup({}, {x_post_ids[0]: _REASONS["not found error"]})
-            raise
+            raise exc.without_posting_hints() from None  # said in a notice, not under a draft: no 🔁
         found = {str(post["id"]): _metrics(post["public_metrics"])
                  for post in body.get("data") or [] if post.get("public_metrics")}
         unavailable = {}
@@ -56,7 +55,10 @@ class XMetrics:
         return Lookup(found, unavailable, followers)
 
     async def followers(self) -> int:
-        account = await self._client.me()
+        try:
+            account = await self._client.me()
+        except XError as exc:
+            raise exc.without_posting_hints() from None
         if account.followers is None:
-            raise PublishError("X liefert keine Followerzahl für das Konto.", detail="public_metrics missing")
+            raise XError("X liefert keine Followerzahl für das Konto.", detail="public_metrics missing")
         return account.followers

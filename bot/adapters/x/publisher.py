@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from bot.adapters.x.client import Account, XClient
 from bot.core.errors import PublishError
 from bot.core.ports import PublishedPost
-from bot.core.tracking import UsageRecorder
+from bot.core.read_budget import UsageRecorder
 
 log = logging.getLogger(__name__)
 
