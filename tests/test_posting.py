@@ -151,6 +151,25 @@ async def test_in_flight_post_found_at_start_is_not_posted_again(make_service, s
     assert final.state is PostState.POSTED and final.x_post_id == "1000" and publisher.calls == 1
 
 
+async def test_in_flight_post_is_not_published_blindly_when_the_account_cannot_be_read(
+        make_service, set_id, clock, publisher, notifier):
+    service = make_service()
+    post = await approve(service, set_id)
+    clock.advance(30)
+    claimed = await service._store.transition(post.id, {PostState.SCHEDULED}, PostState.IN_FLIGHT,
+                                              attempted_at=clock.now())
+    await publisher.publish(claimed.text)  # X took it; then the bot crashed
+    publisher.lookup_fails = True
+    await make_service().reconcile()
+    failed = await service._store.for_set(set_id)
+    assert failed.state is PostState.FAILED and failed.uncertain and "🔁 prüft erneut" in failed.error
+    assert publisher.calls == 1
+    publisher.lookup_fails = False
+    await make_service().retry(set_id, by="anna")
+    final = await service._store.for_set(set_id)
+    assert final.state is PostState.POSTED and publisher.calls == 1
+
+
 async def test_in_flight_post_missing_at_start_is_published(make_service, set_id, clock, publisher):
     service = make_service()
     post = await approve(service, set_id)

@@ -1,10 +1,13 @@
 """The workflow core with an in-memory chat, the SQL store on SQLite, a scripted LLM and a fake publisher."""
 
 import asyncio
+from datetime import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
 from bot.core.announcer import ChatAnnouncer
 from bot.core.approval import ApprovalPolicy, Reactor
@@ -17,6 +20,7 @@ from bot.core.ports import Announcement
 from bot.core.posting import PostingService
 from bot.core.prompts import PromptLibrary
 from bot.core.rendering import MESSAGE_LIMIT, NUMBERS, draft_block, split_blocks, thread_name
+from bot.core.summary import SummaryService
 from bot.core.workflow import ReactionEvent, Workflow
 from bot.core.workflow_ports import DraftEntry, Pending
 from bot.settings import DEFAULT_PROMPTS_DIR
@@ -251,3 +255,20 @@ def test_reading_messages_in_a_thread_and_in_a_dm():
     assert in_dm("schärfer bitte", has_case=True) is Intent.REFINE
     assert in_dm(NEWS, has_case=True) is Intent.NEWS
     assert in_dm("schärfer bitte", has_case=False) is Intent.HELP
+
+
+async def test_a_summary_the_chat_could_not_take_is_sent_again_later(engine):
+    """Posting notices may be lost in a chat outage; the daily summary may not."""
+    rig = Rig(engine)
+    store = SqlTrackingStore(engine, rig.clock)
+    await store.claim_summary(rig.clock.now().date().replace(year=2025), at=rig.clock.now())  # not a new install
+    summary = SummaryService(store, rig.announcer, rig.clock, summary_time=time(9, 0), tz=ZoneInfo("UTC"))
+    rig.chat.down = True
+    with pytest.raises(ConnectionError):
+        await summary.run_due()
+    rig.chat.down = False
+    assert await summary.run_due() is None  # a pause before the next try
+    rig.clock.advance(60)
+    assert await summary.run_due() is not None
+    assert rig.chat.texts(900)[0].startswith("📊")
+    assert await summary.run_due() is None

@@ -21,6 +21,9 @@ class ChatAnnouncer:
         self._summary_channel_id = summary_channel_id
 
     async def notify(self, event: object) -> None:
+        if isinstance(event, Announcement) and event.must_arrive:
+            await self._announce(event)  # failures go back to the sender, which tries again later
+            return
         # A chat outage must not break posting: the state is already stored, only the notice is lost.
         try:
             if isinstance(event, Announcement):

@@ -95,6 +95,7 @@ class Announcement:
     text: str
     set_id: int | None = None
     attachment: tuple[str, bytes] | None = None  # (file name, content), e.g. a PNG chart
+    must_arrive: bool = False  # the notifier raises if it cannot deliver, so the sender can try again
 
 
 class Reports(Protocol):

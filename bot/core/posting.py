@@ -25,6 +25,8 @@ from bot.core.ports import AuditLog, Clock, Notifier, Publisher, PublishedPost
 log = logging.getLogger(__name__)
 
 RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and X
+LOOKUP_FAILED = ("Ob der Post schon auf X steht, ließ sich gerade nicht prüfen. 🔁 prüft erneut und postet nur, "
+                 "wenn er noch fehlt.")
 
 
 class PostState(str, enum.Enum):
@@ -157,7 +159,11 @@ class PostingService:
     async def reconcile(self) -> list[Post]:
         """At start: settle posts a crash left in flight, then publish what is due."""
         for post in await self._store.in_state(PostState.IN_FLIGHT):
-            found = await self._look_up(post)
+            try:
+                found = await self._look_up(post)
+            except PublishError as exc:
+                await self._lookup_failed(post, exc)
+                continue
             if found:
                 await self._mark_posted(post, found, {PostState.IN_FLIGHT}, note="reconciled after restart")
             else:
@@ -174,14 +180,20 @@ class PostingService:
         if claimed is None:
             return None  # cancelled or taken by another task meanwhile
         if claimed.uncertain:
-            found = await self._look_up(claimed)
+            try:
+                found = await self._look_up(claimed)
+            except PublishError as exc:
+                return await self._lookup_failed(claimed, exc)
             if found:
                 return await self._mark_posted(claimed, found, {PostState.IN_FLIGHT}, note="found on the account")
         try:
             published = await self._publisher.publish(claimed.text, source_url=claimed.source_url)
         except PublishError as exc:
             if exc.duplicate or exc.maybe_posted:
-                found = await self._look_up(claimed)
+                try:
+                    found = await self._look_up(claimed)
+                except PublishError as lookup_exc:
+                    return await self._lookup_failed(claimed, lookup_exc)
                 if found:
                     return await self._mark_posted(claimed, found, {PostState.IN_FLIGHT}, note="already on the account")
             return await self._mark_failed(claimed, exc.user_message, retryable=exc.retryable,
@@ -195,13 +207,15 @@ class PostingService:
         return await self._mark_posted(claimed, published, {PostState.IN_FLIGHT})
 
     async def _look_up(self, post: Post) -> PublishedPost | None:
+        """Our post with this text on the account, or None; raises PublishError when X cannot tell."""
         # From the approval on: attempted_at is already the current attempt's time when 🔁 looks first.
-        since = post.approved_at - RECONCILE_SLACK
-        try:
-            return await self._publisher.find_existing(post.text, since=since)
-        except PublishError as exc:
-            log.warning("could not look up post %d on the account: %s", post.id, exc.detail or exc)
-            return None
+        return await self._publisher.find_existing(post.text, since=post.approved_at - RECONCILE_SLACK)
+
+    async def _lookup_failed(self, post: Post, exc: PublishError) -> Post | None:
+        # Publishing blindly could post twice: stop here, and let 🔁 look again.
+        log.warning("could not look up post %d on the account: %s", post.id, exc.detail or exc)
+        return await self._mark_failed(post, LOOKUP_FAILED, retryable=True, uncertain=True,
+                                       detail=f"lookup failed: {exc.detail or exc.user_message}")
 
     async def _mark_posted(self, post: Post, published: PublishedPost, from_states: set[PostState],
                            note: str | None = None) -> Post | None:

@@ -22,6 +22,7 @@ from bot.core.ports import Announcement, Clock, Notifier
 log = logging.getLogger(__name__)
 
 PERIOD = timedelta(days=7)
+SEND_RETRY_PAUSE = timedelta(minutes=1)  # a summary that could not be sent is tried again after this
 CHART_FILE = "zusammenfassung.png"
 CHAT_MESSAGE_CHARS = 1900  # Discord refuses messages over 2000 characters; some room to spare
 
@@ -262,6 +263,7 @@ class SummaryService:
         self._max_posts = max_posts
         self._max_chars = max_chars
         self._done_day: date | None = None
+        self._retry_at: datetime | None = None  # after a failed send: when to try again
 
     async def report(self, period: timedelta = PERIOD) -> Report:
         now = self._clock.now()
@@ -276,6 +278,8 @@ class SummaryService:
             await self._store.claim_summary(day, at=now)
             self._done_day = day
             return None
+        if self._retry_at and now < self._retry_at:
+            return None
         if day == self._done_day or not await self._store.claim_summary(day, at=now):
             self._done_day = day  # settled: the ticker's next rounds need not ask the store
             return None
@@ -284,7 +288,9 @@ class SummaryService:
             await self._notifier.notify(announcement)
         except Exception:
             await self._store.release_summary(day)
+            self._retry_at = now + SEND_RETRY_PAUSE
             raise
+        self._retry_at = None
         self._done_day = day
         log.info("daily summary for %s sent", day.isoformat())
         return announcement
@@ -292,7 +298,7 @@ class SummaryService:
     async def summary(self) -> Announcement:
         report = await self.report()
         text = render_summary(report, self._tz, max_posts=self._max_posts, max_chars=self._max_chars)
-        return Announcement(text, set_id=None, attachment=await self._chart_file(report))
+        return Announcement(text, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
 
     async def chart_png(self, report: Report) -> bytes | None:
         series = [s for s in chart_series(report) if s.points]

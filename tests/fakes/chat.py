@@ -21,6 +21,7 @@ class FakeChat:
         self.removed: list[tuple[int, str, int]] = []
         self.busy: list[int] = []
         self.may_remove = True
+        self.down = False  # True: every send fails as in a chat outage
         self._next_id = 1000
 
     def _id(self) -> int:
@@ -31,6 +32,8 @@ class FakeChat:
         return f"<@{user_id}>"
 
     async def send(self, channel_id: int, text: str, *, attachment=None) -> int:
+        if self.down:
+            raise ConnectionError("chat unreachable")
         message = FakeMessage(self._id(), channel_id, text)
         self.messages[message.id] = message
         return message.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime
 
+from bot.core.errors import PublishError
 from bot.core.ports import PublishedPost
 
 
@@ -17,6 +18,7 @@ class FakePublisher:
         self.failures: deque[BaseException] = deque()
         self.calls = 0
         self.crash_after_posting = False
+        self.lookup_fails = False
 
     async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
         self.calls += 1
@@ -30,6 +32,8 @@ class FakePublisher:
         return post
 
     async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+        if self.lookup_fails:
+            raise PublishError("X antwortet nicht.", detail="timeline read failed")
         return next((post for at, post, posted in self.timeline if posted == text and at >= since), None)
 
 

@@ -13,6 +13,9 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.chat import MENTIONS
+
+# The bot never joins voice channels: no warnings about missing voice libraries at every start.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 from bot.adapters.discord.commands import CommandSync, add_commands
 from bot.adapters.discord.ticker import DueWorkTicker
 from bot.core.approval import Reactor

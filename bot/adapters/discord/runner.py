@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -35,6 +36,8 @@ PRIVILEGED_INTENT_MISSING = (
     "Message Content intent: enable \"Message Content Intent\" under Bot → Privileged Gateway Intents."
 )
 TOKEN_MISSING = "DISCORD_TOKEN fehlt. Den Bot-Token aus dem Developer Portal (Bot → Reset Token) in .env eintragen."
+UNREACHABLE = ("Discord ist nicht erreichbar. Netzwerk prüfen (und DISCORD_API_BASE_URL, falls gesetzt) und neu "
+               "starten.")
 TOKEN_REJECTED = "Discord lehnt DISCORD_TOKEN ab. Den Token im Developer Portal neu erzeugen und in .env eintragen."
 
 
@@ -118,6 +121,8 @@ async def run_bot(settings: Settings) -> int:
             raise SpitzfederError(PRIVILEGED_INTENT_MISSING) from exc
         except discord.LoginFailure as exc:
             raise SpitzfederError(TOKEN_REJECTED) from exc
+        except (aiohttp.ClientError, OSError) as exc:  # only the login; later drops are reconnected by discord.py
+            raise SpitzfederError(UNREACHABLE, detail=type(exc).__name__) from exc
     return 0
 
 
@@ -136,6 +141,8 @@ async def sync_commands(settings: Settings) -> int:
                     await client.command_sync.ensure(guild, force=True)
         except discord.LoginFailure as exc:
             raise SpitzfederError(TOKEN_REJECTED) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise SpitzfederError(UNREACHABLE, detail=type(exc).__name__) from exc
         except discord.HTTPException as exc:
             raise SpitzfederError(f"Discord hat die Befehle nicht angenommen (HTTP {exc.status}).",
                                   detail=str(exc.code)) from exc

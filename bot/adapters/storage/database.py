@@ -61,7 +61,7 @@ def _upgrade(sync_connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = sync_connection
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
 
 
 async def migrate(engine: AsyncEngine) -> None:
