@@ -112,15 +112,15 @@ async def test_a_failing_slash_command_answers_in_german_instead_of_thinking_for
     assert draft.response.content.startswith("Keine Meldung angegeben") and world.channel.threads == []
 
 
-async def test_text_from_news_and_llm_never_pings_everyone_or_roles(world):
-    world.llm.reply_drafts(("Was sagt @everyone dazu, <@&123> und @here?", GOOD_DRAFTS[0][1]), *GOOD_DRAFTS[1:])
+async def test_text_from_news_and_llm_never_pings_anyone(world):
+    world.llm.reply_drafts(("Was sagt @everyone dazu, <@&123>, <@42> und @here?", GOOD_DRAFTS[0][1]), *GOOD_DRAFTS[1:])
     await world.carla.send(world.channel, f"{world.env.bot.user.mention} @everyone @here <@&123> {NEWS}")
     reply_drafts(world.llm)
     await world.carla.slash(world.channel, "entwurf", text=f"@everyone {NEWS}")
     posted = [r for r in world.env.http_requests if r.method == "POST" and isinstance(r.json, dict)
               and "content" in r.json]
     assert any("@everyone" in r.json["content"] for r in posted)
-    assert posted and all(r.json.get("allowed_mentions") == {"parse": ["users"]} for r in posted)
+    assert posted and all(r.json.get("allowed_mentions") == {"parse": []} for r in posted)
 
 
 async def test_a_set_too_long_for_one_message_is_split_between_drafts_and_each_part_can_be_voted_on(world):

@@ -14,7 +14,9 @@ from bot.core.errors import SpitzfederError
 log = logging.getLogger(__name__)
 
 THREAD_ARCHIVE_MINUTES = 1440
-MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
+# Drafts, headlines and evidence quote untrusted text: nothing the bot says may ping anyone. Mentions of
+# people (who cancelled, who may not approve) still show as names.
+MENTIONS = discord.AllowedMentions.none()
 
 
 class ChatError(SpitzfederError):
