@@ -73,6 +73,11 @@ class SummaryStore(Protocol):
     async def release_summary(self, local_day: date) -> None:
         """Undo a claim whose sending failed, so the next round tries again."""
 
+    async def summary_delivered(self, local_day: date) -> bool:
+        """Whether the day's claimed summary also reached the chat."""
+
+    async def mark_summary_delivered(self, local_day: date, *, at: datetime) -> None: ...
+
     async def any_summary_sent(self) -> bool:
         """Whether a daily summary was ever sent (on a new installation there is nothing to catch up)."""
 
@@ -276,13 +281,17 @@ class SummaryService:
         if self._done_day is None and not await self._store.any_summary_sent():
             # A new installation: the latest slot passed before the bot existed; summaries start with the next.
             await self._store.claim_summary(day, at=now)
+            await self._store.mark_summary_delivered(day, at=now)
             self._done_day = day
             return None
-        if self._retry_at and now < self._retry_at:
+        if day == self._done_day or (self._retry_at and now < self._retry_at):
             return None
-        if day == self._done_day or not await self._store.claim_summary(day, at=now):
-            self._done_day = day  # settled: the ticker's next rounds need not ask the store
-            return None
+        if not await self._store.claim_summary(day, at=now):
+            if await self._store.summary_delivered(day):
+                self._done_day = day  # settled: the ticker's next rounds need not ask the store
+                return None
+            # Claimed but never delivered: the bot stopped while sending. Better once more than never.
+            log.warning("the summary for %s was cut short by a stop; sending it now", day.isoformat())
         try:
             announcement = await self.summary()
             await self._notifier.notify(announcement)
@@ -291,6 +300,7 @@ class SummaryService:
             self._retry_at = now + SEND_RETRY_PAUSE
             raise
         self._retry_at = None
+        await self._store.mark_summary_delivered(day, at=self._clock.now())
         self._done_day = day
         log.info("daily summary for %s sent", day.isoformat())
         return announcement

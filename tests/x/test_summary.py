@@ -109,6 +109,15 @@ async def test_catch_up_after_downtime_and_never_twice(make_summary, clock):
     assert await make_summary(notifier=notifier).run_due() is None
 
 
+async def test_a_summary_cut_short_by_a_stop_is_sent_at_the_next_start_once(make_summary, tracking_store, clock):
+    clock.current = utc(2026, 11, 25, 17)
+    await tracking_store.claim_summary(date(2026, 11, 25), at=clock.now())  # the bot stopped while sending
+    clock.advance(600)
+    notifier = RecordingNotifier()
+    assert await make_summary(notifier=notifier).run_due() is not None
+    assert await make_summary(notifier=notifier).run_due() is None and len(notifier.events) == 1
+
+
 async def test_a_failed_send_is_tried_again(make_summary, clock):
     clock.current = utc(2026, 11, 25, 17)
     with pytest.raises(ConnectionError):
@@ -234,6 +243,12 @@ class ListedPosts:
 
     async def any_summary_sent(self):
         return True
+
+    async def summary_delivered(self, local_day):
+        return False
+
+    async def mark_summary_delivered(self, local_day, *, at):
+        pass
 
 
 async def test_the_chat_summary_fits_one_discord_message(clock):

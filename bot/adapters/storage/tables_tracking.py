@@ -47,7 +47,8 @@ class SentSummaryRow(Base):
     __tablename__ = "sent_summaries"
 
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date in TIMEZONE, ISO
-    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)  # when sending began (the claim)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: sending was cut short
 
 
 class XUsageRow(Base):

@@ -177,6 +177,17 @@ class SqlTrackingStore:
             return False
         return True
 
+    async def summary_delivered(self, local_day: date) -> bool:
+        async with self._sessions() as session:
+            row = await session.get(SentSummaryRow, local_day.isoformat())
+            return row is not None and row.delivered_at is not None
+
+    async def mark_summary_delivered(self, local_day: date, *, at: datetime) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.get(SentSummaryRow, local_day.isoformat())
+            if row is not None:
+                row.delivered_at = at
+
     async def any_summary_sent(self) -> bool:
         async with self._sessions() as session:
             return (await session.scalars(select(SentSummaryRow.day).limit(1))).first() is not None

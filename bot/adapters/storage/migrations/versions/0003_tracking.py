@@ -47,6 +47,7 @@ def upgrade() -> None:
         "sent_summaries",
         sa.Column("day", sa.String(10), primary_key=True),
         sa.Column("sent_at", UtcDateTime(), nullable=False),
+        sa.Column("delivered_at", UtcDateTime()),
     )
     op.create_table(
         "x_usage",
