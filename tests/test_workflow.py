@@ -272,3 +272,18 @@ async def test_a_summary_the_chat_could_not_take_is_sent_again_later(engine):
     assert await summary.run_due() is not None
     assert rig.chat.texts(900)[0].startswith("📊")
     assert await summary.run_due() is None
+
+
+async def test_a_deciding_vote_stored_just_before_a_stop_is_approved_at_start(engine):
+    rig = Rig(engine, required=2)
+    case, _ = await rig.start()
+    record = await rig.store.set_record(case.current_set_id)
+    first, second = record.drafts[0], record.drafts[1]
+    await rig.store.add_vote(record.id, first.id, ANNA)
+    await rig.store.add_vote(record.id, first.id, BERT)  # the stop came before the approval was stored
+    await rig.store.add_vote(record.id, second.id, ANNA)  # one vote short: stays open
+    await rig.workflow.resume_approvals()
+    post = await rig.posts.for_set(record.id)
+    assert post.draft_id == first.id and post.approved_by == [str(ANNA), str(BERT)]
+    await rig.workflow.resume_approvals()  # once
+    assert "wird in 30 s gepostet" in rig.chat.texts(case.channel_id)[-1]

@@ -313,6 +313,21 @@ class Workflow:
             except SpitzfederError as exc:
                 log.warning("could not report the interrupted case %d: %s", case.id, exc.detail or exc.user_message)
 
+    async def resume_approvals(self) -> None:
+        """At start: a draft whose deciding vote was stored just before a stop is approved now."""
+        for set_id in await self._store.voted_open_sets():
+            case = await self._store.case_for_set(set_id)
+            async with self._locks[case.id]:
+                record = await self._store.set_record(set_id)
+                for draft in record.drafts:
+                    voters = await self._store.voters(draft.id)
+                    if self.policy.approved(voters):
+                        log.warning("approval completed after a restart: set %d, draft %d", set_id, draft.number)
+                        await self._posting.approve(set_id=set_id, draft_id=draft.id, text=draft.text,
+                                                    source_url=case.news.url, approved_by=[str(v) for v in voters],
+                                                    undo_seconds=self._undo_seconds)
+                        break
+
     async def _make_set(self, case: Case, kind: Pending, instruction: str | None) -> DraftSet:
         if kind is Pending.DRAFT or case.current_set_id is None:
             return await self._drafting.draft(case.news, case.count)

@@ -124,6 +124,9 @@ class WorkflowStore(Protocol):
 
     async def case_for_set(self, set_id: int) -> Case | None: ...
 
+    async def voted_open_sets(self) -> list[int]:
+        """Current, open sets with votes and no post: a stop may have come between the deciding vote and approval."""
+
     async def add_set(self, case: Case, draft_set: DraftSet) -> int:
         """Store a new set for the case's news item; it becomes current, an open predecessor is REPLACED."""
 

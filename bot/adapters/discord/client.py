@@ -93,9 +93,10 @@ class SpitzfederClient(discord.Client):
         except Exception:
             log.exception("reconciling posts at start failed; the ticker retries due posts")
         try:
+            await self.workflow.resume_approvals()  # a deciding vote stored just before the stop
             await self.workflow.report_interrupted()  # drafting jobs the stop cut short get their 🔁
         except Exception:
-            log.exception("reporting interrupted drafting jobs at start failed")
+            log.exception("resuming the conversations at start failed")
         self.ticker.start()
 
     async def close(self) -> None:

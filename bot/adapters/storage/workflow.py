@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.adapters.storage.drafts import SqlDraftStore
-from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow
+from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow, PostRow
 from bot.adapters.storage.tables_workflow import (
     CaseRow, CommandSyncRow, NoticeRow, ShownMessageRow, TurnRow, VoteRow,
 )
@@ -96,6 +96,15 @@ class SqlWorkflowStore:
                 select(CaseRow, NewsRow).join(NewsRow, NewsRow.id == CaseRow.news_id)
                 .where(CaseRow.pending.is_not(None), ~failure_shown).order_by(CaseRow.id))
             return [_case(row, news) for row, news in rows]
+
+    async def voted_open_sets(self) -> list[int]:
+        has_post = select(PostRow.id).where(PostRow.set_id == VoteRow.set_id).exists()
+        async with self._sessions() as session:
+            return list(await session.scalars(
+                select(VoteRow.set_id).distinct()
+                .join(CaseRow, CaseRow.current_set_id == VoteRow.set_id)
+                .join(DraftSetRow, DraftSetRow.id == VoteRow.set_id)
+                .where(DraftSetRow.state == SetState.OPEN.value, ~has_post).order_by(VoteRow.set_id)))
 
     async def case_for_set(self, set_id: int) -> Case | None:
         return await self._one_case(select(CaseRow).join(DraftSetRow, DraftSetRow.news_id == CaseRow.news_id)
