@@ -63,7 +63,7 @@ class ChatAnnouncer:
         elif isinstance(event, PostCancelled):
             text = cancelled_text(number, self._who(event.by))
         elif isinstance(event, PostPublished):
-            text = published_text(number, post)
+            text = published_text(number, post) + (f"\n⚠️ {event.notice}" if event.notice else "")
             log.info("posted: set %d, post %d%s", post.set_id, post.id, " (simulated)" if post.simulated else "")
         elif isinstance(event, PostFailed):
             text = failed_text(number, post)

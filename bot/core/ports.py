@@ -65,6 +65,7 @@ class PublishedPost:
     url: str | None
     simulated: bool = False
     followers: int | None = None  # the account's follower count when it posted, if known
+    notice: str | None = None  # something the team should know about an otherwise good post (German)
 
 
 class Publisher(Protocol):

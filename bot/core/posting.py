@@ -92,6 +92,7 @@ class PostCancelled:
 @dataclass(frozen=True)
 class PostPublished:
     post: Post
+    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ class PostingService:
             await self._audit.record("posted", actor=None, set_id=post.set_id, post_id=post.id,
                                      detail=f"{'simulated' if published.simulated else published.post_id}"
                                             + (f"; {note}" if note else ""))
-            await self._notifier.notify(PostPublished(done))
+            await self._notifier.notify(PostPublished(done, published.notice))
         return done
 
     async def _mark_failed(self, post: Post, message: str, *, retryable: bool, uncertain: bool,

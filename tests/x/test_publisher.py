@@ -43,6 +43,7 @@ async def test_a_failed_source_reply_does_not_undo_the_post(make_client, fake_x)
     published = await XPublisher(make_client(), source_as_reply=True).publish(TEXT, source_url="https://example.org/a")
     [question] = fake_x.posts.values()
     assert question.id == published.post_id and fake_x.count("POST", "/2/tweets") == 2
+    assert published.notice.startswith("Die Quelle konnte nicht als Antwort gepostet werden")
 
 
 @pytest.mark.parametrize("status, body, headers, expected, retryable", [

@@ -6,9 +6,10 @@ import html
 import logging
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, timezone
 
-from bot.adapters.x.client import Account, XClient
+from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import PublishError
 from bot.core.ports import PublishedPost
 from bot.core.read_budget import UsageRecorder
@@ -53,15 +54,20 @@ class XPublisher:
         if not post_id:
             raise PublishError("X hat den Post angenommen, aber keine ID geliefert. 🔁 prüft zuerst das Konto.",
                                detail=str(body)[:300], maybe_posted=True)
+        notice = None
         if self._source_as_reply and source_url:
-            await self._reply_with_source(post_id, source_url)
-        return self._published(account, post_id)
+            notice = await self._reply_with_source(post_id, source_url)
+        return replace(self._published(account, post_id), notice=notice)
 
-    async def _reply_with_source(self, post_id: str, source_url: str) -> None:
+    async def _reply_with_source(self, post_id: str, source_url: str) -> str | None:
+        """Post the news link under our post; returns what the team should know if that failed."""
         try:
             await self._client.call("create_tweet", kind="write", text=source_url, in_reply_to_tweet_id=post_id)
         except PublishError as exc:  # the question is out; a missing source reply must not undo that
             log.warning("posting the source link as a reply to %s failed: %s", post_id, exc.detail)
+            problem = exc.problem if isinstance(exc, XError) else exc.user_message
+            return f"Die Quelle konnte nicht als Antwort gepostet werden: {problem}"
+        return None
 
     async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
         account = await self._client.me()
