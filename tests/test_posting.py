@@ -103,6 +103,21 @@ async def test_failure_keeps_the_post_and_retry_posts_it(make_service, set_id, c
     assert publisher.calls == 2 and len(publisher.timeline) == 1
 
 
+async def test_a_failed_post_can_be_given_up_unless_it_may_be_on_x(make_service, set_id, publisher):
+    service = make_service()
+    publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
+    await approve(service, set_id, undo=0)
+    assert (await service.cancel(set_id, by="bert")).state is PostState.CANCELLED
+
+
+async def test_a_failed_post_that_may_be_on_x_cannot_be_given_up(make_service, set_id, publisher):
+    service = make_service()
+    publisher.failures.append(PublishError("Antwort verloren", maybe_posted=True))
+    publisher.lookup_fails = True
+    await approve(service, set_id, undo=0)
+    assert await service.cancel(set_id, by="bert") is None
+
+
 async def test_non_retryable_failure_cannot_be_retried(make_service, set_id, publisher):
     service = make_service()
     publisher.failures.append(PublishError("Schlüssel falsch", retryable=False))

@@ -154,10 +154,20 @@ async def test_a_failed_post_is_retried_with_the_renew_reaction(engine):
     await rig.react(message, "1️⃣", ANNA)
     failure = rig.chat.last(case.channel_id)
     assert failure.text.startswith("⚠️ Entwurf 1 konnte nicht gepostet werden: X ist gerade gestört")
-    assert failure.reactions == ["🔁"]
+    assert failure.reactions == ["🔁", "❌"] and failure.text.endswith("🔁 versucht es erneut, ❌ gibt ihn auf.")
     await rig.react(failure, "🔁", ANNA)
     assert len(rig.publisher.timeline) == 1
     assert rig.chat.last(case.channel_id).text.startswith("✅ Entwurf 1 ist gepostet")
+
+
+async def test_a_failed_post_can_be_given_up_with_cancel(engine):
+    rig = Rig(engine, undo=0)
+    case, message = await rig.start()
+    rig.publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
+    await rig.react(message, "1️⃣", ANNA)
+    await rig.react(rig.chat.last(case.channel_id), "❌", BERT)
+    assert (await rig.posts.for_set(case.current_set_id)).state.value == "cancelled"
+    assert rig.publisher.calls == 1 and rig.publisher.timeline == []
 
 
 class HeldLLM:

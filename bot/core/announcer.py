@@ -67,7 +67,7 @@ class ChatAnnouncer:
             log.info("posted: set %d, post %d%s", post.set_id, post.id, " (simulated)" if post.simulated else "")
         elif isinstance(event, PostFailed):
             text = failed_text(number, post)
-            reactions = [RENEW] if post.retryable else []
+            reactions = ([RENEW] + ([] if post.uncertain else [CANCEL])) if post.retryable else []
             log.info("post failed: set %d, post %d", post.set_id, post.id)
         else:
             return

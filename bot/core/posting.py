@@ -127,10 +127,12 @@ class PostingService:
         return post
 
     async def cancel(self, set_id: int, *, by: str) -> Post | None:
+        """❌ inside the undo window, or to give up on a failed post that is surely not on X."""
         post = await self._store.for_set(set_id)
         if post is None:
             return None
-        cancelled = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.CANCELLED)
+        cancellable = {PostState.SCHEDULED} | ({PostState.FAILED} if not post.uncertain else set())
+        cancelled = await self._store.transition(post.id, cancellable, PostState.CANCELLED)
         if cancelled:
             await self._audit.record("cancelled", actor=by, set_id=set_id, post_id=post.id)
             await self._notifier.notify(PostCancelled(cancelled, by))

@@ -135,7 +135,7 @@ def published_text(number: int, post: Post) -> str:
 
 def failed_text(number: int, post: Post) -> str:
     if post.retryable:
-        what_now = f"{RENEW} versucht es erneut."
+        what_now = f"{RENEW} versucht es erneut" + ("." if post.uncertain else f", {CANCEL} gibt ihn auf.")
     else:
         what_now = f"Neue Entwürfe zum Freigeben bringt ein Wunsch hier oder {RENEW} an den Entwürfen."
     return f"⚠️ Entwurf {number} konnte nicht gepostet werden: {post.error} {what_now}"
