@@ -91,7 +91,7 @@ async def test_duplicate_answer_is_flagged(publisher, fake_x):
     with pytest.raises(PublishError) as caught:
         await publisher.publish(TEXT)
     assert caught.value.duplicate and not caught.value.retryable and "Duplikat" in caught.value.user_message
-    assert "neue Meldung" in caught.value.user_message  # the set has its post: a new wording needs a new item
+    assert "andere Formulierung" in caught.value.user_message  # the thread then offers new drafts
 
 
 async def test_find_existing_sees_through_entities_and_tco_links(publisher, fake_x, clock):

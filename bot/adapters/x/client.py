@@ -178,7 +178,7 @@ def x_error(exc: tweepy.HTTPException, tz: ZoneInfo) -> XError:
     if status == 403 and "duplicate" in text:
         return XError(
             "X lehnt den Text als Duplikat ab: ein gleichlautender Post existiert schon, aber nicht unter den "
-            "neuesten Posts des Kontos. Für eine andere Formulierung bitte eine neue Meldung starten.",
+            "neuesten Posts des Kontos. Eine andere Formulierung ist nötig.",
             detail=detail, retryable=False, duplicate=True)
     if status == 403 and ("oauth1-permissions" in text or "oauth1 app permissions" in text):
         return XError(
