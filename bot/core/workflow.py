@@ -95,6 +95,11 @@ class Workflow:
     async def case_in(self, channel_id: int) -> Case | None:
         return await self._store.latest_case_in(channel_id)
 
+    async def posted(self, case: Case) -> bool:
+        """Whether the news item's question is out (then a question about the numbers is not a wish)."""
+        post = await self._posts.for_set(case.current_set_id) if case.current_set_id else None
+        return post is not None and post.state is PostState.POSTED
+
     # --- conversation ---
 
     async def wish(self, case: Case, author: str, text: str) -> None:

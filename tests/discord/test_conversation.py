@@ -229,3 +229,14 @@ async def test_a_drafting_job_cut_short_by_a_restart_gets_its_renew(world):
     assert "kürzer" in last_prompt(world) and SHORTER[0][0] in world.draft_message().content
     await world.restart()
     assert world.draft_message().id == world.bot_messages(world.thread())[-1].id
+
+
+async def test_a_question_about_the_numbers_in_a_posted_thread_is_answered_from_them(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    world.clock.advance(30)
+    await world.tick()
+    requests_before = len(world.llm.requests)
+    await world.carla.send(world.thread(), "Wie läuft die Frage bisher?")
+    assert texts(world, world.thread())[-1].startswith("Noch keine Zahlen")
+    assert len(world.llm.requests) == requests_before  # no new drafts

@@ -19,7 +19,7 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 from bot.adapters.discord.commands import CommandSync, add_commands
 from bot.adapters.discord.ticker import DueWorkTicker
 from bot.core.approval import Reactor
-from bot.core.conversation import Intent, hand_edit, in_case, in_dm, outside_case
+from bot.core.conversation import Intent, hand_edit, in_case, in_dm, is_stats_question, outside_case
 from bot.core.errors import SpitzfederError
 from bot.core.intake import split_url
 from bot.core.language import guess_language
@@ -139,6 +139,9 @@ class SpitzfederClient(discord.Client):
         if message.guild is None:
             await self._direct_message(message, text, case)
         elif case is not None:
+            if is_stats_question(text) and await self.workflow.posted(case):
+                await self._reply(message, await self.reports.statistics(text))
+                return
             await self._in_case(case, message, text, in_case(text))
         elif self.user in message.mentions:
             if not self.access.channel_allowed(message.channel):
