@@ -9,7 +9,7 @@ from bot.adapters.discord.doctor import DISCORD_CHECKS
 from bot.adapters.x.doctor import X_CHECKS
 from bot.app import build_llm
 from bot.core.errors import SpitzfederError
-from bot.core.prompts import PromptLibrary
+from bot.core.drafting.prompts import PromptLibrary
 from bot.doctor_types import Check
 from bot.settings import Settings
 

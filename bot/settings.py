@@ -12,8 +12,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
-from bot.core.summary import parse_time_of_day
-from bot.core.tracking import parse_schedule
+from bot.core.reach.summary import parse_time_of_day
+from bot.core.reach.tracking import parse_schedule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bot.cli import main
-from tests.conftest import GOOD_DRAFTS, NEWS
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 
 def run(capsys, *argv):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from bot.core.ports import PublishedPost
+from bot.core.posting.ports import PublishedPost
 
 
 class DryRunPublisher:

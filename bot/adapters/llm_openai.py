@@ -13,8 +13,8 @@ import openai
 from openai import AsyncOpenAI
 
 from bot.core.errors import LLMConfigError, LLMTransientError
-from bot.core.models import Usage
-from bot.core.ports import ChatMessage, LLMReply
+from bot.core.drafting.models import Usage
+from bot.core.drafting.ports import ChatMessage, LLMReply
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import deque
 
 from bot.core.errors import LLMError
-from bot.core.models import Usage
-from bot.core.ports import ChatMessage, LLMReply
+from bot.core.drafting.models import Usage
+from bot.core.drafting.ports import ChatMessage, LLMReply
 from tests.fakes.openai_server import drafts_json
 
 

@@ -6,7 +6,7 @@ from collections import deque
 from datetime import datetime
 
 from bot.core.errors import PublishError
-from bot.core.ports import PublishedPost
+from bot.core.posting.ports import PublishedPost
 
 
 class FakePublisher:

@@ -18,16 +18,16 @@ from bot.adapters.discord.chat import MENTIONS
 discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 from bot.adapters.discord.commands import CommandSync, add_commands
 from bot.adapters.discord.ticker import DueWorkTicker
-from bot.core.approval import Reactor
-from bot.core.conversation import Intent, hand_edit, in_case, in_dm, is_stats_question, outside_case
+from bot.core.conversation.approval import Reactor
+from bot.core.conversation.intents import Intent, hand_edit, in_case, in_dm, is_stats_question, outside_case
 from bot.core.errors import SpitzfederError
-from bot.core.intake import split_url
-from bot.core.language import guess_language
-from bot.core.ports import Reports
-from bot.core.posting import PostingService
-from bot.core.rendering import HELP_TEXT, thread_name
-from bot.core.workflow import ReactionEvent, Workflow
-from bot.core.workflow_ports import Case
+from bot.core.drafting.intake import split_url
+from bot.core.drafting.language import guess_language
+from bot.core.reach.reports import Reports
+from bot.core.posting.service import PostingService
+from bot.core.text.rendering import HELP_TEXT, thread_name
+from bot.core.conversation.workflow import ReactionEvent, Workflow
+from bot.core.conversation.records import Case
 
 log = logging.getLogger(__name__)
 

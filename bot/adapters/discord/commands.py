@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.storage.workflow import SqlCommandSyncs
-from bot.core.drafting import MAX_COUNT, MIN_COUNT
+from bot.core.drafting.service import MAX_COUNT, MIN_COUNT
 
 if TYPE_CHECKING:
     from bot.adapters.discord.client import SpitzfederClient

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.tables import AuditRow, PostRow
-from bot.core.ports import Clock, SystemClock
-from bot.core.posting import Post, PostState
+from bot.core.clock import Clock, SystemClock
+from bot.core.posting.records import Post, PostState
 
 _FIELDS = [name for name in Post.__dataclass_fields__ if name != "state"]
 

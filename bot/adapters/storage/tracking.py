@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.tables import PostRow
 from bot.adapters.storage.tables_tracking import FollowerCountRow, SentSummaryRow, SnapshotRow, XUsageRow
-from bot.core.metrics import Metrics
-from bot.core.ports import Clock, SystemClock
-from bot.core.posting import PostState
-from bot.core.summary import PostRecord, Reading
-from bot.core.tracking import DueSnapshot, Step, TrackedPost
+from bot.core.reach.metrics import Metrics
+from bot.core.clock import Clock, SystemClock
+from bot.core.posting.records import PostState
+from bot.core.reach.summary import PostRecord, Reading
+from bot.core.reach.tracking import DueSnapshot, Step, TrackedPost
 
 PENDING, TAKEN, SKIPPED, ENDED = "pending", "taken", "skipped", "ended"
 _METRIC_FIELDS = ("retweets", "likes", "replies", "quotes", "bookmarks", "impressions")

@@ -1,4 +1,4 @@
-"""The conversation workflow's storage in SQL (implements `bot.core.workflow_ports.WorkflowStore`)."""
+"""The conversation workflow's storage in SQL (implements `bot.core.conversation.ports.WorkflowStore`)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow, PostRow
 from bot.adapters.storage.tables_workflow import (
     CaseRow, CommandSyncRow, NoticeRow, ShownMessageRow, TurnRow, VoteRow,
 )
-from bot.core.models import ConversationTurn, Draft, DraftSet, NewsItem
-from bot.core.ports import Clock, SystemClock
-from bot.core.workflow_ports import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
+from bot.core.clock import Clock, SystemClock
+from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
 
 
 def _case(row: CaseRow, news: NewsRow) -> Case:

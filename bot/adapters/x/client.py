@@ -18,7 +18,7 @@ import requests
 import tweepy
 
 from bot.core.errors import PublishError
-from bot.core.read_budget import UsageRecorder
+from bot.core.reach.read_budget import UsageRecorder
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import SpitzfederError
-from bot.core.numbers import de_int
+from bot.core.text.numbers import de_int
 from bot.doctor_types import Check
 from bot.settings import Settings
 

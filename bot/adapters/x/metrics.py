@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.adapters.x.client import XClient, XError, XNotFound
-from bot.core.metrics import Metrics
-from bot.core.tracking import Lookup
+from bot.core.reach.metrics import Metrics
+from bot.core.reach.tracking import Lookup
 
 BATCH_SIZE = 100  # GET /2/tweets takes up to 100 ids
 

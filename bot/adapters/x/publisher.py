@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 
 from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import PublishError
-from bot.core.ports import PublishedPost
-from bot.core.read_budget import UsageRecorder
+from bot.core.posting.ports import PublishedPost
+from bot.core.reach.read_budget import UsageRecorder
 
 log = logging.getLogger(__name__)
 

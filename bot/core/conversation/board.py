@@ -1,0 +1,62 @@
+"""Showing draft sets in the chat and keeping their state line current."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from bot.core.posting.ports import PostStore
+from bot.core.text.rendering import DISCARD, NUMBERS, RENEW, VOTE_HINT, draft_block, first_message, set_header, split_blocks, status_label
+from bot.core.conversation.ports import Chat, WorkflowStore
+from bot.core.conversation.records import Case, DraftEntry, MessageKind, ShownMessage
+
+
+class SetBoard:
+    def __init__(self, store: WorkflowStore, posts: PostStore, chat: Chat) -> None:
+        self._store = store
+        self._posts = posts
+        self._chat = chat
+        # Edits of one set's header run one at a time, each rendering the state read inside the lock,
+        # so the last edit always shows the newest state.
+        self._render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def show_set(self, case: Case, set_id: int) -> None:
+        record = await self._store.set_record(set_id)
+        blocks: list[tuple[int | None, str]] = [(d.number, draft_block(d)) for d in record.drafts]
+        chunks = split_blocks([*blocks, (None, VOTE_HINT)])
+        header = set_header(case.news, status_label(record.state, None))
+        for index, chunk in enumerate(chunks):
+            first, last = index == 0, index == len(chunks) - 1
+            text = first_message(header, chunk.body) if first else chunk.body
+            message_id = await self._chat.send(case.channel_id, text)
+            # Remembered before the reactions go on, so no vote can arrive for an unknown message.
+            await self._store.remember_message(ShownMessage(
+                message_id, case.channel_id, case.id, MessageKind.DRAFTS, set_id,
+                {n: record.draft(n).id for n in chunk.numbers}, chunk.body, first,
+            ))
+            reactions = [NUMBERS[n - 1] for n in chunk.numbers] + ([RENEW, DISCARD] if last else [])
+            await self._chat.add_reactions(case.channel_id, message_id, reactions)
+
+    async def show_edit(self, case: Case, set_id: int, entry: DraftEntry) -> None:
+        text = (f"✏️ Neue Fassung von Entwurf {entry.number} (die obige zählt nicht mehr):\n\n"
+                + draft_block(entry, edited=True))
+        message_id = await self._chat.send(case.channel_id, text)
+        await self._store.remember_message(ShownMessage(
+            message_id, case.channel_id, case.id, MessageKind.EDIT, set_id, {entry.number: entry.id}))
+        await self._chat.add_reactions(case.channel_id, message_id, [NUMBERS[entry.number - 1]])
+
+    async def status(self, set_id: int) -> str:
+        record = await self._store.set_record(set_id)
+        post = await self._posts.for_set(set_id)
+        number = await self._store.draft_number(post.draft_id) if post else None
+        return status_label(record.state, post, number)
+
+    async def refresh(self, set_id: int) -> None:
+        """Rewrite the state line of the set's first message."""
+        async with self._render_locks[set_id]:
+            case = await self._store.case_for_set(set_id)
+            status = await self.status(set_id)
+            for shown in await self._store.messages_of_set(set_id, MessageKind.DRAFTS):
+                if shown.first:
+                    text = first_message(set_header(case.news, status), shown.body)
+                    await self._chat.edit(shown.channel_id, shown.message_id, text)

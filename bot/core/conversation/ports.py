@@ -1,0 +1,83 @@
+"""What the conversation workflow needs from a chat front end and from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
+
+
+class Chat(Protocol):
+    """The few things the workflow does in a chat (Discord, or an in-memory fake)."""
+
+    def mention(self, user_id: int) -> str: ...
+
+    async def send(self, channel_id: int, text: str, *, attachment: tuple[str, bytes] | None = None) -> int:
+        """Post a message; returns its id."""
+
+    async def edit(self, channel_id: int, message_id: int, text: str) -> None: ...
+
+    async def add_reactions(self, channel_id: int, message_id: int, emojis: Sequence[str]) -> None: ...
+
+    async def remove_reaction(self, channel_id: int, message_id: int, emoji: str, user_id: int) -> bool:
+        """Remove someone's reaction; False when not allowed (e.g. in a DM)."""
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """Start a thread on a message; returns the thread's id."""
+
+    def working(self, channel_id: int) -> AbstractAsyncContextManager[None]:
+        """Show that the bot is busy (typing) while the block runs."""
+
+
+class WorkflowStore(Protocol):
+    async def create_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
+                          channel_id: int, count: int) -> Case:
+        """Store the news item and its case; the case starts with its first drafts pending."""
+
+    async def case(self, case_id: int) -> Case | None: ...
+
+    async def latest_case_in(self, channel_id: int) -> Case | None: ...
+
+    async def interrupted_cases(self) -> list[Case]:
+        """Cases with a drafting job pending whose failure was never shown: a stop cut the job short."""
+
+    async def case_for_set(self, set_id: int) -> Case | None: ...
+
+    async def voted_open_sets(self) -> list[int]:
+        """Current, open sets with votes and no post: a stop may have come between the deciding vote and approval."""
+
+    async def add_set(self, case: Case, draft_set: DraftSet) -> int:
+        """Store a new set for the case's news item; it becomes current, an open predecessor is REPLACED."""
+
+    async def set_record(self, set_id: int) -> SetRecord | None: ...
+
+    async def change_set_state(self, set_id: int, from_state: SetState, to_state: SetState) -> bool: ...
+
+    async def add_draft_version(self, set_id: int, number: int, draft: Draft) -> DraftEntry: ...
+
+    async def draft_number(self, draft_id: int) -> int | None: ...
+
+    async def set_pending(self, case_id: int, pending: Pending | None, instruction: str | None = None) -> None: ...
+
+    async def remember_message(self, message: ShownMessage) -> None: ...
+
+    async def message(self, message_id: int) -> ShownMessage | None: ...
+
+    async def messages_of_set(self, set_id: int, kind: MessageKind) -> list[ShownMessage]: ...
+
+    async def add_vote(self, set_id: int, draft_id: int, voter_id: int) -> bool:
+        """True when the vote is new."""
+
+    async def remove_vote(self, draft_id: int, voter_id: int) -> bool: ...
+
+    async def voters(self, draft_id: int) -> list[int]: ...
+
+    async def add_turn(self, case_id: int, turn: ConversationTurn) -> None: ...
+
+    async def turns(self, case_id: int) -> list[ConversationTurn]: ...
+
+    async def first_notice(self, case_id: int, user_id: int, kind: str) -> bool:
+        """True the first time this notice goes to this user in this case."""

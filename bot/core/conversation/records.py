@@ -1,0 +1,90 @@
+"""The records the conversation workflow works with: cases, stored draft sets, shown messages."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.core.drafting.models import Draft, NewsItem
+
+
+class SetState(str, enum.Enum):
+    """A draft set's own state; approval, posting and cancelling live in its post."""
+
+    OPEN = "open"
+    REPLACED = "replaced"  # a newer set for the same news item took over
+    DISCARDED = "discarded"
+
+
+class MessageKind(str, enum.Enum):
+    DRAFTS = "drafts"  # (part of) a draft set
+    EDIT = "edit"  # one hand-edited draft
+    ANNOUNCEMENT = "announcement"  # a posting event (❌ / 🔁 act on it)
+    ERROR = "error"  # a drafting failure (🔁 retries)
+
+
+class Pending(str, enum.Enum):
+    """What 🔁 repeats after a drafting job failed."""
+
+    DRAFT = "draft"
+    REFINE = "refine"
+    RENEW = "renew"
+
+
+@dataclass
+class Case:
+    """One news item's way through a conversation: its thread (or DM), requester and current draft set."""
+
+    id: int
+    news_id: int
+    news: NewsItem
+    requester_id: int
+    guild_id: int | None
+    channel_id: int  # the thread, or the DM channel
+    count: int
+    current_set_id: int | None = None
+    pending: Pending | None = None
+    pending_instruction: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftEntry:
+    """A stored draft in its current version; ``number`` is the 1-based number users see."""
+
+    id: int
+    number: int
+    text: str
+    evidence: str
+    evidence_found: bool
+    weighted_length: int
+    warnings: tuple[str, ...] = ()
+
+    def as_draft(self) -> Draft:
+        return Draft(self.text, self.evidence, self.weighted_length, None, self.evidence_found)
+
+
+@dataclass
+class SetRecord:
+    id: int
+    state: SetState
+    drafts: list[DraftEntry]  # current versions, by number
+
+    def draft(self, number: int) -> DraftEntry | None:
+        return next((d for d in self.drafts if d.number == number), None)
+
+
+@dataclass
+class ShownMessage:
+    message_id: int
+    channel_id: int
+    case_id: int
+    kind: MessageKind
+    set_id: int | None = None
+    numbers: dict[int, int] = field(default_factory=dict)  # number shown -> draft id
+    body: str = ""  # the drafts part of a DRAFTS message; its header (state) is rendered anew
+    first: bool = False  # the DRAFTS message that carries the set's header
+
+
+def drafts_of(record: SetRecord) -> Sequence[Draft]:
+    return [entry.as_draft() for entry in record.drafts]

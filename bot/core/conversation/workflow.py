@@ -1,0 +1,374 @@
+"""A news item's way through a conversation: intake, drafts, wishes, hand edits, votes, approval, posting.
+
+Front ends (Discord) translate their events into calls here; everything said goes
+through the `Chat` port, everything kept goes through the `WorkflowStore`. One lock
+per case serialises what happens to a news item; the post store's compare-and-set
+guarantees a single post even across processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bot.core.conversation.approval import ApprovalPolicy, Reactor, Refusal, refusal_text
+from bot.core.conversation.board import SetBoard
+from bot.core.drafting.service import MAX_COUNT, MIN_COUNT, DraftingService
+from bot.core.errors import InputError, SpitzfederError
+from bot.core.drafting.intake import obtain_news
+from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
+from bot.core.drafting.ports import ArticleSource
+from bot.core.posting.ports import AuditLog
+from bot.core.posting.ports import PostStore
+from bot.core.posting.records import Post, PostState
+from bot.core.posting.service import PostingService
+from bot.core.text.rendering import CANCEL, DISCARD, RENEW, drafting_failed_text, number_of, same_emoji, thread_name
+from bot.core.conversation.ports import Chat, WorkflowStore
+from bot.core.conversation.records import Case, MessageKind, Pending, SetState, ShownMessage, drafts_of
+
+log = logging.getLogger(__name__)
+
+RENEW_WISH = "Ganz neue Fragen, bitte mit anderen Blickwinkeln als die bisherigen."
+INTERRUPTED = "Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen."
+
+
+def never_posted(post: Post) -> bool:
+    """A post that will not reach X: cancelled, or failed for a reason 🔁 cannot fix.
+
+    Its set stays closed for votes, but the news item may get new drafts (a wish or 🔁) to approve instead.
+    """
+    if post.state is PostState.CANCELLED:
+        return True
+    return post.state is PostState.FAILED and not post.retryable and not post.uncertain
+
+
+@dataclass(frozen=True)
+class ReactionEvent:
+    message_id: int
+    channel_id: int
+    emoji: str
+    reactor: Reactor
+    added: bool  # False: the reaction was removed
+    from_self: bool = False  # the bot's own reactions (its number buttons) are never acted on
+
+
+class Workflow:
+    def __init__(self, *, drafting: DraftingService, articles: ArticleSource, store: WorkflowStore,
+                 posts: PostStore, posting: PostingService, audit: AuditLog, chat: Chat, board: SetBoard,
+                 policy: ApprovalPolicy, undo_seconds: int, default_count: int) -> None:
+        self._drafting = drafting
+        self._articles = articles
+        self._store = store
+        self._posts = posts
+        self._posting = posting
+        self._audit = audit
+        self._chat = chat
+        self._board = board
+        self.policy = policy
+        self._undo_seconds = undo_seconds
+        self._default_count = default_count
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # --- intake ---
+
+    async def read_news(self, text: str, url: str | None = None) -> NewsItem:
+        """Text and/or URL to a news item; raises SpitzfederError with a German message."""
+        return await obtain_news(self._drafting, self._articles, text=text, url=url)
+
+    async def open_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
+                        channel_id: int, anchor_message_id: int | None, count: int | None = None) -> Case:
+        """Store the news item and open its place: a thread on the anchor message in a guild, else the DM."""
+        count = count or self._default_count
+        if not MIN_COUNT <= count <= MAX_COUNT:
+            raise InputError(f"Die Anzahl der Entwürfe muss zwischen {MIN_COUNT} und {MAX_COUNT} liegen.")
+        place = channel_id
+        if guild_id is not None and anchor_message_id is not None:
+            place = await self._chat.open_thread(channel_id, anchor_message_id, thread_name(news))
+        case = await self._store.create_case(news, origin=origin, requester_id=requester_id, guild_id=guild_id,
+                                             channel_id=place, count=count)
+        log.info("news received: case %d from %s (%d chars, url: %s)", case.id, origin, len(news.text),
+                 "yes" if news.url else "no")
+        return case
+
+    async def draft_first(self, case: Case) -> None:
+        async with self._locks[case.id]:
+            await self._produce(case, Pending.DRAFT)
+
+    async def case_in(self, channel_id: int) -> Case | None:
+        return await self._store.latest_case_in(channel_id)
+
+    async def posted(self, case: Case) -> bool:
+        """Whether the news item's question is out (then a question about the numbers is not a wish)."""
+        post = await self._posts.for_set(case.current_set_id) if case.current_set_id else None
+        return post is not None and post.state is PostState.POSTED
+
+    # --- conversation ---
+
+    async def wish(self, case: Case, author: str, text: str) -> None:
+        """A message in the case's thread: a wish for new drafts ("kürzer", "ohne Anglizismen", …)."""
+        async with self._locks[case.id]:
+            case = await self._store.case(case.id)
+            if await self._say_if_closed(case):
+                return
+            if case.current_set_id is None:
+                await self._produce(case, Pending.DRAFT)
+            else:
+                await self._produce(case, Pending.REFINE, text.strip(), author=author)
+
+    async def hand_edit(self, case: Case, author: str, number: int, text: str) -> None:
+        """`2: <text>`: replace draft 2 by hand; the new version is checked and can be approved like any draft."""
+        async with self._locks[case.id]:
+            case = await self._store.case(case.id)
+            if await self._say_if_closed(case, edit=number):
+                return
+            if case.current_set_id is None:
+                await self._chat.send(case.channel_id, "Es gibt noch keine Entwürfe, die ich ersetzen könnte.")
+                return
+            record = await self._store.set_record(case.current_set_id)
+            if record.draft(number) is None:
+                await self._chat.send(case.channel_id,
+                                      f"Entwurf {number} gibt es nicht (Entwürfe 1–{len(record.drafts)}).")
+                return
+            others = [d.as_draft() for d in record.drafts if d.number != number]
+            try:
+                draft = self._drafting.check_manual(case.news, text, others)
+            except InputError as exc:
+                await self._chat.send(case.channel_id, exc.user_message)
+                return
+            if not draft.usable:
+                problems = "; ".join(p.label for p in draft.problems if p.fatal)
+                await self._chat.send(case.channel_id,
+                                      f"Der neue Text für Entwurf {number} geht so nicht: {problems}. Bitte anpassen.")
+                return
+            entry = await self._store.add_draft_version(record.id, number, draft)
+            await self._store.add_turn(case.id, ConversationTurn(author, f"Entwurf {number} von Hand ersetzt: {text}"))
+            await self._audit.record("hand_edit", actor=author, set_id=record.id, detail=f"draft {number}")
+            log.info("hand edit: case %d, set %d, draft %d", case.id, record.id, number)
+            await self._board.show_edit(case, record.id, entry)
+
+    # --- reactions ---
+
+    async def on_reaction(self, event: ReactionEvent) -> None:
+        if event.from_self:
+            return
+        shown = await self._store.message(event.message_id)
+        if shown is None:
+            return
+        number = number_of(event.emoji)
+        async with self._locks[shown.case_id]:
+            case = await self._store.case(shown.case_id)
+            if number is not None and number in shown.numbers:
+                if event.added:
+                    await self._vote(case, shown, number, event)
+                else:
+                    await self._withdraw(shown, number, event.reactor)
+            elif not event.added:
+                return
+            elif same_emoji(event.emoji, CANCEL):
+                await self._cancel(case, shown, event)
+            elif same_emoji(event.emoji, RENEW):
+                await self._renew(case, shown, event)
+            elif same_emoji(event.emoji, DISCARD):
+                await self._discard(case, shown, event)
+
+    async def _vote(self, case: Case, shown: ShownMessage, number: int, event: ReactionEvent) -> None:
+        reactor, set_id, draft_id = event.reactor, shown.set_id, shown.numbers[number]
+        refusal = self.policy.may_vote(reactor, requester_id=case.requester_id)
+        if refusal:
+            await self._refuse(case, shown, event, refusal)
+            return
+        record = await self._store.set_record(set_id)
+        if await self._posts.for_set(set_id) or record.state is not SetState.OPEN or set_id != case.current_set_id:
+            await self._audit.record("vote_ignored", actor=str(reactor.user_id), set_id=set_id,
+                                     detail=f"draft {number}: set no longer open")
+            if await self._store.first_notice(case.id, reactor.user_id, f"closed:{set_id}"):
+                status = await self._board.status(set_id)
+                await self._chat.send(case.channel_id, f"Über diese Entwürfe wird nicht mehr abgestimmt "
+                                                       f"(Status: {status}). Deine Reaktion zählt nicht.")
+            return
+        current = record.draft(number)
+        if current.id != draft_id:
+            if await self._store.first_notice(case.id, reactor.user_id, f"edited:{draft_id}"):
+                await self._chat.send(case.channel_id, f"Entwurf {number} wurde von Hand ersetzt: bitte bei der "
+                                                       "neuen Fassung abstimmen.")
+            return
+        if not await self._store.add_vote(set_id, draft_id, reactor.user_id):
+            return  # the same approver again
+        voters = await self._store.voters(draft_id)
+        await self._audit.record("vote", actor=str(reactor.user_id), set_id=set_id,
+                                 detail=f"draft {number} ({len(voters)}/{self.policy.required})")
+        log.info("vote: set %d, draft %d, %d/%d", set_id, number, len(voters), self.policy.required)
+        if not self.policy.approved(voters):
+            await self._chat.send(case.channel_id, f"Stimme für Entwurf {number} gezählt "
+                                                   f"({len(voters)}/{self.policy.required}).")
+            return
+        post = await self._posting.approve(set_id=set_id, draft_id=draft_id, text=current.text,
+                                           source_url=case.news.url, approved_by=[str(v) for v in voters],
+                                           undo_seconds=self._undo_seconds)
+        if post:
+            log.info("approved: set %d, draft %d, post %d", set_id, number, post.id)
+
+    async def _withdraw(self, shown: ShownMessage, number: int, reactor: Reactor) -> None:
+        if await self._posts.for_set(shown.set_id):
+            return  # after approval only ❌ stops the post
+        if await self._store.remove_vote(shown.numbers[number], reactor.user_id):
+            await self._audit.record("vote_withdrawn", actor=str(reactor.user_id), set_id=shown.set_id,
+                                     detail=f"draft {number}")
+            log.info("vote withdrawn: set %d, draft %d", shown.set_id, number)
+
+    async def _cancel(self, case: Case, shown: ShownMessage, event: ReactionEvent) -> None:
+        if shown.set_id is None:
+            return
+        refusal = self.policy.may_act(event.reactor)
+        if refusal:
+            await self._refuse(case, shown, event, refusal)
+            return
+        if await self._posting.cancel(shown.set_id, by=str(event.reactor.user_id)):
+            log.info("cancelled: set %d", shown.set_id)
+            return
+        post = await self._posts.for_set(shown.set_id)
+        if post and post.state in (PostState.IN_FLIGHT, PostState.POSTED):
+            await self._chat.send(case.channel_id, "Zu spät zum Abbrechen: der Entwurf ist schon unterwegs zu X.")
+
+    async def _renew(self, case: Case, shown: ShownMessage, event: ReactionEvent) -> None:
+        if event.reactor.is_bot:
+            return
+        if shown.kind is MessageKind.ERROR:
+            # Not once a draft is approved: a new set would open a second way to X for the same news item.
+            if case.pending is not None and not await self._say_if_closed(case):
+                await self._produce(case, case.pending, case.pending_instruction)
+            return
+        post = await self._posts.for_set(shown.set_id) if shown.set_id else None
+        if post is not None and post.state is PostState.FAILED and post.retryable:
+            refusal = self.policy.may_act(event.reactor)
+            if refusal:
+                await self._refuse(case, shown, event, refusal)
+            elif await self._posting.retry(shown.set_id, by=str(event.reactor.user_id)):
+                log.info("post retry: set %d", shown.set_id)
+            return
+        if post is not None and not never_posted(post):
+            return
+        record = await self._store.set_record(shown.set_id)
+        if record.state is SetState.OPEN and shown.set_id == case.current_set_id:
+            await self._produce(case, Pending.RENEW, RENEW_WISH, author=str(event.reactor.user_id))
+
+    async def _discard(self, case: Case, shown: ShownMessage, event: ReactionEvent) -> None:
+        if shown.set_id is None or shown.set_id != case.current_set_id:
+            return
+        if event.reactor.user_id != case.requester_id or event.reactor.is_bot:
+            refusal = self.policy.may_act(event.reactor)
+            if refusal:
+                await self._refuse(case, shown, event, refusal)
+                return
+        post = await self._posts.for_set(shown.set_id)
+        if post is not None and not never_posted(post):
+            await self._chat.send(case.channel_id, "Ein freigegebener Entwurf lässt sich nicht verwerfen "
+                                                   f"({CANCEL} bricht in der Wartezeit ab).")
+            return
+        if await self._store.change_set_state(shown.set_id, SetState.OPEN, SetState.DISCARDED):
+            await self._audit.record("discarded", actor=str(event.reactor.user_id), set_id=shown.set_id)
+            log.info("discarded: set %d", shown.set_id)
+            await self._chat.send(case.channel_id, f"🗑️ Verworfen von {self._chat.mention(event.reactor.user_id)}.")
+            await self._board.refresh(shown.set_id)
+
+    async def _refuse(self, case: Case, shown: ShownMessage, event: ReactionEvent, refusal: Refusal) -> None:
+        user_id = event.reactor.user_id
+        await self._chat.remove_reaction(event.channel_id, event.message_id, event.emoji, user_id)
+        await self._audit.record("reaction_refused", actor=str(user_id), set_id=shown.set_id,
+                                 detail=f"{event.emoji} {refusal.value}")
+        log.info("reaction refused: set %s, %s", shown.set_id, refusal.value)
+        if await self._store.first_notice(case.id, user_id, refusal.value):
+            await self._chat.send(case.channel_id, refusal_text(refusal, self._chat.mention(user_id)))
+
+    # --- drafting jobs ---
+
+    async def _produce(self, case: Case, kind: Pending, instruction: str | None = None, *,
+                       author: str | None = None) -> None:
+        """Make a set (first drafts, wish or renewal) and show it; a failure is shown with 🔁 to retry."""
+        if (case.pending, case.pending_instruction) != (kind, instruction):
+            await self._store.set_pending(case.id, kind, instruction)  # a crash or failure leaves 🔁 its job
+            case.pending, case.pending_instruction = kind, instruction
+        try:
+            async with self._chat.working(case.channel_id):
+                draft_set = await self._make_set(case, kind, instruction)
+        except SpitzfederError as exc:
+            log.warning("drafting failed: case %d (%s): %s", case.id, kind.value, exc.detail or exc.user_message)
+            await self._show_failure(case, exc.user_message)
+            return
+        previous = case.current_set_id
+        set_id = await self._store.add_set(case, draft_set)
+        case.current_set_id, case.pending, case.pending_instruction = set_id, None, None
+        if kind is Pending.REFINE and instruction:
+            await self._store.add_turn(case.id, ConversationTurn(author or "Team", instruction))
+        log.info("drafts ready: case %d, set %d, %d drafts, %d LLM calls, %d tokens", case.id, set_id,
+                 len(draft_set.drafts), draft_set.llm_calls, draft_set.usage.total_tokens)
+        if previous:
+            await self._board.refresh(previous)
+        await self._board.show_set(case, set_id)
+
+    async def _show_failure(self, case: Case, message: str) -> None:
+        message_id = await self._chat.send(case.channel_id, drafting_failed_text(message))
+        await self._store.remember_message(ShownMessage(message_id, case.channel_id, case.id, MessageKind.ERROR))
+        await self._chat.add_reactions(case.channel_id, message_id, [RENEW])
+
+    async def report_interrupted(self) -> None:
+        """At start: a drafting job that a stop cut short is shown as failed, so 🔁 can run it again."""
+        for case in await self._store.interrupted_cases():
+            log.warning("drafting interrupted by a restart: case %d (%s)", case.id, case.pending.value)
+            try:
+                await self._show_failure(case, INTERRUPTED)
+            except SpitzfederError as exc:
+                log.warning("could not report the interrupted case %d: %s", case.id, exc.detail or exc.user_message)
+
+    async def resume_approvals(self) -> None:
+        """At start: a draft whose deciding vote was stored just before a stop is approved now."""
+        for set_id in await self._store.voted_open_sets():
+            case = await self._store.case_for_set(set_id)
+            async with self._locks[case.id]:
+                record = await self._store.set_record(set_id)
+                for draft in record.drafts:
+                    voters = await self._store.voters(draft.id)
+                    if self.policy.approved(voters):
+                        log.warning("approval completed after a restart: set %d, draft %d", set_id, draft.number)
+                        await self._posting.approve(set_id=set_id, draft_id=draft.id, text=draft.text,
+                                                    source_url=case.news.url, approved_by=[str(v) for v in voters],
+                                                    undo_seconds=self._undo_seconds)
+                        break
+
+    async def _make_set(self, case: Case, kind: Pending, instruction: str | None) -> DraftSet:
+        if kind is Pending.DRAFT or case.current_set_id is None:
+            return await self._drafting.draft(case.news, case.count)
+        record = await self._store.set_record(case.current_set_id)
+        turns = await self._store.turns(case.id)
+        return await self._drafting.refine(case.news, drafts_of(record), turns, instruction or RENEW_WISH,
+                                           case.count)
+
+    async def _say_if_closed(self, case: Case, *, edit: int | None = None) -> bool:
+        """Tell why the current set cannot change (posted, scheduled, discarded); False while it can.
+
+        ``edit``: the number of a draft to be replaced by hand, which needs a set that can still be approved.
+        """
+        if case.current_set_id is None:
+            return False
+        post = await self._posts.for_set(case.current_set_id)
+        record = await self._store.set_record(case.current_set_id)
+        if record.state is SetState.DISCARDED:
+            reason = "Diese Entwürfe sind verworfen. Für eine neue Frage bitte eine neue Meldung starten."
+        elif post is None:
+            return False
+        elif never_posted(post):
+            if edit is None:
+                return False  # a wish brings a new set, which can be approved
+            reason = (f"Entwurf {edit} lässt sich hier nicht mehr ersetzen: über diese Entwürfe wird nicht mehr "
+                      f"abgestimmt (Status: {await self._board.status(case.current_set_id)}). Ein Wunsch hier oder "
+                      f"{RENEW} an den Entwürfen bringt neue; dort geht auch `{edit}: eigener Text`.")
+        elif post.state is PostState.POSTED:
+            reason = "Zu dieser Meldung ist schon gepostet worden. Für eine neue Frage bitte eine neue Meldung starten."
+        elif post.state is PostState.FAILED:
+            reason = f"Das Posten ist fehlgeschlagen: {RENEW} an der Fehlermeldung versucht es erneut."
+        else:
+            reason = f"Ein Entwurf ist freigegeben und wird gepostet ({CANCEL} bricht in der Wartezeit ab)."
+        await self._chat.send(case.channel_id, reason)
+        return True

@@ -1,0 +1,157 @@
+"""Deterministic checks on every draft: length, question, German, duplicates, links, evidence."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+import emoji
+
+from bot.core.drafting.language import guess_language
+from bot.core.drafting.models import Draft, NewsItem, Problem, ProblemKind, Severity
+from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH, extract_mentions, extract_urls, weighted_length
+
+NEAR_DUPLICATE_RATIO = 0.85
+MIN_EVIDENCE_CHARS = 12
+
+_QUOTES = str.maketrans({c: None for c in "„“”‟«»‹›‚‘’‛`´'\""})
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
+_TRAILING_DECOR = re.compile(r"(?:\s+#\w+|\s+)+$")
+# Anything with a scheme, and bare domains like "spiegel.de" that X itself would leave unlinked.
+_SCHEME_URL = re.compile(r"https?://[^\s<>\"]+|(?<![@\w.])(?:[a-z0-9-]+\.)+[a-z]{2,24}\b(?:/[^\s<>\"]*)?",
+                         re.IGNORECASE)
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\])\s*")
+
+
+def normalise_for_match(text: str) -> str:
+    """Fold what quoting commonly changes: Unicode form, case, quote marks (dropped), dashes, spacing."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    text = text.translate(_QUOTES).translate(_DASHES).casefold()
+    return " ".join(text.split())
+
+
+def evidence_in_news(evidence: str, news_text: str) -> bool:
+    """True when the quote (whose gaps may be marked with '…') stands verbatim in the news, in order."""
+    haystack = normalise_for_match(news_text)
+    parts = [normalise_for_match(part) for part in _ELLIPSIS.split(evidence)]
+    parts = [part for part in parts if part]
+    if sum(len(part) for part in parts) < MIN_EVIDENCE_CHARS:
+        return False
+    position = 0
+    for part in parts:
+        found = haystack.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+def is_question(text: str) -> bool:
+    """Ends with '?' once trailing hashtags, emoji, closing quotes and brackets are ignored."""
+    core = emoji.replace_emoji(text, replace="")
+    core = _TRAILING_DECOR.sub("", core).rstrip("\"'“”»«)]").rstrip()
+    return core.endswith("?") or core.endswith("?!")
+
+
+def _links(text: str) -> list[str]:
+    """What X would turn into a link, plus anything with a scheme (whatever its TLD)."""
+    found = extract_urls(text)
+    found += [url for url in _SCHEME_URL.findall(text) if not any(url.startswith(f) for f in found)]
+    return found
+
+
+def _link_key(url: str) -> str:
+    url = re.sub(r"^https?://", "", url.strip().lower())
+    url = url.removeprefix("www.")
+    return url.rstrip("/.")
+
+
+def foreign_links(text: str, news: NewsItem) -> list[str]:
+    """URLs and @handles in ``text`` that the news item does not contain."""
+    source = news.text + " " + (news.url or "")
+    known_links = {_link_key(url) for url in _links(source)}
+    if news.url:
+        known_links.add(_link_key(news.url))
+    known_handles = set(extract_mentions(source))
+    foreign = [url for url in _links(text) if _link_key(url) not in known_links]
+    foreign += ["@" + handle for handle in extract_mentions(text) if handle not in known_handles]
+    return foreign
+
+
+def _problem(kind: ProblemKind, label: str, reason: str, severity: Severity = Severity.FATAL) -> Problem:
+    return Problem(kind, severity, label, reason)
+
+
+def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
+    """Run every single-draft check and return the draft with its problems."""
+    text = unicodedata.normalize("NFC", text.strip())
+    evidence = evidence.strip()
+    length = weighted_length(text)
+    guess = guess_language(text)
+    found = evidence_in_news(evidence, news.text) if evidence else False
+    problems: list[Problem] = []
+    if not text:
+        problems.append(_problem(ProblemKind.EMPTY, "Leer", "Der Entwurf ist leer."))
+    if length > MAX_WEIGHTED_LENGTH:
+        problems.append(_problem(
+            ProblemKind.TOO_LONG, f"Zu lang ({length}/{MAX_WEIGHTED_LENGTH})",
+            f"Der Text ist {length} gewichtete Zeichen lang, erlaubt sind {MAX_WEIGHTED_LENGTH}. Kürzen.",
+        ))
+    if text and not is_question(text):
+        problems.append(_problem(
+            ProblemKind.NOT_A_QUESTION, "Keine Frage",
+            "Der Text ist keine Frage. Als zugespitzte Frage formulieren, die mit '?' endet.",
+        ))
+    if text and not guess.is_german:
+        problems.append(_problem(
+            ProblemKind.NOT_GERMAN, "Nicht auf Deutsch",
+            "Der Text ist nicht (eindeutig) deutsch. Auf Deutsch schreiben.",
+        ))
+    foreign = foreign_links(text, news)
+    if foreign:
+        problems.append(_problem(
+            ProblemKind.FOREIGN_LINK, "Fremder Link/Handle: " + ", ".join(foreign),
+            "Der Text enthält Links oder @-Handles, die nicht in der Meldung stehen: "
+            + ", ".join(foreign) + ". Entfernen.",
+        ))
+    elif _links(text):
+        problems.append(_problem(
+            ProblemKind.CONTAINS_URL, "Enthält Link (Post mit Link kostet bei X mehr)",
+            "Der Text enthält einen Link.", Severity.WARNING,
+        ))
+    if not found:
+        problems.append(_problem(
+            ProblemKind.EVIDENCE_MISSING, "Prämisse nicht belegt",
+            "Das Beleg-Zitat steht nicht wörtlich in der Meldung. Ein wörtliches Zitat aus der Meldung "
+            "angeben, auf dem die Frage beruht, oder die Frage auf belegte Aussagen stützen.",
+            Severity.WARNING,
+        ))
+    return Draft(text, evidence, length, guess.language, found, tuple(problems))
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, normalise_for_match(a), normalise_for_match(b)).ratio() >= NEAR_DUPLICATE_RATIO
+
+
+def mark_near_duplicates(drafts: list[Draft]) -> list[Draft]:
+    """Flag each draft that nearly repeats an earlier usable one in the same set."""
+    result: list[Draft] = []
+    for draft in drafts:
+        twin = next(
+            (i for i, earlier in enumerate(result, 1) if earlier.usable and near_duplicate(earlier.text, draft.text)),
+            None,
+        )
+        if twin is not None and draft.text:
+            problem = _problem(
+                ProblemKind.NEAR_DUPLICATE, f"Fast gleich wie Entwurf {twin}",
+                f"Der Text wiederholt fast wörtlich Entwurf {twin}. Einen anderen Aspekt der Meldung zuspitzen.",
+            )
+            draft = Draft(draft.text, draft.evidence, draft.weighted_length, draft.language,
+                          draft.evidence_found, draft.problems + (problem,))
+        result.append(draft)
+    return result
+
+
+def needs_repair(draft: Draft) -> bool:
+    return not draft.usable or not draft.evidence_found

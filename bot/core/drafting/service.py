@@ -1,0 +1,199 @@
+"""The drafting pipeline: prompt the model, check every draft, repair once, report the cost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from bot.core.drafting.checks import check_draft, mark_near_duplicates, needs_repair
+from bot.core.errors import InputError, LLMConfigError, LLMError, LLMTransientError, NoUsableDraftError
+from bot.core.drafting.language import guess_language
+from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem, ProblemKind, Usage
+from bot.core.drafting.ports import ChatMessage, LLMClient
+from bot.core.text.numbers import de_int
+from bot.core.drafting.prompts import PromptLibrary, fence, new_tag
+from bot.core.drafting.replies import DraftOut, parse_reply, reply_schema
+
+log = logging.getLogger(__name__)
+
+MIN_COUNT, MAX_COUNT = 1, 8
+MIN_NEWS_CHARS = 20
+
+
+@dataclass
+class _Run:
+    """Cost bookkeeping for one pipeline run."""
+
+    calls: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+
+class DraftingService:
+    def __init__(
+        self,
+        llm: LLMClient,
+        prompts: PromptLibrary,
+        *,
+        max_news_chars: int = 20_000,
+        max_attempts: int = 3,
+        backoff_seconds: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._llm = llm
+        self._prompts = prompts
+        self._max_news_chars = max_news_chars
+        self._max_attempts = max_attempts
+        self._backoff_seconds = backoff_seconds
+        self._sleep = sleep
+
+    # --- public entry points ---
+
+    def prepare_news(self, text: str, *, url: str | None = None, title: str | None = None) -> NewsItem:
+        """Validate raw news text and turn it into a NewsItem (raises InputError)."""
+        text = (text or "").replace("\x00", "").strip()
+        if len(text) < MIN_NEWS_CHARS:
+            raise InputError(
+                f"Die Meldung ist leer oder zu kurz (mindestens {MIN_NEWS_CHARS} Zeichen). "
+                "Bitte den Text der Nachricht oder eine URL angeben."
+            )
+        if len(text) > self._max_news_chars:
+            raise InputError(
+                f"Die Meldung ist mit {de_int(len(text))} Zeichen zu lang (höchstens {de_int(self._max_news_chars)}). "
+                "Bitte auf den Kern kürzen oder die URL angeben."
+            )
+        return NewsItem(text=text, url=url, title=title, language=guess_language(text).language)
+
+    async def draft(self, news: NewsItem, count: int) -> DraftSet:
+        count = _checked_count(count)
+        tag = new_tag("meldung")
+        prompt = self._prompts.render("draft", count=count, tag=tag, news=fence(news.text, tag))
+        return await self._produce(news, prompt, count)
+
+    async def refine(
+        self,
+        news: NewsItem,
+        current: Sequence[Draft],
+        conversation: Sequence[ConversationTurn],
+        instruction: str,
+        count: int,
+    ) -> DraftSet:
+        count = _checked_count(count)
+        instruction = instruction.strip()
+        if not instruction:
+            raise InputError("Der Wunsch zur Überarbeitung ist leer.")
+        tag, wish_tag = new_tag("meldung"), new_tag("wunsch")
+        prompt = self._prompts.render(
+            "refine",
+            count=count,
+            tag=tag,
+            news=fence(news.text, tag),
+            current=_numbered(d.text for d in current) or "(keine)",
+            wish_tag=wish_tag,
+            conversation=fence("\n".join(f"- {t.author}: {t.text}" for t in conversation) or "(noch keins)", wish_tag),
+            instruction=fence(instruction, wish_tag),
+        )
+        draft_set = await self._produce(news, prompt, count)
+        draft_set.instruction = instruction
+        return draft_set
+
+    def check_manual(self, news: NewsItem, text: str, others: Sequence[Draft] = ()) -> Draft:
+        """Check a hand-written draft like any other; it has no evidence quote of its own."""
+        if not text.strip():
+            raise InputError("Der neue Text ist leer.")
+        draft = check_draft(text, "", news)
+        return mark_near_duplicates([*others, draft])[-1]
+
+    # --- pipeline ---
+
+    async def _produce(self, news: NewsItem, prompt: str, count: int) -> DraftSet:
+        run = _Run()
+        history = [ChatMessage("system", self._prompts.render("system")), ChatMessage("user", prompt)]
+        outputs = (await self._ask(history, run))[:count]
+        drafts = mark_near_duplicates([check_draft(o.text, o.evidence, news) for o in outputs])
+        failing = [i for i, d in enumerate(drafts) if needs_repair(d)]
+        if failing:
+            drafts = await self._repair(news, drafts, failing, run)
+        usable = [d for d in drafts if d.usable]
+        dropped = [d for d in drafts if not d.usable]
+        log.info("draft set: %d usable, %d dropped, %d LLM calls, %d tokens",
+                 len(usable), len(dropped), run.calls, run.usage.total_tokens)
+        if not usable:
+            reasons = sorted({p.label for d in dropped for p in d.problems if p.fatal})
+            raise NoUsableDraftError(
+                "Kein Entwurf hat die Prüfungen bestanden, auch nicht nach einer Korrekturrunde"
+                + (f" ({'; '.join(reasons)})" if reasons else "") + ". Bitte erneut versuchen.",
+            )
+        return DraftSet(news=news, drafts=usable, llm_calls=run.calls, usage=run.usage, dropped=dropped)
+
+    async def _repair(self, news: NewsItem, drafts: list[Draft], failing: list[int], run: _Run) -> list[Draft]:
+        tag = new_tag("meldung")
+        failures = "\n".join(
+            f"{n}. \"{drafts[i].text}\" — Probleme: {_repair_reasons(drafts[i])}"
+            for n, i in enumerate(failing, 1)
+        )
+        kept = _numbered(d.text for i, d in enumerate(drafts) if i not in failing) or "(keine)"
+        prompt = self._prompts.render(
+            "repair", count=len(failing), tag=tag, news=fence(news.text, tag), failures=failures, kept=kept
+        )
+        history = [ChatMessage("system", self._prompts.render("system")), ChatMessage("user", prompt)]
+        try:
+            replacements = await self._ask(history, run)
+        except LLMTransientError as exc:
+            log.warning("repair round failed, keeping the checked drafts: %s", exc.detail or exc)
+            return drafts
+        repaired = list(drafts)
+        for index, replacement in zip(failing, replacements):
+            candidate = check_draft(replacement.text, replacement.evidence, news)
+            # A repair that is worse than the original does not replace it.
+            if candidate.usable or not drafts[index].usable:
+                repaired[index] = candidate
+        return mark_near_duplicates([_without_duplicate_flag(d) for d in repaired])
+
+    async def _ask(self, messages: list[ChatMessage], run: _Run) -> list[DraftOut]:
+        """One logical request: retried with backoff on transient faults and unusable replies."""
+        last_error: LLMError | None = None
+        for attempt in range(1, self._max_attempts + 1):
+            if attempt > 1:
+                await self._sleep(self._backoff_seconds * 2 ** (attempt - 2))
+            run.calls += 1
+            try:
+                reply = await self._llm.complete_json(messages, reply_schema())
+                run.usage.add(reply.usage)
+                if reply.finish_reason == "length":
+                    raise LLMTransientError(
+                        "Die Antwort des Sprachmodells wurde abgeschnitten.", detail="finish_reason=length"
+                    )
+                drafts = parse_reply(reply.text).drafts
+                if not drafts:
+                    raise LLMTransientError("Das Sprachmodell hat keine Entwürfe geliefert.")
+                return drafts
+            except LLMConfigError:
+                raise
+            except LLMTransientError as exc:
+                last_error = exc
+                log.warning("LLM attempt %d/%d failed: %s %s", attempt, self._max_attempts, exc, exc.detail)
+        assert last_error is not None
+        raise LLMTransientError(
+            f"{last_error.user_message} Nach {self._max_attempts} Versuchen aufgegeben — bitte später erneut versuchen.",
+            detail=last_error.detail,
+        )
+
+
+def _checked_count(count: int) -> int:
+    if not MIN_COUNT <= count <= MAX_COUNT:
+        raise InputError(f"Die Anzahl der Entwürfe muss zwischen {MIN_COUNT} und {MAX_COUNT} liegen (war {count}).")
+    return count
+
+
+def _numbered(texts) -> str:
+    return "\n".join(f"{n}. {text}" for n, text in enumerate(texts, 1))
+
+
+def _without_duplicate_flag(draft: Draft) -> Draft:
+    return replace(draft, problems=tuple(p for p in draft.problems if p.kind is not ProblemKind.NEAR_DUPLICATE))
+
+
+def _repair_reasons(draft: Draft) -> str:
+    return " ".join(p.reason for p in draft.problems if p.fatal or p.kind is ProblemKind.EVIDENCE_MISSING)

@@ -1,0 +1,53 @@
+"""Everything the core tells the team, as a closed set of typed notices, and the port that delivers them.
+
+The chat front end decides where each goes (the draft set's thread, or the summary channel)
+and how it reads; services only say what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.posting.records import Post
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A message for the team: into a draft set's thread, or (set_id None) into the summary channel."""
+
+    text: str
+    set_id: int | None = None
+    attachment: tuple[str, bytes] | None = None  # (file name, content), e.g. a PNG chart
+    must_arrive: bool = False  # the notifier raises if it cannot deliver, so the sender can try again
+
+
+@dataclass(frozen=True)
+class PostScheduled:
+    post: Post
+
+
+@dataclass(frozen=True)
+class PostCancelled:
+    post: Post
+    by: str
+
+
+@dataclass(frozen=True)
+class PostPublished:
+    post: Post
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class PostFailed:
+    post: Post
+
+
+PostEvent = PostScheduled | PostCancelled | PostPublished | PostFailed
+Notice = Announcement | PostEvent
+
+
+class Notifier(Protocol):
+    async def notify(self, notice: Notice) -> None:
+        """Tell the people concerned (the front end decides where and how)."""

@@ -1,0 +1,83 @@
+"""The Notifier for chat front ends: posting events and announcements, said in the draft set's thread."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.conversation.board import SetBoard
+from bot.core.notices import Announcement
+from bot.core.notices import PostCancelled, PostFailed, PostPublished, PostScheduled
+from bot.core.text.rendering import CANCEL, RENEW, cancelled_text, failed_text, published_text, scheduled_text
+from bot.core.conversation.ports import Chat, WorkflowStore
+from bot.core.conversation.records import MessageKind, ShownMessage
+
+log = logging.getLogger(__name__)
+
+
+class ChatAnnouncer:
+    def __init__(self, store: WorkflowStore, board: SetBoard, chat: Chat, summary_channel_id: int | None) -> None:
+        self._store = store
+        self._board = board
+        self._chat = chat
+        self._summary_channel_id = summary_channel_id
+
+    async def notify(self, event: object) -> None:
+        if isinstance(event, Announcement) and event.must_arrive:
+            await self._announce(event)  # failures go back to the sender, which tries again later
+            return
+        # A chat outage must not break posting: the state is already stored, only the notice is lost.
+        try:
+            if isinstance(event, Announcement):
+                await self._announce(event)
+            else:
+                await self._post_event(event)
+        except Exception:
+            log.exception("could not show %s in the chat", type(event).__name__)
+
+    async def _announce(self, announcement: Announcement) -> None:
+        if announcement.set_id is None:
+            channel_id = self._summary_channel_id
+            if channel_id is None:
+                log.warning("announcement dropped: SUMMARY_CHANNEL_ID is not set")
+                return
+        else:
+            case = await self._store.case_for_set(announcement.set_id)
+            if case is None:
+                log.warning("announcement dropped: set %d has no conversation", announcement.set_id)
+                return
+            channel_id = case.channel_id
+        await self._chat.send(channel_id, announcement.text, attachment=announcement.attachment)
+
+    async def _post_event(self, event: object) -> None:
+        post = getattr(event, "post", None)
+        if post is None:
+            return
+        case = await self._store.case_for_set(post.set_id)
+        if case is None:
+            return  # a post made outside a conversation (e.g. from the command line)
+        number = await self._store.draft_number(post.draft_id) or 0
+        reactions: list[str] = []
+        if isinstance(event, PostScheduled):
+            undo = round((post.due_at - post.approved_at).total_seconds())
+            text = scheduled_text(number, undo)
+            reactions = [CANCEL] if undo > 0 else []
+        elif isinstance(event, PostCancelled):
+            text = cancelled_text(number, self._who(event.by))
+        elif isinstance(event, PostPublished):
+            text = published_text(number, post) + (f"\n⚠️ {event.notice}" if event.notice else "")
+            log.info("posted: set %d, post %d%s", post.set_id, post.id, " (simulated)" if post.simulated else "")
+        elif isinstance(event, PostFailed):
+            text = failed_text(number, post)
+            reactions = ([RENEW] + ([] if post.uncertain else [CANCEL])) if post.retryable else []
+            log.info("post failed: set %d, post %d", post.set_id, post.id)
+        else:
+            return
+        message_id = await self._chat.send(case.channel_id, text)
+        await self._store.remember_message(
+            ShownMessage(message_id, case.channel_id, case.id, MessageKind.ANNOUNCEMENT, post.set_id))
+        if reactions:
+            await self._chat.add_reactions(case.channel_id, message_id, reactions)
+        await self._board.refresh(post.set_id)
+
+    def _who(self, by: str) -> str:
+        return self._chat.mention(int(by)) if by.isdigit() else by

@@ -1,0 +1,50 @@
+"""What posting needs from outside: a publisher (X, or the dry run), a post store and an audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.posting.records import Post, PostState
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    post_id: str
+    url: str | None
+    simulated: bool = False
+    followers: int | None = None  # the account's follower count when it posted, if known
+    notice: str | None = None  # something the team should know about an otherwise good post (German)
+
+
+class Publisher(Protocol):
+    simulated: bool  # True for the dry-run publisher: nothing reaches X
+
+    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+        """Post ``text``; raises PublishError."""
+
+    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+        """Our own post with exactly ``text`` created after ``since``, if any (for reconciliation)."""
+
+
+class AuditLog(Protocol):
+    async def record(self, action: str, *, actor: str | None, set_id: int | None = None,
+                     post_id: int | None = None, detail: str | None = None) -> None:
+        """Append who did what and when."""
+
+
+class PostStore(Protocol):
+    async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
+                               approved_by: list[str], approved_at: datetime, due_at: datetime) -> Post | None:
+        """Create the set's one post; None if the set already has one."""
+
+    async def transition(self, post_id: int, from_states: set[PostState], to_state: PostState,
+                         **fields: object) -> Post | None:
+        """Move the post only if it is in one of ``from_states``; returns it updated, or None."""
+
+    async def for_set(self, set_id: int) -> Post | None: ...
+
+    async def due(self, now: datetime) -> list[Post]: ...
+
+    async def in_state(self, state: PostState) -> list[Post]: ...

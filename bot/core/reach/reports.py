@@ -1,0 +1,102 @@
+"""`Reports` for the front ends: the summary on demand and German answers to questions about the numbers.
+
+Questions are matched by keywords, never sent to a model: the answer comes from the
+stored numbers only ("Welche Frage lief diese Woche am besten?").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Protocol
+
+from bot.core.reach.metrics import describe, engagement_rate, format_multiplier, format_percent
+from bot.core.text.numbers import de_int
+from bot.core.notices import Announcement
+from bot.core.reach.summary import PostRecord, Report, SummaryService, quote, stamp
+
+
+
+class Reports(Protocol):
+    async def summary(self) -> Announcement:
+        """The summary of the last 7 days, on demand."""
+
+    async def statistics(self, question: str | None = None) -> str:
+        """A German answer from the stored numbers (e.g. 'Welche Frage lief diese Woche am besten?')."""
+
+
+_WORST = ("schlecht", "schwäch", "wenigsten", "flop")
+_REACH = ("multiplikator", "reichweite", "follower")
+_BEST = ("best", "lief", "erfolgreich", "top", "meisten", "gut")
+
+
+def period_of(question: str) -> tuple[timedelta, str]:
+    """The period a question asks about (default: this week)."""
+    q = question.lower()
+    if "heute" in q or "24 h" in q or "24h" in q:
+        return timedelta(hours=24), "in den letzten 24 Stunden"
+    if "monat" in q or "30 tage" in q:
+        return timedelta(days=30), "in den letzten 30 Tagen"
+    return timedelta(days=7), "in den letzten 7 Tagen"
+
+
+def _has(q: str, words: tuple[str, ...]) -> bool:
+    return any(word in q for word in words)
+
+
+def _post(post: PostRecord, report: Report) -> str:
+    tz = report.local_now.tzinfo
+    text = (f"{quote(post.text)} ({stamp(post.posted_at, tz)}): {describe(post.latest)}; "
+            f"Multiplikator {format_multiplier(post.multiplier)}, "
+            f"Interaktionsrate {format_percent(engagement_rate(post.latest))}")
+    return text + (f"\n{post.url}" if post.url else "")
+
+
+def answer(question: str, report: Report, period_label: str) -> str:
+    q = question.lower()
+    if not report.tracked:
+        simulated = sum(p.simulated for p in report.posts)
+        note = ""
+        if simulated:
+            note = " (1 simulierter Post hat keine Zahlen.)" if simulated == 1 else \
+                f" ({de_int(simulated)} simulierte Posts haben keine Zahlen.)"
+        return f"Noch keine Zahlen {period_label}: kein getrackter Post auf X.{note}"
+    if _has(q, _WORST):
+        worst = report.worst_by_engagement()
+        return f"Am schwächsten lief {period_label}: {_post(worst, report)}"
+    if _has(q, _REACH):
+        top = report.best_by_multiplier()
+        if top is None:
+            return f"Für {period_label} fehlt die Followerzahl beim Posten: kein Multiplikator berechenbar."
+        return f"Den höchsten Multiplikator {period_label} hat: {_post(top, report)}"
+    if _has(q, _BEST):
+        best = report.best_by_engagement() or report.best_by_multiplier()
+        if best is None:
+            return f"{period_label.capitalize()} hat noch kein Post Interaktionen."
+        return f"Am besten lief {period_label}: {_post(best, report)}"
+    return overview(report, period_label)
+
+
+def overview(report: Report, period_label: str) -> str:
+    tracked = report.tracked
+    lines = [f"{de_int(len(tracked))} getrackte {'Post' if len(tracked) == 1 else 'Posts'} {period_label}: "
+             f"{describe(report.total())}."]
+    best, top = report.best_by_engagement(), report.best_by_multiplier()
+    if best:
+        lines.append(f"Meiste Interaktionen: {quote(best.text, 50)} ({de_int(best.latest.interactions)})")
+    if top:
+        lines.append(f"Höchster Multiplikator: {quote(top.text, 50)} ({format_multiplier(top.multiplier)})")
+    return "\n".join(lines)
+
+
+class StoredReports:
+    """The `Reports` port, answered from the database."""
+
+    def __init__(self, summaries: SummaryService) -> None:
+        self._summaries = summaries
+
+    async def summary(self) -> Announcement:
+        return await self._summaries.summary()
+
+    async def statistics(self, question: str | None = None) -> str:
+        period, label = period_of(question or "")
+        return answer(question or "", await self._summaries.report(period), label)

@@ -1,0 +1,325 @@
+"""The daily summary of the last 7 days, and answers to questions about the stored numbers.
+
+The summary goes out once per local day at SUMMARY_TIME in TIMEZONE (zoneinfo, so
+right across daylight-saving changes). A summary missed while the bot was down goes
+out at the next start; the local date is claimed in the store before sending, so
+no day ever gets two.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.reach.metrics import Metrics, describe, engagement_rate, format_multiplier, format_percent, multiplier, signed
+from bot.core.text.numbers import de_int
+from bot.core.clock import Clock
+from bot.core.notices import Announcement, Notifier
+
+log = logging.getLogger(__name__)
+
+PERIOD = timedelta(days=7)
+SEND_RETRY_PAUSE = timedelta(minutes=1)  # a summary that could not be sent is tried again after this
+CHART_FILE = "zusammenfassung.png"
+CHAT_MESSAGE_CHARS = 1900  # Discord refuses messages over 2000 characters; some room to spare
+
+
+@dataclass(frozen=True)
+class Reading:
+    taken_at: datetime
+    metrics: Metrics
+
+
+@dataclass
+class PostRecord:
+    post_id: int
+    set_id: int
+    text: str
+    url: str | None
+    posted_at: datetime
+    simulated: bool
+    followers_at_post: int | None
+    readings: list[Reading] = field(default_factory=list)  # oldest first
+    tracking_note: str | None = None  # why tracking ended early, if it did
+
+    @property
+    def latest(self) -> Metrics | None:
+        return self.readings[-1].metrics if self.readings else None
+
+    def change_since(self, since: datetime) -> Metrics | None:
+        """The growth since ``since``: latest numbers minus the last reading taken by then (zero before posting)."""
+        if self.latest is None:
+            return None
+        earlier = [r for r in self.readings if r.taken_at <= since]
+        if earlier:
+            return self.latest.minus(earlier[-1].metrics)
+        return self.latest if self.posted_at > since else None
+
+    @property
+    def multiplier(self) -> float | None:
+        return multiplier(self.latest, self.followers_at_post) if self.latest else None
+
+
+class SummaryStore(Protocol):
+    async def posts_since(self, since: datetime) -> list[PostRecord]:
+        """Posts that went out since then (real and simulated), oldest first, with their readings."""
+
+    async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
+        """Mark the day's summary as sent; False if it already was."""
+
+    async def release_summary(self, local_day: date) -> None:
+        """Undo a claim whose sending failed, so the next round tries again."""
+
+    async def summary_delivered(self, local_day: date) -> bool:
+        """Whether the day's claimed summary also reached the chat."""
+
+    async def mark_summary_delivered(self, local_day: date, *, at: datetime) -> None: ...
+
+    async def any_summary_sent(self) -> bool:
+        """Whether a daily summary was ever sent (on a new installation there is nothing to catch up)."""
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    label: str
+    points: list[tuple[datetime, int, int]]  # (taken at, impressions, interactions)
+
+
+class ChartRenderer(Protocol):
+    async def render(self, series: list[ChartSeries], *, title: str) -> bytes:
+        """A PNG of impressions and interactions over time."""
+
+
+@dataclass
+class Report:
+    now: datetime
+    local_now: datetime
+    since: datetime
+    posts: list[PostRecord]
+
+    @property
+    def tracked(self) -> list[PostRecord]:
+        return [p for p in self.posts if p.latest is not None]
+
+    def total(self) -> Metrics:
+        result = Metrics()
+        for post in self.tracked:
+            result = result.plus(post.latest)
+        return result
+
+    def total_change(self) -> Metrics:
+        result = Metrics()
+        for post in self.tracked:
+            result = result.plus(post.change_since(self.now - timedelta(hours=24)) or Metrics())
+        return result
+
+    def best_by_engagement(self) -> PostRecord | None:
+        candidates = [p for p in self.tracked if p.latest.interactions > 0]
+        return max(candidates, key=lambda p: (p.latest.interactions, engagement_rate(p.latest) or 0), default=None)
+
+    def worst_by_engagement(self) -> PostRecord | None:
+        return min(self.tracked, key=lambda p: (p.latest.interactions, p.latest.impressions), default=None)
+
+    def best_by_multiplier(self) -> PostRecord | None:
+        candidates = [p for p in self.tracked if p.multiplier is not None]
+        return max(candidates, key=lambda p: p.multiplier, default=None)
+
+
+# --- scheduling ---
+
+def parse_time_of_day(text: str) -> time:
+    """'18:00' or '18:00:30'; raises ValueError with a German message."""
+    parts = text.strip().split(":")
+    try:
+        if len(parts) not in (2, 3) or any(not p.isdigit() for p in parts):
+            raise ValueError
+        return time(*(int(p) for p in parts))
+    except ValueError:
+        raise ValueError(f"SUMMARY_TIME: „{text}“ ist keine Uhrzeit im Format HH:MM oder HH:MM:SS") from None
+
+
+def last_slot(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:
+    """The local day and UTC instant of the latest scheduled summary at or before ``now``.
+
+    A wall time that does not exist that day (spring forward) falls an hour later; one
+    that exists twice (fall back) counts at its first occurrence.
+    """
+    today = now.astimezone(tz).date()
+    for day in (today, today - timedelta(days=1)):
+        slot = datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)
+        if slot <= now:
+            return day, slot
+    raise AssertionError("a slot a day ago always exists")
+
+
+# --- texts ---
+
+def quote(text: str, limit: int = 70) -> str:
+    flat = " ".join(text.split())
+    return f"„{flat if len(flat) <= limit else flat[:limit - 1].rstrip() + '…'}“"
+
+
+def stamp(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m. %H:%M")
+
+
+def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
+    head = f"{quote(post.text)} — {stamp(post.posted_at, tz)}"
+    if post.simulated:
+        return [f"{head} (simuliert, nicht auf X)"]
+    if post.latest is None:
+        return [head, "   noch keine Zahlen" + (f" ({post.tracking_note})" if post.tracking_note else "")]
+    change = post.change_since(report.now - timedelta(hours=24))
+    numbers = describe(post.latest)
+    if change is not None:
+        numbers += f" ({signed(change.impressions)} Impressionen in 24 h)"
+    details = (f"Multiplikator {format_multiplier(post.multiplier)}, "
+               f"Interaktionsrate {format_percent(engagement_rate(post.latest))}")
+    lines = [head, f"   {numbers}", f"   {details}"]
+    if post.tracking_note:
+        lines.append(f"   Tracking beendet: {post.tracking_note}")
+    if post.url:
+        lines.append(f"   {post.url}")
+    return lines
+
+
+def render_summary(report: Report, tz: ZoneInfo, *, max_posts: int | None = None,
+                   max_chars: int | None = None) -> str:
+    """The summary text; with limits, only the newest posts that fit are listed (totals always cover all)."""
+    count = len(report.posts) if max_posts is None else min(max_posts, len(report.posts))
+    text = _summary_text(report, tz, count)
+    while max_chars is not None and len(text) > max_chars and count > 0:
+        count -= 1
+        text = _summary_text(report, tz, count)
+    if max_chars is not None and len(text) > max_chars:
+        text = text[:max_chars - 1] + "…"
+    return text
+
+
+def _summary_text(report: Report, tz: ZoneInfo, count: int) -> str:
+    day = report.local_now.strftime("%d.%m.%Y")
+    lines = [f"📊 Zusammenfassung vom {day} — Posts der letzten 7 Tage"]
+    if not report.posts:
+        lines.append("Keine Posts in den letzten 7 Tagen.")
+        return "\n".join(lines)
+    shown = report.posts[len(report.posts) - count:]  # the newest
+    for number, post in enumerate(reversed(shown), 1):
+        lines.append("")
+        first, *rest = post_lines(post, report, tz)
+        lines.append(f"{number}. {first}")
+        lines.extend(rest)
+    if len(shown) < len(report.posts):
+        lines.append(f"… und {len(report.posts) - len(shown)} ältere (alle: `spitzfeder summary`)")
+    lines.append("")
+    lines.extend(_totals_lines(report))
+    return "\n".join(lines)
+
+
+def _totals_lines(report: Report) -> list[str]:
+    real = [p for p in report.posts if not p.simulated]
+    simulated = len(report.posts) - len(real)
+    count = f"{de_int(len(real))} {'Post' if len(real) == 1 else 'Posts'} auf X"
+    if simulated:
+        count += f", {de_int(simulated)} simuliert"
+    lines = [f"Summe: {count}"]
+    if report.tracked:
+        total, change = report.total(), report.total_change()
+        lines.append(f"   {describe(total)} ({signed(change.impressions)} Impressionen, "
+                     f"{signed(change.interactions)} Interaktionen in 24 h)")
+    best = report.best_by_engagement()
+    if best:
+        lines.append(f"Beste Interaktion: {quote(best.text, 50)} — {de_int(best.latest.interactions)} Interaktionen, "
+                     f"Rate {format_percent(engagement_rate(best.latest))}")
+    top = report.best_by_multiplier()
+    if top:
+        lines.append(f"Bester Multiplikator: {quote(top.text, 50)} — {format_multiplier(top.multiplier)}")
+    return lines
+
+
+def chart_series(report: Report) -> list[ChartSeries]:
+    return [
+        ChartSeries(quote(p.text, 30), [(r.taken_at, r.metrics.impressions, r.metrics.interactions)
+                                         for r in p.readings])
+        for p in report.tracked
+    ]
+
+
+# --- the service ---
+
+class SummaryService:
+    """Sends the daily summary (``run_due``); ``summary()`` also serves /zusammenfassung.
+
+    The chat text lists at most the ``max_posts`` newest posts and stays within ``max_chars``
+    (one Discord message); the terminal (`spitzfeder summary`) lists all.
+    """
+
+    def __init__(self, store: SummaryStore, notifier: Notifier, clock: Clock, *, summary_time: time,
+                 tz: ZoneInfo, chart: ChartRenderer | None = None, max_posts: int = 5,
+                 max_chars: int = CHAT_MESSAGE_CHARS) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._clock = clock
+        self._time = summary_time
+        self._tz = tz
+        self._chart = chart
+        self._max_posts = max_posts
+        self._max_chars = max_chars
+        self._done_day: date | None = None
+        self._retry_at: datetime | None = None  # after a failed send: when to try again
+
+    async def report(self, period: timedelta = PERIOD) -> Report:
+        now = self._clock.now()
+        return Report(now, now.astimezone(self._tz), now - period, await self._store.posts_since(now - period))
+
+    async def run_due(self) -> Announcement | None:
+        """Send the summary of the latest slot if it has not gone out yet (also right after a start)."""
+        now = self._clock.now()
+        day, _slot = last_slot(now, self._time, self._tz)
+        if self._done_day is None and not await self._store.any_summary_sent():
+            # A new installation: the latest slot passed before the bot existed; summaries start with the next.
+            await self._store.claim_summary(day, at=now)
+            await self._store.mark_summary_delivered(day, at=now)
+            self._done_day = day
+            return None
+        if day == self._done_day or (self._retry_at and now < self._retry_at):
+            return None
+        if not await self._store.claim_summary(day, at=now):
+            if await self._store.summary_delivered(day):
+                self._done_day = day  # settled: the ticker's next rounds need not ask the store
+                return None
+            # Claimed but never delivered: the bot stopped while sending. Better once more than never.
+            log.warning("the summary for %s was cut short by a stop; sending it now", day.isoformat())
+        try:
+            announcement = await self.summary()
+            await self._notifier.notify(announcement)
+        except Exception:
+            await self._store.release_summary(day)
+            self._retry_at = now + SEND_RETRY_PAUSE
+            raise
+        self._retry_at = None
+        await self._store.mark_summary_delivered(day, at=self._clock.now())
+        self._done_day = day
+        log.info("daily summary for %s sent", day.isoformat())
+        return announcement
+
+    async def summary(self) -> Announcement:
+        report = await self.report()
+        text = render_summary(report, self._tz, max_posts=self._max_posts, max_chars=self._max_chars)
+        return Announcement(text, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
+
+    async def chart_png(self, report: Report) -> bytes | None:
+        series = [s for s in chart_series(report) if s.points]
+        if self._chart is None or not series:
+            return None
+        return await self._chart.render(series, title="Impressionen und Interaktionen, letzte 7 Tage")
+
+    async def _chart_file(self, report: Report) -> tuple[str, bytes] | None:
+        try:
+            png = await self.chart_png(report)
+        except Exception:  # a summary without its chart beats no summary
+            log.exception("rendering the summary chart failed")
+            return None
+        return (CHART_FILE, png) if png else None

@@ -1,0 +1,292 @@
+"""Engagement tracking: metric snapshots of every real post on a schedule relative to its posting time.
+
+The jobs live in the store (one row per post and schedule step), so a restart loses
+nothing: whatever fell due while the bot was down is taken at the next round. All
+posts due in one round share one read request per ``MetricsSource.batch_size`` ids,
+and reads are kept within the monthly budget (bot.core.reach.read_budget).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.core.errors import SpitzfederError
+from bot.core.reach.metrics import Metrics, describe, format_multiplier, multiplier
+from bot.core.text.numbers import de_int
+from bot.core.clock import Clock
+from bot.core.notices import Announcement, Notifier
+from bot.core.reach.read_budget import ReadBudget, UsageStore
+
+log = logging.getLogger(__name__)
+
+ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, wait this long before asking X again
+LATE_AFTER = timedelta(minutes=10)  # a snapshot taken later than this after its due time says so
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_STEP = re.compile(r"^(\d+)\s*([smhd])$")
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str  # as configured, e.g. "6h"
+    seconds: int
+
+
+def parse_schedule(text: str) -> list[Step]:
+    """'1h,6h,24h,48h,7d' -> steps sorted by time; raises ValueError with a German message."""
+    steps: dict[int, Step] = {}
+    for part in (p.strip().lower() for p in text.split(",")):
+        if not part:
+            continue
+        match = _STEP.match(part)
+        if not match or int(match[1]) == 0:
+            raise ValueError(f"METRICS_SCHEDULE: „{part}“ ist keine Dauer wie 30s, 15m, 6h oder 7d")
+        seconds = int(match[1]) * _UNITS[match[2]]
+        steps.setdefault(seconds, Step(f"{int(match[1])}{match[2]}", seconds))
+    if not steps:
+        raise ValueError("METRICS_SCHEDULE ist leer (z. B. 1h,6h,24h,48h,7d)")
+    return [steps[s] for s in sorted(steps)]
+
+
+def duration_de(seconds: int) -> str:
+    """A readable German duration: '45 s', '15 min', '6 h', '1 Tag', '7 Tagen' (dative, after 'Nach')."""
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return "1 Tag" if days == 1 else f"{de_int(days)} Tagen"
+    if seconds % 3600 == 0:
+        return f"{de_int(seconds // 3600)} h"
+    if seconds % 60 == 0:
+        return f"{de_int(seconds // 60)} min"
+    return f"{de_int(seconds)} s"
+
+
+_SHORT = {"s": "s", "m": "min", "h": "h"}
+
+
+def _step_de(label: str) -> str:
+    """The step in the unit it was configured in: '24h' -> '24 h', '7d' -> '7 Tagen'."""
+    match = _STEP.match(label)
+    if not match:
+        return label
+    return duration_de(int(match[1]) * _UNITS[match[2]]) if match[2] == "d" else f"{match[1]} {_SHORT[match[2]]}"
+
+
+# --- ports ---
+
+@dataclass(frozen=True)
+class TrackedPost:
+    post_id: int
+    set_id: int
+    x_post_id: str
+    posted_at: datetime
+    followers_at_post: int | None
+
+
+@dataclass(frozen=True)
+class DueSnapshot:
+    id: int
+    post: TrackedPost
+    step: str
+    step_seconds: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What one read request returned: numbers per post id, and the posts X no longer shows (with why)."""
+
+    metrics: dict[str, Metrics]
+    unavailable: dict[str, str] = field(default_factory=dict)  # id -> German reason
+    followers: int | None = None  # the account's follower count, if the answer carried it
+
+
+class MetricsSource(Protocol):
+    batch_size: int  # ids per read request
+
+    async def lookup(self, x_post_ids: list[str]) -> Lookup:
+        """One read request for up to ``batch_size`` posts; raises SpitzfederError."""
+
+    async def followers(self) -> int:
+        """The account's current follower count (one read request)."""
+
+
+class TrackingStore(UsageStore, Protocol):
+    async def untracked_posts(self, posted_since: datetime) -> list[TrackedPost]:
+        """Real posts (not simulated) posted since then that have no snapshot jobs yet."""
+
+    async def add_snapshots(self, post_id: int, jobs: list[tuple[Step, datetime]]) -> None: ...
+
+    async def due_snapshots(self, now: datetime) -> list[DueSnapshot]:
+        """Pending snapshots due by ``now``, oldest first."""
+
+    async def record_snapshot(self, snapshot_id: int, metrics: Metrics, *, taken_at: datetime) -> None: ...
+
+    async def skip_snapshots(self, snapshot_ids: list[int], reason: str, *, at: datetime) -> None: ...
+
+    async def end_tracking(self, post_id: int, reason: str, *, at: datetime) -> None:
+        """Close every pending snapshot of the post (deleted or unavailable)."""
+
+    async def latest_post_at(self) -> datetime | None:
+        """When the newest real post went out."""
+
+    async def latest_followers_at(self) -> datetime | None:
+        """When the follower count was last recorded."""
+
+    async def record_followers(self, count: int, *, at: datetime) -> None:
+        """Keep the count as the one of ``at``'s UTC day (a later reading that day replaces it)."""
+
+
+@dataclass
+class TrackingRound:
+    taken: int = 0
+    ended: int = 0
+    skipped: int = 0
+    read_requests: int = 0
+    error: str | None = None
+
+
+# --- texts ---
+
+def follow_up_text(snapshot: DueSnapshot, metrics: Metrics, taken_at: datetime) -> str:
+    text = f"Nach {_step_de(snapshot.step)}: {describe(metrics)}"
+    if snapshot.post.followers_at_post:
+        text += f" — Multiplikator {format_multiplier(multiplier(metrics, snapshot.post.followers_at_post))}"
+    if taken_at - snapshot.due_at > LATE_AFTER:
+        elapsed = int((taken_at - snapshot.post.posted_at).total_seconds())
+        text += f" (verspätet erfasst, nach {_rough_duration(elapsed)})"
+    return text
+
+
+def _rough_duration(seconds: int) -> str:
+    """Whole days from two days on, else whole hours or minutes."""
+    unit = 86400 if seconds >= 2 * 86400 else 3600 if seconds >= 3600 else 60 if seconds >= 60 else 1
+    return duration_de(max(seconds // unit * unit, 1))
+
+
+def ended_text(reason: str) -> str:
+    return f"Tracking beendet: Der Post ist {reason}. Die bisherigen Zahlen bleiben gespeichert."
+
+
+ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von X abgefragt werden: {message} Nächster Versuch in {pause}."
+
+
+class TrackingService:
+    def __init__(self, store: TrackingStore, source: MetricsSource, notifier: Notifier, clock: Clock, *,
+                 schedule: list[Step], read_budget_month: int) -> None:
+        self._store = store
+        self._source = source
+        self._notifier = notifier
+        self._clock = clock
+        self._schedule = schedule
+        self._budget = ReadBudget(store, notifier, read_budget_month)
+        self._paused_until: datetime | None = None
+        self._followers_paused_until: datetime | None = None
+        self._failing = False
+
+    async def run_due(self) -> TrackingRound:
+        """Take every snapshot that is due (also those missed while the bot was down) and report each."""
+        now = self._clock.now()
+        result = TrackingRound()
+        await self._enrol(now)
+        if self._paused_until and now < self._paused_until:
+            return result
+        wanted = await self._collapse(await self._store.due_snapshots(now), now, result)
+        wanted = await self._within_budget(wanted, now, result)
+        for start in range(0, len(wanted), self._source.batch_size):
+            batch = wanted[start:start + self._source.batch_size]
+            try:
+                lookup = await self._source.lookup([s.post.x_post_id for s in batch])
+            except SpitzfederError as exc:
+                await self._failed(exc, now, result)
+                return result
+            result.read_requests += 1
+            await self._apply(batch, lookup, result)
+        await self._daily_followers(now, result)
+        self._failing = False
+        return result
+
+    async def _enrol(self, now: datetime) -> None:
+        horizon = now - timedelta(seconds=self._schedule[-1].seconds) - timedelta(days=1)
+        for post in await self._store.untracked_posts(horizon):
+            if post.followers_at_post is not None:  # read by the publisher right before posting
+                await self._store.record_followers(post.followers_at_post, at=post.posted_at)
+            await self._store.add_snapshots(
+                post.post_id, [(step, post.posted_at + timedelta(seconds=step.seconds)) for step in self._schedule])
+
+    async def _collapse(self, due: list[DueSnapshot], now: datetime, result: TrackingRound) -> list[DueSnapshot]:
+        """One reading per post: when several steps fell due while the bot was down, the latest one is taken."""
+        latest: dict[int, DueSnapshot] = {}
+        superseded = []
+        for snapshot in due:
+            previous = latest.get(snapshot.post.post_id)
+            if previous is not None:
+                superseded.append(previous.id)
+            latest[snapshot.post.post_id] = snapshot
+        if superseded:
+            await self._store.skip_snapshots(superseded, "ersetzt durch einen späteren Messpunkt", at=now)
+            result.skipped += len(superseded)
+        return sorted(latest.values(), key=lambda s: s.due_at)
+
+    async def _within_budget(self, wanted: list[DueSnapshot], now: datetime, result: TrackingRound) -> list[DueSnapshot]:
+        """Near the cap only the first and the last step of each post are read; at the cap none."""
+        keep = {self._schedule[0].seconds, self._schedule[-1].seconds}
+        ration = await self._budget.ration(wanted, now, thinnable=lambda s: s.step_seconds not in keep)
+        await self._skip(ration.thinned, "ausgedünnt: Lesebudget fast aufgebraucht", now, result)
+        await self._skip(ration.refused, "Lesebudget aufgebraucht", now, result)
+        return ration.allowed
+
+    async def _skip(self, snapshots: list[DueSnapshot], reason: str, now: datetime, result: TrackingRound) -> None:
+        if snapshots:
+            await self._store.skip_snapshots([s.id for s in snapshots], reason, at=now)
+            result.skipped += len(snapshots)
+
+    async def _apply(self, batch: list[DueSnapshot], lookup: Lookup, result: TrackingRound) -> None:
+        now = self._clock.now()
+        if lookup.followers is not None:
+            await self._store.record_followers(lookup.followers, at=now)
+        for snapshot in batch:
+            metrics = lookup.metrics.get(snapshot.post.x_post_id)
+            if metrics is None:
+                reason = lookup.unavailable.get(snapshot.post.x_post_id, "bei X nicht mehr abrufbar")
+                await self._store.end_tracking(snapshot.post.post_id, reason, at=now)
+                await self._notifier.notify(Announcement(ended_text(reason), set_id=snapshot.post.set_id))
+                result.ended += 1
+                continue
+            await self._store.record_snapshot(snapshot.id, metrics, taken_at=now)
+            await self._notifier.notify(Announcement(follow_up_text(snapshot, metrics, now),
+                                                     set_id=snapshot.post.set_id))
+            result.taken += 1
+
+    async def _daily_followers(self, now: datetime, result: TrackingRound) -> None:
+        """The follower count at least once a day while a post is tracked; metric reads carry it for free."""
+        latest_post = await self._store.latest_post_at()
+        window = timedelta(seconds=self._schedule[-1].seconds) + timedelta(days=1)
+        if latest_post is None or now - latest_post > window:
+            return
+        recorded = await self._store.latest_followers_at()
+        if recorded is not None and now - recorded < timedelta(days=1):
+            return
+        if self._followers_paused_until and now < self._followers_paused_until:
+            return
+        if not await self._budget.has_room(now):
+            return
+        try:
+            await self._store.record_followers(await self._source.followers(), at=now)
+            result.read_requests += 1
+        except SpitzfederError as exc:
+            self._followers_paused_until = now + ERROR_PAUSE  # not again on every tick while X fails
+            log.warning("could not read the follower count: %s", exc.detail or exc.user_message)
+
+    async def _failed(self, exc: SpitzfederError, now: datetime, result: TrackingRound) -> None:
+        """Keep the snapshots pending, pause, and tell the team once per run of failures."""
+        log.warning("reading metrics failed: %s", exc.detail or exc.user_message)
+        result.error = exc.user_message
+        self._paused_until = now + ERROR_PAUSE
+        if not self._failing:
+            self._failing = True
+            await self._notifier.notify(Announcement(ERROR_NOTICE.format(
+                message=exc.user_message, pause=duration_de(int(ERROR_PAUSE.total_seconds())))))

@@ -1,0 +1,162 @@
+"""German texts for the chat: draft sets split at the message limit, set states, posting notices."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.drafting.models import NewsItem
+from bot.core.posting.records import Post, PostState
+from bot.core.conversation.records import DraftEntry, SetState
+from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
+
+MESSAGE_LIMIT = 2000  # Discord's limit for a message's content
+THREAD_NAME_LIMIT = 100
+HEADER_RESERVE = 260  # room kept in the first message for the header (headline and state)
+EVIDENCE_CHARS = 140
+
+NUMBERS = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣"]
+RENEW = "🔁"
+DISCARD = "🗑️"
+CANCEL = "❌"
+
+
+def same_emoji(a: str, b: str) -> bool:
+    """Compare emoji ignoring the variation selector some clients drop (1⃣ vs 1️⃣)."""
+    return a.replace("\ufe0f", "") == b.replace("\ufe0f", "")
+
+
+def number_of(emoji: str) -> int | None:
+    return next((n for n, candidate in enumerate(NUMBERS, 1) if same_emoji(candidate, emoji)), None)
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# A sentence ends after a word (not after "1." as in "1. Januar") before a capital letter.
+_SENTENCE_END = re.compile(r"(?<=[^\d\s][.!?])\s+(?=[A-ZÄÖÜ])")
+
+
+def headline(news: NewsItem, limit: int = THREAD_NAME_LIMIT) -> str:
+    """The news item's title, or the first sentence of its text, at most ``limit`` characters."""
+    first_sentence = _SENTENCE_END.split(news.headline, maxsplit=1)[0]
+    return shorten(first_sentence, limit)
+
+
+def thread_name(news: NewsItem) -> str:
+    return headline(news, THREAD_NAME_LIMIT)
+
+
+# --- states ---
+
+def status_label(state: SetState, post: Post | None, number: int | None = None) -> str:
+    which = f" (Entwurf {number})" if number else ""
+    if state is SetState.DISCARDED:  # a set is discarded only while it has no post, or after its cancellation
+        return "verworfen"
+    if post is not None:
+        if post.state in (PostState.SCHEDULED, PostState.IN_FLIGHT):
+            return f"freigegeben{which}"
+        if post.state is PostState.POSTED:
+            return f"gepostet{which}" + (" — simuliert (Dry Run)" if post.simulated else "")
+        if post.state is PostState.CANCELLED:
+            return f"abgebrochen{which}"
+        retry = f", {RENEW} versucht es erneut" if post.retryable else ""
+        return f"freigegeben{which} — Posten fehlgeschlagen{retry}"
+    if state is SetState.REPLACED:
+        return "ersetzt durch neuere Entwürfe (weiter unten)"
+    return "offen"
+
+
+def set_header(news: NewsItem, status: str) -> str:
+    return f"📰 **{headline(news)}**\nStatus: **{status}**"
+
+
+# --- drafts ---
+
+def draft_block(entry: DraftEntry, *, edited: bool = False) -> str:
+    """One draft, complete: number, text, weighted length, warnings, compact evidence."""
+    lines = [f"{NUMBERS[entry.number - 1]} {entry.text}" + (" ✏️ (von Hand)" if edited else "")]
+    facts = [f"{entry.weighted_length}/{MAX_WEIGHTED_LENGTH}"]
+    if entry.evidence:
+        facts.append(f"Beleg: „{shorten(entry.evidence, EVIDENCE_CHARS)}“")
+    lines.append("   " + " · ".join(facts))
+    lines.extend(f"   ⚠️ {shorten(warning, 120)}" for warning in entry.warnings)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    body: str
+    numbers: tuple[int, ...]
+
+
+def split_blocks(blocks: list[tuple[int | None, str]], *, first_reserve: int = HEADER_RESERVE,
+                 limit: int = MESSAGE_LIMIT) -> list[Chunk]:
+    """Pack whole blocks (drafts; None numbers a hint) into as few messages as fit; a draft is never cut."""
+    chunks: list[Chunk] = []
+    body, numbers = "", []
+    room = limit - first_reserve
+    for number, block in blocks:
+        candidate = f"{body}\n\n{block}" if body else block
+        if body and len(candidate) > room:
+            chunks.append(Chunk(body, tuple(numbers)))
+            body, numbers, room = block, [], limit
+        else:
+            body = candidate
+        if number is not None:
+            numbers.append(number)
+    chunks.append(Chunk(body, tuple(numbers)))
+    return chunks
+
+
+def first_message(header: str, body: str) -> str:
+    return f"{header}\n\n{body}" if body else header
+
+
+VOTE_HINT = (f"Freigeben: Zahl anklicken · {RENEW} neue Entwürfe · {DISCARD} verwerfen · "
+             "im Thread schreiben, z. B. „kürzer“, oder `2: eigener Text`")
+
+
+# --- notices ---
+
+def scheduled_text(number: int, undo_seconds: int) -> str:
+    if undo_seconds <= 0:
+        return f"✅ Entwurf {number} ist freigegeben und wird jetzt gepostet."
+    return f"⏳ Entwurf {number} wird in {undo_seconds} s gepostet — {CANCEL} zum Abbrechen"
+
+
+def published_text(number: int, post: Post) -> str:
+    if post.simulated:
+        return f"🧪 Entwurf {number}: simuliert (Dry Run) — nichts wurde auf X veröffentlicht."
+    return f"✅ Entwurf {number} ist gepostet: {post.url or post.x_post_id}"
+
+
+def failed_text(number: int, post: Post) -> str:
+    if post.retryable:
+        what_now = f"{RENEW} versucht es erneut" + ("." if post.uncertain else f", {CANCEL} gibt ihn auf.")
+    else:
+        what_now = f"Neue Entwürfe zum Freigeben bringt ein Wunsch hier oder {RENEW} an den Entwürfen."
+    return f"⚠️ Entwurf {number} konnte nicht gepostet werden: {post.error} {what_now}"
+
+
+def cancelled_text(number: int, who: str) -> str:
+    return f"🛑 Abgebrochen von {who}: Entwurf {number} wird nicht gepostet."
+
+
+def drafting_failed_text(message: str) -> str:
+    return f"⚠️ {message} {RENEW} versucht es erneut."
+
+
+HELP_TEXT = (
+    "Ich schreibe zugespitzte Fragen zu Nachrichten, als Entwürfe für X.\n"
+    "• **Starten:** erwähne mich mit dem Text oder der URL einer Meldung, nutze `/entwurf`, "
+    "oder schick mir die Meldung als Direktnachricht.\n"
+    "• **Im Thread:** schreib Wünsche wie „kürzer“, „schärfer“ oder „ohne Anglizismen“; "
+    "`2: eigener Text` ersetzt Entwurf 2.\n"
+    f"• **Freigeben:** Freigebende klicken die Zahl des Entwurfs; {CANCEL} bricht in der Wartezeit ab, "
+    f"{RENEW} bringt neue Entwürfe, {DISCARD} verwirft.\n"
+    "• **Zahlen:** `/statistik` oder `/zusammenfassung`, oder frag mich z. B. "
+    "„Welche Frage lief diese Woche am besten?“"
+)

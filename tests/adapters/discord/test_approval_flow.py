@@ -1,0 +1,140 @@
+"""Approval by reactions with the real discord.py client: who counts, quorum, undo, exactly one post."""
+
+from bot.adapters.dry_run import DryRunPublisher
+from tests.fakes.samples import GOOD_DRAFTS
+from tests.fixtures.discord import audit, start_news, texts
+
+
+async def test_an_approver_approves_and_the_post_goes_out_after_the_undo_window(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    assert texts(world, world.thread())[-1] == "⏳ Entwurf 1 wird in 30 s gepostet — ❌ zum Abbrechen"
+    assert "Status: **freigegeben (Entwurf 1)**" in world.draft_message().content
+    await world.tick()
+    assert world.publisher.calls == 0  # still inside the undo window
+    world.clock.advance(30)
+    await world.tick()
+    assert [text for _, _, text in world.publisher.timeline] == [GOOD_DRAFTS[0][0]]
+    assert texts(world, world.thread())[-1] == "✅ Entwurf 1 ist gepostet: https://x.com/acct/status/1000"
+    assert "Status: **gepostet (Entwurf 1)**" in world.draft_message().content
+    anna = str(world.anna.id)
+    assert await audit(world) == [
+        ("vote", anna), ("approved", anna), ("posted", None)]
+
+
+async def test_reactions_of_others_of_bots_and_of_the_bot_itself_never_count(world):
+    await start_news(world)
+    message = world.draft_message()
+    await world.carla.react(message, "1️⃣")
+    await world.carla.react(message, "2️⃣")
+    await world.robot.react(message, "1️⃣")
+    world.clock.advance(60)
+    await world.tick()
+    assert world.publisher.calls == 0
+    notices = [t for t in texts(world, world.thread()) if "zähl" in t]
+    assert len(notices) == 2  # once for carla, once for the other bot
+    assert "nur Freigebende" in notices[0] and "ist ein Bot" in notices[1]
+    # The unauthorised reactions are gone; the bot's own number buttons stay.
+    reactions = {str(r.emoji): r.count for r in world.draft_message().reactions}
+    assert reactions["1️⃣"] == 1 and reactions["2️⃣"] == 1
+    assert [a for a, _ in await audit(world)].count("reaction_refused") == 3
+    assert "vote" not in [a for a, _ in await audit(world)]
+
+
+async def test_a_quorum_of_two_needs_two_distinct_approvers(world):
+    world.policy(required=2)
+    await start_news(world)
+    message = world.draft_message()
+    await world.anna.react(message, "1️⃣")
+    await world.anna.unreact(message, "1️⃣")  # withdrawn before approval
+    await world.anna.react(message, "1️⃣")
+    assert texts(world, world.thread())[-1] == "Stimme für Entwurf 1 gezählt (1/2)."
+    await world.bert.react(message, "1️⃣")
+    assert "wird in 30 s gepostet" in texts(world, world.thread())[-1]
+    actions = [a for a, _ in await audit(world)]
+    assert actions == ["vote", "vote_withdrawn", "vote", "vote", "approved"]
+
+
+async def test_self_approval_can_be_forbidden(world):
+    world.policy(allow_self_approval=False)
+    await start_news(world, who=world.anna)
+    message = world.draft_message()
+    await world.anna.react(message, "1️⃣")
+    assert "darfst sie nicht selbst freigeben" in texts(world, world.thread())[-1]
+    await world.bert.react(message, "1️⃣")
+    assert "wird in 30 s gepostet" in texts(world, world.thread())[-1]
+
+
+async def test_cancel_inside_the_undo_window(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "2️⃣")
+    announcement = world.bot_messages(world.thread())[-1]
+    await world.carla.react(announcement, "❌")  # not an approver: does not cancel
+    await world.bert.react(announcement, "❌")
+    assert texts(world, world.thread())[-1] == f"🛑 Abgebrochen von <@{world.bert.id}>: Entwurf 2 wird nicht gepostet."
+    world.clock.advance(60)
+    await world.tick()
+    assert world.publisher.calls == 0
+    assert "Status: **abgebrochen (Entwurf 2)**" in world.draft_message().content
+    assert ("cancelled", str(world.bert.id)) in await audit(world)
+
+
+async def test_cancel_on_the_draft_message_works_too(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    await world.anna.react(world.draft_message(), "❌")
+    world.clock.advance(60)
+    await world.tick()
+    assert world.publisher.calls == 0
+
+
+async def test_double_reactions_and_late_votes_give_exactly_one_post(world):
+    world.settings.post_undo_seconds = 0
+    world.bot.workflow._undo_seconds = 0
+    await start_news(world)
+    message = world.draft_message()
+    await world.anna.react(message, "1️⃣")
+    await world.anna.unreact(message, "1️⃣")
+    await world.anna.react(message, "1️⃣")
+    await world.bert.react(message, "1️⃣")
+    await world.bert.react(message, "3️⃣")
+    await world.tick()
+    assert world.publisher.calls == 1 and len(world.publisher.timeline) == 1
+
+
+async def test_dry_run_says_that_nothing_reached_x(world):
+    world.bot.posting._publisher = DryRunPublisher()
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    world.clock.advance(30)
+    await world.tick()
+    assert texts(world, world.thread())[-1] == "🧪 Entwurf 1: simuliert (Dry Run) — nichts wurde auf X veröffentlicht."
+    assert "gepostet (Entwurf 1) — simuliert (Dry Run)" in world.draft_message().content
+
+
+async def test_discard(world):
+    await start_news(world)
+    await world.carla.react(world.draft_message(), "🗑️")  # the requester may discard
+    assert "Status: **verworfen**" in world.draft_message().content
+    await world.anna.react(world.draft_message(), "1️⃣")
+    assert "nicht mehr abgestimmt" in texts(world, world.thread())[-1]
+    assert world.publisher.calls == 0
+
+
+async def test_a_draft_thread_deleted_in_the_undo_window_still_gets_its_one_post(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    world.env.backend.delete_channel(world.thread().id)
+    world.clock.advance(30)
+    await world.tick()
+    await world.tick()
+    assert world.publisher.calls == 1 and [a for a, _ in await audit(world)][-1] == "posted"
+
+
+async def test_a_cancelled_set_can_still_be_discarded(world):
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    await world.anna.react(world.draft_message(), "❌")
+    await world.carla.react(world.draft_message(), "🗑️")
+    assert texts(world, world.thread())[-1] == f"🗑️ Verworfen von <@{world.carla.id}>."
+    assert "Status: **verworfen**" in world.draft_message().content

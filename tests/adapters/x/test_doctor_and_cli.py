@@ -1,0 +1,143 @@
+"""The wiring end to end (approve → post → snapshots → follow-ups → summary), `spitzfeder summary` and doctor."""
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.adapters.chart import MatplotlibChart
+from bot.adapters.storage.database import create_engine, migrate
+from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.x.doctor import X_CHECKS
+from bot.app import build_reach
+from bot.cli import main
+from bot.core.reach.metrics import Metrics
+from bot.core.clock import SystemClock
+from bot.core.notices import Announcement
+from bot.core.notices import PostPublished
+from bot.core.posting.service import PostingService
+from bot.core.reach.summary import ChartSeries
+from bot.core.reach.tracking import Step
+from bot.doctor import run_checks
+from bot.settings import Settings
+from tests.fakes.samples import GOOD_DRAFTS
+from tests.fakes.publisher import RecordingNotifier
+from tests.fixtures.x import BERLIN, new_draft_set, posted_post
+
+TEXT = GOOD_DRAFTS[0][0]
+
+
+async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, monkeypatch):
+    monkeypatch.setenv("METRICS_SCHEDULE", "1h,6h")
+    monkeypatch.setenv("SUMMARY_TIME", "18:00")
+    notifier = RecordingNotifier()
+    reach = build_reach(Settings(), engine, notifier, clock)
+    assert not reach.publisher.simulated and reach.tracking is not None
+    assert await reach.summary.run_due() is None  # first start: summaries begin with the next slot
+    posting = PostingService(SqlPostStore(engine), reach.publisher, SqlAuditLog(engine, clock), notifier, clock)
+    set_id = await new_draft_set(engine)
+    await posting.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
+    [published] = [e for e in notifier.events if isinstance(e, PostPublished)]
+    [on_x] = x_env.posts.values()
+    assert published.post.url == f"https://x.com/spitzfeder/status/{on_x.id}"
+
+    clock.advance(3600)
+    on_x.metrics.update(retweet_count=12, like_count=30, reply_count=4, quote_count=2, impression_count=1204)
+    await reach.tracking.run_due()
+    clock.advance(5 * 3600)
+    on_x.metrics.update(impression_count=2500)
+    await reach.tracking.run_due()
+    follow_ups = [e.text for e in notifier.events if isinstance(e, Announcement) and e.set_id == set_id]
+    assert follow_ups == [
+        "Nach 1 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×",
+        "Nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 2.500 Impressionen — Multiplikator 5,0×",
+    ]
+    clock.current = datetime(2026, 11, 25, 17, tzinfo=timezone.utc)
+    summary = await reach.summary.run_due()
+    assert summary.set_id is None and "2.500 Impressionen" in summary.text
+    assert summary.attachment[0] == "zusammenfassung.png" and summary.attachment[1].startswith(b"\x89PNG")
+    assert await reach.summary.run_due() is None
+    assert "Am besten lief" in await reach.reports.statistics("Welche Frage lief diese Woche am besten?")
+    usage = await reach.store.usage(clock.now())
+    assert usage.write_requests == 1 and usage.read_requests == x_env.count("GET", "/2/") == 3
+
+
+async def test_dry_run_builds_no_tracking(engine, clock, monkeypatch):
+    monkeypatch.setenv("DRY_RUN", "true")
+    reach = build_reach(Settings(), engine, RecordingNotifier(), clock)
+    assert reach.publisher.simulated and reach.tracking is None
+
+
+def test_chart_is_a_png():
+    points = [(datetime(2026, 11, 20 + n, 12, tzinfo=timezone.utc), 1000 * n, 10 * n) for n in range(4)]
+    png = MatplotlibChart(BERLIN).render_sync([ChartSeries("„Frage?“", points)], "Test")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_summary_cli_prints_and_writes_the_chart(capsys, x_env, tmp_path):
+    async def seed():
+        engine = create_engine(Settings().database_url)
+        await migrate(engine)
+        clock = SystemClock()
+        post = await posted_post(engine, clock, "777", followers=250)
+        store = SqlTrackingStore(engine)
+        await store.add_snapshots(post.id, [(Step("1h", 3600), clock.now())])
+        [due] = await store.due_snapshots(clock.now())
+        await store.record_snapshot(due.id, Metrics(3, 7, 2, 1, 0, 1500), taken_at=clock.now())
+        await engine.dispose()
+
+    asyncio.run(seed())
+    chart = tmp_path / "chart.png"
+    code, out, err = run(capsys, "summary", "--chart", str(chart))
+    assert code == 0, err
+    assert "3 Reposts, 7 Likes, 2 Antworten, 1 Zitat, 1.500 Impressionen" in out and "Multiplikator 6,0×" in out
+    assert chart.read_bytes().startswith(b"\x89PNG") and f"Diagramm: {chart}" in out
+    code, out, err = run(capsys, "summary", "--chart", str(tmp_path / "missing" / "dir" / "chart.png"))
+    assert code == 1 and "Das Diagramm kann nicht nach" in err and "Pfad und Rechte prüfen" in err
+
+
+def test_summary_cli_with_an_empty_database(capsys, x_env):
+    code, out, _ = run(capsys, "summary", "--chart", "c.png")
+    assert code == 0 and "Keine Posts in den letzten 7 Tagen." in out and "Kein Diagramm" in out
+
+
+@pytest.mark.parametrize("name, value", [("SUMMARY_TIME", "25:00"), ("TIMEZONE", "Mars/Olympus"),
+                                         ("METRICS_SCHEDULE", "1h,6x")])
+def test_bad_schedule_settings_are_named(capsys, name, value, monkeypatch):
+    monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, "summary")
+    assert code == 2 and name in err
+
+
+async def test_doctor_reports_account_followers_and_write_access(x_env):
+    x_env.followers = 12345
+    results = await run_checks(Settings(), X_CHECKS)
+    assert [(r.part, r.ok, r.message) for r in results] == [
+        ("X", True, "Konto @spitzfeder, 12.345 Follower"),
+        ("X-Schreibrecht", True, "die App darf posten (read-write)"),
+    ]
+
+
+async def test_doctor_finds_read_only_tokens_and_wrong_keys(x_env, monkeypatch):
+    x_env.access_level = "read"
+    [account, write] = await run_checks(Settings(), X_CHECKS)
+    assert account.ok and not write.ok and "Read and write" in write.message
+    monkeypatch.setenv("X_API_KEY", "wrong-key")
+    [account, write] = await run_checks(Settings(), X_CHECKS)
+    assert not account.ok and "401" in account.message and "wrong-key" not in account.message
+    assert "🔁" not in account.message and "Entwurf" not in account.message  # what to fix, not what 🔁 does
+
+
+async def test_doctor_without_keys_and_with_partial_keys(monkeypatch):
+    [account, write] = await run_checks(Settings(), X_CHECKS)
+    assert account.ok and "Testbetrieb" in account.message and write.ok
+    monkeypatch.setenv("X_API_KEY", "only-this-one")
+    [account, _] = await run_checks(Settings(), X_CHECKS)
+    assert not account.ok and "X_API_SECRET" in account.message and "X_API_KEY," not in account.message

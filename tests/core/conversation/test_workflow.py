@@ -1,0 +1,299 @@
+"""The workflow core with an in-memory chat, the SQL store on SQLite, a scripted LLM and a fake publisher."""
+
+import asyncio
+from datetime import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.storage.workflow import SqlWorkflowStore
+from bot.core.posting.announcer import ChatAnnouncer
+from bot.core.conversation.approval import ApprovalPolicy, Reactor
+from bot.core.conversation.board import SetBoard
+from bot.core.conversation.intents import Intent, hand_edit, in_case, in_dm, outside_case
+from bot.core.drafting.service import DraftingService
+from bot.core.errors import LLMTransientError, PublishError
+from bot.core.drafting.models import NewsItem
+from bot.core.notices import Announcement
+from bot.core.posting.service import PostingService
+from bot.core.drafting.prompts import PromptLibrary
+from bot.core.text.rendering import MESSAGE_LIMIT, NUMBERS, draft_block, split_blocks, thread_name
+from bot.core.reach.summary import SummaryService
+from bot.core.conversation.workflow import ReactionEvent, Workflow
+from bot.core.conversation.records import DraftEntry, Pending
+from bot.settings import DEFAULT_PROMPTS_DIR
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.llm import ScriptedLLM
+from tests.fakes.publisher import FakePublisher
+
+ANNA, BERT, CARLA, ROBOT = 1, 2, 3, 4
+CHANNEL, GUILD = 500, 600
+
+
+class GatedPublisher(FakePublisher):
+    """Holds every publish until the test opens the gate."""
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock)
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def publish(self, text, *, source_url=None):
+        self.entered.set()
+        await self.gate.wait()
+        return await super().publish(text, source_url=source_url)
+
+
+class Rig:
+    def __init__(self, engine, *, undo=30, publisher=None, **policy) -> None:
+        self.clock = FakeClock()
+        self.llm = ScriptedLLM()
+        self.chat = FakeChat()
+        self.store = SqlWorkflowStore(engine, self.clock)
+        self.posts = SqlPostStore(engine)
+        self.audit = SqlAuditLog(engine, self.clock)
+        self.publisher = publisher or FakePublisher(self.clock)
+        board = SetBoard(self.store, self.posts, self.chat)
+        self.announcer = ChatAnnouncer(self.store, board, self.chat, summary_channel_id=900)
+        self.posting = PostingService(self.posts, self.publisher, self.audit, self.announcer, self.clock)
+        drafting = DraftingService(self.llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=1)
+        self.workflow = Workflow(
+            drafting=drafting, articles=None, store=self.store, posts=self.posts, posting=self.posting,
+            audit=self.audit, chat=self.chat, board=board,
+            policy=ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), **policy),
+            undo_seconds=undo, default_count=4,
+        )
+
+    async def start(self, requester=CARLA):
+        self.llm.drafts(*GOOD_DRAFTS)
+        news = await self.workflow.read_news(NEWS)
+        case = await self.workflow.open_case(news, origin="test", requester_id=requester, guild_id=GUILD,
+                                             channel_id=CHANNEL, anchor_message_id=1)
+        await self.workflow.draft_first(case)
+        return case, self.chat.last(case.channel_id)
+
+    def react(self, message, emoji, user, *, added=True, bot=False):
+        return self.workflow.on_reaction(ReactionEvent(message.id, message.channel_id, emoji,
+                                                       Reactor(user, is_bot=bot), added))
+
+
+async def test_drafting_shows_the_set_with_reactions_in_a_new_thread(engine):
+    rig = Rig(engine)
+    case, message = await rig.start()
+    assert rig.chat.threads == {case.channel_id: "Die Stadt Hamburg erhöht zum 1. Januar die Preise im Nahverkehr "
+                                                 "um durchschnittlich 9,5 Prozent."}
+    assert message.reactions == [*NUMBERS[:4], "🔁", "🗑️"] and rig.chat.busy == [case.channel_id]
+
+
+async def test_two_approvers_at_the_same_instant_give_one_post(engine):
+    rig = Rig(engine, undo=0)
+    _, message = await rig.start()
+    await asyncio.gather(rig.react(message, "1️⃣", ANNA), rig.react(message, "2️⃣", BERT),
+                         rig.react(message, "1️⃣", BERT), rig.react(message, "1️⃣", ANNA))
+    assert rig.publisher.calls == 1 and len(rig.publisher.timeline) == 1
+
+
+async def test_a_reaction_while_posting_does_not_post_again(engine):
+    publisher = GatedPublisher(FakeClock())
+    rig = Rig(engine, undo=0, publisher=publisher)
+    _, message = await rig.start()
+    first = asyncio.create_task(rig.react(message, "1️⃣", ANNA))
+    await publisher.entered.wait()
+    second = asyncio.create_task(rig.react(message, "2️⃣", BERT))
+    ticker = asyncio.create_task(rig.posting.run_due())
+    publisher.gate.set()
+    await asyncio.gather(first, second, ticker)
+    assert publisher.calls == 1
+
+
+async def test_a_refusal_is_explained_once_and_the_reaction_removed(engine):
+    rig = Rig(engine)
+    case, message = await rig.start()
+    await rig.react(message, "1️⃣", CARLA)
+    await rig.react(message, "2️⃣", CARLA)
+    notices = [t for t in rig.chat.texts(case.channel_id) if "nur Freigebende" in t]
+    assert len(notices) == 1 and len(rig.chat.removed) == 2
+
+
+async def test_where_reactions_cannot_be_removed_the_refusal_still_holds(engine):
+    rig = Rig(engine, undo=0)
+    rig.chat.may_remove = False  # e.g. in a DM
+    _, message = await rig.start()
+    await rig.react(message, "1️⃣", ROBOT, bot=True)
+    assert rig.publisher.calls == 0
+
+
+async def test_withdrawal_before_approval_is_recorded(engine):
+    rig = Rig(engine, required=2)
+    case, message = await rig.start()
+    await rig.react(message, "3️⃣", ANNA)
+    await rig.react(message, "3️⃣", ANNA, added=False)
+    await rig.react(message, "3️⃣", BERT)
+    assert await rig.posts.for_set(case.current_set_id) is None
+    actions = [(e.action, e.actor) for e in await rig.audit.entries()]
+    assert actions == [("vote", "1"), ("vote_withdrawn", "1"), ("vote", "2")]
+
+
+async def test_announcements_go_to_the_thread_or_the_summary_channel(engine):
+    rig = Rig(engine)
+    case, _ = await rig.start()
+    await rig.announcer.notify(Announcement("Zahlen für den Thread", set_id=case.current_set_id))
+    await rig.announcer.notify(Announcement("Tageszusammenfassung", attachment=("chart.png", b"png")))
+    assert rig.chat.texts(case.channel_id)[-1] == "Zahlen für den Thread"
+    assert rig.chat.texts(900) == ["Tageszusammenfassung"]
+
+
+async def test_a_failed_post_is_retried_with_the_renew_reaction(engine):
+    rig = Rig(engine, undo=0)
+    case, message = await rig.start()
+    rig.publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
+    await rig.react(message, "1️⃣", ANNA)
+    failure = rig.chat.last(case.channel_id)
+    assert failure.text.startswith("⚠️ Entwurf 1 konnte nicht gepostet werden: X ist gerade gestört")
+    assert failure.reactions == ["🔁", "❌"] and failure.text.endswith("🔁 versucht es erneut, ❌ gibt ihn auf.")
+    await rig.react(failure, "🔁", ANNA)
+    assert len(rig.publisher.timeline) == 1
+    assert rig.chat.last(case.channel_id).text.startswith("✅ Entwurf 1 ist gepostet")
+
+
+async def test_a_failed_post_can_be_given_up_with_cancel(engine):
+    rig = Rig(engine, undo=0)
+    case, message = await rig.start()
+    rig.publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
+    await rig.react(message, "1️⃣", ANNA)
+    await rig.react(rig.chat.last(case.channel_id), "❌", BERT)
+    assert (await rig.posts.for_set(case.current_set_id)).state.value == "cancelled"
+    assert rig.publisher.calls == 1 and rig.publisher.timeline == []
+
+
+class HeldLLM:
+    """LLM calls wait until ``calls_to_wait_for`` of them have arrived, or until ``release`` is set."""
+
+    def __init__(self, rig: Rig, calls_to_wait_for: int | None = None) -> None:
+        self.entered, self.release = asyncio.Event(), asyncio.Event()
+        self._arrived, self._wanted, self._answer = 0, calls_to_wait_for, rig.llm.complete_json
+        rig.llm.complete_json = self._held
+
+    async def _held(self, messages, schema):
+        self._arrived += 1
+        self.entered.set()
+        if self._arrived == self._wanted:
+            self.release.set()
+        await self.release.wait()
+        return await self._answer(messages, schema)
+
+
+async def test_two_news_items_at_once_are_drafted_side_by_side(engine):
+    rig = Rig(engine)
+    HeldLLM(rig, calls_to_wait_for=2)  # the first answer comes only once the second request is in
+    (first, _), (second, _) = await asyncio.wait_for(asyncio.gather(rig.start(), rig.start()), 10)
+    assert first.channel_id != second.channel_id
+    for case in (first, second):
+        assert rig.chat.texts(case.channel_id)[0].startswith("📰")
+
+
+async def test_renew_while_a_wish_is_drafted_waits_for_it_and_then_asks_for_nothing_more(engine):
+    rig = Rig(engine)
+    case, message = await rig.start()
+    llm = HeldLLM(rig)
+    rig.llm.drafts(*GOOD_DRAFTS[1:])
+    wish = asyncio.create_task(rig.workflow.wish(case, "bert", "kürzer"))
+    await llm.entered.wait()
+    renew = asyncio.create_task(rig.react(message, "🔁", CARLA))  # on the set the wish is replacing
+    llm.release.set()
+    await asyncio.gather(wish, renew)
+    assert len(rig.llm.calls) == 2  # the first drafts and the wish; 🔁 on the replaced set asks for nothing
+    assert sum(t.startswith("📰") for t in rig.chat.texts(case.channel_id)) == 2
+
+
+async def test_only_drafting_jobs_without_a_shown_failure_count_as_interrupted(engine):
+    rig = Rig(engine)
+    failed, _ = await rig.start()
+    rig.llm.fail(LLMTransientError("Der LLM-Server hat einen Fehler gemeldet (HTTP 500)."))
+    await rig.workflow.wish(failed, "bert", "kürzer")  # failed, and the failure shown with 🔁
+    cut_short, _ = await rig.start()
+    await rig.store.set_pending(cut_short.id, Pending.REFINE, "schärfer")  # what a stop mid-job leaves
+    assert [case.id for case in await rig.store.interrupted_cases()] == [cut_short.id]
+    await rig.workflow.report_interrupted()
+    assert rig.chat.last(cut_short.channel_id).reactions == ["🔁"]
+    assert await rig.store.interrupted_cases() == []
+
+
+# --- rendering and reading messages ---
+
+def _entry(number: int, evidence_chars: int = 600) -> DraftEntry:
+    text = f"Wer trägt am Ende die Kosten für Vorhaben Nummer {number}, und warum sagt das niemand offen?"
+    return DraftEntry(number, number, text, "Beleg " * (evidence_chars // 6), True, 90,
+                      ("Prämisse nicht belegt", "Enthält Link (Post mit Link kostet bei X mehr)"))
+
+
+def test_long_sets_are_split_between_drafts_never_inside_one():
+    blocks = [(n, draft_block(_entry(n))) for n in range(1, 9)]
+    chunks = split_blocks([*blocks, (None, "Hinweis")])
+    assert len(chunks) > 1
+    assert [n for chunk in chunks for n in chunk.numbers] == list(range(1, 9))
+    assert len(chunks[0].body) <= MESSAGE_LIMIT - 260 and all(len(c.body) <= MESSAGE_LIMIT for c in chunks)
+    for chunk in chunks:
+        for number in chunk.numbers:
+            assert draft_block(_entry(number)) in chunk.body
+
+
+def test_thread_names_fit_discord():
+    news = NewsItem("Ein sehr langer Satz " * 20 + ". Noch einer.")
+    assert len(thread_name(news)) <= 100 and thread_name(news).endswith("…")
+    assert thread_name(NewsItem("x" * 30, title="Kurzer Titel")) == "Kurzer Titel"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("hallo", Intent.HELP),
+    ("Was kannst du eigentlich alles?", Intent.HELP),
+    ("Welche Frage lief diese Woche am besten?", Intent.STATS),
+    ("https://example.org/artikel", Intent.NEWS),
+    (NEWS, Intent.NEWS),
+])
+def test_reading_a_message_outside_a_thread(text, intent):
+    assert outside_case(text) is intent
+
+
+def test_reading_messages_in_a_thread_and_in_a_dm():
+    assert in_case("kürzer") is Intent.REFINE
+    assert in_case("2: Warum eigentlich?") is Intent.HAND_EDIT and hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?")
+    assert in_dm("schärfer bitte", has_case=True) is Intent.REFINE
+    assert in_dm(NEWS, has_case=True) is Intent.NEWS
+    assert in_dm("schärfer bitte", has_case=False) is Intent.HELP
+
+
+async def test_a_summary_the_chat_could_not_take_is_sent_again_later(engine):
+    """Posting notices may be lost in a chat outage; the daily summary may not."""
+    rig = Rig(engine)
+    store = SqlTrackingStore(engine, rig.clock)
+    await store.claim_summary(rig.clock.now().date().replace(year=2025), at=rig.clock.now())  # not a new install
+    summary = SummaryService(store, rig.announcer, rig.clock, summary_time=time(9, 0), tz=ZoneInfo("UTC"))
+    rig.chat.down = True
+    with pytest.raises(ConnectionError):
+        await summary.run_due()
+    rig.chat.down = False
+    assert await summary.run_due() is None  # a pause before the next try
+    rig.clock.advance(60)
+    assert await summary.run_due() is not None
+    assert rig.chat.texts(900)[0].startswith("📊")
+    assert await summary.run_due() is None
+
+
+async def test_a_deciding_vote_stored_just_before_a_stop_is_approved_at_start(engine):
+    rig = Rig(engine, required=2)
+    case, _ = await rig.start()
+    record = await rig.store.set_record(case.current_set_id)
+    first, second = record.drafts[0], record.drafts[1]
+    await rig.store.add_vote(record.id, first.id, ANNA)
+    await rig.store.add_vote(record.id, first.id, BERT)  # the stop came before the approval was stored
+    await rig.store.add_vote(record.id, second.id, ANNA)  # one vote short: stays open
+    await rig.workflow.resume_approvals()
+    post = await rig.posts.for_set(record.id)
+    assert post.draft_id == first.id and post.approved_by == [str(ANNA), str(BERT)]
+    await rig.workflow.resume_approvals()  # once
+    assert "wird in 30 s gepostet" in rig.chat.texts(case.channel_id)[-1]

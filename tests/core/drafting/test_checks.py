@@ -1,0 +1,119 @@
+import pytest
+
+from bot.core.drafting.checks import check_draft, evidence_in_news, foreign_links, is_question, mark_near_duplicates
+from bot.core.drafting.language import guess_language
+from bot.core.drafting.models import NewsItem, ProblemKind
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
+
+NEWS_ITEM = NewsItem(text=NEWS + " Mehr bei @hvv_hamburg unter https://www.hvv.de/preise.")
+
+
+def kinds(draft):
+    return {p.kind for p in draft.problems}
+
+
+@pytest.mark.parametrize("text", [
+    "Wer zahlt am Ende?",
+    "Wer zahlt am Ende? #Hamburg #HVV",
+    "Wer zahlt am Ende? 🤔",
+    "Wer zahlt am Ende?\u00a0👀🚌 #ÖPNV",
+    "„Wer zahlt am Ende?“",
+    "Wirklich?!",
+])
+def test_questions(text):
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", ["Die Preise steigen.", "Wer zahlt? Die Fahrgäste.", "#Frage?  nein", ""])
+def test_not_questions(text):
+    assert not is_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Wer zahlt am Ende für die gestiegenen Energiekosten im Nahverkehr?",
+    "Warum schweigt @hvv_hamburg zu den neuen Preisen?",
+    "Ist das noch Politik für Pendler? #Hamburg #HVV #Nahverkehr",
+])
+def test_german(text):
+    assert guess_language(text).is_german
+
+
+@pytest.mark.parametrize("text", [
+    "Who pays for the higher energy costs in the end?",
+    "Qui paie la facture énergétique à la fin?",
+    "https://www.hvv.de/preise https://example.com",  # only URLs
+    "@hvv_hamburg @senat_hamburg",  # only handles
+    "#HVV #Hamburg?",  # too short once the noise is gone
+    "Warum?",  # too short to tell
+    "",
+])
+def test_not_german(text):
+    assert not guess_language(text).is_german
+
+
+def test_language_detection_is_repeatable():
+    text = "Ist das fair für die Pendler?"
+    assert len({guess_language(text) for _ in range(20)}) == 1
+
+
+def test_evidence_found_despite_quotes_case_and_spacing():
+    quote = "der SENAT begründet   den Schritt mit \u201egestiegenen\u201c Energiekosten"
+    assert evidence_in_news(quote, NEWS)
+
+
+def test_evidence_with_ellipsis_must_keep_order():
+    assert evidence_in_news("Der Senat begründet … gestiegenen Energiekosten", NEWS)
+    assert not evidence_in_news("gestiegenen Energiekosten … Der Senat begründet", NEWS)
+
+
+@pytest.mark.parametrize("quote", ["Die Preise sinken um 20 Prozent.", "Senat", "", "…"])
+def test_evidence_missing_or_too_short(quote):
+    assert not evidence_in_news(quote, NEWS)
+
+
+def test_unsupported_premise_is_a_warning_not_a_drop():
+    draft = check_draft("Warum verschweigt der Senat die Kürzungen bei den Schulen?", "Schulen werden gekürzt", NEWS_ITEM)
+    assert draft.usable and not draft.evidence_found
+    assert draft.warnings == ["Prämisse nicht belegt"]
+
+
+def test_good_draft_has_no_problems():
+    text, evidence = GOOD_DRAFTS[0]
+    draft = check_draft(text, evidence, NEWS_ITEM)
+    assert draft.problems == () and draft.language == "de" and draft.evidence_found
+    assert draft.weighted_length == len(text)
+
+
+def test_too_long_draft_is_fatal():
+    draft = check_draft("Warum " + "wirklich " * 40 + "?", GOOD_DRAFTS[0][1], NEWS_ITEM)
+    assert ProblemKind.TOO_LONG in kinds(draft) and not draft.usable
+
+
+def test_links_and_handles_from_the_news_are_allowed():
+    assert foreign_links("Was sagt @HVV_Hamburg dazu? hvv.de/preise", NEWS_ITEM) == []
+
+
+def test_foreign_links_and_handles_are_fatal():
+    draft = check_draft("Warum verschweigt das @bild? Mehr auf https://evil.example/x", GOOD_DRAFTS[0][1], NEWS_ITEM)
+    [problem] = [p for p in draft.problems if p.kind is ProblemKind.FOREIGN_LINK]
+    assert problem.fatal and "@bild" in problem.label and "evil.example" in problem.label
+
+
+def test_bare_domains_count_as_links():
+    assert foreign_links("Steht das auch auf spiegel.de?", NEWS_ITEM) == ["spiegel.de"]
+    assert foreign_links("Gilt das z.B. auch für 9,5 Prozent u.a. im HVV?", NEWS_ITEM) == []
+
+
+def test_allowed_link_carries_a_cost_warning():
+    draft = check_draft("Was steht wirklich auf https://www.hvv.de/preise zu den neuen Preisen?",
+                        GOOD_DRAFTS[0][1], NEWS_ITEM)
+    assert draft.usable and ProblemKind.CONTAINS_URL in kinds(draft)
+
+
+def test_near_duplicates_are_flagged_after_the_first():
+    text, evidence = GOOD_DRAFTS[0]
+    drafts = [check_draft(t, evidence, NEWS_ITEM) for t in (text, text.replace("wirklich", "tatsächlich"),
+                                                              GOOD_DRAFTS[1][0])]
+    flagged = mark_near_duplicates(drafts)
+    assert [d.usable for d in flagged] == [True, False, True]
+    assert flagged[1].warnings == ["Fast gleich wie Entwurf 1"]

@@ -1,0 +1,216 @@
+"""TrackingService: the schedule, rounds, restarts, deleted posts and the read budget (SQLite, FakeClock)."""
+
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.adapters.storage.tables_tracking import SnapshotRow
+from bot.core.errors import PublishError
+from bot.core.reach.metrics import Metrics
+from bot.core.notices import Announcement
+from bot.core.reach.tracking import Lookup, TrackingService, duration_de, parse_schedule
+from tests.fakes.publisher import RecordingNotifier
+from tests.fixtures.x import posted_post
+
+HOUR = 3600
+
+
+class FakeMetrics:
+    """An in-memory MetricsSource that counts its reads like the X client does."""
+
+    batch_size = 100
+
+    def __init__(self, usage) -> None:
+        self.usage = usage
+        self.numbers: dict[str, Metrics] = {}
+        self.gone: dict[str, str] = {}
+        self.requests: list[list[str]] = []
+        self.follower_count = 600
+        self.follower_reads = 0
+        self.failure: PublishError | None = None
+
+    async def lookup(self, x_post_ids):
+        self.requests.append(list(x_post_ids))
+        if self.failure:
+            raise self.failure
+        await self.usage.record("read", items=len(x_post_ids))
+        return Lookup({i: self.numbers.get(i, Metrics()) for i in x_post_ids if i not in self.gone},
+                      {i: self.gone[i] for i in x_post_ids if i in self.gone}, self.follower_count)
+
+    async def followers(self):
+        self.follower_reads += 1
+        await self.usage.record("read", items=1)
+        return self.follower_count
+
+
+@pytest.fixture
+def source(tracking_store):
+    return FakeMetrics(tracking_store)
+
+
+@pytest.fixture
+def notifier():
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def make_tracking(tracking_store, source, notifier, clock):
+    def make(schedule="1h,6h,24h,48h,7d", budget=10_000):
+        return TrackingService(tracking_store, source, notifier, clock, schedule=parse_schedule(schedule),
+                               read_budget_month=budget)
+    return make
+
+
+def texts(notifier, set_id=None):
+    return [e.text for e in notifier.events if isinstance(e, Announcement) and e.set_id == set_id]
+
+
+async def snapshot_states(engine):
+    async with async_sessionmaker(engine)() as session:
+        return [(row.step, row.state) for row in await session.scalars(select(SnapshotRow).order_by(SnapshotRow.id))]
+
+
+def test_schedule_parsing():
+    assert [s.seconds for s in parse_schedule("7d, 1h,30s ,15m,1h")] == [30, 900, 3600, 604800]
+    for bad in ("", " , ", "6x", "0h", "h", "1.5h"):
+        with pytest.raises(ValueError, match="METRICS_SCHEDULE"):
+            parse_schedule(bad)
+    assert [duration_de(s) for s in (45, 900, 6 * HOUR, 86400, 7 * 86400)] == ["45 s", "15 min", "6 h", "1 Tag",
+                                                                               "7 Tagen"]
+
+
+async def test_a_follow_up_after_each_step(engine, make_tracking, source, notifier, clock):
+    post = await posted_post(engine, clock, "111", followers=500)
+    tracking = make_tracking()
+    clock.advance(HOUR - 1)
+    assert (await tracking.run_due()).taken == 0 and source.requests == []
+    clock.advance(1)
+    source.numbers["111"] = Metrics(retweets=3, likes=10, replies=1, quotes=0, impressions=400)
+    assert (await tracking.run_due()).taken == 1
+    clock.advance(5 * HOUR)
+    source.numbers["111"] = Metrics(retweets=12, likes=30, replies=4, quotes=2, bookmarks=5, impressions=1204)
+    await tracking.run_due()
+    assert texts(notifier, post.set_id) == [
+        "Nach 1 h: 3 Reposts, 10 Likes, 1 Antwort, 0 Zitate, 400 Impressionen — Multiplikator 0,8×",
+        "Nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×",
+    ]
+    assert await snapshot_states(engine) == [("1h", "taken"), ("6h", "taken"), ("24h", "pending"),
+                                             ("48h", "pending"), ("7d", "pending")]
+
+
+async def test_seconds_schedule_and_no_multiplier_without_follower_count(engine, make_tracking, notifier, clock):
+    post = await posted_post(engine, clock, "5", followers=None)
+    tracking = make_tracking("30s,2m")
+    clock.advance(30)
+    await tracking.run_due()
+    assert texts(notifier, post.set_id) == ["Nach 30 s: 0 Reposts, 0 Likes, 0 Antworten, 0 Zitate, 0 Impressionen"]
+
+
+async def test_all_posts_due_in_one_round_share_one_request(engine, make_tracking, tracking_store, source, clock):
+    for n in range(3):
+        await posted_post(engine, clock, str(n))
+    clock.advance(HOUR)
+    result = await make_tracking().run_due()
+    assert result.taken == 3 and result.read_requests == 1 and source.requests == [["0", "1", "2"]]
+    assert await tracking_store.followers() == [("2026-11-25", 600)]  # carried by the same answer
+    assert source.follower_reads == 0
+
+
+async def test_simulated_posts_are_never_tracked(engine, make_tracking, source, clock):
+    await posted_post(engine, clock, "simuliert-abc", simulated=True)
+    clock.advance(8 * 86400)
+    assert (await make_tracking().run_due()).taken == 0 and source.requests == []
+    assert await snapshot_states(engine) == []
+
+
+async def test_snapshots_missed_while_down_are_taken_at_start(engine, make_tracking, source, notifier, clock):
+    post = await posted_post(engine, clock, "7")
+    # the bot goes down right after posting and comes back 30 hours later
+    clock.advance(30 * HOUR)
+    restarted = make_tracking()  # a new service on the same database
+    source.numbers["7"] = Metrics(likes=40, impressions=2000)
+    result = await restarted.run_due()
+    assert result.taken == 1 and result.skipped == 2 and len(source.requests) == 1
+    [text] = texts(notifier, post.set_id)
+    assert text.startswith("Nach 24 h: 0 Reposts, 40 Likes") and "verspätet erfasst, nach 30 h" in text
+    assert await snapshot_states(engine) == [("1h", "skipped"), ("6h", "skipped"), ("24h", "taken"),
+                                             ("48h", "pending"), ("7d", "pending")]
+    assert (await restarted.run_due()).taken == 0  # nothing twice
+
+
+async def test_deleted_post_ends_its_tracking_with_a_note(engine, make_tracking, source, notifier, clock):
+    post = await posted_post(engine, clock, "9")
+    tracking = make_tracking()
+    clock.advance(HOUR)
+    source.gone["9"] = "gelöscht oder nicht mehr auffindbar"
+    result = await tracking.run_due()
+    assert result.ended == 1 and result.taken == 0
+    assert texts(notifier, post.set_id) == ["Tracking beendet: Der Post ist gelöscht oder nicht mehr auffindbar. "
+                                            "Die bisherigen Zahlen bleiben gespeichert."]
+    clock.advance(8 * 86400)
+    assert (await tracking.run_due()).ended == 0 and len(source.requests) == 1
+    assert {state for _, state in await snapshot_states(engine)} == {"ended"}
+
+
+async def test_a_failed_read_keeps_the_snapshots_and_says_so_once(engine, make_tracking, source, notifier, clock):
+    post = await posted_post(engine, clock, "3")
+    tracking = make_tracking()
+    clock.advance(HOUR)
+    source.failure = PublishError("X ist gerade gestört (HTTP 503).", retryable=True)
+    assert (await tracking.run_due()).error
+    clock.advance(60)
+    await tracking.run_due()  # paused: X is not asked again right away
+    assert len(source.requests) == 1
+    assert texts(notifier) == ["⚠️ Die Zahlen konnten nicht von X abgefragt werden: X ist gerade gestört (HTTP 503). "
+                               "Nächster Versuch in 10 min."]
+    source.failure = None
+    clock.advance(600)
+    assert (await tracking.run_due()).taken == 1 and texts(notifier, post.set_id)[0].startswith("Nach 1 h")
+
+
+async def test_follower_count_recorded_at_posting_and_daily(engine, make_tracking, tracking_store, source, clock):
+    await posted_post(engine, clock, "1", followers=500)
+    tracking = make_tracking("1h,7d")
+    await tracking.run_due()
+    assert await tracking_store.followers() == [("2026-11-25", 500)]  # from posting time
+    clock.advance(HOUR)
+    await tracking.run_due()  # the metrics answer carries the count: no extra request
+    assert await tracking_store.followers() == [("2026-11-25", 600)] and source.follower_reads == 0
+    clock.advance(24 * HOUR)
+    source.follower_count = 650
+    await tracking.run_due()  # a day without a snapshot: one read of its own
+    await tracking.run_due()
+    assert await tracking_store.followers() == [("2026-11-25", 600), ("2026-11-26", 650)]
+    assert source.follower_reads == 1 and len(source.requests) == 1
+
+
+async def test_budget_thins_out_near_the_cap_and_stops_at_it(engine, make_tracking, tracking_store, source,
+                                                             notifier, clock):
+    tracking = make_tracking("1h,6h,24h", budget=10)
+    for n in range(3):
+        await posted_post(engine, clock, f"p{n}")
+    clock.advance(HOUR)
+    assert (await tracking.run_due()).taken == 3  # 3 of 10: fine
+    for _ in range(5):
+        await tracking_store.record("read", items=1)  # other reads this month: 8 of 10 used
+    clock.advance(5 * HOUR)
+    result = await tracking.run_due()
+    assert result.taken == 0 and result.skipped == 3  # the 6 h step is thinned out
+    [notice] = texts(notifier)
+    assert "ausgedünnt" in notice and "8 von 10" in notice
+    clock.advance(18 * HOUR)
+    result = await tracking.run_due()  # the last step is kept while the budget lasts: room for 2
+    assert (result.taken, result.skipped) == (2, 1)
+    assert "aufgebraucht" in texts(notifier)[-1] and len(texts(notifier)) == 2
+    assert await tracking_store.reads_in_month(clock.now()) == 10
+    clock.advance(HOUR)
+    await tracking.run_due()
+    assert len(texts(notifier)) == 2  # said once
+
+
+async def test_budget_zero_reads_nothing(engine, make_tracking, source, notifier, clock):
+    await posted_post(engine, clock, "1")
+    clock.advance(HOUR)
+    result = await make_tracking(budget=0).run_due()
+    assert result.skipped == 1 and source.requests == [] and "X_READ_BUDGET_MONTH ist 0" in texts(notifier)[0]

@@ -1,0 +1,91 @@
+"""`spitzfeder run` against a local Discord-compatible server: the real client, its real wire format."""
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import discord
+import pytest
+
+from bot.adapters.discord.runner import run_bot, sync_commands
+from bot.app import services
+from bot.cli import main
+from bot.core.drafting.models import Draft, DraftSet, NewsItem
+from bot.core.posting.records import PostState
+from bot.settings import Settings
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
+from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, ROLE_ID, user
+
+ANNA = user(4242, "anna")
+
+
+@pytest.fixture
+def wire_env(monkeypatch, llm_env, fake_discord):
+    monkeypatch.setenv("DISCORD_TOKEN", "discord-test-token-123456")
+    monkeypatch.setenv("DISCORD_API_BASE_URL", fake_discord.api_url)
+    monkeypatch.setenv("DISCORD_GATEWAY_URL", fake_discord.gateway_url)
+    monkeypatch.setenv("APPROVER_ROLE_IDS", str(ROLE_ID))
+    monkeypatch.setenv("POST_UNDO_SECONDS", "0")
+    return fake_discord
+
+
+async def test_spitzfeder_run_drafts_on_a_mention_and_posts_on_approval(wire_env, llm_env):
+    server = wire_env
+    llm_env.reply_drafts(*GOOD_DRAFTS)
+    task = asyncio.create_task(run_bot(Settings()))
+    try:
+        await server.until(lambda s: any(r.path.endswith("/commands") for r in s.requests))
+        assert server.identify["intents"] == discord.Intents(
+            guilds=True, guild_messages=True, dm_messages=True, message_content=True, guild_reactions=True,
+            dm_reactions=True).value
+        server.dispatch("MESSAGE_CREATE", server.message_event(ANNA, [], f"<@{BOT_ID}> {NEWS}"))
+        await server.until(lambda s: any(r.path.endswith("/reactions/🗑️/@me")
+                                         for r in s.requests))
+        [thread] = [r for r in server.requests if r.path.endswith("/threads")]
+        [drafts] = [r for r in server.sent() if r.body["content"].startswith("📰")]
+        assert GOOD_DRAFTS[0][0] in drafts.body["content"]
+        thread_id = int(drafts.path.split("/")[2])
+        message_id = next(int(r.path.split("/")[4]) for r in server.requests if "/reactions/" in r.path)
+        server.dispatch("MESSAGE_REACTION_ADD", server.reaction_event(ANNA, [ROLE_ID], thread_id, message_id, "1️⃣"))
+        await server.until(lambda s: any("simuliert (Dry Run)" in r.body["content"] for r in s.sent(thread_id)))
+        assert thread.path.startswith(f"/channels/{CHANNEL_ID}/messages/")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def test_a_missing_privileged_intent_is_a_clear_message_not_a_traceback(wire_env, capsys):
+    wire_env.close_code_after_identify = 4014
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert "Message Content Intent" in err and "Traceback" not in err
+
+
+def test_run_without_a_token_says_what_to_do(monkeypatch, capsys):
+    assert main(["run"]) == 1
+    assert "DISCORD_TOKEN fehlt" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "sync-commands"])
+def test_unreachable_discord_is_a_clear_message_not_a_traceback(monkeypatch, capsys, tmp_path, unused_port, command):
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setenv("DISCORD_TOKEN", "test-token")
+    monkeypatch.setenv("DISCORD_API_BASE_URL", f"http://127.0.0.1:{unused_port}/api/v10")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    assert main([command]) == 1
+    err = capsys.readouterr().err
+    assert "Discord ist nicht erreichbar" in err and "Traceback" not in err
+
+
+async def test_sync_commands_syncs_and_touches_nothing_else(wire_env):
+    settings = Settings()
+    async with services(settings) as app:  # an approved post whose undo window is over: the running bot's job
+        draft = Draft(GOOD_DRAFTS[0][0], "", 80, "de", False)
+        set_id = await app.store.save_draft_set(DraftSet(NewsItem(NEWS), [draft]), origin="discord")
+        due = datetime.now(timezone.utc) - timedelta(minutes=1)
+        await app.posts.create_scheduled(set_id=set_id, draft_id=1, text=GOOD_DRAFTS[0][0], source_url=None,
+                                         approved_by=["4242"], approved_at=due, due_at=due)
+    assert await sync_commands(settings) == 0
+    assert any(r.method == "PUT" and r.path.endswith("/commands") for r in wire_env.requests)
+    assert wire_env.sent() == []
+    async with services(settings) as app:
+        assert (await app.posts.for_set(set_id)).state is PostState.SCHEDULED
