@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.drafting.service import DraftingService  # noqa: E402
 from bot.core.drafting.models import Usage  # noqa: E402
 from bot.core.drafting.ports import LLMReply  # noqa: E402
 from bot.core.drafting.prompts import PromptLibrary  # noqa: E402
+from bot.core.drafting.service import DraftingService  # noqa: E402
 from bot.settings import DEFAULT_PROMPTS_DIR  # noqa: E402
 
 NEWS = (

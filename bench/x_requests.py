@@ -25,8 +25,8 @@ from bot.adapters.x.client import XClient  # noqa: E402
 from bot.adapters.x.metrics import XMetrics  # noqa: E402
 from bot.core.reach.tracking import TrackingService, parse_schedule  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
-from tests.fixtures.x import posted_post  # noqa: E402
 from tests.fakes.x_server import API_KEY, FakeX  # noqa: E402
+from tests.fixtures.x import posted_post  # noqa: E402
 
 TICK = timedelta(minutes=5)
 SCHEDULE = "1h,6h,24h,48h,7d"

@@ -17,11 +17,11 @@ from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.tracking import SqlTrackingStore
-from bot.core.drafting.service import DraftingService
 from bot.core.clock import Clock, SystemClock
+from bot.core.drafting.prompts import PromptLibrary
+from bot.core.drafting.service import DraftingService
 from bot.core.notices import Notifier
 from bot.core.posting.ports import Publisher
-from bot.core.drafting.prompts import PromptLibrary
 from bot.core.reach.read_budget import UsageRecorder
 from bot.core.reach.reports import StoredReports
 from bot.core.reach.summary import SummaryService, parse_time_of_day

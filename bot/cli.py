@@ -11,11 +11,11 @@ import sys
 from pydantic import ValidationError
 
 from bot.app import services
-from bot.core.drafting.service import MAX_COUNT, MIN_COUNT
-from bot.core.errors import InputError, SpitzfederError
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.models import DraftSet
+from bot.core.drafting.service import MAX_COUNT, MIN_COUNT
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
+from bot.core.errors import InputError, SpitzfederError
 from bot.logs import setup_logging
 from bot.settings import Settings
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.discord.doctor import DISCORD_CHECKS
+from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.x.doctor import X_CHECKS
 from bot.app import build_llm
-from bot.core.errors import SpitzfederError
 from bot.core.drafting.prompts import PromptLibrary
+from bot.core.errors import SpitzfederError
 from bot.doctor_types import Check
 from bot.settings import Settings
 

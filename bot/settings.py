@@ -6,11 +6,11 @@ Secrets are `SecretStr`, so they print as '**********' in logs, reprs and errors
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 from bot.core.reach.summary import parse_time_of_day
 from bot.core.reach.tracking import parse_schedule

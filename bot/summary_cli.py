@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.adapters.chart import MatplotlibChart
 from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.tracking import SqlTrackingStore
-from bot.core.errors import SpitzfederError
 from bot.core.clock import SystemClock
+from bot.core.errors import SpitzfederError
 from bot.core.reach.summary import SummaryService, parse_time_of_day, render_summary
 from bot.settings import Settings
 

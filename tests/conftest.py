@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 from bot.adapters.storage.database import create_engine, migrate
+from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.x_server import FakeX
-
 
 pytest_plugins = ["tests.fixtures.discord", "tests.fixtures.x"]
 

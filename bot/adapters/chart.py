@@ -15,8 +15,8 @@ from matplotlib import dates as mdates  # noqa: E402  (after choosing the backen
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from bot.core.text.numbers import de_int  # noqa: E402
 from bot.core.reach.summary import ChartSeries  # noqa: E402
+from bot.core.text.numbers import de_int  # noqa: E402
 
 
 class MatplotlibChart:

@@ -12,9 +12,9 @@ import httpx2
 import openai
 from openai import AsyncOpenAI
 
-from bot.core.errors import LLMConfigError, LLMTransientError
 from bot.core.drafting.models import Usage
 from bot.core.drafting.ports import ChatMessage, LLMReply
+from bot.core.errors import LLMConfigError, LLMTransientError
 
 log = logging.getLogger(__name__)
 

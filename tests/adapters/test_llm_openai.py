@@ -5,13 +5,13 @@ import logging
 import pytest
 
 from bot.adapters.llm_openai import OpenAIChat
+from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
 from bot.core.errors import LLMConfigError, LLMTransientError
-from bot.core.drafting.prompts import PromptLibrary
 from bot.settings import DEFAULT_PROMPTS_DIR
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.llm import RecordingSleep
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import pytest
 
 from bot.settings import Settings
 from tests.fakes.samples import GOOD_DRAFTS
-from tests.fixtures.discord import start_news, texts
 from tests.fakes.x_server import API_KEY
+from tests.fixtures.discord import start_news, texts
 
 
 @pytest.fixture

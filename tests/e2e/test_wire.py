@@ -12,8 +12,8 @@ from bot.cli import main
 from bot.core.drafting.models import Draft, DraftSet, NewsItem
 from bot.core.posting.records import PostState
 from bot.settings import Settings
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, ROLE_ID, user
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 ANNA = user(4242, "anna")
 

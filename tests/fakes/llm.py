@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from bot.core.errors import LLMError
 from bot.core.drafting.models import Usage
 from bot.core.drafting.ports import ChatMessage, LLMReply
+from bot.core.errors import LLMError
 from tests.fakes.openai_server import drafts_json
 
 

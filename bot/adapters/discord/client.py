@@ -20,14 +20,14 @@ from bot.adapters.discord.commands import CommandSync, add_commands
 from bot.adapters.discord.ticker import DueWorkTicker
 from bot.core.conversation.approval import Reactor
 from bot.core.conversation.intents import Intent, hand_edit, in_case, in_dm, is_stats_question, outside_case
-from bot.core.errors import SpitzfederError
+from bot.core.conversation.records import Case
+from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.intake import split_url
 from bot.core.drafting.language import guess_language
-from bot.core.reach.reports import Reports
+from bot.core.errors import SpitzfederError
 from bot.core.posting.service import PostingService
+from bot.core.reach.reports import Reports
 from bot.core.text.rendering import HELP_TEXT, thread_name
-from bot.core.conversation.workflow import ReactionEvent, Workflow
-from bot.core.conversation.records import Case
 
 log = logging.getLogger(__name__)
 

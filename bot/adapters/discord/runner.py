@@ -16,14 +16,14 @@ from bot.adapters.discord.commands import CommandSync
 from bot.adapters.discord.ticker import DueRunner, DueWorkTicker
 from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
 from bot.app import Reach, Services, build_reach, services
-from bot.core.posting.announcer import ChatAnnouncer
 from bot.core.conversation.approval import ApprovalPolicy
 from bot.core.conversation.board import SetBoard
-from bot.core.errors import SpitzfederError
-from bot.core.posting.ports import Publisher
-from bot.core.reach.reports import Reports
-from bot.core.posting.service import PostingService
 from bot.core.conversation.workflow import Workflow
+from bot.core.errors import SpitzfederError
+from bot.core.posting.announcer import ChatAnnouncer
+from bot.core.posting.ports import Publisher
+from bot.core.posting.service import PostingService
+from bot.core.reach.reports import Reports
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

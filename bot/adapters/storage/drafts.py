@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow
-from bot.core.drafting.models import DraftSet
 from bot.core.clock import Clock, SystemClock
+from bot.core.drafting.models import DraftSet
 
 
 class SqlDraftStore:

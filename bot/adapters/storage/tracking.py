@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.tables import PostRow
 from bot.adapters.storage.tables_tracking import FollowerCountRow, SentSummaryRow, SnapshotRow, XUsageRow
-from bot.core.reach.metrics import Metrics
 from bot.core.clock import Clock, SystemClock
 from bot.core.posting.records import PostState
+from bot.core.reach.metrics import Metrics
 from bot.core.reach.summary import PostRecord, Reading
 from bot.core.reach.tracking import DueSnapshot, Step, TrackedPost
 

@@ -14,11 +14,16 @@ from sqlalchemy.orm import aliased
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow, PostRow
 from bot.adapters.storage.tables_workflow import (
-    CaseRow, CommandSyncRow, NoticeRow, ShownMessageRow, TurnRow, VoteRow,
+    CaseRow,
+    CommandSyncRow,
+    NoticeRow,
+    ShownMessageRow,
+    TurnRow,
+    VoteRow,
 )
-from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 
 
 def _case(row: CaseRow, news: NewsRow) -> Case:

@@ -5,10 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from bot.core.posting.ports import PostStore
-from bot.core.text.rendering import DISCARD, NUMBERS, RENEW, VOTE_HINT, draft_block, first_message, set_header, split_blocks, status_label
 from bot.core.conversation.ports import Chat, WorkflowStore
 from bot.core.conversation.records import Case, DraftEntry, MessageKind, ShownMessage
+from bot.core.posting.ports import PostStore
+from bot.core.text.rendering import (
+    DISCARD,
+    NUMBERS,
+    RENEW,
+    VOTE_HINT,
+    draft_block,
+    first_message,
+    set_header,
+    split_blocks,
+    status_label,
+)
 
 
 class SetBoard:

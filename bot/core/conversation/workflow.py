@@ -15,18 +15,17 @@ from dataclasses import dataclass
 
 from bot.core.conversation.approval import ApprovalPolicy, Reactor, Refusal, refusal_text
 from bot.core.conversation.board import SetBoard
-from bot.core.drafting.service import MAX_COUNT, MIN_COUNT, DraftingService
-from bot.core.errors import InputError, SpitzfederError
+from bot.core.conversation.ports import Chat, WorkflowStore
+from bot.core.conversation.records import Case, MessageKind, Pending, SetState, ShownMessage, drafts_of
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
 from bot.core.drafting.ports import ArticleSource
-from bot.core.posting.ports import AuditLog
-from bot.core.posting.ports import PostStore
+from bot.core.drafting.service import MAX_COUNT, MIN_COUNT, DraftingService
+from bot.core.errors import InputError, SpitzfederError
+from bot.core.posting.ports import AuditLog, PostStore
 from bot.core.posting.records import Post, PostState
 from bot.core.posting.service import PostingService
 from bot.core.text.rendering import CANCEL, DISCARD, RENEW, drafting_failed_text, number_of, same_emoji, thread_name
-from bot.core.conversation.ports import Chat, WorkflowStore
-from bot.core.conversation.records import Case, MessageKind, Pending, SetState, ShownMessage, drafts_of
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot.core.drafting.service import DraftingService
-from bot.core.errors import InputError, NewsFetchError
 from bot.core.drafting.models import NewsItem
 from bot.core.drafting.ports import ArticleSource
+from bot.core.drafting.service import DraftingService
+from bot.core.errors import InputError, NewsFetchError
 
 # Discord users wrap links in <…> to suppress the preview.
 _URL = re.compile(r"<(https?://[^\s<>]+)>|(https?://[^\s<>\"']+)", re.IGNORECASE)

@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.drafting.checks import check_draft, mark_near_duplicates, needs_repair
-from bot.core.errors import InputError, LLMConfigError, LLMError, LLMTransientError, NoUsableDraftError
 from bot.core.drafting.language import guess_language
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem, ProblemKind, Usage
 from bot.core.drafting.ports import ChatMessage, LLMClient
-from bot.core.text.numbers import de_int
 from bot.core.drafting.prompts import PromptLibrary, fence, new_tag
 from bot.core.drafting.replies import DraftOut, parse_reply, reply_schema
+from bot.core.errors import InputError, LLMConfigError, LLMError, LLMTransientError, NoUsableDraftError
+from bot.core.text.numbers import de_int
 
 log = logging.getLogger(__name__)
 

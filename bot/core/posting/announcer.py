@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.core.conversation.board import SetBoard
-from bot.core.notices import Announcement
-from bot.core.notices import PostCancelled, PostFailed, PostPublished, PostScheduled
-from bot.core.text.rendering import CANCEL, RENEW, cancelled_text, failed_text, published_text, scheduled_text
 from bot.core.conversation.ports import Chat, WorkflowStore
 from bot.core.conversation.records import MessageKind, ShownMessage
+from bot.core.notices import Announcement, Notice, PostCancelled, PostEvent, PostFailed, PostPublished, PostScheduled
+from bot.core.text.rendering import CANCEL, RENEW, cancelled_text, failed_text, published_text, scheduled_text
 
 log = logging.getLogger(__name__)
 
@@ -21,18 +20,18 @@ class ChatAnnouncer:
         self._chat = chat
         self._summary_channel_id = summary_channel_id
 
-    async def notify(self, event: object) -> None:
-        if isinstance(event, Announcement) and event.must_arrive:
-            await self._announce(event)  # failures go back to the sender, which tries again later
+    async def notify(self, notice: Notice) -> None:
+        if isinstance(notice, Announcement) and notice.must_arrive:
+            await self._announce(notice)  # failures go back to the sender, which tries again later
             return
         # A chat outage must not break posting: the state is already stored, only the notice is lost.
         try:
-            if isinstance(event, Announcement):
-                await self._announce(event)
+            if isinstance(notice, Announcement):
+                await self._announce(notice)
             else:
-                await self._post_event(event)
+                await self._post_event(notice)
         except Exception:
-            log.exception("could not show %s in the chat", type(event).__name__)
+            log.exception("could not show %s in the chat", type(notice).__name__)
 
     async def _announce(self, announcement: Announcement) -> None:
         if announcement.set_id is None:
@@ -48,30 +47,27 @@ class ChatAnnouncer:
             channel_id = case.channel_id
         await self._chat.send(channel_id, announcement.text, attachment=announcement.attachment)
 
-    async def _post_event(self, event: object) -> None:
-        post = getattr(event, "post", None)
-        if post is None:
-            return
+    async def _post_event(self, event: PostEvent) -> None:
+        post = event.post
         case = await self._store.case_for_set(post.set_id)
         if case is None:
             return  # a post made outside a conversation (e.g. from the command line)
         number = await self._store.draft_number(post.draft_id) or 0
         reactions: list[str] = []
-        if isinstance(event, PostScheduled):
-            undo = round((post.due_at - post.approved_at).total_seconds())
-            text = scheduled_text(number, undo)
-            reactions = [CANCEL] if undo > 0 else []
-        elif isinstance(event, PostCancelled):
-            text = cancelled_text(number, self._who(event.by))
-        elif isinstance(event, PostPublished):
-            text = published_text(number, post) + (f"\n⚠️ {event.notice}" if event.notice else "")
-            log.info("posted: set %d, post %d%s", post.set_id, post.id, " (simulated)" if post.simulated else "")
-        elif isinstance(event, PostFailed):
-            text = failed_text(number, post)
-            reactions = ([RENEW] + ([] if post.uncertain else [CANCEL])) if post.retryable else []
-            log.info("post failed: set %d, post %d", post.set_id, post.id)
-        else:
-            return
+        match event:
+            case PostScheduled():
+                undo = round((post.due_at - post.approved_at).total_seconds())
+                text = scheduled_text(number, undo)
+                reactions = [CANCEL] if undo > 0 else []
+            case PostCancelled(by=by):
+                text = cancelled_text(number, self._who(by))
+            case PostPublished(notice=notice):
+                text = published_text(number, post) + (f"\n⚠️ {notice}" if notice else "")
+                log.info("posted: set %d, post %d%s", post.set_id, post.id, " (simulated)" if post.simulated else "")
+            case PostFailed():
+                text = failed_text(number, post)
+                reactions = ([RENEW] + ([] if post.uncertain else [CANCEL])) if post.retryable else []
+                log.info("post failed: set %d, post %d", post.set_id, post.id)
         message_id = await self._chat.send(case.channel_id, text)
         await self._store.remember_message(
             ShownMessage(message_id, case.channel_id, case.id, MessageKind.ANNOUNCEMENT, post.set_id))

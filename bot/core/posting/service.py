@@ -19,7 +19,7 @@ from datetime import timedelta
 from bot.core.clock import Clock
 from bot.core.errors import PublishError
 from bot.core.notices import Notifier, PostCancelled, PostFailed, PostPublished, PostScheduled
-from bot.core.posting.ports import AuditLog, PostStore, Publisher, PublishedPost
+from bot.core.posting.ports import AuditLog, PostStore, PublishedPost, Publisher
 from bot.core.posting.records import Post, PostState
 
 log = logging.getLogger(__name__)

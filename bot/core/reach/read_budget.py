@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from bot.core.text.numbers import de_int
 from bot.core.notices import Announcement, Notifier
+from bot.core.text.numbers import de_int
 
 THIN_AT = 0.8  # share of the monthly read budget from which tracking thins out
 

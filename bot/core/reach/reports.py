@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Protocol
 
-from bot.core.reach.metrics import describe, engagement_rate, format_multiplier, format_percent
-from bot.core.text.numbers import de_int
 from bot.core.notices import Announcement
+from bot.core.reach.metrics import describe, engagement_rate, format_multiplier, format_percent
 from bot.core.reach.summary import PostRecord, Report, SummaryService, quote, stamp
-
+from bot.core.text.numbers import de_int
 
 
 class Reports(Protocol):

@@ -14,10 +14,18 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.reach.metrics import Metrics, describe, engagement_rate, format_multiplier, format_percent, multiplier, signed
-from bot.core.text.numbers import de_int
 from bot.core.clock import Clock
 from bot.core.notices import Announcement, Notifier
+from bot.core.reach.metrics import (
+    Metrics,
+    describe,
+    engagement_rate,
+    format_multiplier,
+    format_percent,
+    multiplier,
+    signed,
+)
+from bot.core.text.numbers import de_int
 
 log = logging.getLogger(__name__)
 

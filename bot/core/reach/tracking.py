@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.core.errors import SpitzfederError
-from bot.core.reach.metrics import Metrics, describe, format_multiplier, multiplier
-from bot.core.text.numbers import de_int
 from bot.core.clock import Clock
+from bot.core.errors import SpitzfederError
 from bot.core.notices import Announcement, Notifier
+from bot.core.reach.metrics import Metrics, describe, format_multiplier, multiplier
 from bot.core.reach.read_budget import ReadBudget, UsageStore
+from bot.core.text.numbers import de_int
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.drafting.models import NewsItem
-from bot.core.posting.records import Post, PostState
 from bot.core.conversation.records import DraftEntry, SetState
+from bot.core.drafting.models import NewsItem
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
+from bot.core.posting.records import Post, PostState
 
 MESSAGE_LIMIT = 2000  # Discord's limit for a message's content
 THREAD_NAME_LIMIT = 100

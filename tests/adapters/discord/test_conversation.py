@@ -1,9 +1,9 @@
 """The thread as a conversation: wishes, hand edits, failures with 🔁, and all of it across restarts."""
 
 from bot.adapters.storage.workflow import SqlWorkflowStore
+from bot.core.conversation.records import Pending
 from bot.core.errors import PublishError
 from bot.core.text.rendering import HELP_TEXT, NUMBERS
-from bot.core.conversation.records import Pending
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fixtures.discord import audit, start_news, texts
 

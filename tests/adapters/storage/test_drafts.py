@@ -7,8 +7,8 @@ from bot.adapters.storage.database import StorageError, create_engine, migrate
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.core.drafting.checks import check_draft
 from bot.core.drafting.models import DraftSet, NewsItem
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.clock import FakeClock
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 
 async def test_schema_is_created_in_a_new_folder_and_migrating_again_is_harmless(tmp_path):

@@ -12,17 +12,16 @@ from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.adapters.x.doctor import X_CHECKS
 from bot.app import build_reach
 from bot.cli import main
-from bot.core.reach.metrics import Metrics
 from bot.core.clock import SystemClock
-from bot.core.notices import Announcement
-from bot.core.notices import PostPublished
+from bot.core.notices import Announcement, PostPublished
 from bot.core.posting.service import PostingService
+from bot.core.reach.metrics import Metrics
 from bot.core.reach.summary import ChartSeries
 from bot.core.reach.tracking import Step
 from bot.doctor import run_checks
 from bot.settings import Settings
-from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.publisher import RecordingNotifier
+from tests.fakes.samples import GOOD_DRAFTS
 from tests.fixtures.x import BERLIN, new_draft_set, posted_post
 
 TEXT = GOOD_DRAFTS[0][0]

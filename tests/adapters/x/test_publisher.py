@@ -9,10 +9,10 @@ from bot.adapters.x.publisher import XPublisher, comparable
 from bot.core.errors import PublishError
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
-from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.publisher import RecordingNotifier
-from tests.fixtures.x import new_draft_set
+from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.x_server import DUPLICATE, NOT_ENROLLED, READ_ONLY
+from tests.fixtures.x import new_draft_set
 
 TEXT = GOOD_DRAFTS[0][0]
 

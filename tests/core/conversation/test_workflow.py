@@ -9,26 +9,26 @@ import pytest
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
-from bot.core.posting.announcer import ChatAnnouncer
 from bot.core.conversation.approval import ApprovalPolicy, Reactor
 from bot.core.conversation.board import SetBoard
 from bot.core.conversation.intents import Intent, hand_edit, in_case, in_dm, outside_case
+from bot.core.conversation.records import DraftEntry, Pending
+from bot.core.conversation.workflow import ReactionEvent, Workflow
+from bot.core.drafting.models import NewsItem
+from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
 from bot.core.errors import LLMTransientError, PublishError
-from bot.core.drafting.models import NewsItem
 from bot.core.notices import Announcement
+from bot.core.posting.announcer import ChatAnnouncer
 from bot.core.posting.service import PostingService
-from bot.core.drafting.prompts import PromptLibrary
-from bot.core.text.rendering import MESSAGE_LIMIT, NUMBERS, draft_block, split_blocks, thread_name
 from bot.core.reach.summary import SummaryService
-from bot.core.conversation.workflow import ReactionEvent, Workflow
-from bot.core.conversation.records import DraftEntry, Pending
+from bot.core.text.rendering import MESSAGE_LIMIT, NUMBERS, draft_block, split_blocks, thread_name
 from bot.settings import DEFAULT_PROMPTS_DIR
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import ScriptedLLM
 from tests.fakes.publisher import FakePublisher
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 ANNA, BERT, CARLA, ROBOT = 1, 2, 3, 4
 CHANNEL, GUILD = 500, 600

@@ -4,15 +4,15 @@ import pytest
 from aiohttp import web
 
 from bot.cli import main
-from bot.core.errors import InputError, NewsFetchError
 from bot.core.drafting.intake import obtain_news, split_url
 from bot.core.drafting.prompts import PromptError, PromptLibrary, fence
+from bot.core.drafting.service import DraftingService
+from bot.core.errors import InputError, NewsFetchError
 from bot.logs import REDACTED, SecretFilter, secret_values
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.llm import ScriptedLLM
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.threaded_server import ThreadedServer
-from bot.core.drafting.service import DraftingService
 
 ARTICLE = f"""<html><head><title>Nahverkehr wird teurer</title></head><body>
 <nav>Startseite Politik Sport</nav><article><h1>Nahverkehr wird teurer</h1>

@@ -2,13 +2,13 @@
 
 import pytest
 
-from bot.core.drafting.service import DraftingService
-from bot.core.errors import InputError, LLMConfigError, LLMTransientError, NoUsableDraftError
 from bot.core.drafting.models import ConversationTurn
 from bot.core.drafting.prompts import PromptLibrary
+from bot.core.drafting.service import DraftingService
+from bot.core.errors import InputError, LLMConfigError, LLMTransientError, NoUsableDraftError
 from bot.settings import DEFAULT_PROMPTS_DIR
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.llm import RecordingSleep, ScriptedLLM
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 
 @pytest.fixture

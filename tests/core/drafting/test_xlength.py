@@ -1,6 +1,12 @@
 import pytest
 
-from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH, extract_mentions, extract_urls, is_within_limit, weighted_length
+from bot.core.drafting.xlength import (
+    MAX_WEIGHTED_LENGTH,
+    extract_mentions,
+    extract_urls,
+    is_within_limit,
+    weighted_length,
+)
 
 # ---------------------------------------------------------------------------
 # Conformance cases copied from twitter/twitter-text conformance/validate.yml

@@ -6,14 +6,14 @@ import pytest
 
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
-from bot.core.errors import PublishError
+from bot.core.drafting.checks import check_draft
 from bot.core.drafting.models import DraftSet, NewsItem
+from bot.core.errors import PublishError
 from bot.core.notices import PostCancelled, PostFailed, PostPublished, PostScheduled
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.publisher import FakePublisher, RecordingNotifier
-from bot.core.drafting.checks import check_draft
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 TEXT = GOOD_DRAFTS[0][0]
 

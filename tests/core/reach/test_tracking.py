@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.adapters.storage.tables_tracking import SnapshotRow
 from bot.core.errors import PublishError
-from bot.core.reach.metrics import Metrics
 from bot.core.notices import Announcement
+from bot.core.reach.metrics import Metrics
 from bot.core.reach.tracking import Lookup, TrackingService, duration_de, parse_schedule
 from tests.fakes.publisher import RecordingNotifier
 from tests.fixtures.x import posted_post
