@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.adapters.discord.runner import run_bot  # noqa: E402
 from bot.adapters.dry_run import DryRunPublisher  # noqa: E402
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings  # noqa: E402
+from bot.wiring import run as run_bot  # noqa: E402
 from tests.fakes.discord_server import BOT_ID, ROLE_ID, FakeDiscord, user  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.samples import GOOD_DRAFTS, NEWS  # noqa: E402

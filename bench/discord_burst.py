@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import web  # noqa: E402
 
-from bot.adapters.discord.runner import run_bot  # noqa: E402
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings  # noqa: E402
+from bot.wiring import run as run_bot  # noqa: E402
 from tests.fakes.discord_server import BOT_ID, FakeDiscord, user  # noqa: E402
 from tests.fakes.openai_server import completion, drafts_json  # noqa: E402
 from tests.fakes.samples import GOOD_DRAFTS, NEWS  # noqa: E402

@@ -23,7 +23,8 @@ from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
 from bot.adapters.storage.tracking import SqlTrackingStore  # noqa: E402
 from bot.adapters.x.client import XClient  # noqa: E402
 from bot.adapters.x.metrics import XMetrics  # noqa: E402
-from bot.core.reach.tracking import TrackingService, parse_schedule  # noqa: E402
+from bot.core.reach.tracking import TrackingService
+from bot.core.timespec import parse_schedule  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
 from tests.fakes.x_server import API_KEY, FakeX  # noqa: E402
 from tests.fixtures.x import posted_post  # noqa: E402

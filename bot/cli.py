@@ -7,17 +7,15 @@ import asyncio
 import json
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from bot.app import services
-from bot.core.drafting.intake import obtain_news
-from bot.core.drafting.models import DraftSet
-from bot.core.drafting.service import MAX_COUNT, MIN_COUNT
-from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
+from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
 from bot.core.errors import InputError, SpitzfederError
-from bot.logs import setup_logging
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.drafting.models import DraftSet
+    from bot.settings import Settings
 
 log = logging.getLogger("bot.cli")
 
@@ -55,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def draft_to_json(draft_set: DraftSet, set_id: int | None) -> dict:
+def draft_to_json(draft_set: DraftSet, set_id: int | None) -> dict[str, Any]:
     news = draft_set.news
     return {
         "drafts": [
@@ -73,6 +71,8 @@ def draft_to_json(draft_set: DraftSet, set_id: int | None) -> dict:
 
 
 def draft_to_text(draft_set: DraftSet) -> str:
+    from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
+
     news = draft_set.news
     lines = [f"Meldung: {news.headline}" + (f" ({news.language})" if news.language else ""), ""]
     for number, d in enumerate(draft_set.drafts, 1):
@@ -89,16 +89,19 @@ def draft_to_text(draft_set: DraftSet) -> str:
 
 
 async def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.drafting.intake import obtain_news
+    from bot.wiring import drafting_tools
+
     text = args.text or ""
     if text == "-":
         text = sys.stdin.read()
     if not text.strip() and not args.url:
         raise InputError("Keine Meldung angegeben: Text, '-' für die Standardeingabe oder --url URL.")
     count = args.count or settings.draft_count
-    async with services(settings, with_storage=not args.no_save) as app:
-        news = await obtain_news(app.drafting, app.articles, text=text, url=args.url)
-        draft_set = await app.drafting.draft(news, count)
-        set_id = await app.store.save_draft_set(draft_set, origin="cli") if app.store else None
+    async with drafting_tools(settings, save=not args.no_save) as tools:
+        news = await obtain_news(tools.drafting, tools.articles, text=text, url=args.url)
+        draft_set = await tools.drafting.draft(news, count)
+        set_id = await tools.store.save_draft_set(draft_set, origin="cli") if tools.store else None
     if args.json:
         print(json.dumps(draft_to_json(draft_set, set_id), ensure_ascii=False, indent=2))
     else:
@@ -115,26 +118,54 @@ async def cmd_doctor(settings: Settings) -> int:
     return 0 if all(r.ok for r in results) else EXIT_FAILURE
 
 
-async def cmd_run(settings: Settings) -> int:
-    from bot.adapters.discord.runner import run_bot
+async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
 
-    return await run_bot(settings)
+    from bot.core.reach.summary import render_summary
+    from bot.wiring import terminal_summary
+
+    async with terminal_summary(settings) as service:
+        report = await service.report()
+        print(render_summary(report, ZoneInfo(settings.timezone)))
+        if not args.chart:
+            return 0
+        png = await service.chart_png(report)
+    if png is None:
+        print("\nKein Diagramm: in den letzten 7 Tagen gibt es noch keine Zahlen.")
+        return 0
+    _write(Path(args.chart), png)
+    print(f"\nDiagramm: {args.chart}")
+    return 0
+
+
+def _write(path: Path, png: bytes) -> None:
+    try:
+        path.write_bytes(png)
+    except OSError as exc:
+        raise SpitzfederError(f"Das Diagramm kann nicht nach {path} geschrieben werden "
+                              f"({exc.strerror or 'Schreibfehler'}). Pfad und Rechte prüfen.",
+                              detail=str(exc)) from exc
+
+
+async def cmd_run(settings: Settings) -> int:
+    from bot.wiring import run
+
+    return await run(settings)
 
 
 async def cmd_sync_commands(settings: Settings) -> int:
-    from bot.adapters.discord.runner import sync_commands
+    from bot.wiring import sync_commands
 
     return await sync_commands(settings)
 
 
-async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.summary_cli import cmd_summary as summary
-
-    return await summary(args, settings)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from bot.logs import setup_logging
+    from bot.settings import Settings
+
     try:
         settings = Settings()
     except ValidationError as exc:

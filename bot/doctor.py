@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.adapters.discord.doctor import DISCORD_CHECKS
-from bot.adapters.storage.database import create_engine, migrate
-from bot.adapters.x.doctor import X_CHECKS
-from bot.app import build_llm
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.errors import SpitzfederError
-from bot.doctor_types import Check
 from bot.settings import Settings
+from bot.wiring import build_llm, open_database
+
+# A check returns a short OK message or raises SpitzfederError with what to fix.
+Check = Callable[[Settings], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -40,26 +40,29 @@ async def check_llm(settings: Settings) -> str:
 
 
 async def check_database(settings: Settings) -> str:
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
-    return f"{engine.url.render_as_string(hide_password=True)} beschreibbar, Schema aktuell"
+    async with open_database(settings) as engine:
+        return f"{engine.url.render_as_string(hide_password=True)} beschreibbar, Schema aktuell"
 
 
-CHECKS: list[tuple[str, Check]] = [
-    ("Prompts", check_prompts),
-    ("LLM", check_llm),
-    ("Datenbank", check_database),
-    *DISCORD_CHECKS,
-    *X_CHECKS,
-]
+def all_checks() -> list[tuple[str, Check]]:
+    from bot.adapters.discord.doctor import check_channels, check_roles, check_token
+    from bot.adapters.x.doctor import check_x_account, check_x_write
+
+    return [
+        ("Prompts", check_prompts),
+        ("LLM", check_llm),
+        ("Datenbank", check_database),
+        ("Discord-Token", check_token),
+        ("Discord-Kanäle", check_channels),
+        ("Discord-Freigaben", check_roles),
+        ("X", check_x_account),
+        ("X-Schreibrecht", check_x_write),
+    ]
 
 
 async def run_checks(settings: Settings, checks: list[tuple[str, Check]] | None = None) -> list[CheckResult]:
     results = []
-    for part, check in checks or CHECKS:
+    for part, check in checks if checks is not None else all_checks():
         try:
             results.append(CheckResult(part, True, await check(settings)))
         except SpitzfederError as exc:

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.core.reach.summary import parse_time_of_day
-from bot.core.reach.tracking import parse_schedule
+from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
+from bot.core.timespec import parse_schedule, parse_time_of_day
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
 
     # --- drafting ---
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
-    draft_count: int = Field(4, ge=1, le=8)
+    draft_count: int = Field(4, ge=MIN_COUNT, le=MAX_COUNT)
     max_news_chars: int = Field(20_000, ge=500)
     fetch_timeout_seconds: float = Field(15.0, gt=0)
     fetch_max_bytes: int = Field(3_000_000, ge=10_000)

@@ -6,12 +6,14 @@ from datetime import datetime, timedelta, timezone
 import discord
 import pytest
 
-from bot.adapters.discord.runner import run_bot, sync_commands
-from bot.app import services
+from bot.adapters.storage.drafts import SqlDraftStore
+from bot.adapters.storage.posts import SqlPostStore
 from bot.cli import main
 from bot.core.drafting.models import Draft, DraftSet, NewsItem
 from bot.core.posting.records import PostState
 from bot.settings import Settings
+from bot.wiring import open_database, sync_commands
+from bot.wiring import run as run_bot
 from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, ROLE_ID, user
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
@@ -78,14 +80,15 @@ def test_unreachable_discord_is_a_clear_message_not_a_traceback(monkeypatch, cap
 
 async def test_sync_commands_syncs_and_touches_nothing_else(wire_env):
     settings = Settings()
-    async with services(settings) as app:  # an approved post whose undo window is over: the running bot's job
+    async with open_database(settings) as engine:  # an approved post whose undo window is over: the bot's job
         draft = Draft(GOOD_DRAFTS[0][0], "", 80, "de", False)
-        set_id = await app.store.save_draft_set(DraftSet(NewsItem(NEWS), [draft]), origin="discord")
+        set_id = await SqlDraftStore(engine).save_draft_set(DraftSet(NewsItem(NEWS), [draft]), origin="discord")
         due = datetime.now(timezone.utc) - timedelta(minutes=1)
-        await app.posts.create_scheduled(set_id=set_id, draft_id=1, text=GOOD_DRAFTS[0][0], source_url=None,
-                                         approved_by=["4242"], approved_at=due, due_at=due)
+        await SqlPostStore(engine).create_scheduled(
+            set_id=set_id, draft_id=1, text=GOOD_DRAFTS[0][0], source_url=None, approved_by=["4242"],
+            approved_at=due, due_at=due)
     assert await sync_commands(settings) == 0
     assert any(r.method == "PUT" and r.path.endswith("/commands") for r in wire_env.requests)
     assert wire_env.sent() == []
-    async with services(settings) as app:
-        assert (await app.posts.for_set(set_id)).state is PostState.SCHEDULED
+    async with open_database(settings) as engine:
+        assert (await SqlPostStore(engine).for_set(set_id)).state is PostState.SCHEDULED

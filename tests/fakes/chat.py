@@ -15,6 +15,8 @@ class FakeMessage:
 
 
 class FakeChat:
+    max_message_chars = 2000
+
     def __init__(self) -> None:
         self.messages: dict[int, FakeMessage] = {}
         self.threads: dict[int, str] = {}

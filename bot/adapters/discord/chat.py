@@ -24,6 +24,8 @@ class ChatError(SpitzfederError):
 
 
 class DiscordChat:
+    max_message_chars = 2000  # Discord refuses longer message content
+
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 

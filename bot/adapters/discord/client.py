@@ -5,33 +5,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.chat import MENTIONS
-
-# The bot never joins voice channels: no warnings about missing voice libraries at every start.
-discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-from bot.adapters.discord.commands import CommandSync, add_commands
-from bot.adapters.discord.ticker import DueWorkTicker
+from bot.adapters.discord.chat import MENTIONS, DiscordChat
+from bot.adapters.discord.commands import CommandSync, CommandSyncStore, add_commands
+from bot.adapters.discord.errors import answered
 from bot.core.conversation.approval import Reactor
 from bot.core.conversation.intents import Intent, hand_edit, in_case, in_dm, is_stats_question, outside_case
+from bot.core.conversation.ports import Chat
 from bot.core.conversation.records import Case
 from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.intake import split_url
 from bot.core.drafting.language import guess_language
-from bot.core.errors import SpitzfederError
 from bot.core.posting.service import PostingService
 from bot.core.reach.reports import Reports
 from bot.core.text.rendering import HELP_TEXT, thread_name
 
+# The bot never joins voice channels: no warnings about missing voice libraries at every start.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
 log = logging.getLogger(__name__)
 
-UNEXPECTED = "Da ist bei mir etwas schiefgegangen. Bitte noch einmal versuchen; das Protokoll nennt die Ursache."
 DM_REFUSED = ("Direktnachrichten nehme ich nur von freigeschalteten Personen an (DM_ALLOWED_USER_IDS). "
               "Bitte erwähne mich in einem der Redaktionskanäle.")
 WRONG_CHANNEL = "In diesem Kanal arbeite ich nicht (DISCORD_CHANNEL_IDS). Bitte einen der freigegebenen Kanäle nutzen."
@@ -56,52 +55,75 @@ class Access:
     channel_ids: frozenset[int]
     dm_user_ids: frozenset[int]
 
-    @classmethod
-    def from_settings(cls, settings) -> Access:
-        return cls(frozenset(settings.discord_channel_ids),
-                   frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
-
-    def channel_allowed(self, channel: discord.abc.Messageable) -> bool:
+    def channel_allowed(self, channel: object) -> bool:
         if not self.channel_ids:
             return True
         parent = getattr(channel, "parent_id", None)
         return getattr(channel, "id", None) in self.channel_ids or parent in self.channel_ids
 
 
+class Background(Protocol):
+    """The due work that runs beside the gateway (posts, snapshots, the summary)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class BotServices:
+    """What the client hands its events to."""
+
+    workflow: Workflow
+    posting: PostingService
+    reports: Reports
+    background: Background
+
+
 class SpitzfederClient(discord.Client):
-    def __init__(self, access: Access, **options) -> None:
+    """``services`` builds the core services on the client's own chat port (they speak through it)."""
+
+    def __init__(self, access: Access, *, command_syncs: CommandSyncStore,
+                 services: Callable[[Chat], BotServices], serving: bool = True, **options: Any) -> None:
         super().__init__(intents=intents(), allowed_mentions=MENTIONS, **options)
-        self.tree = app_commands.CommandTree(self)
         self.access = access
-        self.workflow: Workflow | None = None
-        self.posting: PostingService | None = None
-        self.reports: Reports | None = None
-        self.ticker: DueWorkTicker | None = None
-        self.command_sync: CommandSync | None = None
-        self.serving = True  # False for `sync-commands`: log in and sync only; no posting, no ticker
-        add_commands(self)
+        self.chat = DiscordChat(self)
+        self.services = services(self.chat)
+        self.tree: app_commands.CommandTree[SpitzfederClient] = app_commands.CommandTree(self)
+        self.command_sync = CommandSync(self.tree, command_syncs)
+        self.serving = serving  # False for `sync-commands`: log in and sync only; no posting, no due work
+        add_commands(self.tree, self, self.services.reports)
+
+    @property
+    def workflow(self) -> Workflow:
+        return self.services.workflow
+
+    @property
+    def me(self) -> discord.ClientUser:
+        assert self.user is not None, "only used once logged in"
+        return self.user
 
     # --- lifecycle ---
 
     async def setup_hook(self) -> None:
         if not self.serving:
             return
-        # Loading the language profiles takes a quarter second: do it now, off the event loop.
+        # Loading the language profiles takes a moment: do it now, off the event loop.
         await asyncio.to_thread(guess_language, "Das ist ein kurzer deutscher Satz zum Aufwärmen.")
         try:
-            await self.posting.reconcile()  # posts a crash left in flight, undo windows that ran out meanwhile
+            await self.services.posting.reconcile()  # posts a crash left in flight
         except Exception:
-            log.exception("reconciling posts at start failed; the ticker retries due posts")
+            log.exception("reconciling posts at start failed; due posts are retried by the scheduler")
         try:
             await self.workflow.resume_approvals()  # a deciding vote stored just before the stop
             await self.workflow.report_interrupted()  # drafting jobs the stop cut short get their 🔁
         except Exception:
             log.exception("resuming the conversations at start failed")
-        self.ticker.start()
+        self.services.background.start()
 
     async def close(self) -> None:
-        if self.ticker:
-            await self.ticker.stop()
+        if self.serving:
+            await self.services.background.stop()
         await super().close()
 
     async def on_ready(self) -> None:
@@ -116,22 +138,20 @@ class SpitzfederClient(discord.Client):
     async def _sync_commands(self, guild: discord.Guild) -> None:
         try:
             await self.command_sync.ensure(guild)
-        except discord.HTTPException as exc:
-            log.warning("could not sync slash commands to guild %d: HTTP %s", guild.id, exc.status)
+        except (discord.HTTPException, OSError) as exc:
+            log.warning("could not sync slash commands to guild %d: %s", guild.id, exc)
 
     # --- messages ---
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
-        try:
+
+        async def say(text: str) -> None:
+            await self._reply(message, text)
+
+        async with answered(say, "handling a message"):
             await self._route(message)
-        except SpitzfederError as exc:
-            log.info("message answered with an error: %s", exc.detail or exc.user_message)
-            await self._reply(message, exc.user_message)
-        except Exception:
-            log.exception("handling a message failed")
-            await self._reply(message, UNEXPECTED)
 
     async def _route(self, message: discord.Message) -> None:
         text = self._without_own_mention(message.content)
@@ -140,10 +160,10 @@ class SpitzfederClient(discord.Client):
             await self._direct_message(message, text, case)
         elif case is not None:
             if is_stats_question(text) and await self.workflow.posted(case):
-                await self._reply(message, await self.reports.statistics(text))
+                await self._reply(message, await self.services.reports.statistics(text))
                 return
             await self._in_case(case, message, text, in_case(text))
-        elif self.user in message.mentions:
+        elif self.me in message.mentions:
             if not self.access.channel_allowed(message.channel):
                 await self._reply(message, WRONG_CHANNEL)
                 return
@@ -155,14 +175,14 @@ class SpitzfederClient(discord.Client):
             await self._reply(message, DM_REFUSED)
             return
         intent = in_dm(text, has_case=case is not None)
-        if intent in (Intent.REFINE, Intent.HAND_EDIT):
+        if case is not None and intent in (Intent.REFINE, Intent.HAND_EDIT):
             await self._in_case(case, message, text, intent)
         else:
             await self._outside_case(message, text, intent)
 
     async def _in_case(self, case: Case, message: discord.Message, text: str, intent: Intent) -> None:
         if not text:  # only a picture, a sticker or a bare mention: no wish to draft from
-            if message.guild is None or self.user in message.mentions:
+            if message.guild is None or self.me in message.mentions:
                 await self._reply(message, HELP_TEXT)
             return
         author = message.author.display_name
@@ -176,15 +196,16 @@ class SpitzfederClient(discord.Client):
         if intent is Intent.HELP:
             await self._reply(message, HELP_TEXT)
         elif intent is Intent.STATS:
-            await self._reply(message, await self.reports.statistics(text))
+            await self._reply(message, await self.services.reports.statistics(text))
         else:
             async with message.channel.typing():
                 rest, url = split_url(text)
                 news = await self.workflow.read_news(rest, url)
             in_thread = isinstance(message.channel, discord.Thread)
             case = await self.workflow.open_case(
-                news, origin="discord", requester_id=message.author.id, guild_id=message.guild and message.guild.id,
-                channel_id=message.channel.id, anchor_message_id=None if in_thread else message.id)
+                news, origin="discord", requester_id=message.author.id,
+                guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
+                anchor_message_id=None if in_thread else message.id)
             await self.workflow.draft_first(case)
 
     async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
@@ -197,30 +218,11 @@ class SpitzfederClient(discord.Client):
         anchor = await interaction.followup.send(
             f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}", wait=True)
         in_thread = isinstance(interaction.channel, discord.Thread)
+        assert interaction.channel_id is not None, "slash commands are guild-only"
         case = await self.workflow.open_case(
             news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,
             channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count)
         await self.workflow.draft_first(case)
-
-    @asynccontextmanager
-    async def answering(self, interaction: discord.Interaction) -> AsyncIterator[None]:
-        """Runs a slash command; a failure gets a German answer instead of Discord's endless "denkt nach…"."""
-        try:
-            yield
-            return
-        except SpitzfederError as exc:
-            log.info("slash command answered with an error: %s", exc.detail or exc.user_message)
-            text = exc.user_message
-        except Exception:
-            log.exception("slash command /%s failed", interaction.command.name if interaction.command else "?")
-            text = UNEXPECTED
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not answer a slash command")
 
     # --- reactions (raw: they arrive for messages of any age, cached or not) ---
 
@@ -231,12 +233,16 @@ class SpitzfederClient(discord.Client):
         await self._reaction(payload, added=False)
 
     async def _reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
-        await self._guarded(self._react(payload, added), payload.channel_id)
+        async def say(text: str) -> None:
+            await self._say(payload.channel_id, text)
+
+        async with answered(say, "handling a reaction"):
+            await self._react(payload, added)
 
     async def _react(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
         member = payload.member
         user = member or self.get_user(payload.user_id)
-        from_self = payload.user_id == self.user.id
+        from_self = payload.user_id == self.me.id
         if member is not None:
             roles = frozenset(role.id for role in member.roles)
         elif payload.guild_id is None and added and not from_self:  # a DM: Discord sends no member
@@ -265,27 +271,17 @@ class SpitzfederClient(discord.Client):
 
     # --- helpers ---
 
-    async def _guarded(self, work: Awaitable[None], channel_id: int) -> None:
-        try:
-            await work
-        except SpitzfederError as exc:
-            log.info("reaction answered with an error: %s", exc.detail or exc.user_message)
-            await self._say(channel_id, exc.user_message)
-        except Exception:
-            log.exception("handling a reaction failed")
-            await self._say(channel_id, UNEXPECTED)
-
     async def _say(self, channel_id: int, text: str) -> None:
         try:
             await self.get_partial_messageable(channel_id).send(text)
-        except discord.HTTPException:
+        except (discord.HTTPException, OSError):
             log.warning("could not tell channel %d about an error", channel_id)
 
     async def _reply(self, message: discord.Message, text: str) -> None:
         try:
             await message.channel.send(text, reference=message.to_reference(fail_if_not_exists=False))
-        except discord.HTTPException:
+        except (discord.HTTPException, OSError):
             log.warning("could not answer message %d", message.id)
 
     def _without_own_mention(self, content: str) -> str:
-        return re.sub(rf"<@!?{self.user.id}>", " ", content).strip()
+        return re.sub(rf"<@!?{self.me.id}>", " ", content).strip()

@@ -6,38 +6,60 @@ import hashlib
 import io
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import discord
 from discord import app_commands
 
-from bot.adapters.storage.workflow import SqlCommandSyncs
-from bot.core.drafting.service import MAX_COUNT, MIN_COUNT
-
-if TYPE_CHECKING:
-    from bot.adapters.discord.client import SpitzfederClient
+from bot.adapters.discord.errors import Say, answered
+from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
+from bot.core.reach.reports import Reports
 
 log = logging.getLogger(__name__)
 
 
-def add_commands(client: SpitzfederClient) -> None:
-    tree = client.tree
+class SlashDrafting(Protocol):
+    async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
+                          count: int | None) -> None: ...
 
+
+class CommandSyncStore(Protocol):
+    """The digest of the commands last synced to each guild."""
+
+    async def digest(self, guild_id: int) -> str | None: ...
+
+    async def remember(self, guild_id: int, digest: str) -> None: ...
+
+
+def _say_to(interaction: discord.Interaction) -> Say:
+    async def say(text: str) -> None:
+        """Answer instead of Discord's endless "denkt nach…"."""
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except (discord.HTTPException, OSError):
+            log.warning("could not answer a slash command")
+    return say
+
+
+def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, reports: Reports) -> None:
     @tree.command(name="entwurf", description="Zugespitzte Fragen zu einer Meldung entwerfen")
     @app_commands.describe(text="Text der Meldung", url="URL der Meldung (der Artikel wird geladen)",
                            anzahl=f"Anzahl der Entwürfe ({MIN_COUNT}–{MAX_COUNT})")
     @app_commands.guild_only()
     async def entwurf(interaction: discord.Interaction, text: str | None = None, url: str | None = None,
                       anzahl: app_commands.Range[int, MIN_COUNT, MAX_COUNT] | None = None) -> None:
-        async with client.answering(interaction):
-            await client.slash_draft(interaction, text or "", url, anzahl)
+        async with answered(_say_to(interaction), "/entwurf"):
+            await drafting.slash_draft(interaction, text or "", url, anzahl)
 
     @tree.command(name="zusammenfassung", description="Zusammenfassung der letzten 7 Tage")
     @app_commands.guild_only()
     async def zusammenfassung(interaction: discord.Interaction) -> None:
-        async with client.answering(interaction):
+        async with answered(_say_to(interaction), "/zusammenfassung"):
             await interaction.response.defer(thinking=True)
-            announcement = await client.reports.summary()
+            announcement = await reports.summary()
             file = (discord.File(io.BytesIO(announcement.attachment[1]), filename=announcement.attachment[0])
                     if announcement.attachment else discord.utils.MISSING)
             await interaction.followup.send(announcement.text, file=file)
@@ -46,9 +68,9 @@ def add_commands(client: SpitzfederClient) -> None:
     @app_commands.describe(frage="Was möchtest du wissen?")
     @app_commands.guild_only()
     async def statistik(interaction: discord.Interaction, frage: str | None = None) -> None:
-        async with client.answering(interaction):
+        async with answered(_say_to(interaction), "/statistik"):
             await interaction.response.defer(thinking=True)
-            await interaction.followup.send(await client.reports.statistics(frage))
+            await interaction.followup.send(await reports.statistics(frage))
 
 
 def command_digest(tree: app_commands.CommandTree) -> str:
@@ -59,7 +81,7 @@ def command_digest(tree: app_commands.CommandTree) -> str:
 class CommandSync:
     """Syncs the commands to a guild when their definitions differ from the last sync (Discord limits creations)."""
 
-    def __init__(self, tree: app_commands.CommandTree, syncs: SqlCommandSyncs) -> None:
+    def __init__(self, tree: app_commands.CommandTree, syncs: CommandSyncStore) -> None:
         self._tree = tree
         self._syncs = syncs
 

@@ -9,7 +9,6 @@ import discord
 
 from bot.adapters.discord.runner import point_discord_at
 from bot.core.errors import SpitzfederError
-from bot.doctor_types import Check
 from bot.settings import Settings
 
 ADMINISTRATOR = 1 << 3
@@ -29,7 +28,7 @@ NEEDED = {
 async def _discord(settings: Settings) -> AsyncIterator[tuple[discord.http.HTTPClient, dict]]:
     """A logged-in REST client and the bot's own user."""
     token = settings.discord_token.get_secret_value()
-    point_discord_at(settings)
+    point_discord_at(settings.discord_api_base_url, settings.discord_gateway_url)
     http = discord.http.HTTPClient(discord.utils.MISSING)
     try:
         me = await http.static_login(token)
@@ -121,9 +120,3 @@ async def check_roles(settings: Settings) -> str:
         raise SpitzfederError(f"Rollen aus APPROVER_ROLE_IDS gibt es in keinem Server des Bots: {', '.join(missing)}")
     return f"{len(settings.approver_role_ids)} Freigabe-Rollen gefunden"
 
-
-DISCORD_CHECKS: list[tuple[str, Check]] = [
-    ("Discord-Token", check_token),
-    ("Discord-Kanäle", check_channels),
-    ("Discord-Freigaben", check_roles),
-]

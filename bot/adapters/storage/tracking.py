@@ -14,7 +14,8 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.summary import PostRecord, Reading
-from bot.core.reach.tracking import DueSnapshot, Step, TrackedPost
+from bot.core.reach.tracking import DueSnapshot, TrackedPost
+from bot.core.timespec import Step
 
 PENDING, TAKEN, SKIPPED, ENDED = "pending", "taken", "skipped", "ended"
 _METRIC_FIELDS = ("retweets", "likes", "replies", "quotes", "bookmarks", "impressions")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import SpitzfederError
 from bot.core.text.numbers import de_int
-from bot.doctor_types import Check
 from bot.settings import Settings
 
 _KEYS = ("x_api_key", "x_api_secret", "x_access_token", "x_access_token_secret")
@@ -52,8 +51,3 @@ async def check_x_write(settings: Settings) -> str:
             "auf „Read and write“ stellen, danach Access Token und Secret neu erzeugen und in .env eintragen.")
     return f"die App darf posten ({level})"
 
-
-X_CHECKS: list[tuple[str, Check]] = [
-    ("X", check_x_account),
-    ("X-Schreibrecht", check_x_write),
-]

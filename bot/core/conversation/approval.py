@@ -29,11 +29,6 @@ class ApprovalPolicy:
     required: int = 1
     allow_self_approval: bool = True
 
-    @classmethod
-    def from_settings(cls, settings) -> ApprovalPolicy:
-        return cls(frozenset(settings.approver_role_ids), frozenset(settings.approver_user_ids),
-                   settings.approvals_required, settings.allow_self_approval)
-
     @property
     def configured(self) -> bool:
         return bool(self.approver_role_ids or self.approver_user_ids)

@@ -33,7 +33,7 @@ class SetBoard:
     async def show_set(self, case: Case, set_id: int) -> None:
         record = await self._store.set_record(set_id)
         blocks: list[tuple[int | None, str]] = [(d.number, draft_block(d)) for d in record.drafts]
-        chunks = split_blocks([*blocks, (None, VOTE_HINT)])
+        chunks = split_blocks([*blocks, (None, VOTE_HINT)], limit=self._chat.max_message_chars)
         header = set_header(case.news, status_label(record.state, None))
         for index, chunk in enumerate(chunks):
             first, last = index == 0, index == len(chunks) - 1

@@ -6,10 +6,10 @@ import enum
 import re
 
 from bot.core.drafting.intake import split_url
+from bot.core.drafting.limits import MIN_NEWS_CHARS
 
 NEWS_IN_DM_CHARS = 200  # in a DM with a running case, shorter texts are wishes, longer ones new news items
 QUESTION_CHARS = 200  # a short text ending in '?' is a question to the bot, not a news item
-MIN_NEWS_CHARS = 20
 
 _HAND_EDIT = re.compile(r"^\s*(\d)\s*[:：]\s*(\S.*)$", re.DOTALL)
 _STATS_WORDS = re.compile(

@@ -13,6 +13,8 @@ from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 class Chat(Protocol):
     """The few things the workflow does in a chat (Discord, or an in-memory fake)."""
 
+    max_message_chars: int  # the longest message the chat accepts
+
     def mention(self, user_id: int) -> str: ...
 
     async def send(self, channel_id: int, text: str, *, attachment: tuple[str, bytes] | None = None) -> int:

@@ -18,9 +18,10 @@ from bot.core.conversation.board import SetBoard
 from bot.core.conversation.ports import Chat, WorkflowStore
 from bot.core.conversation.records import Case, MessageKind, Pending, SetState, ShownMessage, drafts_of
 from bot.core.drafting.intake import obtain_news
+from bot.core.drafting.limits import checked_count
 from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
 from bot.core.drafting.ports import ArticleSource
-from bot.core.drafting.service import MAX_COUNT, MIN_COUNT, DraftingService
+from bot.core.drafting.service import DraftingService
 from bot.core.errors import InputError, SpitzfederError
 from bot.core.posting.ports import AuditLog, PostStore
 from bot.core.posting.records import Post, PostState
@@ -79,9 +80,7 @@ class Workflow:
     async def open_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
                         channel_id: int, anchor_message_id: int | None, count: int | None = None) -> Case:
         """Store the news item and open its place: a thread on the anchor message in a guild, else the DM."""
-        count = count or self._default_count
-        if not MIN_COUNT <= count <= MAX_COUNT:
-            raise InputError(f"Die Anzahl der Entwürfe muss zwischen {MIN_COUNT} und {MAX_COUNT} liegen.")
+        count = checked_count(count or self._default_count)
         place = channel_id
         if guild_id is not None and anchor_message_id is not None:
             place = await self._chat.open_thread(channel_id, anchor_message_id, thread_name(news))

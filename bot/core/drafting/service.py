@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.drafting.checks import check_draft, mark_near_duplicates, needs_repair
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.limits import MIN_NEWS_CHARS, checked_count
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem, ProblemKind, Usage
 from bot.core.drafting.ports import ChatMessage, LLMClient
 from bot.core.drafting.prompts import PromptLibrary, fence, new_tag
@@ -18,8 +19,6 @@ from bot.core.text.numbers import de_int
 
 log = logging.getLogger(__name__)
 
-MIN_COUNT, MAX_COUNT = 1, 8
-MIN_NEWS_CHARS = 20
 
 
 @dataclass
@@ -66,7 +65,7 @@ class DraftingService:
         return NewsItem(text=text, url=url, title=title, language=guess_language(text).language)
 
     async def draft(self, news: NewsItem, count: int) -> DraftSet:
-        count = _checked_count(count)
+        count = checked_count(count)
         tag = new_tag("meldung")
         prompt = self._prompts.render("draft", count=count, tag=tag, news=fence(news.text, tag))
         return await self._produce(news, prompt, count)
@@ -79,7 +78,7 @@ class DraftingService:
         instruction: str,
         count: int,
     ) -> DraftSet:
-        count = _checked_count(count)
+        count = checked_count(count)
         instruction = instruction.strip()
         if not instruction:
             raise InputError("Der Wunsch zur Überarbeitung ist leer.")
@@ -180,11 +179,6 @@ class DraftingService:
             detail=last_error.detail,
         )
 
-
-def _checked_count(count: int) -> int:
-    if not MIN_COUNT <= count <= MAX_COUNT:
-        raise InputError(f"Die Anzahl der Entwürfe muss zwischen {MIN_COUNT} und {MAX_COUNT} liegen (war {count}).")
-    return count
 
 
 def _numbered(texts) -> str:

@@ -138,17 +138,6 @@ class Report:
 
 # --- scheduling ---
 
-def parse_time_of_day(text: str) -> time:
-    """'18:00' or '18:00:30'; raises ValueError with a German message."""
-    parts = text.strip().split(":")
-    try:
-        if len(parts) not in (2, 3) or any(not p.isdigit() for p in parts):
-            raise ValueError
-        return time(*(int(p) for p in parts))
-    except ValueError:
-        raise ValueError(f"SUMMARY_TIME: „{text}“ ist keine Uhrzeit im Format HH:MM oder HH:MM:SS") from None
-
-
 def last_slot(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:
     """The local day and UTC instant of the latest scheduled summary at or before ``now``.
 

@@ -9,7 +9,6 @@ and reads are kept within the monthly budget (bot.core.reach.read_budget).
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -20,37 +19,12 @@ from bot.core.notices import Announcement, Notifier
 from bot.core.reach.metrics import Metrics, describe, format_multiplier, multiplier
 from bot.core.reach.read_budget import ReadBudget, UsageStore
 from bot.core.text.numbers import de_int
+from bot.core.timespec import STEP_PATTERN, UNIT_SECONDS, Step
 
 log = logging.getLogger(__name__)
 
 ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, wait this long before asking X again
 LATE_AFTER = timedelta(minutes=10)  # a snapshot taken later than this after its due time says so
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_STEP = re.compile(r"^(\d+)\s*([smhd])$")
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str  # as configured, e.g. "6h"
-    seconds: int
-
-
-def parse_schedule(text: str) -> list[Step]:
-    """'1h,6h,24h,48h,7d' -> steps sorted by time; raises ValueError with a German message."""
-    steps: dict[int, Step] = {}
-    for part in (p.strip().lower() for p in text.split(",")):
-        if not part:
-            continue
-        match = _STEP.match(part)
-        if not match or int(match[1]) == 0:
-            raise ValueError(f"METRICS_SCHEDULE: „{part}“ ist keine Dauer wie 30s, 15m, 6h oder 7d")
-        seconds = int(match[1]) * _UNITS[match[2]]
-        steps.setdefault(seconds, Step(f"{int(match[1])}{match[2]}", seconds))
-    if not steps:
-        raise ValueError("METRICS_SCHEDULE ist leer (z. B. 1h,6h,24h,48h,7d)")
-    return [steps[s] for s in sorted(steps)]
-
 
 def duration_de(seconds: int) -> str:
     """A readable German duration: '45 s', '15 min', '6 h', '1 Tag', '7 Tagen' (dative, after 'Nach')."""
@@ -69,10 +43,10 @@ _SHORT = {"s": "s", "m": "min", "h": "h"}
 
 def _step_de(label: str) -> str:
     """The step in the unit it was configured in: '24h' -> '24 h', '7d' -> '7 Tagen'."""
-    match = _STEP.match(label)
+    match = STEP_PATTERN.match(label)
     if not match:
         return label
-    return duration_de(int(match[1]) * _UNITS[match[2]]) if match[2] == "d" else f"{match[1]} {_SHORT[match[2]]}"
+    return duration_de(int(match[1]) * UNIT_SECONDS[match[2]]) if match[2] == "d" else f"{match[1]} {_SHORT[match[2]]}"
 
 
 # --- ports ---

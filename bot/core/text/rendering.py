@@ -10,7 +10,6 @@ from bot.core.drafting.models import NewsItem
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
 from bot.core.posting.records import Post, PostState
 
-MESSAGE_LIMIT = 2000  # Discord's limit for a message's content
 THREAD_NAME_LIMIT = 100
 HEADER_RESERVE = 260  # room kept in the first message for the header (headline and state)
 EVIDENCE_CHARS = 140
@@ -93,7 +92,7 @@ class Chunk:
 
 
 def split_blocks(blocks: list[tuple[int | None, str]], *, first_reserve: int = HEADER_RESERVE,
-                 limit: int = MESSAGE_LIMIT) -> list[Chunk]:
+                 limit: int) -> list[Chunk]:
     """Pack whole blocks (drafts; None numbers a hint) into as few messages as fit; a draft is never cut."""
     chunks: list[Chunk] = []
     body, numbers = "", []

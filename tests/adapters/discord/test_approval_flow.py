@@ -90,7 +90,7 @@ async def test_cancel_on_the_draft_message_works_too(world):
 
 async def test_double_reactions_and_late_votes_give_exactly_one_post(world):
     world.settings.post_undo_seconds = 0
-    world.bot.workflow._undo_seconds = 0
+    await world.restart()
     await start_news(world)
     message = world.draft_message()
     await world.anna.react(message, "1️⃣")
@@ -103,7 +103,8 @@ async def test_double_reactions_and_late_votes_give_exactly_one_post(world):
 
 
 async def test_dry_run_says_that_nothing_reached_x(world):
-    world.bot.posting._publisher = DryRunPublisher()
+    world.publisher = DryRunPublisher()
+    await world.restart()
     await start_news(world)
     await world.anna.react(world.draft_message(), "1️⃣")
     world.clock.advance(30)

@@ -217,7 +217,7 @@ async def test_a_drafting_job_cut_short_by_a_restart_gets_its_renew(world):
     await start_news(world)
     case = await world.bot.workflow.case_in(world.thread().id)
     # What a stop in the middle of working on the wish "kürzer" leaves in the database.
-    await SqlWorkflowStore(world.app.engine).set_pending(case.id, Pending.REFINE, "kürzer")
+    await SqlWorkflowStore(world.bot.engine).set_pending(case.id, Pending.REFINE, "kürzer")
     await world.restart()
     notice = world.bot_messages(world.thread())[-1]
     assert notice.content.startswith("⚠️ Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen.")

@@ -103,7 +103,7 @@ async def test_a_failing_slash_command_answers_in_german_instead_of_thinking_for
         async def summary(self):
             raise RuntimeError("database is locked")
 
-    world.bot.client.reports = BrokenReports()
+    await world.restart(reports=BrokenReports())
     stats = await world.carla.slash(world.channel, "statistik", frage="Was lief am besten?")
     summary = await world.carla.slash(world.channel, "zusammenfassung")
     draft = await world.carla.slash(world.channel, "entwurf")

@@ -9,22 +9,23 @@ from bot.adapters.chart import MatplotlibChart
 from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.tracking import SqlTrackingStore
-from bot.adapters.x.doctor import X_CHECKS
-from bot.app import build_reach
+from bot.adapters.x.doctor import check_x_account, check_x_write
 from bot.cli import main
 from bot.core.clock import SystemClock
 from bot.core.notices import Announcement, PostPublished
 from bot.core.posting.service import PostingService
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.summary import ChartSeries
-from bot.core.reach.tracking import Step
+from bot.core.timespec import Step
 from bot.doctor import run_checks
 from bot.settings import Settings
+from bot.wiring import build_reach
 from tests.fakes.publisher import RecordingNotifier
 from tests.fakes.samples import GOOD_DRAFTS
 from tests.fixtures.x import BERLIN, new_draft_set, posted_post
 
 TEXT = GOOD_DRAFTS[0][0]
+X_CHECKS = [("X", check_x_account), ("X-Schreibrecht", check_x_write)]
 
 
 async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, monkeypatch):

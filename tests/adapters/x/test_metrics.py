@@ -6,7 +6,8 @@ from bot.adapters.x.client import XNotFound
 from bot.adapters.x.metrics import XMetrics
 from bot.core.errors import PublishError
 from bot.core.reach.metrics import Metrics
-from bot.core.reach.tracking import TrackingService, parse_schedule
+from bot.core.reach.tracking import TrackingService
+from bot.core.timespec import parse_schedule
 from tests.fakes.publisher import RecordingNotifier
 from tests.fixtures.x import posted_post
 

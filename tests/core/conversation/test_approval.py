@@ -3,7 +3,6 @@
 import pytest
 
 from bot.core.conversation.approval import ApprovalPolicy, Reactor, Refusal, refusal_text
-from bot.settings import Settings
 
 ROLE, ANNA, BERT, CARLA = 10, 1, 2, 3
 POLICY = ApprovalPolicy(approver_role_ids=frozenset({ROLE}), approver_user_ids=frozenset({BERT}))
@@ -36,13 +35,6 @@ def test_quorum_counts_distinct_approvers():
 def test_nobody_approves_when_no_approver_is_configured():
     policy = ApprovalPolicy()
     assert not policy.configured and policy.may_vote(Reactor(ANNA), requester_id=CARLA) is Refusal.NOT_APPROVER
-
-
-def test_from_settings():
-    settings = Settings(approver_role_ids="10", approver_user_ids="2;3", approvals_required=2,
-                        allow_self_approval=False)
-    policy = ApprovalPolicy.from_settings(settings)
-    assert policy == ApprovalPolicy(frozenset({10}), frozenset({2, 3}), 2, False)
 
 
 def test_refusals_are_explained_in_german():

@@ -22,7 +22,7 @@ from bot.core.notices import Announcement
 from bot.core.posting.announcer import ChatAnnouncer
 from bot.core.posting.service import PostingService
 from bot.core.reach.summary import SummaryService
-from bot.core.text.rendering import MESSAGE_LIMIT, NUMBERS, draft_block, split_blocks, thread_name
+from bot.core.text.rendering import NUMBERS, draft_block, split_blocks, thread_name
 from bot.settings import DEFAULT_PROMPTS_DIR
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
@@ -231,9 +231,12 @@ def _entry(number: int, evidence_chars: int = 600) -> DraftEntry:
                       ("Prämisse nicht belegt", "Enthält Link (Post mit Link kostet bei X mehr)"))
 
 
+MESSAGE_LIMIT = 2000
+
+
 def test_long_sets_are_split_between_drafts_never_inside_one():
     blocks = [(n, draft_block(_entry(n))) for n in range(1, 9)]
-    chunks = split_blocks([*blocks, (None, "Hinweis")])
+    chunks = split_blocks([*blocks, (None, "Hinweis")], limit=MESSAGE_LIMIT)
     assert len(chunks) > 1
     assert [n for chunk in chunks for n in chunk.numbers] == list(range(1, 9))
     assert len(chunks[0].body) <= MESSAGE_LIMIT - 260 and all(len(c.body) <= MESSAGE_LIMIT for c in chunks)

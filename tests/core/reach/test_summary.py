@@ -7,8 +7,8 @@ import pytest
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.reports import StoredReports
-from bot.core.reach.summary import PostRecord, Reading, SummaryService, last_slot, parse_time_of_day, render_summary
-from bot.core.reach.tracking import Step
+from bot.core.reach.summary import PostRecord, Reading, SummaryService, last_slot, render_summary
+from bot.core.timespec import Step, parse_time_of_day
 from tests.fakes.publisher import RecordingNotifier
 from tests.fakes.samples import GOOD_DRAFTS
 from tests.fixtures.x import BERLIN, posted_post

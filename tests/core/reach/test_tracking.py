@@ -9,7 +9,8 @@ from bot.adapters.storage.tables_tracking import SnapshotRow
 from bot.core.errors import PublishError
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import Metrics
-from bot.core.reach.tracking import Lookup, TrackingService, duration_de, parse_schedule
+from bot.core.reach.tracking import Lookup, TrackingService, duration_de
+from bot.core.timespec import parse_schedule
 from tests.fakes.publisher import RecordingNotifier
 from tests.fixtures.x import posted_post
 

@@ -1,0 +1,272 @@
+"""The composition root: every service and adapter is built here from `Settings`, for every entry point.
+
+Entry points (`bot/cli.py`, `bot/doctor.py`) call these builders; adapters and the core never import this
+module. Heavy libraries are imported by the builders that need them, so `spitzfeder --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.conversation.approval import ApprovalPolicy
+from bot.core.drafting.ports import ArticleSource, DraftStore
+from bot.core.drafting.prompts import PromptLibrary
+from bot.core.drafting.service import DraftingService
+from bot.core.notices import Notice, Notifier
+from bot.core.posting.ports import Publisher
+from bot.core.reach.read_budget import UsageRecorder
+from bot.core.reach.reports import Reports, StoredReports
+from bot.core.reach.summary import SummaryService
+from bot.core.reach.tracking import TrackingService
+from bot.core.timespec import parse_schedule, parse_time_of_day
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.adapters.discord.client import SpitzfederClient
+    from bot.adapters.discord.ticker import DueWorkTicker
+    from bot.adapters.llm_openai import OpenAIChat
+    from bot.adapters.storage.posts import SqlAuditLog
+    from bot.adapters.storage.tracking import SqlTrackingStore
+    from bot.core.conversation.workflow import Workflow
+    from bot.core.posting.service import PostingService
+
+log = logging.getLogger(__name__)
+
+
+# --- drafting ---
+
+def build_llm(settings: Settings) -> OpenAIChat:
+    from bot.adapters.llm_openai import OpenAIChat
+
+    return OpenAIChat(api_key=settings.openai_api_key.get_secret_value(), model=settings.openai_model,
+                      base_url=settings.openai_base_url, timeout_seconds=settings.llm_timeout_seconds)
+
+
+def build_drafting(settings: Settings, llm: OpenAIChat) -> DraftingService:
+    return DraftingService(llm, PromptLibrary.load(settings.prompts_dir), max_news_chars=settings.max_news_chars,
+                           max_attempts=settings.llm_max_attempts, sleep=asyncio.sleep)
+
+
+def build_articles(settings: Settings) -> ArticleSource:
+    from bot.adapters.news_fetch import ArticleFetcher
+
+    return ArticleFetcher(timeout_seconds=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes,
+                          allow_private_hosts=settings.fetch_allow_private_hosts)
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The database, migrated to the current schema; disposed afterwards."""
+    from bot.adapters.storage.database import create_engine, migrate
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@dataclass(frozen=True)
+class DraftingTools:
+    """What `spitzfeder draft` needs: the pipeline, the article source, and where to keep the set (if anywhere)."""
+
+    drafting: DraftingService
+    articles: ArticleSource
+    store: DraftStore | None
+
+
+@asynccontextmanager
+async def drafting_tools(settings: Settings, *, save: bool) -> AsyncIterator[DraftingTools]:
+    llm = build_llm(settings)
+    try:
+        tools = DraftingTools(build_drafting(settings, llm), build_articles(settings), None)
+        if not save:
+            yield tools
+            return
+        from bot.adapters.storage.drafts import SqlDraftStore
+
+        async with open_database(settings) as engine:
+            yield DraftingTools(tools.drafting, tools.articles, SqlDraftStore(engine))
+    finally:
+        await llm.aclose()
+
+
+# --- posting and reach ---
+
+def build_publisher(settings: Settings, usage: UsageRecorder | None = None) -> Publisher:
+    """X when its four OAuth 1.0a values are set and DRY_RUN is off; otherwise the dry run."""
+    if settings.dry_run or not settings.x_credentials_complete:
+        from bot.adapters.dry_run import DryRunPublisher
+
+        return DryRunPublisher()
+    from bot.adapters.x.publisher import XPublisher
+
+    return XPublisher.from_settings(settings, usage=usage)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Posting to X, tracking and the daily summary, with the stored numbers behind them."""
+
+    publisher: Publisher
+    tracking: TrackingService | None  # None in the dry run: simulated posts are never tracked
+    summary: SummaryService
+    reports: StoredReports
+    store: SqlTrackingStore
+
+
+def build_summary(settings: Settings, store: SqlTrackingStore, notifier: Notifier, clock: Clock, *,
+                  max_chars: int | None = None) -> SummaryService:
+    from bot.adapters.chart import MatplotlibChart
+
+    tz = ZoneInfo(settings.timezone)
+    limit = {} if max_chars is None else {"max_chars": max_chars}
+    return SummaryService(store, notifier, clock, summary_time=parse_time_of_day(settings.summary_time), tz=tz,
+                          chart=MatplotlibChart(tz), **limit)
+
+
+def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
+                max_chars: int | None = None) -> Reach:
+    from bot.adapters.storage.tracking import SqlTrackingStore
+
+    store = SqlTrackingStore(engine, clock)
+    publisher = build_publisher(settings, usage=store)
+    summary = build_summary(settings, store, notifier, clock, max_chars=max_chars)
+    tracking = None
+    if not publisher.simulated:
+        from bot.adapters.x.metrics import XMetrics
+        from bot.adapters.x.publisher import XPublisher
+
+        assert isinstance(publisher, XPublisher)
+        tracking = TrackingService(store, XMetrics(publisher.client), notifier, clock,
+                                   schedule=parse_schedule(settings.metrics_schedule),
+                                   read_budget_month=settings.x_read_budget_month)
+    return Reach(publisher, tracking, summary, StoredReports(summary), store)
+
+
+class _Terminal:
+    """The notifier of terminal commands: they print what they produce; nothing is announced."""
+
+    async def notify(self, notice: Notice) -> None:
+        pass
+
+
+@asynccontextmanager
+async def terminal_summary(settings: Settings) -> AsyncIterator[SummaryService]:
+    """The summary service for `spitzfeder summary` (no chat, no message limit)."""
+    from bot.adapters.storage.tracking import SqlTrackingStore
+
+    async with open_database(settings) as engine:
+        yield build_summary(settings, SqlTrackingStore(engine), _Terminal(), SystemClock())
+
+
+# --- the Discord bot ---
+
+def approval_policy(settings: Settings) -> ApprovalPolicy:
+    return ApprovalPolicy(frozenset(settings.approver_role_ids), frozenset(settings.approver_user_ids),
+                          settings.approvals_required, settings.allow_self_approval)
+
+
+@dataclass(frozen=True)
+class DiscordBot:
+    client: SpitzfederClient
+    workflow: Workflow
+    posting: PostingService
+    reach: Reach
+    audit: SqlAuditLog
+    engine: AsyncEngine
+    due_work: DueWorkTicker
+
+
+@asynccontextmanager
+async def discord_bot(settings: Settings, *, clock: Clock | None = None, publisher: Publisher | None = None,
+                      reports: Reports | None = None, serving: bool = True) -> AsyncIterator[DiscordBot]:
+    """The whole bot on one database; ``publisher`` and ``reports`` replace the configured ones (tests)."""
+    from bot.adapters.discord.client import Access, BotServices, SpitzfederClient
+    from bot.adapters.discord.runner import point_discord_at
+    from bot.adapters.discord.ticker import DueWorkTicker
+    from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+    from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
+    from bot.core.conversation.board import SetBoard
+    from bot.core.conversation.ports import Chat
+    from bot.core.conversation.workflow import Workflow
+    from bot.core.posting.announcer import ChatAnnouncer
+    from bot.core.posting.service import PostingService
+
+    clock = clock or SystemClock()
+    point_discord_at(settings.discord_api_base_url, settings.discord_gateway_url)
+    llm = build_llm(settings)
+    try:
+        async with open_database(settings) as engine:
+            posts, audit, store = SqlPostStore(engine), SqlAuditLog(engine, clock), SqlWorkflowStore(engine, clock)
+            drafting, articles = build_drafting(settings, llm), build_articles(settings)
+            reach: Reach | None = None
+
+            def services(chat: Chat) -> BotServices:
+                nonlocal reach
+                board = SetBoard(store, posts, chat)
+                announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
+                reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100)
+                posting = PostingService(posts, publisher or reach.publisher, audit, announcer, clock)
+                workflow = Workflow(
+                    drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
+                    chat=chat, board=board, policy=approval_policy(settings),
+                    undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count)
+                lanes = [posting.run_due]
+                if reach.tracking is not None:
+                    lanes.append(reach.tracking.run_due)
+                if settings.summary_channel_id:
+                    lanes.append(reach.summary.run_due)
+                return BotServices(workflow, posting, reports or reach.reports, DueWorkTicker(lanes))
+
+            access = Access(frozenset(settings.discord_channel_ids),
+                            frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
+            client = SpitzfederClient(access, command_syncs=SqlCommandSyncs(engine, clock), services=services,
+                                      serving=serving)
+            assert reach is not None, "the client builds its services when it is made"
+            yield DiscordBot(client, client.services.workflow, client.services.posting, reach, audit, engine,
+                             client.services.background)  # type: ignore[arg-type]
+    finally:
+        await llm.aclose()
+
+
+def _warn_about(settings: Settings, bot: DiscordBot) -> None:
+    if not settings.summary_channel_id:
+        log.warning("SUMMARY_CHANNEL_ID is not set: no daily summary (/zusammenfassung still works)")
+    if bot.reach.publisher.simulated:
+        log.warning("dry run: posts are simulated and never reach X (%s)",
+                    "DRY_RUN=true" if settings.dry_run else "X credentials incomplete")
+    if not bot.workflow.policy.configured:
+        log.warning("no approvers configured (APPROVER_ROLE_IDS / APPROVER_USER_IDS): nothing can be approved")
+
+
+async def run(settings: Settings) -> int:
+    """`spitzfeder run`: serve Discord until stopped."""
+    from bot.adapters.discord.runner import required_token, serve
+
+    token = required_token(settings.discord_token.get_secret_value())
+    async with discord_bot(settings) as bot:
+        _warn_about(settings, bot)
+        await serve(bot.client, token)
+    return 0
+
+
+async def sync_commands(settings: Settings) -> int:
+    """`spitzfeder sync-commands`: register the slash commands everywhere; posts and due work stay untouched."""
+    from bot.adapters.discord.runner import required_token, sync_everywhere
+
+    token = required_token(settings.discord_token.get_secret_value())
+    async with discord_bot(settings, serving=False) as bot:
+        guilds = await sync_everywhere(bot.client, token)
+    print(f"Slash-Befehle in {guilds} Server(n) registriert.")
+    return 0
