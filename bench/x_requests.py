@@ -14,7 +14,7 @@ import asyncio
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,7 +40,7 @@ class Silent:
 
 class Setup:
     def __init__(self, folder: str) -> None:
-        self.clock = FakeClock(datetime(2026, 11, 2, 8, tzinfo=timezone.utc))
+        self.clock = FakeClock(datetime(2026, 11, 2, 8, tzinfo=UTC))
         self.x = FakeX()
         self.x.now = self.clock.now
         self.folder = folder

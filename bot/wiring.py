@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -222,7 +222,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                     drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
                     chat=chat, board=board, policy=approval_policy(settings),
                     undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count)
-                lanes = [posting.run_due]
+                lanes: list[Callable[[], Awaitable[object]]] = [posting.run_due]
                 if reach.tracking is not None:
                     lanes.append(reach.tracking.run_due)
                 if settings.summary_channel_id:

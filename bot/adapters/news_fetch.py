@@ -119,7 +119,7 @@ class ArticleFetcher:
         except OSError:
             return  # unresolvable: the connection attempt reports it
         for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if not address.is_global:
                 raise NewsFetchError(
                     f"Die Adresse zeigt auf ein internes Netz und wird nicht geladen – bitte {_PASTE}.",
@@ -225,7 +225,7 @@ def _decode(body: bytes, header_charset: str | None) -> str:
 
 def _extract(html: str, url: str) -> tuple[str | None, str]:
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    if document is None:
+    if document is None or isinstance(document, dict):
         return None, ""
     title = (document.title or "").strip() or None
     return title, (document.text or "").strip()

@@ -6,6 +6,10 @@ library exceptions into them, and the front ends (CLI, Discord) show
 """
 
 
+class MissingRecord(LookupError):
+    """A stored record that must exist does not: a bug or a damaged database, never the user's doing."""
+
+
 class SpitzfederError(Exception):
     """Base class: ``user_message`` is German and safe to show (no secrets)."""
 

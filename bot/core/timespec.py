@@ -41,6 +41,7 @@ def parse_time_of_day(text: str) -> time:
     try:
         if len(parts) not in (2, 3) or any(not p.isdigit() for p in parts):
             raise ValueError
-        return time(*(int(p) for p in parts))
+        hour, minute, *second = (int(p) for p in parts)
+        return time(hour, minute, second[0] if second else 0)
     except ValueError:
         raise ValueError(f"SUMMARY_TIME: „{text}“ ist keine Uhrzeit im Format HH:MM oder HH:MM:SS") from None

@@ -1,7 +1,7 @@
 """`spitzfeder run` against a local Discord-compatible server: the real client, its real wire format."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import discord
 import pytest
@@ -83,7 +83,7 @@ async def test_sync_commands_syncs_and_touches_nothing_else(wire_env):
     async with open_database(settings) as engine:  # an approved post whose undo window is over: the bot's job
         draft = Draft(GOOD_DRAFTS[0][0], "", 80, "de", False)
         set_id = await SqlDraftStore(engine).save_draft_set(DraftSet(NewsItem(NEWS), [draft]), origin="discord")
-        due = datetime.now(timezone.utc) - timedelta(minutes=1)
+        due = datetime.now(UTC) - timedelta(minutes=1)
         await SqlPostStore(engine).create_scheduled(
             set_id=set_id, draft_id=1, text=GOOD_DRAFTS[0][0], source_url=None, approved_by=["4242"],
             approved_at=due, due_at=due)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -54,7 +55,7 @@ def public_metrics(retweets=0, likes=0, replies=0, quotes=0, bookmarks=0, impres
 
 class FakeX:
     def __init__(self) -> None:
-        self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.followers = 500
         self.access_level = "read-write"
         self.posts: dict[str, StoredPost] = {}

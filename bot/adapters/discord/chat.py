@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import discord
 
@@ -13,7 +14,7 @@ from bot.core.errors import SpitzfederError
 
 log = logging.getLogger(__name__)
 
-THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 # Drafts, headlines and evidence quote untrusted text: nothing the bot says may ping anyone. Mentions of
 # people (who cancelled, who may not approve) still show as names.
 MENTIONS = discord.AllowedMentions.none()
@@ -79,10 +80,10 @@ class DiscordChat:
     @asynccontextmanager
     async def working(self, channel_id: int) -> AsyncIterator[None]:
         """The typing indicator; a failure to show it never stops the work."""
-        typing = self._channel(channel_id).typing()
+        typing: discord.context_managers.Typing | None = self._channel(channel_id).typing()
         try:
-            await typing.__aenter__()
-        except discord.HTTPException:
+            await typing.__aenter__()  # type: ignore[union-attr]
+        except (discord.HTTPException, OSError):
             typing = None
         try:
             yield

@@ -186,8 +186,9 @@ class SpitzfederClient(discord.Client):
                 await self._reply(message, HELP_TEXT)
             return
         author = message.author.display_name
-        if intent is Intent.HAND_EDIT:
-            number, new_text = hand_edit(text)
+        edit = hand_edit(text) if intent is Intent.HAND_EDIT else None
+        if edit is not None:
+            number, new_text = edit
             await self.workflow.hand_edit(case, author, number, new_text)
         else:
             await self.workflow.wish(case, author, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import discord
 
@@ -25,7 +26,7 @@ NEEDED = {
 
 
 @asynccontextmanager
-async def _discord(settings: Settings) -> AsyncIterator[tuple[discord.http.HTTPClient, dict]]:
+async def _discord(settings: Settings) -> AsyncIterator[tuple[discord.http.HTTPClient, Any]]:
     """A logged-in REST client and the bot's own user."""
     token = settings.discord_token.get_secret_value()
     point_discord_at(settings.discord_api_base_url, settings.discord_gateway_url)
@@ -96,12 +97,12 @@ async def check_channels(settings: Settings) -> str:
 
 async def _channel_problems(http: discord.http.HTTPClient, bot_id: int, channel_id: int) -> list[str]:
     try:
-        channel = await http.get_channel(channel_id)
+        channel: dict[str, Any] = await http.get_channel(channel_id)  # type: ignore[assignment]  # a guild channel
         roles = await http.get_roles(channel["guild_id"])
         member = await http.get_member(channel["guild_id"], bot_id)
     except (discord.NotFound, discord.Forbidden):
         return [f"Kanal {channel_id} gibt es nicht oder der Bot sieht ihn nicht (Bot einladen, ID prüfen)"]
-    granted = channel_permissions(channel, roles, {int(r) for r in member["roles"]}, bot_id)
+    granted = channel_permissions(channel, [dict(role) for role in roles], {int(r) for r in member["roles"]}, bot_id)
     missing = [name for bit, name in NEEDED.items() if not granted & bit]
     return [f"Im Kanal #{channel.get('name', channel_id)} fehlen dem Bot Rechte: {', '.join(missing)}"] if missing else []
 

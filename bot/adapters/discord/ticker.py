@@ -38,7 +38,7 @@ class DueWorkTicker:
         self._loop.stop()
         try:
             await asyncio.wait_for(asyncio.shield(task), grace_seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._loop.cancel()
             await asyncio.gather(task, return_exceptions=True)
         except Exception:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -97,7 +97,7 @@ class SqlTrackingStore:
             return await session.scalar(select(func.max(FollowerCountRow.at)))
 
     async def record_followers(self, count: int, *, at: datetime) -> None:
-        day = at.astimezone(timezone.utc).date().isoformat()
+        day = at.astimezone(UTC).date().isoformat()
         try:
             async with self._sessions.begin() as session:
                 row = await session.get(FollowerCountRow, day)

@@ -24,6 +24,7 @@ from bot.adapters.storage.tables_workflow import (
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
+from bot.core.errors import MissingRecord
 
 
 def _case(row: CaseRow, news: NewsRow) -> Case:
@@ -79,8 +80,11 @@ class SqlWorkflowStore:
                                            .add_columns(NewsRow).limit(1))).first()
             return _case(found[0], found[1]) if found else None
 
-    async def case(self, case_id: int) -> Case | None:
-        return await self._one_case(select(CaseRow).where(CaseRow.id == case_id))
+    async def case(self, case_id: int) -> Case:
+        case = await self._one_case(select(CaseRow).where(CaseRow.id == case_id))
+        if case is None:
+            raise MissingRecord(f"case {case_id}")
+        return case
 
     async def latest_case_in(self, channel_id: int) -> Case | None:
         return await self._one_case(select(CaseRow).where(CaseRow.channel_id == channel_id)
@@ -135,11 +139,11 @@ class SqlWorkflowStore:
                 current_set_id=set_id, pending=None, pending_instruction=None))
         return set_id
 
-    async def set_record(self, set_id: int) -> SetRecord | None:
+    async def set_record(self, set_id: int) -> SetRecord:
         async with self._sessions() as session:
             state = await session.scalar(select(DraftSetRow.state).where(DraftSetRow.id == set_id))
             if state is None:
-                return None
+                raise MissingRecord(f"draft set {set_id}")
             rows = await session.scalars(select(DraftRow).where(DraftRow.set_id == set_id)
                                          .order_by(DraftRow.position, DraftRow.id))
             latest = {row.position: row for row in rows}  # a hand edit is a newer row with the same position

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -156,7 +156,7 @@ def _headers(exc: tweepy.HTTPException) -> dict[str, str]:
 
 def _when(epoch: str | int | None, tz: ZoneInfo) -> str:
     try:
-        moment = datetime.fromtimestamp(int(epoch), timezone.utc).astimezone(tz)
+        moment = datetime.fromtimestamp(int(epoch), UTC).astimezone(tz)
     except (TypeError, ValueError, OverflowError):
         return "später"
     return f"ab {moment.strftime('%d.%m.')} {moment.strftime('%H:%M')} Uhr"

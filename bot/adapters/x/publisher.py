@@ -7,7 +7,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import PublishError
@@ -73,7 +73,7 @@ class XPublisher:
         account = await self._client.me()
         body = await self._client.call(
             "get_users_tweets", id=account.id, max_results=RECENT_POSTS,
-            start_time=since.astimezone(timezone.utc), tweet_fields=["created_at"])
+            start_time=since.astimezone(UTC), tweet_fields=["created_at"])
         wanted = comparable(text)
         for post in body.get("data") or []:
             if comparable(post.get("text", "")) == wanted:

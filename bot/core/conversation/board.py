@@ -42,7 +42,7 @@ class SetBoard:
             # Remembered before the reactions go on, so no vote can arrive for an unknown message.
             await self._store.remember_message(ShownMessage(
                 message_id, case.channel_id, case.id, MessageKind.DRAFTS, set_id,
-                {n: record.draft(n).id for n in chunk.numbers}, chunk.body, first,
+                {n: record.entry(n).id for n in chunk.numbers}, chunk.body, first,
             ))
             reactions = [NUMBERS[n - 1] for n in chunk.numbers] + ([RENEW, DISCARD] if last else [])
             await self._chat.add_reactions(case.channel_id, message_id, reactions)
@@ -65,6 +65,8 @@ class SetBoard:
         """Rewrite the state line of the set's first message."""
         async with self._render_locks[set_id]:
             case = await self._store.case_for_set(set_id)
+            if case is None:
+                return  # a set made outside a conversation is shown nowhere
             status = await self.status(set_id)
             for shown in await self._store.messages_of_set(set_id, MessageKind.DRAFTS):
                 if shown.first:

@@ -39,7 +39,8 @@ class WorkflowStore(Protocol):
                           channel_id: int, count: int) -> Case:
         """Store the news item and its case; the case starts with its first drafts pending."""
 
-    async def case(self, case_id: int) -> Case | None: ...
+    async def case(self, case_id: int) -> Case:
+        """The case; raises MissingRecord if there is none."""
 
     async def latest_case_in(self, channel_id: int) -> Case | None: ...
 
@@ -54,7 +55,8 @@ class WorkflowStore(Protocol):
     async def add_set(self, case: Case, draft_set: DraftSet) -> int:
         """Store a new set for the case's news item; it becomes current, an open predecessor is REPLACED."""
 
-    async def set_record(self, set_id: int) -> SetRecord | None: ...
+    async def set_record(self, set_id: int) -> SetRecord:
+        """The set with its current drafts; raises MissingRecord if there is none."""
 
     async def change_set_state(self, set_id: int, from_state: SetState, to_state: SetState) -> bool: ...
 

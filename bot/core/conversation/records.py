@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.drafting.models import Draft, NewsItem
+from bot.core.errors import MissingRecord
 
 
 class SetState(str, enum.Enum):
@@ -72,6 +73,13 @@ class SetRecord:
 
     def draft(self, number: int) -> DraftEntry | None:
         return next((d for d in self.drafts if d.number == number), None)
+
+    def entry(self, number: int) -> DraftEntry:
+        """A draft the set surely has (its number came from the set itself)."""
+        found = self.draft(number)
+        if found is None:
+            raise MissingRecord(f"draft {number} of set {self.id}")
+        return found
 
 
 @dataclass

@@ -173,6 +173,8 @@ class Workflow:
 
     async def _vote(self, case: Case, shown: ShownMessage, number: int, event: ReactionEvent) -> None:
         reactor, set_id, draft_id = event.reactor, shown.set_id, shown.numbers[number]
+        if set_id is None:
+            return  # numbers are only on messages of a set
         refusal = self.policy.may_vote(reactor, requester_id=case.requester_id)
         if refusal:
             await self._refuse(case, shown, event, refusal)
@@ -187,7 +189,7 @@ class Workflow:
                                                        f"(Status: {status}). Deine Reaktion zählt nicht.")
             return
         current = record.draft(number)
-        if current.id != draft_id:
+        if current is None or current.id != draft_id:
             if await self._store.first_notice(case.id, reactor.user_id, f"edited:{draft_id}"):
                 await self._chat.send(case.channel_id, f"Entwurf {number} wurde von Hand ersetzt: bitte bei der "
                                                        "neuen Fassung abstimmen.")
@@ -209,7 +211,7 @@ class Workflow:
             log.info("approved: set %d, draft %d, post %d", set_id, number, post.id)
 
     async def _withdraw(self, shown: ShownMessage, number: int, reactor: Reactor) -> None:
-        if await self._posts.for_set(shown.set_id):
+        if shown.set_id is None or await self._posts.for_set(shown.set_id):
             return  # after approval only ❌ stops the post
         if await self._store.remove_vote(shown.numbers[number], reactor.user_id):
             await self._audit.record("vote_withdrawn", actor=str(reactor.user_id), set_id=shown.set_id,
@@ -238,7 +240,9 @@ class Workflow:
             if case.pending is not None and not await self._say_if_closed(case):
                 await self._produce(case, case.pending, case.pending_instruction)
             return
-        post = await self._posts.for_set(shown.set_id) if shown.set_id else None
+        if shown.set_id is None:
+            return
+        post = await self._posts.for_set(shown.set_id)
         if post is not None and post.state is PostState.FAILED and post.retryable:
             refusal = self.policy.may_act(event.reactor)
             if refusal:
@@ -314,7 +318,7 @@ class Workflow:
     async def report_interrupted(self) -> None:
         """At start: a drafting job that a stop cut short is shown as failed, so 🔁 can run it again."""
         for case in await self._store.interrupted_cases():
-            log.warning("drafting interrupted by a restart: case %d (%s)", case.id, case.pending.value)
+            log.warning("drafting interrupted by a restart: case %d (%s)", case.id, case.pending)
             try:
                 await self._show_failure(case, INTERRUPTED)
             except SpitzfederError as exc:
@@ -324,6 +328,8 @@ class Workflow:
         """At start: a draft whose deciding vote was stored just before a stop is approved now."""
         for set_id in await self._store.voted_open_sets():
             case = await self._store.case_for_set(set_id)
+            if case is None:
+                continue  # a set made outside a conversation has no votes
             async with self._locks[case.id]:
                 record = await self._store.set_record(set_id)
                 for draft in record.drafts:

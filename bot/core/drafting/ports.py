@@ -30,9 +30,14 @@ class LLMClient(Protocol):
 
 
 class Article(Protocol):
-    url: str
-    title: str | None
-    text: str
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class ArticleSource(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.drafting.checks import check_draft, mark_near_duplicates, needs_repair
@@ -181,7 +181,7 @@ class DraftingService:
 
 
 
-def _numbered(texts) -> str:
+def _numbered(texts: Iterable[str]) -> str:
     return "\n".join(f"{n}. {text}" for n, text in enumerate(texts, 1))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -146,7 +146,7 @@ def last_slot(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:
     """
     today = now.astimezone(tz).date()
     for day in (today, today - timedelta(days=1)):
-        slot = datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)
+        slot = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
         if slot <= now:
             return day, slot
     raise AssertionError("a slot a day ago always exists")

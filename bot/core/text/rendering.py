@@ -95,7 +95,7 @@ def split_blocks(blocks: list[tuple[int | None, str]], *, first_reserve: int = H
                  limit: int) -> list[Chunk]:
     """Pack whole blocks (drafts; None numbers a hint) into as few messages as fit; a draft is never cut."""
     chunks: list[Chunk] = []
-    body, numbers = "", []
+    body, numbers = "", list[int]()
     room = limit - first_reserve
     for number, block in blocks:
         candidate = f"{body}\n\n{block}" if body else block

@@ -1,6 +1,6 @@
 """The daily summary: content, German formats, DST-correct timing, catch-up, never twice; questions answered."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -29,7 +29,7 @@ class FailingNotifier:
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
