@@ -198,7 +198,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
     from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
     from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
     from bot.core.conversation.board import SetBoard
-    from bot.core.conversation.ports import Chat
+    from bot.core.conversation.ports import Chat, Members
     from bot.core.conversation.workflow import Workflow
     from bot.core.posting.announcer import ChatAnnouncer
     from bot.core.posting.service import PostingService
@@ -212,7 +212,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
             drafting, articles = build_drafting(settings, llm), build_articles(settings)
             reach: Reach | None = None
 
-            def services(chat: Chat) -> BotServices:
+            def services(chat: Chat, members: Members) -> BotServices:
                 nonlocal reach
                 board = SetBoard(store, posts, chat)
                 announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
@@ -220,7 +220,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                 posting = PostingService(posts, publisher or reach.publisher, audit, announcer, clock)
                 workflow = Workflow(
                     drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
-                    chat=chat, board=board, policy=approval_policy(settings),
+                    chat=chat, members=members, board=board, policy=approval_policy(settings),
                     undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count)
                 lanes: list[Callable[[], Awaitable[object]]] = [posting.run_due]
                 if reach.tracking is not None:

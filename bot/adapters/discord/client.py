@@ -17,7 +17,7 @@ from bot.adapters.discord.commands import CommandSync, CommandSyncStore, add_com
 from bot.adapters.discord.errors import answered
 from bot.core.conversation.approval import Reactor
 from bot.core.conversation.intents import Intent, hand_edit, in_case, in_dm, is_stats_question, outside_case
-from bot.core.conversation.ports import Chat
+from bot.core.conversation.ports import Chat, Members
 from bot.core.conversation.records import Case
 from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.intake import split_url
@@ -81,14 +81,14 @@ class BotServices:
 
 
 class SpitzfederClient(discord.Client):
-    """``services`` builds the core services on the client's own chat port (they speak through it)."""
+    """``services`` builds the core services on the client's own ports: its chat, and itself as `Members`."""
 
     def __init__(self, access: Access, *, command_syncs: CommandSyncStore,
-                 services: Callable[[Chat], BotServices], serving: bool = True, **options: Any) -> None:
+                 services: Callable[[Chat, Members], BotServices], serving: bool = True, **options: Any) -> None:
         super().__init__(intents=intents(), allowed_mentions=MENTIONS, **options)
         self.access = access
         self.chat = DiscordChat(self)
-        self.services = services(self.chat)
+        self.services = services(self.chat, self)
         self.tree: app_commands.CommandTree[SpitzfederClient] = app_commands.CommandTree(self)
         self.command_sync = CommandSync(self.tree, command_syncs)
         self.serving = serving  # False for `sync-commands`: log in and sync only; no posting, no due work
@@ -254,6 +254,21 @@ class SpitzfederClient(discord.Client):
         event = ReactionEvent(payload.message_id, payload.channel_id, str(payload.emoji), reactor, added,
                               from_self=from_self)
         await self.workflow.on_reaction(event)
+
+    async def roles(self, user_id: int, guild_id: int | None) -> frozenset[int] | None:
+        """`Members`: the user's roles now; None when they are no longer on the server."""
+        if guild_id is None:
+            return await self._roles_in_guilds(user_id)
+        guild = self.get_guild(guild_id)
+        if guild is None:
+            return None  # the bot itself left that server
+        member = guild.get_member(user_id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.NotFound:
+                return None
+        return frozenset(role.id for role in member.roles)
 
     async def _roles_in_guilds(self, user_id: int) -> frozenset[int]:
         """The user's roles in the bot's servers, for DMs: approvers by role are approvers there too."""

@@ -57,6 +57,15 @@ class ApprovalPolicy:
         return len(set(voter_ids)) >= self.required
 
 
+def refusal_reason(refusal: Refusal) -> str:
+    """Why a vote does not count, in a few words."""
+    if refusal is Refusal.SELF_APPROVAL:
+        return "wer die Meldung eingebracht hat, darf sie nicht selbst freigeben"
+    if refusal is Refusal.BOT:
+        return "Bots geben nie frei"
+    return "keine Freigabe-Berechtigung mehr"
+
+
 def refusal_text(refusal: Refusal, who: str) -> str:
     if refusal is Refusal.SELF_APPROVAL:
         return (f"{who}, du hast die Meldung eingebracht und darfst sie nicht selbst freigeben "

@@ -34,6 +34,13 @@ class Chat(Protocol):
         """Show that the bot is busy (typing) while the block runs."""
 
 
+class Members(Protocol):
+    """Who someone is now: approval rights can change between a vote and the quorum."""
+
+    async def roles(self, user_id: int, guild_id: int | None) -> frozenset[int] | None:
+        """The user's current roles in the guild (in a DM: across the bot's servers); None if they left it."""
+
+
 class WorkflowStore(Protocol):
     async def create_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
                           channel_id: int, count: int) -> Case:

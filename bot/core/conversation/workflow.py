@@ -13,9 +13,9 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.core.conversation.approval import ApprovalPolicy, Reactor, Refusal, refusal_text
+from bot.core.conversation.approval import ApprovalPolicy, Reactor, Refusal, refusal_reason, refusal_text
 from bot.core.conversation.board import SetBoard
-from bot.core.conversation.ports import Chat, WorkflowStore
+from bot.core.conversation.ports import Chat, Members, WorkflowStore
 from bot.core.conversation.records import Case, MessageKind, Pending, SetState, ShownMessage, drafts_of
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.limits import checked_count
@@ -56,8 +56,8 @@ class ReactionEvent:
 
 class Workflow:
     def __init__(self, *, drafting: DraftingService, articles: ArticleSource, store: WorkflowStore,
-                 posts: PostStore, posting: PostingService, audit: AuditLog, chat: Chat, board: SetBoard,
-                 policy: ApprovalPolicy, undo_seconds: int, default_count: int) -> None:
+                 posts: PostStore, posting: PostingService, audit: AuditLog, chat: Chat, members: Members,
+                 board: SetBoard, policy: ApprovalPolicy, undo_seconds: int, default_count: int) -> None:
         self._drafting = drafting
         self._articles = articles
         self._store = store
@@ -65,6 +65,7 @@ class Workflow:
         self._posting = posting
         self._audit = audit
         self._chat = chat
+        self._members = members
         self._board = board
         self.policy = policy
         self._undo_seconds = undo_seconds
@@ -200,6 +201,8 @@ class Workflow:
         await self._audit.record("vote", actor=str(reactor.user_id), set_id=set_id,
                                  detail=f"draft {number} ({len(voters)}/{self.policy.required})")
         log.info("vote: set %d, draft %d, %d/%d", set_id, number, len(voters), self.policy.required)
+        if self.policy.approved(voters):
+            voters = await self._still_entitled(case, set_id, draft_id, number, voters)
         if not self.policy.approved(voters):
             await self._chat.send(case.channel_id, f"Stimme für Entwurf {number} gezählt "
                                                    f"({len(voters)}/{self.policy.required}).")
@@ -209,6 +212,27 @@ class Workflow:
                                            undo_seconds=self._undo_seconds)
         if post:
             log.info("approved: set %d, draft %d, post %d", set_id, number, post.id)
+
+    async def _still_entitled(self, case: Case, set_id: int, draft_id: int, number: int,
+                              voters: list[int]) -> list[int]:
+        """The votes that still count when a quorum would be reached; the others are dropped and said so."""
+        entitled = []
+        for voter in voters:
+            roles = await self._members.roles(voter, case.guild_id)
+            refusal = None if roles is not None else Refusal.NOT_APPROVER
+            refusal = refusal or self.policy.may_vote(Reactor(voter, roles or frozenset()),
+                                                      requester_id=case.requester_id)
+            if refusal is None:
+                entitled.append(voter)
+                continue
+            await self._store.remove_vote(draft_id, voter)
+            why = "nicht mehr auf dem Server" if roles is None else refusal_reason(refusal)
+            await self._audit.record("vote_dropped", actor=str(voter), set_id=set_id,
+                                     detail=f"draft {number}: {refusal.value}" + (", left" if roles is None else ""))
+            log.info("vote dropped: set %d, draft %d, voter %d (%s)", set_id, number, voter, why)
+            await self._chat.send(case.channel_id, f"Die Stimme von {self._chat.mention(voter)} für Entwurf {number} "
+                                                   f"zählt nicht mehr ({why}).")
+        return entitled
 
     async def _withdraw(self, shown: ShownMessage, number: int, reactor: Reactor) -> None:
         if shown.set_id is None or await self._posts.for_set(shown.set_id):
@@ -334,6 +358,8 @@ class Workflow:
                 record = await self._store.set_record(set_id)
                 for draft in record.drafts:
                     voters = await self._store.voters(draft.id)
+                    if self.policy.approved(voters):
+                        voters = await self._still_entitled(case, set_id, draft.id, draft.number, voters)
                     if self.policy.approved(voters):
                         log.warning("approval completed after a restart: set %d, draft %d", set_id, draft.number)
                         await self._posting.approve(set_id=set_id, draft_id=draft.id, text=draft.text,

@@ -139,3 +139,34 @@ async def test_a_cancelled_set_can_still_be_discarded(world):
     await world.carla.react(world.draft_message(), "🗑️")
     assert texts(world, world.thread())[-1] == f"🗑️ Verworfen von <@{world.carla.id}>."
     assert "Status: **verworfen**" in world.draft_message().content
+
+
+async def test_a_vote_whose_voter_lost_the_approver_role_does_not_count_for_the_quorum(world):
+    world.policy(required=2)
+    await start_news(world)
+    message = world.draft_message()
+    await world.anna.react(message, "1️⃣")
+    world.env.backend.remove_member_role(world.guild.id, world.anna.id, world.approvers.id)
+    await world.env.settle()
+    await world.bert.react(message, "1️⃣")
+    said = texts(world, world.thread())
+    assert f"Die Stimme von <@{world.anna.id}> für Entwurf 1 zählt nicht mehr (keine Freigabe-Berechtigung mehr)." \
+        in said
+    assert said[-1] == "Stimme für Entwurf 1 gezählt (1/2)."
+    assert "approved" not in [a for a, _ in await audit(world)]
+    assert ("vote_dropped", str(world.anna.id)) in await audit(world)
+    world.clock.advance(60)
+    await world.tick()
+    assert world.publisher.calls == 0
+
+
+async def test_a_vote_of_someone_who_left_the_server_does_not_count(world):
+    world.policy(required=2)
+    await start_news(world)
+    message = world.draft_message()
+    await world.anna.react(message, "2️⃣")
+    world.guild.remove_member(world.anna)
+    await world.env.settle()
+    await world.bert.react(message, "2️⃣")
+    assert any("zählt nicht mehr (nicht mehr auf dem Server)" in t for t in texts(world, world.thread()))
+    assert "approved" not in [a for a, _ in await audit(world)]

@@ -27,6 +27,7 @@ from bot.settings import DEFAULT_PROMPTS_DIR
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import ScriptedLLM
+from tests.fakes.members import FakeMembers
 from tests.fakes.publisher import FakePublisher
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
@@ -53,6 +54,7 @@ class Rig:
         self.clock = FakeClock()
         self.llm = ScriptedLLM()
         self.chat = FakeChat()
+        self.members = FakeMembers()
         self.store = SqlWorkflowStore(engine, self.clock)
         self.posts = SqlPostStore(engine)
         self.audit = SqlAuditLog(engine, self.clock)
@@ -63,7 +65,7 @@ class Rig:
         drafting = DraftingService(self.llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=1)
         self.workflow = Workflow(
             drafting=drafting, articles=None, store=self.store, posts=self.posts, posting=self.posting,
-            audit=self.audit, chat=self.chat, board=board,
+            audit=self.audit, chat=self.chat, members=self.members, board=board,
             policy=ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), **policy),
             undo_seconds=undo, default_count=4,
         )
@@ -300,3 +302,29 @@ async def test_a_deciding_vote_stored_just_before_a_stop_is_approved_at_start(en
     assert post.draft_id == first.id and post.approved_by == [str(ANNA), str(BERT)]
     await rig.workflow.resume_approvals()  # once
     assert "wird in 30 s gepostet" in rig.chat.texts(case.channel_id)[-1]
+
+
+async def test_votes_are_checked_again_when_the_quorum_would_be_reached(engine):
+    rig = Rig(engine, required=2)
+    case, message = await rig.start()
+    await rig.react(message, "1️⃣", ANNA)
+    rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT, CARLA}), required=2)  # after a restart
+    await rig.react(message, "1️⃣", BERT)
+    assert await rig.posts.for_set(case.current_set_id) is None
+    assert "Die Stimme von <@1> für Entwurf 1 zählt nicht mehr (keine Freigabe-Berechtigung mehr)." \
+        in rig.chat.texts(case.channel_id)
+    actions = [(e.action, e.actor) for e in await rig.audit.entries()]
+    assert actions == [("vote", "1"), ("vote", "2"), ("vote_dropped", "1")]
+    await rig.react(message, "1️⃣", CARLA)  # a second approver who still is one
+    assert (await rig.posts.for_set(case.current_set_id)).approved_by == ["2", "3"]
+
+
+async def test_resumed_approvals_drop_votes_that_no_longer_qualify(engine):
+    rig = Rig(engine, required=2)
+    case, message = await rig.start()
+    await rig.react(message, "1️⃣", ANNA)
+    rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), required=1)
+    rig.members.gone.add(ANNA)  # left the server while the bot was down
+    await rig.workflow.resume_approvals()
+    assert await rig.posts.for_set(case.current_set_id) is None
+    assert any("nicht mehr auf dem Server" in t for t in rig.chat.texts(case.channel_id))
