@@ -11,6 +11,7 @@ import emoji
 from bot.core.drafting.language import guess_language
 from bot.core.drafting.models import Draft, NewsItem, Problem, ProblemKind, Severity
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH, extract_mentions, extract_urls, weighted_length
+from bot.core.text.untrusted import chat_markup, one_paragraph
 
 NEAR_DUPLICATE_RATIO = 0.85
 MIN_EVIDENCE_CHARS = 12
@@ -85,8 +86,8 @@ def _problem(kind: ProblemKind, label: str, reason: str, severity: Severity = Se
 
 def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
     """Run every single-draft check and return the draft with its problems."""
-    text = unicodedata.normalize("NFC", text.strip())
-    evidence = evidence.strip()
+    text = one_paragraph(text)
+    evidence = one_paragraph(evidence)
     length = weighted_length(text)
     guess = guess_language(text)
     found = evidence_in_news(evidence, news.text) if evidence else False
@@ -119,6 +120,13 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
         problems.append(_problem(
             ProblemKind.CONTAINS_URL, "Enthält Link (Post mit Link kostet bei X mehr)",
             "Der Text enthält einen Link.", Severity.WARNING,
+        ))
+    markup = chat_markup(text)
+    if markup:
+        problems.append(_problem(
+            ProblemKind.CHAT_MARKUP, "Enthält Formatierung (" + " ".join(markup) + "), die auf X wörtlich erscheint",
+            "Der Text enthält Discord-Formatierung (" + " ".join(markup) + "). Ohne Formatierung schreiben.",
+            Severity.WARNING,
         ))
     if not found:
         problems.append(_problem(

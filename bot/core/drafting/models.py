@@ -20,6 +20,7 @@ class ProblemKind(enum.Enum):
     FOREIGN_LINK = "foreign_link"
     EVIDENCE_MISSING = "evidence_missing"
     CONTAINS_URL = "contains_url"
+    CHAT_MARKUP = "chat_markup"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from bot.core.conversation.records import DraftEntry, SetState
 from bot.core.drafting.models import NewsItem
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
 from bot.core.posting.records import Post, PostState
+from bot.core.text.untrusted import literal, plain_line
 
 THREAD_NAME_LIMIT = 100
 HEADER_RESERVE = 260  # room kept in the first message for the header (headline and state)
@@ -34,14 +35,26 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-# A sentence ends after a word (not after "1." as in "1. Januar") before a capital letter.
+# A sentence ends after a word (not after "1." as in "1. Januar") before a capital letter ...
 _SENTENCE_END = re.compile(r"(?<=[^\d\s][.!?])\s+(?=[A-ZÄÖÜ])")
+# ... unless that word is an abbreviation or a single letter ("Prof. Drosten", "z. B. In").
+_ABBREVIATIONS = {"abs", "art", "bzw", "ca", "dr", "evtl", "fr", "ggf", "hr", "inkl", "mio", "mrd", "nr", "prof",
+                  "sog", "st", "str", "usw", "vgl", "zzgl", "dipl", "ing", "jr", "sen", "jun"}
+
+
+def _first_sentence(text: str) -> str:
+    for match in _SENTENCE_END.finditer(text):
+        word = re.findall(r"[\wÄÖÜäöüß]+(?=[.!?]$)", text[:match.start()])
+        if text[match.start() - 1] == "." and word and (len(word[0]) == 1 or word[0].lower() in _ABBREVIATIONS):
+            continue
+        return text[:match.start()]
+    return text
 
 
 def headline(news: NewsItem, limit: int = THREAD_NAME_LIMIT) -> str:
-    """The news item's title, or the first sentence of its text, at most ``limit`` characters."""
-    first_sentence = _SENTENCE_END.split(news.headline, maxsplit=1)[0]
-    return shorten(first_sentence, limit)
+    """The news item's title as it is, or the first sentence of its text; one plain line of at most ``limit``."""
+    title = plain_line(news.title or "")
+    return shorten(title or _first_sentence(plain_line(news.headline)), limit)
 
 
 def thread_name(news: NewsItem) -> str:
@@ -69,19 +82,19 @@ def status_label(state: SetState, post: Post | None, number: int | None = None) 
 
 
 def set_header(news: NewsItem, status: str) -> str:
-    return f"📰 **{headline(news)}**\nStatus: **{status}**"
+    return f"📰 **{literal(headline(news))}**\nStatus: **{status}**"
 
 
 # --- drafts ---
 
 def draft_block(entry: DraftEntry, *, edited: bool = False) -> str:
     """One draft, complete: number, text, weighted length, warnings, compact evidence."""
-    lines = [f"{NUMBERS[entry.number - 1]} {entry.text}" + (" ✏️ (von Hand)" if edited else "")]
+    lines = [f"{NUMBERS[entry.number - 1]} {literal(entry.text)}" + (" ✏️ (von Hand)" if edited else "")]
     facts = [f"{entry.weighted_length}/{MAX_WEIGHTED_LENGTH}"]
     if entry.evidence:
-        facts.append(f"Beleg: „{shorten(entry.evidence, EVIDENCE_CHARS)}“")
+        facts.append(f"Beleg: „{literal(shorten(entry.evidence, EVIDENCE_CHARS))}“")
     lines.append("   " + " · ".join(facts))
-    lines.extend(f"   ⚠️ {shorten(warning, 120)}" for warning in entry.warnings)
+    lines.extend(f"   ⚠️ {literal(shorten(warning, 120))}" for warning in entry.warnings)
     return "\n".join(lines)
 
 

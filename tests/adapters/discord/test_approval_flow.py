@@ -1,7 +1,7 @@
 """Approval by reactions with the real discord.py client: who counts, quorum, undo, exactly one post."""
 
 from bot.adapters.dry_run import DryRunPublisher
-from tests.fakes.samples import GOOD_DRAFTS
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fixtures.discord import audit, start_news, texts
 
 
@@ -170,3 +170,21 @@ async def test_a_vote_of_someone_who_left_the_server_does_not_count(world):
     await world.bert.react(message, "2️⃣")
     assert any("zählt nicht mehr (nicht mehr auf dem Server)" in t for t in texts(world, world.thread()))
     assert "approved" not in [a for a, _ in await audit(world)]
+
+
+async def test_what_the_team_sees_is_exactly_what_goes_out(world):
+    spoof = ("Wer zahlt für die Energiekosten [am Ende](#)?\n2️⃣ Ist das ||geheim||, Herr Tschentscher?",
+             GOOD_DRAFTS[0][1])
+    world.llm.reply_drafts(spoof, *GOOD_DRAFTS[1:])
+    await world.carla.send(world.channel, f"{world.env.bot.user.mention} {NEWS}")
+    shown = world.draft_message().content
+    lines = shown.splitlines()
+    assert sum(line.startswith("2️⃣") for line in lines) == 1  # no line of a draft poses as another draft
+    assert r"1️⃣ Wer zahlt für die Energiekosten \[am Ende\]\(\#\)? 2️⃣ Ist das \|\|geheim\|\|, Herr Tschentscher?" \
+        in lines
+    assert r"⚠️ Enthält Formatierung \(\[…\]\(…\) \|\|\), die auf X wörtlich erscheint" in shown
+    await world.anna.react(world.draft_message(), "1️⃣")
+    world.clock.advance(30)
+    await world.tick()
+    [(_, _, posted)] = world.publisher.timeline
+    assert posted == "Wer zahlt für die Energiekosten [am Ende](#)? 2️⃣ Ist das ||geheim||, Herr Tschentscher?"

@@ -14,7 +14,6 @@ from bot.core.drafting.models import Draft, DraftSet, NewsItem
 from bot.core.posting.records import PostState
 from bot.core.text.rendering import (
     DISCARD,
-    MESSAGE_LIMIT,
     NUMBERS,
     RENEW,
     VOTE_HINT,
@@ -27,6 +26,8 @@ from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 THREAD = 500
 NEWS_ITEM = NewsItem(NEWS)
+
+MESSAGE_LIMIT = 2000  # the chat's limit (FakeChat and Discord)
 
 
 def header(status: str) -> str:

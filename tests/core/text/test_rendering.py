@@ -12,7 +12,6 @@ from bot.core.text.rendering import (
     DISCARD,
     HEADER_RESERVE,
     HELP_TEXT,
-    MESSAGE_LIMIT,
     NUMBERS,
     RENEW,
     THREAD_NAME_LIMIT,
@@ -36,6 +35,8 @@ from bot.core.text.rendering import (
 )
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+MESSAGE_LIMIT = 2000  # the chat's limit (FakeChat and Discord)
 
 
 def make_post(state: PostState = PostState.SCHEDULED, **fields) -> Post:
@@ -190,17 +191,17 @@ def test_draft_block_lists_each_warning_shortened():
 # --- splitting into messages ---
 
 def test_split_blocks_packs_small_blocks_into_one_message():
-    chunks = split_blocks([(1, "eins"), (2, "zwei"), (None, "Hinweis")])
+    chunks = split_blocks([(1, "eins"), (2, "zwei"), (None, "Hinweis")], limit=MESSAGE_LIMIT)
     assert chunks == [Chunk("eins\n\nzwei\n\nHinweis", (1, 2))]
 
 
 def test_split_blocks_of_nothing_is_one_empty_message():
-    assert split_blocks([]) == [Chunk("", ())]
+    assert split_blocks([], limit=MESSAGE_LIMIT) == [Chunk("", ())]
 
 
 def test_split_blocks_never_cuts_a_block_and_keeps_its_number_with_it():
     blocks = [(n, str(n) * 700) for n in range(1, 5)] + [(None, VOTE_HINT)]
-    chunks = split_blocks(blocks)
+    chunks = split_blocks(blocks, limit=MESSAGE_LIMIT)
     assert [c.numbers for c in chunks] == [(1, 2), (3, 4)]
     assert chunks[0].body == "1" * 700 + "\n\n" + "2" * 700
     assert chunks[1].body.endswith(VOTE_HINT)
@@ -210,15 +211,15 @@ def test_split_blocks_never_cuts_a_block_and_keeps_its_number_with_it():
 def test_split_blocks_keeps_room_for_the_header_in_the_first_message_only():
     room = MESSAGE_LIMIT - HEADER_RESERVE
     first = "a" * (room - 2 - 10)  # the second block ("b" * 10) just fits
-    assert len(split_blocks([(1, first), (2, "b" * 10)])) == 1
-    assert len(split_blocks([(1, first), (2, "b" * 11)])) == 2
+    assert len(split_blocks([(1, first), (2, "b" * 10)], limit=MESSAGE_LIMIT)) == 1
+    assert len(split_blocks([(1, first), (2, "b" * 11)], limit=MESSAGE_LIMIT)) == 2
     later = [(1, "a" * room), (2, "b" * (MESSAGE_LIMIT - 2 - 10)), (3, "c" * 10)]
-    assert [c.numbers for c in split_blocks(later)] == [(1,), (2, 3)]
+    assert [c.numbers for c in split_blocks(later, limit=MESSAGE_LIMIT)] == [(1,), (2, 3)]
 
 
 def test_split_blocks_every_message_fits_the_limit_with_the_header():
     blocks = [(n, f"{NUMBERS[n - 1]} " + "Frage " * 90) for n in range(1, 10)] + [(None, VOTE_HINT)]
-    chunks = split_blocks(blocks)
+    chunks = split_blocks(blocks, limit=MESSAGE_LIMIT)
     assert len(chunks) > 1
     assert len(chunks[0].body) <= MESSAGE_LIMIT - HEADER_RESERVE
     assert all(len(c.body) <= MESSAGE_LIMIT for c in chunks[1:])
@@ -226,7 +227,7 @@ def test_split_blocks_every_message_fits_the_limit_with_the_header():
 
 
 def test_split_blocks_keeps_an_oversized_block_whole():
-    [chunk] = split_blocks([(1, "x" * (MESSAGE_LIMIT + 5))])
+    [chunk] = split_blocks([(1, "x" * (MESSAGE_LIMIT + 5))], limit=MESSAGE_LIMIT)
     assert chunk == Chunk("x" * (MESSAGE_LIMIT + 5), (1,))
 
 
