@@ -55,6 +55,30 @@ async def test_spitzfeder_run_drafts_on_a_mention_and_posts_on_approval(wire_env
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def test_an_event_discord_py_cannot_read_is_skipped_and_the_bot_stays_connected(wire_env, llm_env):
+    server = wire_env
+    llm_env.reply_drafts(*GOOD_DRAFTS)
+    task = asyncio.create_task(run_bot(Settings()))
+    try:
+        await server.until(lambda s: any(r.path.endswith("/commands") for r in s.requests))
+        broken = server.message_event(ANNA, [], f"<@{BOT_ID}> {NEWS}")
+        del broken["author"]
+        server.dispatch("MESSAGE_CREATE", broken)
+        server.dispatch("MESSAGE_CREATE", server.message_event(ANNA, [], f"<@{BOT_ID}> {NEWS}"))
+        await server.until(lambda s: any(r.body["content"].startswith("📰") for r in s.sent()))
+        assert not task.done()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def test_a_sync_answer_without_command_ids_gets_a_german_message(wire_env, capsys):
+    wire_env.commands_without_ids = True
+    assert main(["sync-commands"]) == 1
+    err = capsys.readouterr().err
+    assert "Discord hat unerwartet geantwortet" in err and "Traceback" not in err
+
+
 def test_a_missing_privileged_intent_is_a_clear_message_not_a_traceback(wire_env, capsys):
     wire_env.close_code_after_identify = 4014
     assert main(["run"]) == 1

@@ -24,6 +24,7 @@ class FakeChat:
         self.busy: list[int] = []
         self.may_remove = True
         self.down = False  # True: every send fails as in a chat outage
+        self.failing_sends = 0  # the next n sends fail (a timeout, as when the chat hangs)
         self._next_id = 1000
 
     def _id(self) -> int:
@@ -36,6 +37,9 @@ class FakeChat:
     async def send(self, channel_id: int, text: str, *, attachment=None) -> int:
         if self.down:
             raise ConnectionError("chat unreachable")
+        if self.failing_sends:
+            self.failing_sends -= 1
+            raise TimeoutError("the chat did not answer")
         message = FakeMessage(self._id(), channel_id, text)
         self.messages[message.id] = message
         return message.id

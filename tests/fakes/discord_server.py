@@ -59,6 +59,8 @@ class FakeDiscord:
         self._changed = threading.Condition()
         self._ws: web.WebSocketResponse | None = None
         self.identify: dict | None = None
+        self.members: dict[int, dict] = {}  # the guild's members as events introduced them
+        self.commands_without_ids = False  # a Discord-compatible server whose sync answer lacks ids
         self.channels[CHANNEL_ID] = {"id": str(CHANNEL_ID), "type": 0, "name": "nachrichten", "position": 0,
                                      "guild_id": str(GUILD_ID), "permission_overwrites": [], "parent_id": None,
                                      "nsfw": False, "topic": None, "last_message_id": None,
@@ -105,6 +107,7 @@ class FakeDiscord:
         asyncio.run_coroutine_threadsafe(send(), self._server._loop).result(timeout=10)
 
     def message_event(self, author: dict, roles: list[int], content: str) -> dict:
+        self.members[int(author["id"])] = member(author, roles)
         return {"id": str(next(self._ids)), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID),
                 "author": author, "member": {k: v for k, v in member(author, roles).items() if k != "user"}, "content": content,
                 "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False, "mention_everyone": False,
@@ -112,6 +115,7 @@ class FakeDiscord:
                 "type": 0, "flags": 0}
 
     def reaction_event(self, author: dict, roles: list[int], channel_id: int, message_id: int, emoji: str) -> dict:
+        self.members[int(author["id"])] = member(author, roles)
         return {"user_id": author["id"], "channel_id": str(channel_id), "message_id": str(message_id),
                 "guild_id": str(GUILD_ID), "member": member(author, roles), "emoji": {"id": None, "name": emoji},
                 "type": 0, "burst": False, "burst_colors": []}
@@ -176,12 +180,17 @@ class FakeDiscord:
                                       "bot_public": False, "bot_require_code_grant": False, "owner": user(OWNER_ID, "owner"),
                                       "verify_key": "0" * 64, "flags": 0})
         if path.endswith("/commands") and request.method == "PUT":
+            if self.commands_without_ids:
+                return _json([{"name": c["name"]} for c in body])
             return _json([{**c, "id": str(next(self._ids)), "application_id": str(APP_ID),
                                        "version": "1", "guild_id": str(GUILD_ID)} for c in body])
         if parts[0] == "guilds" and parts[-1] == "roles":
             return _json(self._roles())
         if parts[0] == "guilds" and parts[2] == "members":
-            return _json(member(BOT_USER, []))
+            if int(parts[3]) == BOT_ID:
+                return _json(member(BOT_USER, []))
+            known = self.members.get(int(parts[3]))
+            return _json(known) if known else _json({"message": "Unknown Member", "code": 10007}, status=404)
         if parts[0] == "channels" and len(parts) == 2:
             channel = self.channels.get(int(parts[1]))
             return _json(channel) if channel else _json(

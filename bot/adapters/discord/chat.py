@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Literal
+from typing import Literal, TypeVar
 
+import aiohttp
 import discord
 
 from bot.core.errors import SpitzfederError
@@ -24,11 +26,21 @@ class ChatError(SpitzfederError):
     pass
 
 
+# A request that never reached Discord can be sent again; one that timed out or broke off may have arrived.
+UNSENT = (aiohttp.ClientConnectorError,)
+NETWORK = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+RETRY_PAUSES = (1.0, 3.0)
+T = TypeVar("T")
+
+
 class DiscordChat:
     max_message_chars = 2000  # Discord refuses longer message content
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, pauses: Sequence[float] = RETRY_PAUSES,
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         self._client = client
+        self._pauses = pauses
+        self._sleep = sleep
 
     def mention(self, user_id: int) -> str:
         return f"<@{user_id}>"
@@ -36,35 +48,56 @@ class DiscordChat:
     def _channel(self, channel_id: int) -> discord.PartialMessageable:
         return self._client.get_partial_messageable(channel_id)
 
+    async def _retrying(self, call: Callable[[], Awaitable[T]], retry_on: tuple[type[BaseException], ...]) -> T:
+        """discord.py retries rate limits and server errors itself; network failures are retried here."""
+        for pause in self._pauses:
+            try:
+                return await call()
+            except retry_on as exc:
+                log.info("Discord did not answer (%s); trying again in %s s", type(exc).__name__, pause)
+            await self._sleep(pause)
+        return await call()
+
     async def send(self, channel_id: int, text: str, *, attachment: tuple[str, bytes] | None = None) -> int:
-        file = discord.File(io.BytesIO(attachment[1]), filename=attachment[0]) if attachment else discord.utils.MISSING
+        def file() -> discord.File:
+            return (discord.File(io.BytesIO(attachment[1]), filename=attachment[0]) if attachment
+                    else discord.utils.MISSING)
+
         try:
-            message = await self._channel(channel_id).send(text, file=file, allowed_mentions=MENTIONS)
+            message = await self._retrying(
+                lambda: self._channel(channel_id).send(text, file=file(), allowed_mentions=MENTIONS), UNSENT)
         except discord.HTTPException as exc:
             raise ChatError("Discord hat die Nachricht nicht angenommen. Rechte des Bots im Kanal prüfen.",
                             detail=f"send to {channel_id}: HTTP {exc.status} {exc.code}") from exc
+        except NETWORK as exc:
+            raise ChatError("Discord ist gerade nicht erreichbar; die Nachricht ging nicht hinaus.",
+                            detail=f"send to {channel_id}: {type(exc).__name__}") from exc
+        except (KeyError, TypeError, ValueError) as exc:  # an answer discord.py cannot read
+            raise ChatError("Discord hat unerwartet geantwortet; ob die Nachricht ankam, ist unklar.",
+                            detail=f"send to {channel_id}: {type(exc).__name__}") from exc
         return message.id
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:
         try:
-            await self._channel(channel_id).get_partial_message(message_id).edit(content=text)
-        except discord.HTTPException as exc:
-            log.warning("could not edit message %d: HTTP %s", message_id, exc.status)
+            await self._retrying(
+                lambda: self._channel(channel_id).get_partial_message(message_id).edit(content=text), NETWORK)
+        except (discord.HTTPException, *NETWORK) as exc:
+            log.warning("could not edit message %d: %s", message_id, _why(exc))
 
     async def add_reactions(self, channel_id: int, message_id: int, emojis: Sequence[str]) -> None:
         message = self._channel(channel_id).get_partial_message(message_id)
         for emoji in emojis:
             try:
-                await message.add_reaction(emoji)
-            except discord.HTTPException as exc:
-                log.warning("could not add %s to message %d: HTTP %s", emoji, message_id, exc.status)
+                await self._retrying(lambda emoji=emoji: message.add_reaction(emoji), NETWORK)  # type: ignore[misc]
+            except (discord.HTTPException, *NETWORK) as exc:
+                log.warning("could not add %s to message %d: %s", emoji, message_id, _why(exc))
 
     async def remove_reaction(self, channel_id: int, message_id: int, emoji: str, user_id: int) -> bool:
         try:
-            await self._channel(channel_id).get_partial_message(message_id).remove_reaction(
-                emoji, discord.Object(user_id))
-        except discord.HTTPException as exc:  # no "Manage Messages" here, or a DM
-            log.info("could not remove a reaction on message %d: HTTP %s", message_id, exc.status)
+            await self._retrying(lambda: self._channel(channel_id).get_partial_message(message_id).remove_reaction(
+                emoji, discord.Object(user_id)), NETWORK)
+        except (discord.HTTPException, *NETWORK) as exc:  # no "Manage Messages" here, or a DM
+            log.info("could not remove a reaction on message %d: %s", message_id, _why(exc))
             return False
         return True
 
@@ -74,7 +107,10 @@ class DiscordChat:
                 channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as exc:
             raise ChatError("Ich kann hier keinen Thread öffnen. Der Bot braucht das Recht „Öffentliche Threads "
-                            "erstellen“ in diesem Kanal.", detail=f"HTTP {exc.status} {exc.code}") from exc
+                            "erstellen“ in diesem Kanal.", detail=_why(exc)) from exc
+        except NETWORK as exc:
+            raise ChatError("Discord ist gerade nicht erreichbar; der Thread ließ sich nicht öffnen. Bitte die "
+                            "Meldung gleich noch einmal schicken.", detail=_why(exc)) from exc
         return int(thread["id"])
 
     @asynccontextmanager
@@ -90,3 +126,9 @@ class DiscordChat:
         finally:
             if typing is not None:
                 await typing.__aexit__(None, None, None)
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, discord.HTTPException):
+        return f"HTTP {exc.status} {exc.code}"
+    return type(exc).__name__

@@ -80,6 +80,21 @@ class BotServices:
     background: Background
 
 
+def _survive_bad_events(connection: Any) -> None:
+    """An event discord.py cannot parse is logged and skipped; by default it would end the connection."""
+
+    def guarded(name: str, parse: Callable[[Any], object]) -> Callable[[Any], object]:
+        def parse_or_skip(data: Any) -> object:
+            try:
+                return parse(data)
+            except Exception:
+                log.exception("skipped a gateway event discord.py could not read: %s", name)
+                return None
+        return parse_or_skip
+
+    connection.parsers = {name: guarded(name, parse) for name, parse in connection.parsers.items()}
+
+
 class SpitzfederClient(discord.Client):
     """``services`` builds the core services on the client's own ports: its chat, and itself as `Members`."""
 
@@ -93,6 +108,7 @@ class SpitzfederClient(discord.Client):
         self.command_sync = CommandSync(self.tree, command_syncs)
         self.serving = serving  # False for `sync-commands`: log in and sync only; no posting, no due work
         add_commands(self.tree, self, self.services.reports)
+        _survive_bad_events(self._connection)
 
     @property
     def workflow(self) -> Workflow:
@@ -115,6 +131,7 @@ class SpitzfederClient(discord.Client):
         except Exception:
             log.exception("reconciling posts at start failed; due posts are retried by the scheduler")
         try:
+            await self.workflow.deliver_unshown()  # sets stored, but never shown before the stop
             await self.workflow.resume_approvals()  # a deciding vote stored just before the stop
             await self.workflow.report_interrupted()  # drafting jobs the stop cut short get their 🔁
         except Exception:

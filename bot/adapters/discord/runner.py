@@ -29,19 +29,34 @@ def required_token(token: str) -> str:
     return token
 
 
+STOPPED = ("Die Verbindung zu Discord ist unerwartet beendet worden. Der Bot stoppt, damit ein Dienst-Manager "
+           "(systemd, Docker) ihn neu startet; das Protokoll nennt die Ursache.")
+ODD_ANSWER = "Discord hat unerwartet geantwortet; die Slash-Befehle sind womöglich nicht registriert."
+
+
 async def serve(client: SpitzfederClient, token: str) -> None:
-    """Log in and stay connected until the client is closed."""
-    with connection_failures():
-        async with client:
-            await client.start(token)
+    """Log in and stay connected until the client is closed; anything else that ends it is an error."""
+    try:
+        with connection_failures():
+            async with client:
+                await client.start(token)
+    except SpitzfederError:
+        raise
+    except Exception as exc:
+        log.exception("the Discord client stopped")
+        raise SpitzfederError(STOPPED, detail=type(exc).__name__) from exc
 
 
 async def sync_everywhere(client: SpitzfederClient, token: str) -> int:
     """Register the slash commands in every guild the bot is in, whether they changed or not."""
-    with connection_failures():
-        async with client:
-            await client.login(token)
-            guilds = [guild async for guild in client.fetch_guilds(limit=None)]
-            for guild in guilds:
-                await client.command_sync.ensure(guild, force=True)
+    try:
+        with connection_failures():
+            async with client:
+                await client.login(token)
+                guilds = [guild async for guild in client.fetch_guilds(limit=None)]
+                for guild in guilds:
+                    await client.command_sync.ensure(guild, force=True)
+    except (KeyError, TypeError, ValueError) as exc:  # a reply discord.py cannot read (e.g. without ids)
+        log.warning("syncing the slash commands got an unreadable answer: %r", exc)
+        raise SpitzfederError(ODD_ANSWER, detail=type(exc).__name__) from exc
     return len(guilds)

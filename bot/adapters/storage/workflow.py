@@ -106,6 +106,22 @@ class SqlWorkflowStore:
                 .where(CaseRow.pending.is_not(None), ~failure_shown).order_by(CaseRow.id))
             return [_case(row, news) for row, news in rows]
 
+    async def shown_sets(self, case_id: int) -> list[int]:
+        async with self._sessions() as session:
+            return [set_id for set_id in await session.scalars(
+                select(ShownMessageRow.set_id).distinct()
+                .where(ShownMessageRow.case_id == case_id, ShownMessageRow.kind == MessageKind.DRAFTS.value)
+                .order_by(ShownMessageRow.set_id)) if set_id is not None]
+
+    async def unshown_sets(self) -> list[int]:
+        shown = (select(ShownMessageRow.message_id)
+                 .where(ShownMessageRow.set_id == CaseRow.current_set_id,
+                        ShownMessageRow.kind == MessageKind.DRAFTS.value).exists())
+        async with self._sessions() as session:
+            return [set_id for set_id in await session.scalars(
+                select(CaseRow.current_set_id).where(CaseRow.current_set_id.is_not(None), ~shown)
+                .order_by(CaseRow.id)) if set_id is not None]
+
     async def voted_open_sets(self) -> list[int]:
         has_post = select(PostRow.id).where(PostRow.set_id == VoteRow.set_id).exists()
         async with self._sessions() as session:

@@ -56,6 +56,12 @@ class WorkflowStore(Protocol):
 
     async def case_for_set(self, set_id: int) -> Case | None: ...
 
+    async def shown_sets(self, case_id: int) -> list[int]:
+        """The case's sets that a message shows, oldest first."""
+
+    async def unshown_sets(self) -> list[int]:
+        """Current sets of cases that have no message showing them (a stop or a chat failure came between)."""
+
     async def voted_open_sets(self) -> list[int]:
         """Current, open sets with votes and no post: a stop may have come between the deciding vote and approval."""
 

@@ -31,6 +31,7 @@ class Pending(str, enum.Enum):
     DRAFT = "draft"
     REFINE = "refine"
     RENEW = "renew"
+    SHOW = "show"  # the set is stored, but showing it failed
 
 
 @dataclass

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RENEW_WISH = "Ganz neue Fragen, bitte mit anderen Blickwinkeln als die bisherigen."
 INTERRUPTED = "Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen."
+SHOW_FAILED = "Die neuen Entwürfe sind fertig, ließen sich aber nicht anzeigen (Discord antwortete nicht)."
 
 
 def never_posted(post: Post) -> bool:
@@ -202,7 +203,7 @@ class Workflow:
                                  detail=f"draft {number} ({len(voters)}/{self.policy.required})")
         log.info("vote: set %d, draft %d, %d/%d", set_id, number, len(voters), self.policy.required)
         if self.policy.approved(voters):
-            voters = await self._still_entitled(case, set_id, draft_id, number, voters)
+            voters = await self._still_entitled(case, set_id, draft_id, number, voters, fresh=reactor.user_id)
         if not self.policy.approved(voters):
             await self._chat.send(case.channel_id, f"Stimme für Entwurf {number} gezählt "
                                                    f"({len(voters)}/{self.policy.required}).")
@@ -213,11 +214,17 @@ class Workflow:
         if post:
             log.info("approved: set %d, draft %d, post %d", set_id, number, post.id)
 
-    async def _still_entitled(self, case: Case, set_id: int, draft_id: int, number: int,
-                              voters: list[int]) -> list[int]:
-        """The votes that still count when a quorum would be reached; the others are dropped and said so."""
+    async def _still_entitled(self, case: Case, set_id: int, draft_id: int, number: int, voters: list[int],
+                              fresh: int | None = None) -> list[int]:
+        """The votes that still count when a quorum would be reached; the others are dropped and said so.
+
+        ``fresh``: the voter whose rights were checked a moment ago (the deciding vote).
+        """
         entitled = []
         for voter in voters:
+            if voter == fresh:
+                entitled.append(voter)
+                continue
             roles = await self._members.roles(voter, case.guild_id)
             refusal = None if roles is not None else Refusal.NOT_APPROVER
             refusal = refusal or self.policy.may_vote(Reactor(voter, roles or frozenset()),
@@ -260,8 +267,10 @@ class Workflow:
         if event.reactor.is_bot:
             return
         if shown.kind is MessageKind.ERROR:
+            if case.pending is Pending.SHOW and case.current_set_id is not None:
+                await self._deliver(case, case.current_set_id, None)
             # Not once a draft is approved: a new set would open a second way to X for the same news item.
-            if case.pending is not None and not await self._say_if_closed(case):
+            elif case.pending is not None and not await self._say_if_closed(case):
                 await self._produce(case, case.pending, case.pending_instruction)
             return
         if shown.set_id is None:
@@ -330,9 +339,37 @@ class Workflow:
             await self._store.add_turn(case.id, ConversationTurn(author or "Team", instruction))
         log.info("drafts ready: case %d, set %d, %d drafts, %d LLM calls, %d tokens", case.id, set_id,
                  len(draft_set.drafts), draft_set.llm_calls, draft_set.usage.total_tokens)
-        if previous:
-            await self._board.refresh(previous)
-        await self._board.show_set(case, set_id)
+        await self._deliver(case, set_id, previous)
+
+    async def _deliver(self, case: Case, set_id: int, previous: int | None) -> None:
+        """Show a stored set, then mark its predecessor replaced; a set counts as delivered once it is shown.
+
+        ``previous`` None: the set is shown late (🔁, a start), so every earlier set's state line is renewed.
+        """
+        try:
+            await self._board.show_set(case, set_id)
+        except Exception as exc:  # the chat failed in any way: the set is stored, 🔁 (or the next start) shows it
+            log.warning("showing set %d failed: %s", set_id, getattr(exc, "detail", "") or type(exc).__name__)
+            await self._store.set_pending(case.id, Pending.SHOW)
+            case.pending, case.pending_instruction = Pending.SHOW, None
+            await self._show_failure(case, SHOW_FAILED)
+            return
+        if case.pending is Pending.SHOW:
+            await self._store.set_pending(case.id, None)
+            case.pending = None
+        for earlier in [previous] if previous else await self._store.shown_sets(case.id):
+            if earlier != set_id:
+                await self._board.refresh(earlier)
+
+    async def deliver_unshown(self) -> None:
+        """At start: every stored set that no message shows yet is shown now."""
+        for set_id in await self._store.unshown_sets():
+            case = await self._store.case_for_set(set_id)
+            if case is None:
+                continue
+            async with self._locks[case.id]:
+                log.warning("showing set %d, which a stop or a chat failure left unshown", set_id)
+                await self._deliver(case, set_id, None)
 
     async def _show_failure(self, case: Case, message: str) -> None:
         message_id = await self._chat.send(case.channel_id, drafting_failed_text(message))

@@ -328,3 +328,31 @@ async def test_resumed_approvals_drop_votes_that_no_longer_qualify(engine):
     await rig.workflow.resume_approvals()
     assert await rig.posts.for_set(case.current_set_id) is None
     assert any("nicht mehr auf dem Server" in t for t in rig.chat.texts(case.channel_id))
+
+
+async def test_a_new_set_is_shown_before_the_old_one_is_marked_replaced(engine):
+    rig = Rig(engine)
+    case, first = await rig.start()
+    rig.llm.drafts(*GOOD_DRAFTS[1:])
+    rig.chat.failing_sends = 1  # showing the new set times out
+    await rig.workflow.wish(case, "bert", "kürzer")
+    assert "ersetzt" not in rig.chat.messages[first.id].text  # the old set is not sent away to nothing
+    failure = rig.chat.last(case.channel_id)
+    assert "ließen sich aber nicht anzeigen" in failure.text and failure.reactions == ["🔁"]
+    await rig.react(failure, "🔁", BERT)
+    assert len(rig.llm.calls) == 2  # 🔁 shows the stored set; it does not draft again
+    assert rig.chat.last(case.channel_id).text.startswith("📰") and "ersetzt" in rig.chat.messages[first.id].text
+
+
+async def test_a_set_a_stop_left_unshown_is_shown_at_the_next_start(engine):
+    rig = Rig(engine)
+    case, _ = await rig.start()
+    rig.llm.drafts(*GOOD_DRAFTS[1:])
+    rig.chat.down = True  # neither the set nor the failure reaches the chat
+    with pytest.raises(ConnectionError):
+        await rig.workflow.wish(case, "bert", "kürzer")
+    rig.chat.down = False
+    assert len(await rig.store.unshown_sets()) == 1
+    await rig.workflow.deliver_unshown()  # what the bot does at start
+    assert rig.chat.last(case.channel_id).text.startswith("📰") and await rig.store.unshown_sets() == []
+    assert await rig.store.interrupted_cases() == []
