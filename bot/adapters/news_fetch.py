@@ -2,6 +2,12 @@
 
 Every failure ends as a ``NewsFetchError`` with a short German ``user_message``
 (what went wrong, what the user can do) and the technical cause in ``detail``.
+
+Users' URLs must not reach the bot's own network: before every hop (redirects
+included) the host name is resolved once and each address checked; the connection
+then goes to exactly those checked addresses, so a DNS answer that changes between
+check and connect (DNS rebinding) cannot redirect it. The ``Host`` header, TLS
+server name and certificate check stay on the host name.
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ import codecs
 import ipaddress
 import re
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpcore2
 import httpx2
 import trafilatura
 
@@ -21,11 +29,13 @@ from bot.core.errors import NewsFetchError
 
 MAX_REDIRECTS = 5
 MIN_TEXT_CHARS = 200
+_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # No type, or the generic one misconfigured servers send: accept only if the body looks like HTML.
 _UNTYPED = frozenset({"", "application/octet-stream"})
 
 _PASTE = "den Artikeltext direkt einfügen"
+_UNREACHABLE = f"Die Seite ist nicht erreichbar – bitte die URL prüfen oder {_PASTE}."
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -46,6 +56,7 @@ class ArticleFetcher:
         transport: httpx2.AsyncBaseTransport | None = None,
         allow_private_hosts: bool = False,
     ) -> None:
+        """``transport`` replaces the network (tests): the host check still runs, address pinning does not."""
         self._allow_private_hosts = allow_private_hosts
         self._timeout = timeout_seconds
         self._max_bytes = max_bytes
@@ -77,13 +88,18 @@ class ArticleFetcher:
             # httpx2's timeout bounds each connect/read; the outer deadline also stops
             # a server that trickles bytes just fast enough to dodge the read timeout.
             async with asyncio.timeout(self._timeout):
+                pins: dict[str, tuple[str, ...]] | None = None if self._transport is not None else {}
+
+                async def check_host(request: httpx2.Request) -> None:
+                    await self._check_host(request, pins)
+
                 async with httpx2.AsyncClient(
                     timeout=self._timeout,
                     follow_redirects=True,
                     max_redirects=MAX_REDIRECTS,
-                    headers={"User-Agent": self._user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"},
-                    transport=self._transport,
-                    event_hooks={"request": [self._refuse_private_host]},
+                    headers={"User-Agent": self._user_agent, "Accept": _ACCEPT},
+                    transport=self._transport if pins is None else _PinnedTransport(pins),
+                    event_hooks={"request": [check_host]},
                 ) as client:
                     async with client.stream("GET", url) as response:
                         return await self._read(response)
@@ -98,10 +114,7 @@ class ArticleFetcher:
                 detail=f"{url}: {exc}",
             ) from exc
         except httpx2.ConnectError as exc:
-            raise NewsFetchError(
-                f"Die Seite ist nicht erreichbar – bitte die URL prüfen oder {_PASTE}.",
-                detail=f"connect failed for {url}: {exc!r}",
-            ) from exc
+            raise NewsFetchError(_UNREACHABLE, detail=f"connect failed for {url}: {exc!r}") from exc
         except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
             # Protocol errors, broken streams, redirects to odd schemes, ...
             raise NewsFetchError(
@@ -109,22 +122,28 @@ class ArticleFetcher:
                 detail=f"{type(exc).__name__} for {url}: {exc}",
             ) from exc
 
-    async def _refuse_private_host(self, request: httpx2.Request) -> None:
-        """Every hop, redirects included: users' URLs must not reach the bot's own network."""
-        if self._allow_private_hosts:
-            return
-        host = request.url.host
+    async def _check_host(self, request: httpx2.Request, pins: dict[str, tuple[str, ...]] | None) -> None:
+        """Every hop, redirects included: resolve the host once, refuse non-public addresses, pin the rest."""
+        if pins is None and self._allow_private_hosts:
+            return  # an injected transport does its own "connecting"
+        host = request.url.raw_host.decode("ascii")  # IDNA form, as the connection pool names it
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except OSError:
-            return  # unresolvable: the connection attempt reports it
+        except OSError as exc:
+            raise NewsFetchError(_UNREACHABLE, detail=f"{host} does not resolve: {exc!r}") from exc
+        addresses: list[str] = []
         for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-            if not address.is_global:
+            raw = str(info[4][0])
+            address = ipaddress.ip_address(raw.split("%", 1)[0])
+            if not self._allow_private_hosts and not address.is_global:
                 raise NewsFetchError(
                     f"Die Adresse zeigt auf ein internes Netz und wird nicht geladen – bitte {_PASTE}.",
                     detail=f"{host} resolves to non-public {address}",
                 )
+            if raw not in addresses:
+                addresses.append(raw)
+        if pins is not None:
+            pins[host] = tuple(addresses)
 
     async def _read(self, response: httpx2.Response) -> tuple[str, bytes, str | None]:
         final_url = str(response.url)
@@ -171,6 +190,60 @@ class ArticleFetcher:
             f"Die Seite ist zu groß (über {megabytes} MB) – bitte {_PASTE}.",
             detail=f"{why} for {url}",
         )
+
+
+class _PinnedBackend(httpcore2.AsyncNetworkBackend):
+    """Connects a host name only to the addresses ``_check_host`` resolved and checked for it."""
+
+    def __init__(self, pins: dict[str, tuple[str, ...]]) -> None:
+        self._pins = pins
+        self._network = httpcore2.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
+        addresses = self._pins.get(host)
+        if not addresses:
+            raise httpcore2.ConnectError(f"no checked address for {host}")
+        failure = httpcore2.ConnectError(f"no address of {host} accepted the connection")
+        for address in addresses:
+            try:
+                return await self._network.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except httpcore2.ConnectError as exc:
+                failure = exc
+        raise failure
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None,
+        socket_options: Iterable[httpcore2.SOCKET_OPTION] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
+        raise httpcore2.ConnectError("news pages are fetched over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._network.sleep(seconds)
+
+
+class _PinnedTransport(httpx2.AsyncHTTPTransport):
+    """httpx2's own transport (TLS, HTTP/1.1, pooling) on the pinning network backend.
+
+    httpx2 takes no network backend, so the connection pool is rebuilt with ours. The
+    URL keeps the host name: ``Host`` header, SNI and certificate check use it.
+    Environment proxies are not used: a proxy would resolve the name again itself.
+    """
+
+    def __init__(self, pins: dict[str, tuple[str, ...]]) -> None:
+        ssl_context = httpx2.create_ssl_context()
+        super().__init__(verify=ssl_context)
+        if not isinstance(getattr(self, "_pool", None), httpcore2.AsyncConnectionPool):
+            raise RuntimeError("httpx2 changed its transport; the address pinning needs updating")
+        self._pool = httpcore2.AsyncConnectionPool(ssl_context=ssl_context, network_backend=_PinnedBackend(pins))
 
 
 def _check_url(url: str) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -164,7 +167,7 @@ async def server() -> AsyncIterator[Server]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # port 0: ask the OS which one it picked
+    port = runner.addresses[0][1]  # port 0: ask the OS which one it picked
     try:
         yield Server(base=f"http://127.0.0.1:{port}", release=release)
     finally:
@@ -248,7 +251,8 @@ async def test_rejects_oversize_by_content_length(server: Server) -> None:
 
 
 async def test_rejects_oversize_while_streaming(server: Server) -> None:
-    error = await _fetch_error(ArticleFetcher(max_bytes=SMALL_MAX_BYTES, allow_private_hosts=True), server.url("/big-chunked"))
+    fetcher = ArticleFetcher(max_bytes=SMALL_MAX_BYTES, allow_private_hosts=True)
+    error = await _fetch_error(fetcher, server.url("/big-chunked"))
     assert "zu groß" in error.user_message
     assert f"exceeded {SMALL_MAX_BYTES}" in error.detail
 
@@ -332,3 +336,208 @@ async def test_redirect_into_the_private_network_is_refused():
     fetcher = ArticleFetcher(transport=httpx2.MockTransport(handler))
     error = await _fetch_error(fetcher, "http://93.184.216.34/start")
     assert "internes Netz" in error.user_message
+
+
+# --- DNS rebinding: the connection goes to the address that was checked ---
+
+
+class ScriptedResolver:
+    """Stands in for the event loop's resolver: scripted answers per host name, one list per call.
+
+    The last answer repeats. IP literals resolve numerically; any other name fails the test,
+    so nothing here can reach a real DNS server.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, answers: dict[str, list[list[str]]]) -> None:
+        self._real = loop.getaddrinfo
+        self._answers = answers
+        self.calls: list[str] = []
+
+    async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):  # noqa: A002 -- loop's names
+        if isinstance(host, bytes):  # anyio passes the IDNA-encoded name
+            host = host.decode("ascii")
+        if host in self._answers:
+            script = self._answers[host]
+            answer = script[min(self.calls.count(host), len(script) - 1)]
+            self.calls.append(host)
+            if not answer:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port or 0, 0, 0)) if ":" in a
+                else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 0))
+                for a in answer
+            ]
+        return await self._real(host, port, family=family, type=type, proto=proto, flags=flags | socket.AI_NUMERICHOST)
+
+
+@pytest.fixture
+def resolve(monkeypatch: pytest.MonkeyPatch):
+    def install(answers: dict[str, list[list[str]]]) -> ScriptedResolver:
+        loop = asyncio.get_running_loop()
+        resolver = ScriptedResolver(loop, answers)
+        monkeypatch.setattr(loop, "getaddrinfo", resolver.getaddrinfo)
+        return resolver
+
+    return install
+
+
+@dataclass
+class Seen:
+    host: str  # the Host header
+    local: str  # the server address the connection reached
+    sni: list[str]
+
+
+@pytest.fixture
+async def recording_server() -> AsyncIterator[tuple[int, list[Seen]]]:
+    """Serves the article on 127.0.0.1 and records where each request arrived; /hop redirects by name."""
+    seen: list[Seen] = []
+
+    async def article(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        seen.append(Seen(request.host, request.transport.get_extra_info("sockname")[0], []))
+        return web.Response(text=ARTICLE_HTML, content_type="text/html", charset="utf-8")
+
+    async def hop(request: web.Request) -> web.Response:
+        seen.append(Seen(request.host, "", []))
+        raise web.HTTPFound(f"http://{request.query['to']}/article")
+
+    app = web.Application()
+    app.router.add_get("/article", article)
+    app.router.add_get("/hop", hop)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield runner.addresses[0][1], seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_connects_to_the_checked_address_not_to_a_second_answer(recording_server, resolve) -> None:
+    port, seen = recording_server
+    # A rebinding name: the first answer is the one checked; any later one points elsewhere
+    # (nothing listens on 127.0.0.2, so connecting there would fail the fetch).
+    resolver = resolve({"nachrichten.test": [["127.0.0.1"], ["127.0.0.2"]]})
+
+    article = await ArticleFetcher(allow_private_hosts=True).fetch(f"http://nachrichten.test:{port}/article")
+
+    assert article.title == HEADLINE
+    assert resolver.calls == ["nachrichten.test"]  # resolved once: the client did not ask again
+    assert [(s.host, s.local) for s in seen] == [(f"nachrichten.test:{port}", "127.0.0.1")]
+
+
+async def test_every_redirect_hop_is_resolved_once_and_pinned(recording_server, resolve) -> None:
+    port, seen = recording_server
+    resolver = resolve({"nachrichten.test": [["127.0.0.1"], ["127.0.0.2"]],
+                        "umleitung.test": [["127.0.0.1"], ["127.0.0.2"]]})
+
+    article = await ArticleFetcher(allow_private_hosts=True).fetch(
+        f"http://nachrichten.test:{port}/hop?to=umleitung.test:{port}")
+
+    assert article.url == f"http://umleitung.test:{port}/article"
+    assert resolver.calls == ["nachrichten.test", "umleitung.test"]
+    assert [s.host for s in seen] == [f"nachrichten.test:{port}", f"umleitung.test:{port}"]
+    assert seen[-1].local == "127.0.0.1"
+
+
+@pytest.mark.parametrize("answer", [["127.0.0.1"], ["93.184.216.34", "127.0.0.1"], ["10.0.0.7"], ["::1"]])
+async def test_name_resolving_to_a_private_address_is_refused_before_connecting(
+    recording_server, resolve, answer
+) -> None:
+    port, seen = recording_server
+    resolve({"nachrichten.test": [answer]})
+
+    error = await _fetch_error(ArticleFetcher(), f"http://nachrichten.test:{port}/article")
+
+    assert "internes Netz" in error.user_message
+    assert seen == []
+
+
+async def test_redirect_to_a_name_resolving_privately_is_refused(resolve) -> None:
+    requested: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        requested.append(str(request.url))
+        return httpx2.Response(302, headers={"Location": "http://intranet.test/admin"})
+
+    resolver = resolve({"zeitung.test": [["93.184.216.34"]], "intranet.test": [["192.168.1.10"]]})
+    error = await _fetch_error(ArticleFetcher(transport=httpx2.MockTransport(handler)), "http://zeitung.test/start")
+
+    assert "internes Netz" in error.user_message and "192.168.1.10" in error.detail
+    assert requested == ["http://zeitung.test/start"]
+    assert resolver.calls == ["zeitung.test", "intranet.test"]
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+async def test_name_that_does_not_resolve_is_unreachable(resolve, allow_private: bool) -> None:
+    resolve({"gibt-es-nicht.test": [[]]})
+    error = await _fetch_error(ArticleFetcher(allow_private_hosts=allow_private), "http://gibt-es-nicht.test/a")
+    assert "nicht erreichbar" in error.user_message
+    assert "does not resolve" in error.detail
+
+
+# --- HTTPS to a pinned address: Host header, SNI and certificate check stay on the name ---
+
+
+def _self_signed(folder, name: str) -> tuple[str, str]:
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={name}",
+         "-addext", f"subjectAltName=DNS:{name}"],
+        check=True, capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+@pytest.fixture
+async def tls_server(tmp_path) -> AsyncIterator[tuple[int, list[Seen], str]]:
+    """HTTPS on 127.0.0.1 with a certificate for nachrichten.test only (no IP in it)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = _self_signed(tmp_path, "nachrichten.test")
+    sni: list[str] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: sni.append(name)
+    seen: list[Seen] = []
+
+    async def article(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        seen.append(Seen(request.host, request.transport.get_extra_info("sockname")[0], list(sni)))
+        return web.Response(text=ARTICLE_HTML, content_type="text/html", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/article", article)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    try:
+        yield runner.addresses[0][1], seen, cert
+    finally:
+        await runner.cleanup()
+
+
+async def test_https_keeps_host_sni_and_certificate_check_on_the_name(tls_server, resolve, monkeypatch) -> None:
+    port, seen, cert = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # trust the test certificate, as httpx2 does from the environment
+    resolve({"nachrichten.test": [["127.0.0.1"], ["127.0.0.2"]]})
+
+    article = await ArticleFetcher(allow_private_hosts=True).fetch(f"https://nachrichten.test:{port}/article")
+
+    assert article.title == HEADLINE
+    assert [(s.host, s.local, s.sni) for s in seen] == [(f"nachrichten.test:{port}", "127.0.0.1", ["nachrichten.test"])]
+
+
+async def test_https_certificate_for_another_name_is_rejected(tls_server, resolve, monkeypatch) -> None:
+    port, seen, cert = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    resolve({"andere.test": [["127.0.0.1"]]})
+
+    error = await _fetch_error(ArticleFetcher(allow_private_hosts=True), f"https://andere.test:{port}/article")
+
+    assert "nicht erreichbar" in error.user_message and "CERTIFICATE_VERIFY_FAILED" in error.detail
+    assert seen == []

@@ -70,7 +70,36 @@ async def migrate(engine: AsyncEngine) -> None:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
     except Exception as exc:
-        raise StorageError(
-            "Die Datenbank ist nicht beschreibbar oder nicht erreichbar. DATABASE_URL und Dateirechte prüfen.",
-            detail=f"{type(exc).__name__}: {exc}",
-        ) from exc
+        raise _start_error(engine, exc) from exc
+
+
+def _start_error(engine: AsyncEngine, exc: Exception) -> StorageError:
+    detail = f"{type(exc).__name__}: {exc}"
+    if engine.dialect.name == "sqlite" and engine.url.database and _is_damaged_sqlite(exc):
+        path = Path(engine.url.database).resolve()
+        return StorageError(
+            f"Die Datenbank {path} ist beschädigt oder keine SQLite-Datei. "
+            "Sicherung einspielen oder die Datei umbenennen, dann neu starten.",
+            detail=detail,
+        )
+    return StorageError(
+        "Die Datenbank ist nicht beschreibbar oder nicht erreichbar. DATABASE_URL und Dateirechte prüfen.",
+        detail=detail,
+    )
+
+
+def _is_damaged_sqlite(exc: BaseException) -> bool:
+    """SQLite said "file is not a database" or "database disk image is malformed" somewhere in the chain."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        name = str(getattr(current, "sqlite_errorname", ""))  # set by sqlite3 on its errors
+        if name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT"):
+            return True
+        orig = getattr(current, "orig", None)  # SQLAlchemy's wrapper keeps the driver's error here
+        pending.extend([orig if isinstance(orig, BaseException) else None, current.__cause__, current.__context__])
+    return False
