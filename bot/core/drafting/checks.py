@@ -10,7 +10,13 @@ import emoji
 
 from bot.core.drafting.language import guess_language
 from bot.core.drafting.models import Draft, NewsItem, Problem, ProblemKind, Severity
-from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH, extract_mentions, extract_urls, weighted_length
+from bot.core.drafting.xlength import (
+    MAX_WEIGHTED_LENGTH,
+    extract_mentions,
+    extract_urls,
+    is_within_limit,
+    weighted_length,
+)
 from bot.core.text.untrusted import chat_markup, one_paragraph
 
 NEAR_DUPLICATE_RATIO = 0.85
@@ -98,6 +104,11 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
         problems.append(_problem(
             ProblemKind.TOO_LONG, f"Zu lang ({length}/{MAX_WEIGHTED_LENGTH})",
             f"Der Text ist {length} gewichtete Zeichen lang, erlaubt sind {MAX_WEIGHTED_LENGTH}. Kürzen.",
+        ))
+    elif text and not is_within_limit(text):
+        problems.append(_problem(
+            ProblemKind.INVALID_CHARACTER, "Enthält ein Zeichen, das X nicht annimmt",
+            "Der Text enthält ein unzulässiges Unicode-Zeichen (z. B. U+FFFE). Entfernen.",
         ))
     if text and not is_question(text):
         problems.append(_problem(

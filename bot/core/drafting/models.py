@@ -21,6 +21,7 @@ class ProblemKind(enum.Enum):
     EVIDENCE_MISSING = "evidence_missing"
     CONTAINS_URL = "contains_url"
     CHAT_MARKUP = "chat_markup"
+    INVALID_CHARACTER = "invalid_character"
 
 
 @dataclass(frozen=True)

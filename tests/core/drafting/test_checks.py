@@ -117,3 +117,9 @@ def test_near_duplicates_are_flagged_after_the_first():
     flagged = mark_near_duplicates(drafts)
     assert [d.usable for d in flagged] == [True, False, True]
     assert flagged[1].warnings == ["Fast gleich wie Entwurf 1"]
+
+
+def test_a_character_x_refuses_is_fatal():
+    news = NewsItem(NEWS)
+    draft = check_draft("Wer zahlt am Ende für die gestiegenen Energiekosten\ufffe?", GOOD_DRAFTS[0][1], news)
+    assert "Enthält ein Zeichen, das X nicht annimmt" in draft.warnings and not draft.usable
