@@ -7,7 +7,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import PublishError
@@ -31,6 +31,8 @@ def post_url(username: str, post_id: str) -> str:
 
 
 class XPublisher:
+    """Every request of a post (also its reads) goes in the X client's posting lane: never behind tracking reads."""
+
     simulated = False
 
     def __init__(self, client: XClient, *, source_as_reply: bool = False) -> None:
@@ -48,7 +50,7 @@ class XPublisher:
     async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
         # The account first: a key problem shows before anything is posted, and the follower count
         # at posting time is what the multiplier divides by.
-        account = await self._client.me()
+        account = await self._client.me(lane="post")
         body = await self._client.call("create_tweet", kind="write", text=text)
         post_id = str((body.get("data") or {}).get("id") or "")
         if not post_id:
@@ -70,10 +72,10 @@ class XPublisher:
         return None
 
     async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
-        account = await self._client.me()
+        account = await self._client.me(lane="post")
         body = await self._client.call(
-            "get_users_tweets", id=account.id, max_results=RECENT_POSTS,
-            start_time=since.astimezone(timezone.utc), tweet_fields=["created_at"])
+            "get_users_tweets", lane="post", id=account.id, max_results=RECENT_POSTS,
+            start_time=since.astimezone(UTC), tweet_fields=["created_at"])
         wanted = comparable(text)
         for post in body.get("data") or []:
             if comparable(post.get("text", "")) == wanted:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -157,10 +157,20 @@ def last_slot(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:
     """
     today = now.astimezone(tz).date()
     for day in (today, today - timedelta(days=1)):
-        slot = datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)
+        slot = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
         if slot <= now:
             return day, slot
     raise AssertionError("a slot a day ago always exists")
+
+
+def next_slot(now: datetime, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of the first scheduled summary after ``now`` (the slot ``last_slot`` names from then on)."""
+    today = now.astimezone(tz).date()
+    for day in (today, today + timedelta(days=1), today + timedelta(days=2)):
+        slot = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+        if slot > now:
+            return slot
+    raise AssertionError("a slot within two days always exists")
 
 
 # --- texts ---
@@ -281,6 +291,16 @@ class SummaryService:
     async def report(self, period: timedelta = PERIOD) -> Report:
         now = self._clock.now()
         return Report(now, now.astimezone(self._tz), now - period, await self._store.posts_since(now - period))
+
+    async def next_due(self) -> datetime | None:
+        """When ``run_due`` next has work: the next slot, a retry after a failed send, or now (first round,
+        or a slot not yet settled)."""
+        now = self._clock.now()
+        if self._retry_at and now < self._retry_at:
+            return self._retry_at
+        if self._done_day is None or last_slot(now, self._time, self._tz)[0] != self._done_day:
+            return now
+        return next_slot(now, self._time, self._tz)
 
     async def run_due(self) -> Announcement | None:
         """Send the summary of the latest slot if it has not gone out yet (also right after a start)."""

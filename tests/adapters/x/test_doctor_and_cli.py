@@ -1,7 +1,7 @@
 """The wiring end to end (approve → post → snapshots → follow-ups → summary), `spitzfeder summary` and doctor."""
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -37,6 +37,8 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
     posting = PostingService(SqlPostStore(engine), reach.publisher, SqlAuditLog(engine, clock), notifier, clock)
     set_id = await new_draft_set(engine)
     await posting.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
+    assert await posting.next_due() == clock.now()
+    await posting.run_due()  # the scheduler's posting lane
     [published] = [e for e in notifier.events if isinstance(e, PostPublished)]
     [on_x] = x_env.posts.values()
     assert published.post.url == f"https://x.com/spitzfeder/status/{on_x.id}"
@@ -52,7 +54,7 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
         "Nach 1 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×",
         "Nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 2.500 Impressionen — Multiplikator 5,0×",
     ]
-    clock.current = datetime(2026, 11, 25, 17, tzinfo=timezone.utc)
+    clock.current = datetime(2026, 11, 25, 17, tzinfo=UTC)
     summary = await reach.summary.run_due()
     assert summary.set_id is None and "2.500 Impressionen" in summary.text
     assert summary.attachment[0] == "zusammenfassung.png" and summary.attachment[1].startswith(b"\x89PNG")
@@ -69,7 +71,7 @@ async def test_dry_run_builds_no_tracking(engine, clock, monkeypatch):
 
 
 def test_chart_is_a_png():
-    points = [(datetime(2026, 11, 20 + n, 12, tzinfo=timezone.utc), 1000 * n, 10 * n) for n in range(4)]
+    points = [(datetime(2026, 11, 20 + n, 12, tzinfo=UTC), 1000 * n, 10 * n) for n in range(4)]
     png = MatplotlibChart(BERLIN).render_sync([ChartSeries("„Frage?“", points)], "Test")
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
 
