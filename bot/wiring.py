@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,12 +19,13 @@ from bot.core.conversation.approval import ApprovalPolicy
 from bot.core.drafting.ports import ArticleSource, DraftStore
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
-from bot.core.notices import Notice, Notifier
+from bot.core.notices import Notice, Notifier, PostPublished
 from bot.core.posting.ports import Publisher
 from bot.core.reach.read_budget import UsageRecorder
 from bot.core.reach.reports import Reports, StoredReports
 from bot.core.reach.summary import SummaryService
 from bot.core.reach.tracking import TrackingService
+from bot.core.scheduler import Scheduler, WakeOn
 from bot.core.timespec import parse_schedule, parse_time_of_day
 from bot.settings import Settings
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.adapters.discord.client import SpitzfederClient
-    from bot.adapters.discord.ticker import DueWorkTicker
     from bot.adapters.llm_openai import OpenAIChat
     from bot.adapters.storage.posts import SqlAuditLog
     from bot.adapters.storage.tracking import SqlTrackingStore
@@ -185,16 +185,19 @@ class DiscordBot:
     reach: Reach
     audit: SqlAuditLog
     engine: AsyncEngine
-    due_work: DueWorkTicker
+    scheduler: Scheduler
 
 
 @asynccontextmanager
 async def discord_bot(settings: Settings, *, clock: Clock | None = None, publisher: Publisher | None = None,
-                      reports: Reports | None = None, serving: bool = True) -> AsyncIterator[DiscordBot]:
-    """The whole bot on one database; ``publisher`` and ``reports`` replace the configured ones (tests)."""
+                      reports: Reports | None = None, serving: bool = True,
+                      scheduler_runs: bool = True) -> AsyncIterator[DiscordBot]:
+    """The whole bot on one database; ``publisher`` and ``reports`` replace the configured ones (tests).
+
+    ``scheduler_runs`` False: due work runs only when called (`bot.scheduler.run_once()`), as tests drive it.
+    """
     from bot.adapters.discord.client import Access, BotServices, SpitzfederClient
     from bot.adapters.discord.runner import point_discord_at
-    from bot.adapters.discord.ticker import DueWorkTicker
     from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
     from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
     from bot.core.conversation.board import SetBoard
@@ -204,6 +207,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
     from bot.core.posting.service import PostingService
 
     clock = clock or SystemClock()
+    scheduler = Scheduler(clock)
     point_discord_at(settings.discord_api_base_url, settings.discord_gateway_url)
     llm = build_llm(settings)
     try:
@@ -217,17 +221,21 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                 board = SetBoard(store, posts, chat)
                 announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
                 reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100)
-                posting = PostingService(posts, publisher or reach.publisher, audit, announcer, clock)
+                # A new post is enrolled for tracking at once; an approval or 🔁 wakes the posting lane.
+                notifier = WakeOn(announcer, {PostPublished: scheduler.waker("tracking")})
+                posting = PostingService(posts, publisher or reach.publisher, audit, notifier, clock,
+                                         wake=scheduler.waker("posting"))
                 workflow = Workflow(
                     drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
                     chat=chat, members=members, board=board, policy=approval_policy(settings),
                     undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count)
-                lanes: list[Callable[[], Awaitable[object]]] = [posting.run_due]
+                scheduler.add_lane("posting", posting.run_due, posting.next_due)
                 if reach.tracking is not None:
-                    lanes.append(reach.tracking.run_due)
+                    scheduler.add_lane("tracking", reach.tracking.run_due, reach.tracking.next_due)
                 if settings.summary_channel_id:
-                    lanes.append(reach.summary.run_due)
-                return BotServices(workflow, posting, reports or reach.reports, DueWorkTicker(lanes))
+                    scheduler.add_lane("summary", reach.summary.run_due, reach.summary.next_due)
+                return BotServices(workflow, posting, reports or reach.reports,
+                                   scheduler if scheduler_runs else _Driven())
 
             access = Access(frozenset(settings.discord_channel_ids),
                             frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
@@ -235,9 +243,19 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                                       serving=serving)
             assert reach is not None, "the client builds its services when it is made"
             yield DiscordBot(client, client.services.workflow, client.services.posting, reach, audit, engine,
-                             client.services.background)  # type: ignore[arg-type]
+                             scheduler)
     finally:
         await llm.aclose()
+
+
+class _Driven:
+    """Due work that is run by hand: nothing starts in the background."""
+
+    def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
 
 
 def _warn_about(settings: Settings, bot: DiscordBot) -> None:

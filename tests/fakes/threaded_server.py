@@ -34,6 +34,10 @@ class ThreadedServer:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 
+    def call_soon(self, callback) -> None:
+        """Run ``callback`` in the server's loop (e.g. set an event a handler waits on)."""
+        self._loop.call_soon_threadsafe(callback)
+
     def stop(self) -> None:
         async def _stop() -> None:
             self.release.set()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +50,26 @@ class StoredPost:
     reply_to: str | None = None
 
 
+class Hold:
+    """Keeps the next request to a route waiting at the server (a slow X) until released."""
+
+    def __init__(self, server: ThreadedServer) -> None:
+        self._server = server
+        self.arrived = threading.Event()  # set when the held request has reached the server
+        self._gate = asyncio.Event()  # waited on in the server's loop
+
+    async def wait_until_arrived(self, timeout: float = 10.0) -> None:
+        if not await asyncio.to_thread(self.arrived.wait, timeout):
+            raise AssertionError("the held request never reached the fake X server")
+
+    def release(self) -> None:
+        self._server.call_soon(self._gate.set)
+
+    async def _hold(self) -> None:
+        self.arrived.set()
+        await self._gate.wait()
+
+
 def public_metrics(retweets=0, likes=0, replies=0, quotes=0, bookmarks=0, impressions=0) -> dict[str, int]:
     return {"retweet_count": retweets, "like_count": likes, "reply_count": replies, "quote_count": quotes,
             "bookmark_count": bookmarks, "impression_count": impressions}
@@ -63,6 +85,7 @@ class FakeX:
         self.field_error_ids: set[str] = set()  # answered with a Field Authorization Error inside a 200
         self.reject_replies = False
         self.faults: dict[str, deque[Fault]] = {}
+        self.holds: dict[str, deque[Hold]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._next_id = 1_900_000_000_000_000_001
         app = web.Application()
@@ -81,6 +104,9 @@ class FakeX:
         return self
 
     def stop(self) -> None:
+        for queue in self.holds.values():
+            for held in queue:
+                held.release()
         self._server.stop()
 
     # --- scripting ---
@@ -89,6 +115,12 @@ class FakeX:
              accept_first: bool = False) -> None:
         """The next request to ``route`` (e.g. "POST /2/tweets") gets this answer."""
         self.faults.setdefault(route, deque()).append(Fault(status, body, headers or {}, accept_first))
+
+    def hold(self, route: str) -> Hold:
+        """The next request to ``route`` (e.g. "GET /2/tweets") waits at the server until ``release()``."""
+        held = Hold(self._server)
+        self.holds.setdefault(route, deque()).append(held)
+        return held
 
     def add_post(self, text: str, **metrics: int) -> StoredPost:
         post = StoredPost(str(self._next_id), text, self.now(), public_metrics(**metrics))
@@ -101,9 +133,11 @@ class FakeX:
 
     # --- handlers ---
 
-    def _check(self, request: web.Request) -> web.Response | None:
+    async def _check(self, request: web.Request) -> web.Response | None:
         route = f"{request.method} {request.path}"
         self.requests.append((request.method, request.path, dict(request.query)))
+        if held := self.holds.get(route):
+            await held.popleft()._hold()
         if f'oauth_consumer_key="{API_KEY}"' not in request.headers.get("Authorization", ""):
             return web.json_response(UNAUTHORIZED, status=401)
         queue = self.faults.get(route)
@@ -119,14 +153,14 @@ class FakeX:
         return web.json_response(fault.body, status=fault.status, headers=fault.headers)
 
     async def _me(self, request: web.Request) -> web.Response:
-        if answer := self._check(request):
+        if answer := await self._check(request):
             return answer
         data = dict(ACCOUNT, public_metrics={"followers_count": self.followers, "following_count": 10,
                                              "tweet_count": len(self.posts), "listed_count": 0})
         return web.json_response({"data": data}, headers={"x-access-level": self.access_level})
 
     async def _create(self, request: web.Request) -> web.Response:
-        if answer := self._check(request):
+        if answer := await self._check(request):
             return answer
         payload = await request.json()
         text = payload["text"]
@@ -144,7 +178,7 @@ class FakeX:
                                                       "x-user-limit-24hour-remaining": "99"})
 
     async def _lookup(self, request: web.Request) -> web.Response:
-        if answer := self._check(request):
+        if answer := await self._check(request):
             return answer
         ids = request.query.get("ids", "").split(",")
         if len(ids) > 100:
@@ -175,7 +209,7 @@ class FakeX:
         return web.json_response(body)
 
     async def _timeline(self, request: web.Request) -> web.Response:
-        if answer := self._check(request):
+        if answer := await self._check(request):
             return answer
         start = request.query.get("start_time")
         since = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -43,10 +43,10 @@ class SqlPostStore:
                 .where(PostRow.id == post_id, PostRow.state.in_([s.value for s in from_states]))
                 .values(state=to_state.value, **fields)
             )
-            if result.rowcount != 1:
+            if getattr(result, "rowcount", 0) != 1:  # a CursorResult for an UPDATE
                 return None
             row = await session.get(PostRow, post_id, populate_existing=True)
-            return _to_post(row)
+            return _to_post(row) if row else None
 
     async def for_set(self, set_id: int) -> Post | None:
         return await self._one(select(PostRow).where(PostRow.set_id == set_id))
@@ -56,6 +56,11 @@ class SqlPostStore:
             select(PostRow).where(PostRow.state == PostState.SCHEDULED.value, PostRow.due_at <= now)
             .order_by(PostRow.due_at)
         )
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(func.min(PostRow.due_at))
+                                        .where(PostRow.state == PostState.SCHEDULED.value))
 
     async def in_state(self, state: PostState) -> list[Post]:
         return await self._many(select(PostRow).where(PostRow.state == state.value).order_by(PostRow.id))

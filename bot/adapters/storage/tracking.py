@@ -65,6 +65,10 @@ class SqlTrackingStore:
             return [DueSnapshot(snap.id, _tracked(post), snap.step, snap.step_seconds, snap.due_at)
                     for snap, post in (await session.execute(query)).all()]
 
+    async def next_snapshot_due(self) -> datetime | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(func.min(SnapshotRow.due_at)).where(SnapshotRow.state == PENDING))
+
     async def record_snapshot(self, snapshot_id: int, metrics: Metrics, *, taken_at: datetime) -> None:
         values = {name: getattr(metrics, name) for name in _METRIC_FIELDS}
         await self._set_state([snapshot_id], TAKEN, taken_at=taken_at, **values)

@@ -1,17 +1,20 @@
 """tweepy set-up for X API v2: host redirect, request counting, and X's errors in German (XError).
 
-tweepy's sync ``Client`` runs in a worker thread (``asyncio.to_thread``), one call at a
-time, so the event loop never blocks. ``wait_on_rate_limit`` stays off: it would sleep
-in the thread; a 429 becomes an XError that names the reset time instead.
+tweepy's sync ``Client`` runs in a worker thread (``asyncio.to_thread``), so the event
+loop never blocks. Requests go in two lanes, each with its own tweepy client, HTTP session
+and lock: posting (writes, and the reads a post needs: the account before it, the lookup
+for reconciliation) and reading (metrics, follower counts, doctor). Each lane makes one
+call at a time; a post never waits behind tracking reads. ``wait_on_rate_limit`` stays
+off: it would sleep in the thread; a 429 becomes an XError that names the reset time instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import requests
@@ -62,6 +65,16 @@ class XNotFound(XError):
     """X answered 404 (a single post that is gone, or a wrong X_API_BASE_URL)."""
 
 
+Lane = Literal["post", "read"]
+
+
+@dataclass
+class _Lane:
+    tweepy: Any  # tweepy.Client
+    session: _RedirectingSession
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
@@ -74,14 +87,16 @@ class XClient:
     def __init__(self, *, api_key: str, api_secret: str, access_token: str, access_token_secret: str,
                  bearer_token: str | None = None, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                  tz: ZoneInfo | None = None, usage: UsageRecorder | None = None) -> None:
-        self._tweepy = tweepy.Client(bearer_token=bearer_token or None, consumer_key=api_key,
-                                     consumer_secret=api_secret, access_token=access_token,
-                                     access_token_secret=access_token_secret, return_type=dict,
-                                     wait_on_rate_limit=False)
-        self._session = _RedirectingSession(base_url, timeout)
-        self._tweepy.session = self._session
+        def lane() -> _Lane:
+            client = tweepy.Client(bearer_token=bearer_token or None, consumer_key=api_key,
+                                   consumer_secret=api_secret, access_token=access_token,
+                                   access_token_secret=access_token_secret, return_type=dict,
+                                   wait_on_rate_limit=False)
+            client.session = _RedirectingSession(base_url, timeout)
+            return _Lane(client, client.session)
+
+        self._lanes: dict[Lane, _Lane] = {"post": lane(), "read": lane()}
         self._tz = tz or ZoneInfo("Europe/Berlin")
-        self._lock = asyncio.Lock()
         self.usage = usage
 
     @classmethod
@@ -94,15 +109,17 @@ class XClient:
             tz=ZoneInfo(settings.timezone), usage=usage,
         )
 
-    async def call(self, method: str, *, kind: str = "read", **params: Any) -> dict:
+    async def call(self, method: str, *, kind: str = "read", lane: Lane | None = None, **params: Any) -> dict:
         """One X request through tweepy (user context); raises XError.
 
+        ``lane``: writes always go in the posting lane; reads in the reading lane unless a post needs them.
         Every request is counted; for reads, the posts or users returned (what X bills).
         """
-        async with self._lock:
+        chosen = self._lanes["post" if kind == "write" else lane or "read"]
+        async with chosen.lock:
             body: dict = {}
             try:
-                body = await asyncio.to_thread(getattr(self._tweepy, method), user_auth=True, **params)
+                body = await asyncio.to_thread(getattr(chosen.tweepy, method), user_auth=True, **params)
                 return body
             except tweepy.HTTPException as exc:
                 raise x_error(exc, self._tz) from None
@@ -116,18 +133,18 @@ class XClient:
                 if self.usage is not None:
                     await self.usage.record(kind, items=_returned(body))
 
-    @property
-    def last_headers(self) -> dict[str, str]:
-        return self._session.last_headers
+    def last_headers(self, lane: Lane = "read") -> dict[str, str]:
+        """The headers of the lane's latest answer."""
+        return self._lanes[lane].session.last_headers
 
-    async def me(self) -> Account:
+    async def me(self, *, lane: Lane = "read") -> Account:
         """The account behind the access token, with its current follower count (one read request)."""
-        body = await self.call("get_me", user_fields=["public_metrics"])
+        body = await self.call("get_me", lane=lane, user_fields=["public_metrics"])
         data = body.get("data") or {}
         if "id" not in data:
             raise XError("X liefert das eigene Konto nicht (GET /2/users/me). Zugangsdaten prüfen.",
                          detail=str(body.get("errors"))[:300], retryable=True)
-        access = {k.lower(): v for k, v in self.last_headers.items()}.get("x-access-level")
+        access = {k.lower(): v for k, v in self.last_headers(lane).items()}.get("x-access-level")
         return Account(data["id"], data.get("username", ""),
                        (data.get("public_metrics") or {}).get("followers_count"), access)
 
@@ -155,6 +172,8 @@ def _headers(exc: tweepy.HTTPException) -> dict[str, str]:
 
 
 def _when(epoch: str | int | None, tz: ZoneInfo) -> str:
+    if epoch is None:
+        return "später"
     try:
         moment = datetime.fromtimestamp(int(epoch), UTC).astimezone(tz)
     except (TypeError, ValueError, OverflowError):

@@ -31,6 +31,8 @@ def post_url(username: str, post_id: str) -> str:
 
 
 class XPublisher:
+    """Every request of a post (also its reads) goes in the X client's posting lane: never behind tracking reads."""
+
     simulated = False
 
     def __init__(self, client: XClient, *, source_as_reply: bool = False) -> None:
@@ -48,7 +50,7 @@ class XPublisher:
     async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
         # The account first: a key problem shows before anything is posted, and the follower count
         # at posting time is what the multiplier divides by.
-        account = await self._client.me()
+        account = await self._client.me(lane="post")
         body = await self._client.call("create_tweet", kind="write", text=text)
         post_id = str((body.get("data") or {}).get("id") or "")
         if not post_id:
@@ -70,9 +72,9 @@ class XPublisher:
         return None
 
     async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
-        account = await self._client.me()
+        account = await self._client.me(lane="post")
         body = await self._client.call(
-            "get_users_tweets", id=account.id, max_results=RECENT_POSTS,
+            "get_users_tweets", lane="post", id=account.id, max_results=RECENT_POSTS,
             start_time=since.astimezone(UTC), tweet_fields=["created_at"])
         wanted = comparable(text)
         for post in body.get("data") or []:

@@ -47,4 +47,7 @@ class PostStore(Protocol):
 
     async def due(self, now: datetime) -> list[Post]: ...
 
+    async def next_due_at(self) -> datetime | None:
+        """The earliest due time of a scheduled post; None when no post is scheduled."""
+
     async def in_state(self, state: PostState) -> list[Post]: ...

@@ -14,7 +14,8 @@ looked up on the account before it is tried again.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import PublishError
@@ -29,14 +30,24 @@ LOOKUP_FAILED = ("Ob der Post schon auf X steht, ließ sich gerade nicht prüfen
                  "wenn er noch fehlt.")
 
 
+def _no_wake() -> None:
+    pass
+
+
 class PostingService:
+    """``approve`` and ``retry`` only schedule; ``run_due`` (the scheduler's posting lane) publishes.
+
+    ``wake`` tells the posting lane that a post was scheduled, so it plans again at once.
+    """
+
     def __init__(self, store: PostStore, publisher: Publisher, audit: AuditLog, notifier: Notifier,
-                 clock: Clock) -> None:
+                 clock: Clock, *, wake: Callable[[], None] = _no_wake) -> None:
         self._store = store
         self._publisher = publisher
         self._audit = audit
         self._notifier = notifier
         self._clock = clock
+        self._wake = wake
 
     async def approve(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                       approved_by: list[str], undo_seconds: int) -> Post | None:
@@ -51,8 +62,7 @@ class PostingService:
         await self._audit.record("approved", actor=",".join(approved_by), set_id=set_id, post_id=post.id,
                                  detail=f"draft {draft_id}, undo {undo_seconds}s")
         await self._notifier.notify(PostScheduled(post))
-        if undo_seconds == 0:
-            await self.run_due()
+        self._wake()  # due at the end of the undo window (at once with 0): the posting lane publishes it
         return post
 
     async def cancel(self, set_id: int, *, by: str) -> Post | None:
@@ -68,7 +78,7 @@ class PostingService:
         return cancelled
 
     async def retry(self, set_id: int, *, by: str) -> Post | None:
-        """🔁 on a failed post: schedule it again, due now."""
+        """🔁 on a failed post: schedule it again, due now (the posting lane publishes it)."""
         post = await self._store.for_set(set_id)
         if post is None or post.state is not PostState.FAILED or not post.retryable:
             return None
@@ -76,8 +86,12 @@ class PostingService:
                                              due_at=self._clock.now(), error=None)
         if again:
             await self._audit.record("retry", actor=by, set_id=set_id, post_id=post.id)
-            await self.run_due()
+            self._wake()
         return again
+
+    async def next_due(self) -> datetime | None:
+        """When the next scheduled post is due (None: none is scheduled)."""
+        return await self._store.next_due_at()
 
     async def run_due(self) -> list[Post]:
         """Publish every post whose undo window is over; returns the posts it handled."""

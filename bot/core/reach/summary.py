@@ -152,6 +152,16 @@ def last_slot(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:
     raise AssertionError("a slot a day ago always exists")
 
 
+def next_slot(now: datetime, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of the first scheduled summary after ``now`` (the slot ``last_slot`` names from then on)."""
+    today = now.astimezone(tz).date()
+    for day in (today, today + timedelta(days=1), today + timedelta(days=2)):
+        slot = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+        if slot > now:
+            return slot
+    raise AssertionError("a slot within two days always exists")
+
+
 # --- texts ---
 
 def quote(text: str, limit: int = 70) -> str:
@@ -271,6 +281,16 @@ class SummaryService:
         now = self._clock.now()
         return Report(now, now.astimezone(self._tz), now - period, await self._store.posts_since(now - period))
 
+    async def next_due(self) -> datetime | None:
+        """When ``run_due`` next has work: the next slot, a retry after a failed send, or now (first round,
+        or a slot not yet settled)."""
+        now = self._clock.now()
+        if self._retry_at and now < self._retry_at:
+            return self._retry_at
+        if self._done_day is None or last_slot(now, self._time, self._tz)[0] != self._done_day:
+            return now
+        return next_slot(now, self._time, self._tz)
+
     async def run_due(self) -> Announcement | None:
         """Send the summary of the latest slot if it has not gone out yet (also right after a start)."""
         now = self._clock.now()
@@ -285,7 +305,7 @@ class SummaryService:
             return None
         if not await self._store.claim_summary(day, at=now):
             if await self._store.summary_delivered(day):
-                self._done_day = day  # settled: the ticker's next rounds need not ask the store
+                self._done_day = day  # settled: the next rounds need not ask the store
                 return None
             # Claimed but never delivered: the bot stopped while sending. Better once more than never.
             log.warning("the summary for %s was cut short by a stop; sending it now", day.isoformat())

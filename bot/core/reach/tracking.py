@@ -97,6 +97,9 @@ class TrackingStore(UsageStore, Protocol):
     async def due_snapshots(self, now: datetime) -> list[DueSnapshot]:
         """Pending snapshots due by ``now``, oldest first."""
 
+    async def next_snapshot_due(self) -> datetime | None:
+        """The earliest due time of a pending snapshot; None when none is pending."""
+
     async def record_snapshot(self, snapshot_id: int, metrics: Metrics, *, taken_at: datetime) -> None: ...
 
     async def skip_snapshots(self, snapshot_ids: list[int], reason: str, *, at: datetime) -> None: ...
@@ -183,9 +186,38 @@ class TrackingService:
         self._failing = False
         return result
 
+    async def next_due(self) -> datetime | None:
+        """When ``run_due`` next has work: a new post to enrol (now), the earliest pending snapshot, or the
+        daily follower read; after a failed read not before the pause ends. None: nothing to track."""
+        now = self._clock.now()
+        if await self._store.untracked_posts(self._enrol_horizon(now)):
+            return now  # enrolment runs at the start of every round, even during a pause
+        if self._paused_until and now < self._paused_until:
+            return self._paused_until
+        times = [await self._store.next_snapshot_due(), await self._followers_due(now)]
+        return min((t for t in times if t is not None), default=None)
+
+    async def _followers_due(self, now: datetime) -> datetime | None:
+        """When ``_daily_followers`` would read the follower count (the same conditions), or None."""
+        latest_post = await self._store.latest_post_at()
+        if latest_post is None:
+            return None
+        recorded = await self._store.latest_followers_at()
+        due = now if recorded is None else recorded + timedelta(days=1)
+        if self._followers_paused_until:
+            due = max(due, self._followers_paused_until)
+        window = timedelta(seconds=self._schedule[-1].seconds) + timedelta(days=1)
+        if max(due, now) - latest_post > window:
+            return None
+        if due <= now and not await self._budget.has_room(now):
+            return None  # planned again within minutes; the budget is back at the month's start
+        return due
+
+    def _enrol_horizon(self, now: datetime) -> datetime:
+        return now - timedelta(seconds=self._schedule[-1].seconds) - timedelta(days=1)
+
     async def _enrol(self, now: datetime) -> None:
-        horizon = now - timedelta(seconds=self._schedule[-1].seconds) - timedelta(days=1)
-        for post in await self._store.untracked_posts(horizon):
+        for post in await self._store.untracked_posts(self._enrol_horizon(now)):
             if post.followers_at_post is not None:  # read by the publisher right before posting
                 await self._store.record_followers(post.followers_at_post, at=post.posted_at)
             await self._store.add_snapshots(
@@ -205,7 +237,8 @@ class TrackingService:
             result.skipped += len(superseded)
         return sorted(latest.values(), key=lambda s: s.due_at)
 
-    async def _within_budget(self, wanted: list[DueSnapshot], now: datetime, result: TrackingRound) -> list[DueSnapshot]:
+    async def _within_budget(self, wanted: list[DueSnapshot], now: datetime,
+                             result: TrackingRound) -> list[DueSnapshot]:
         """Near the cap only the first and the last step of each post are read; at the cap none."""
         keep = {self._schedule[0].seconds, self._schedule[-1].seconds}
         ration = await self._budget.ration(wanted, now, thinnable=lambda s: s.step_seconds not in keep)

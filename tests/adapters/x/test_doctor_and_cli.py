@@ -38,6 +38,8 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
     posting = PostingService(SqlPostStore(engine), reach.publisher, SqlAuditLog(engine, clock), notifier, clock)
     set_id = await new_draft_set(engine)
     await posting.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
+    assert await posting.next_due() == clock.now()
+    await posting.run_due()  # the scheduler's posting lane
     [published] = [e for e in notifier.events if isinstance(e, PostPublished)]
     [on_x] = x_env.posts.values()
     assert published.post.url == f"https://x.com/spitzfeder/status/{on_x.id}"

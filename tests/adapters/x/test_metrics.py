@@ -94,7 +94,7 @@ async def test_a_failed_follower_count_read_waits_before_asking_x_again(engine, 
                                schedule=parse_schedule("1h"), read_budget_month=10_000)
     for _ in range(3):
         fake_x.fail("GET /2/users/me", 429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": "1795608720"})
-    for _ in range(5):  # the ticker runs every second
+    for _ in range(5):  # the scheduler runs it again and again
         await tracking.run_due()
         clock.advance(1)
     assert fake_x.count("GET", "/2/users/me") == 1

@@ -1,10 +1,12 @@
 """XPublisher: the real tweepy against the fake X API v2, errors in German, exactly-once with reconciliation."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+from bot.adapters.x.metrics import XMetrics
 from bot.adapters.x.publisher import XPublisher, comparable
 from bot.core.errors import PublishError
 from bot.core.posting.records import PostState
@@ -146,6 +148,7 @@ async def test_accepted_but_answer_lost_is_found_not_posted_again(engine, make_c
                              RecordingNotifier(), clock)
     fake_x.fail("POST /2/tweets", 503, "<html>upstream timeout</html>", accept_first=True)
     await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
+    await service.run_due()  # the scheduler's posting lane
     post = await SqlPostStore(engine).for_set(set_id)
     assert post.state is PostState.POSTED and len(fake_x.posts) == 1 and fake_x.count("POST", "/2/tweets") == 1
 
@@ -158,6 +161,7 @@ async def test_duplicate_counts_as_posted_only_when_found_on_the_account(engine,
     service = PostingService(SqlPostStore(engine), XPublisher(make_client()), SqlAuditLog(engine, clock),
                              notifier, clock)
     await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
+    await service.run_due()  # the scheduler's posting lane
     post = await SqlPostStore(engine).for_set(set_id)
     assert post.state is PostState.FAILED and not post.retryable and "Duplikat" in post.error
     assert fake_x.count("GET", "/2/users/4242/tweets") == 1  # looked before deciding
@@ -169,7 +173,31 @@ async def test_errors_leave_the_draft_approved_and_retry_posts_it(engine, make_c
                              RecordingNotifier(), clock)
     fake_x.fail("POST /2/tweets", 429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": "1795608720"})
     await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
+    await service.run_due()  # the scheduler's posting lane
     failed = await SqlPostStore(engine).for_set(set_id)
     assert failed.state is PostState.FAILED and failed.retryable and "13:12 Uhr" in failed.error
     await service.retry(set_id, by="anna")
+    await service.run_due()
     assert (await SqlPostStore(engine).for_set(set_id)).state is PostState.POSTED and len(fake_x.posts) == 1
+
+
+# --- posting lane: a post never waits behind tracking reads ---
+
+async def test_a_post_goes_out_while_a_slow_metrics_read_is_in_progress(make_client, fake_x):
+    client = make_client()
+    metrics, publisher = XMetrics(client), XPublisher(client)
+    tracked = fake_x.add_post("Eine frühere Frage?", impressions=70)
+    held = fake_x.hold("GET /2/tweets")
+    slow_read = asyncio.create_task(metrics.lookup([tracked.id]))
+    await held.wait_until_arrived()
+    second_read = asyncio.create_task(metrics.followers())  # reads stay one at a time, behind the slow one
+
+    published = await asyncio.wait_for(publisher.publish(TEXT), timeout=10)  # a shared lock would hang here
+
+    assert fake_x.posts[published.post_id].text == TEXT
+    assert not slow_read.done() and not second_read.done()
+    assert fake_x.count("GET", "/2/users/me") == 1  # only the publisher's account read reached X so far
+    held.release()
+    lookup, followers = await asyncio.gather(slow_read, second_read)
+    assert lookup.metrics[tracked.id].impressions == 70 and followers == 500
+    assert fake_x.count("GET", "/2/users/me") == 2

@@ -61,7 +61,9 @@ class Rig:
         self.publisher = publisher or FakePublisher(self.clock)
         board = SetBoard(self.store, self.posts, self.chat)
         self.announcer = ChatAnnouncer(self.store, board, self.chat, summary_channel_id=900)
-        self.posting = PostingService(self.posts, self.publisher, self.audit, self.announcer, self.clock)
+        self.wakes: list[str] = []  # the scheduler's posting lane, woken on every approval and retry
+        self.posting = PostingService(self.posts, self.publisher, self.audit, self.announcer, self.clock,
+                                      wake=lambda: self.wakes.append("posting"))
         drafting = DraftingService(self.llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=1)
         self.workflow = Workflow(
             drafting=drafting, articles=None, store=self.store, posts=self.posts, posting=self.posting,
@@ -77,6 +79,12 @@ class Rig:
                                              channel_id=CHANNEL, anchor_message_id=1)
         await self.workflow.draft_first(case)
         return case, self.chat.last(case.channel_id)
+
+    async def run_due(self):
+        """What the woken posting lane does: publish what is due."""
+        assert self.wakes, "nothing woke the posting lane"
+        self.wakes.clear()
+        await self.posting.run_due()
 
     def react(self, message, emoji, user, *, added=True, bot=False):
         return self.workflow.on_reaction(ReactionEvent(message.id, message.channel_id, emoji,
@@ -96,6 +104,8 @@ async def test_two_approvers_at_the_same_instant_give_one_post(engine):
     _, message = await rig.start()
     await asyncio.gather(rig.react(message, "1️⃣", ANNA), rig.react(message, "2️⃣", BERT),
                          rig.react(message, "1️⃣", BERT), rig.react(message, "1️⃣", ANNA))
+    assert rig.wakes == ["posting"]  # approved once
+    await asyncio.gather(rig.run_due(), rig.posting.run_due())  # the lane and a stray second round
     assert rig.publisher.calls == 1 and len(rig.publisher.timeline) == 1
 
 
@@ -103,12 +113,13 @@ async def test_a_reaction_while_posting_does_not_post_again(engine):
     publisher = GatedPublisher(FakeClock())
     rig = Rig(engine, undo=0, publisher=publisher)
     _, message = await rig.start()
-    first = asyncio.create_task(rig.react(message, "1️⃣", ANNA))
+    await rig.react(message, "1️⃣", ANNA)
+    lane = asyncio.create_task(rig.run_due())
     await publisher.entered.wait()
     second = asyncio.create_task(rig.react(message, "2️⃣", BERT))
-    ticker = asyncio.create_task(rig.posting.run_due())
+    another_round = asyncio.create_task(rig.posting.run_due())
     publisher.gate.set()
-    await asyncio.gather(first, second, ticker)
+    await asyncio.gather(lane, second, another_round)
     assert publisher.calls == 1
 
 
@@ -126,7 +137,8 @@ async def test_where_reactions_cannot_be_removed_the_refusal_still_holds(engine)
     rig.chat.may_remove = False  # e.g. in a DM
     _, message = await rig.start()
     await rig.react(message, "1️⃣", ROBOT, bot=True)
-    assert rig.publisher.calls == 0
+    await rig.posting.run_due()
+    assert rig.publisher.calls == 0 and rig.wakes == []
 
 
 async def test_withdrawal_before_approval_is_recorded(engine):
@@ -154,10 +166,12 @@ async def test_a_failed_post_is_retried_with_the_renew_reaction(engine):
     case, message = await rig.start()
     rig.publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
     await rig.react(message, "1️⃣", ANNA)
+    await rig.run_due()
     failure = rig.chat.last(case.channel_id)
     assert failure.text.startswith("⚠️ Entwurf 1 konnte nicht gepostet werden: X ist gerade gestört")
     assert failure.reactions == ["🔁", "❌"] and failure.text.endswith("🔁 versucht es erneut, ❌ gibt ihn auf.")
     await rig.react(failure, "🔁", ANNA)
+    await rig.run_due()
     assert len(rig.publisher.timeline) == 1
     assert rig.chat.last(case.channel_id).text.startswith("✅ Entwurf 1 ist gepostet")
 
@@ -167,6 +181,7 @@ async def test_a_failed_post_can_be_given_up_with_cancel(engine):
     case, message = await rig.start()
     rig.publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
     await rig.react(message, "1️⃣", ANNA)
+    await rig.run_due()
     await rig.react(rig.chat.last(case.channel_id), "❌", BERT)
     assert (await rig.posts.for_set(case.current_set_id)).state.value == "cancelled"
     assert rig.publisher.calls == 1 and rig.publisher.timeline == []
@@ -266,7 +281,8 @@ def test_reading_a_message_outside_a_thread(text, intent):
 
 def test_reading_messages_in_a_thread_and_in_a_dm():
     assert in_case("kürzer") is Intent.REFINE
-    assert in_case("2: Warum eigentlich?") is Intent.HAND_EDIT and hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?")
+    assert in_case("2: Warum eigentlich?") is Intent.HAND_EDIT
+    assert hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?")
     assert in_dm("schärfer bitte", has_case=True) is Intent.REFINE
     assert in_dm(NEWS, has_case=True) is Intent.NEWS
     assert in_dm("schärfer bitte", has_case=False) is Intent.HELP

@@ -1,6 +1,7 @@
 """Exactly-once posting with the SQL store on SQLite and an in-memory publisher."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -36,15 +37,35 @@ def notifier():
 
 
 @pytest.fixture
-def make_service(engine, publisher, notifier, clock):
+def wakes():
+    """How often the services woke the scheduler's posting lane."""
+    return []
+
+
+@pytest.fixture
+def make_service(engine, publisher, notifier, clock, wakes):
     def make(pub=None):
-        return PostingService(SqlPostStore(engine), pub or publisher, SqlAuditLog(engine, clock), notifier, clock)
+        return PostingService(SqlPostStore(engine), pub or publisher, SqlAuditLog(engine, clock), notifier, clock,
+                              wake=lambda: wakes.append("posting"))
     return make
 
 
 async def approve(service, set_id, undo=30):
     return await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"],
                                  undo_seconds=undo)
+
+
+async def approve_and_post(service, set_id):
+    """Approve with no undo window, then run the due work as the woken posting lane does."""
+    post = await approve(service, set_id, undo=0)
+    await service.run_due()
+    return post
+
+
+async def retry_and_post(service, set_id):
+    again = await service.retry(set_id, by="anna")
+    await service.run_due()
+    return again
 
 
 async def test_posts_after_the_undo_window(make_service, set_id, clock, publisher, notifier):
@@ -58,9 +79,26 @@ async def test_posts_after_the_undo_window(make_service, set_id, clock, publishe
     assert await service.run_due() == [] and publisher.calls == 1
 
 
-async def test_undo_zero_posts_at_once(make_service, set_id, publisher):
-    await approve(make_service(), set_id, undo=0)
-    assert publisher.calls == 1
+async def test_undo_zero_is_due_at_once_and_wakes_the_posting_lane(make_service, set_id, clock, publisher, wakes):
+    service = make_service()
+    assert await service.next_due() is None
+    await approve(service, set_id, undo=0)
+    assert publisher.calls == 0 and wakes == ["posting"]  # one path: the lane publishes, approve does not
+    assert await service.next_due() == clock.now()
+    [done] = await service.run_due()
+    assert done.state is PostState.POSTED and publisher.calls == 1 and await service.next_due() is None
+
+
+async def test_next_due_is_the_earliest_scheduled_post(make_service, engine, set_id, clock):
+    service = make_service()
+    await approve(service, set_id, undo=30)
+    news = NewsItem(NEWS)
+    other = await SqlDraftStore(engine).save_draft_set(DraftSet(news, [check_draft(t, e, news)
+                                                                       for t, e in GOOD_DRAFTS]), origin="test")
+    await approve(service, other, undo=10)
+    assert await service.next_due() == clock.now() + timedelta(seconds=10)
+    await service.cancel(other, by="bert")
+    assert await service.next_due() == clock.now() + timedelta(seconds=30)
 
 
 async def test_cancel_inside_the_window(make_service, set_id, clock, publisher, notifier, engine):
@@ -76,7 +114,7 @@ async def test_cancel_inside_the_window(make_service, set_id, clock, publisher, 
 
 async def test_cancel_after_posting_does_nothing(make_service, set_id, publisher):
     service = make_service()
-    await approve(service, set_id, undo=0)
+    await approve_and_post(service, set_id)
     assert await service.cancel(set_id, by="bert") is None
 
 
@@ -93,14 +131,16 @@ async def test_concurrent_runs_publish_once(make_service, set_id, clock, publish
     assert sum(len(r) for r in results) == 1 and publisher.calls == 1
 
 
-async def test_failure_keeps_the_post_and_retry_posts_it(make_service, set_id, clock, publisher, notifier):
+async def test_failure_keeps_the_post_and_retry_posts_it(make_service, set_id, clock, publisher, notifier, wakes):
     service = make_service()
     publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503). Später 🔁.", retryable=True))
-    await approve(service, set_id, undo=0)
+    await approve_and_post(service, set_id)
     failed = notifier.events[-1]
     assert isinstance(failed, PostFailed) and failed.post.error.startswith("X ist gerade gestört")
+    wakes.clear()
     posted = await service.retry(set_id, by="anna")
-    assert posted.state is PostState.SCHEDULED
+    assert posted.state is PostState.SCHEDULED and wakes == ["posting"] and publisher.calls == 1
+    await service.run_due()
     assert (await make_service()._store.for_set(set_id)).state is PostState.POSTED
     assert publisher.calls == 2 and len(publisher.timeline) == 1
 
@@ -108,7 +148,7 @@ async def test_failure_keeps_the_post_and_retry_posts_it(make_service, set_id, c
 async def test_a_failed_post_can_be_given_up_unless_it_may_be_on_x(make_service, set_id, publisher):
     service = make_service()
     publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
-    await approve(service, set_id, undo=0)
+    await approve_and_post(service, set_id)
     assert (await service.cancel(set_id, by="bert")).state is PostState.CANCELLED
 
 
@@ -116,29 +156,29 @@ async def test_a_failed_post_that_may_be_on_x_cannot_be_given_up(make_service, s
     service = make_service()
     publisher.failures.append(PublishError("Antwort verloren", maybe_posted=True))
     publisher.lookup_fails = True
-    await approve(service, set_id, undo=0)
+    await approve_and_post(service, set_id)
     assert await service.cancel(set_id, by="bert") is None
 
 
 async def test_non_retryable_failure_cannot_be_retried(make_service, set_id, publisher):
     service = make_service()
     publisher.failures.append(PublishError("Schlüssel falsch", retryable=False))
-    await approve(service, set_id, undo=0)
+    await approve_and_post(service, set_id)
     assert await service.retry(set_id, by="anna") is None
 
 
 async def test_duplicate_answer_counts_only_when_the_post_is_found(make_service, set_id, clock, publisher):
     service = make_service()
     publisher.failures.append(PublishError("Doppelt", duplicate=True, retryable=False))
-    await approve(service, set_id, undo=0)
+    await approve_and_post(service, set_id)
     assert (await service._store.for_set(set_id)).state is PostState.FAILED
 
 
 async def test_crash_after_x_accepted_is_reconciled_without_a_second_post(make_service, set_id, clock, publisher):
     publisher.crash_after_posting = True
-    await approve(make_service(), set_id, undo=0)  # outcome unknown: failed, but marked uncertain
+    await approve_and_post(make_service(), set_id)  # outcome unknown: failed, but marked uncertain
     publisher.crash_after_posting = False
-    post = await make_service().retry(set_id, by="anna")
+    post = await retry_and_post(make_service(), set_id)
     assert post is not None
     final = await make_service()._store.for_set(set_id)
     assert final.state is PostState.POSTED and len(publisher.timeline) == 1 and publisher.calls == 1
@@ -146,10 +186,10 @@ async def test_crash_after_x_accepted_is_reconciled_without_a_second_post(make_s
 
 async def test_retry_an_hour_after_an_uncertain_failure_finds_the_post(make_service, set_id, clock, publisher):
     publisher.crash_after_posting = True
-    await approve(make_service(), set_id, undo=0)
+    await approve_and_post(make_service(), set_id)
     publisher.crash_after_posting = False
     clock.advance(3600)
-    await make_service().retry(set_id, by="anna")
+    await retry_and_post(make_service(), set_id)
     final = await make_service()._store.for_set(set_id)
     assert final.state is PostState.POSTED and len(publisher.timeline) == 1
 
@@ -182,7 +222,7 @@ async def test_in_flight_post_is_not_published_blindly_when_the_account_cannot_b
     assert failed.state is PostState.FAILED and failed.uncertain and "🔁 prüft erneut" in failed.error
     assert publisher.calls == 1
     publisher.lookup_fails = False
-    await make_service().retry(set_id, by="anna")
+    await retry_and_post(make_service(), set_id)
     final = await service._store.for_set(set_id)
     assert final.state is PostState.POSTED and publisher.calls == 1
 

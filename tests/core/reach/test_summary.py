@@ -7,7 +7,7 @@ import pytest
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.reports import StoredReports
-from bot.core.reach.summary import PostRecord, Reading, SummaryService, last_slot, render_summary
+from bot.core.reach.summary import PostRecord, Reading, SummaryService, last_slot, next_slot, render_summary
 from bot.core.timespec import Step, parse_time_of_day
 from tests.fakes.publisher import RecordingNotifier
 from tests.fakes.samples import GOOD_DRAFTS
@@ -87,7 +87,8 @@ async def test_once_per_day_on_daylight_saving_days(make_summary, clock, at, fir
     assert await service.run_due() is None
     clock.current = slot_utc
     sent = await service.run_due()
-    assert sent.set_id is None and sent.text.startswith(f"📊 Zusammenfassung vom {slot_utc.astimezone(BERLIN):%d.%m.%Y}")
+    assert sent.set_id is None
+    assert sent.text.startswith(f"📊 Zusammenfassung vom {slot_utc.astimezone(BERLIN):%d.%m.%Y}")
     for hours in (1, 2, 5):  # also past the repeated hour of the fall-back night
         clock.current = slot_utc + timedelta(hours=hours)
         assert await service.run_due() is None
@@ -124,6 +125,50 @@ async def test_a_failed_send_is_tried_again(make_summary, clock):
         await make_summary(notifier=FailingNotifier()).run_due()
     notifier = RecordingNotifier()
     assert await make_summary(notifier=notifier).run_due() is not None
+
+
+# --- next_due: when the scheduler's summary lane plans its next round ---
+
+@pytest.mark.parametrize("at, now, expected", [
+    ("18:00", utc(2026, 11, 25, 16, 59), utc(2026, 11, 25, 17)),
+    ("18:00", utc(2026, 11, 25, 17), utc(2026, 11, 26, 17)),  # at the slot: the next one
+    ("18:00", utc(2026, 3, 28, 17), utc(2026, 3, 29, 16)),  # spring forward
+    ("02:30", utc(2026, 3, 28, 23), utc(2026, 3, 29, 1, 30)),  # 02:30 does not exist: 03:30 CEST
+    ("02:30", utc(2026, 10, 25, 0, 30), utc(2026, 10, 26, 1, 30)),  # fall back: first occurrence, then next day
+])
+def test_next_slot_is_the_slot_last_slot_names_from_then_on(at, now, expected):
+    slot = next_slot(now, parse_time_of_day(at), BERLIN)
+    assert slot == expected and last_slot(slot, parse_time_of_day(at), BERLIN)[1] == slot
+
+
+async def test_next_due_first_now_then_the_next_slot(make_summary, clock):
+    clock.current = utc(2026, 11, 25, 12)
+    service = make_summary()
+    assert await service.next_due() == clock.now()  # the first round asks the store what is settled
+    assert await service.run_due() is not None  # yesterday's summary, missed while the bot was down
+    assert await service.next_due() == utc(2026, 11, 25, 17)
+    clock.current = utc(2026, 11, 25, 17)
+    assert await service.next_due() == clock.now()
+    assert await service.run_due() is not None
+    assert await service.next_due() == utc(2026, 11, 26, 17)
+
+
+async def test_next_due_on_a_new_installation_is_the_next_slot(tracking_store, clock):
+    clock.current = utc(2026, 11, 25, 18)
+    service = SummaryService(tracking_store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN)
+    assert await service.next_due() == clock.now()
+    assert await service.run_due() is None  # nothing to catch up on a new installation
+    assert await service.next_due() == utc(2026, 11, 26, 17)
+
+
+async def test_next_due_after_a_failed_send_is_the_retry(make_summary, clock):
+    clock.current = utc(2026, 11, 25, 17)
+    service = make_summary(notifier=FailingNotifier())
+    with pytest.raises(ConnectionError):
+        await service.run_due()
+    assert await service.next_due() == clock.now() + timedelta(minutes=1)
+    clock.advance(60)
+    assert await service.next_due() == clock.now()
 
 
 @pytest.fixture
@@ -166,7 +211,8 @@ async def test_summary_content(week, make_summary):
     assert "noch keine Zahlen (gelöscht oder nicht mehr auffindbar)" in text
     assert "https://x.com/spitzfeder/status/101" in text
     assert "Summe: 3 Posts auf X, 1 simuliert" in text
-    assert "25 Reposts, 61 Likes, 8 Antworten, 4 Zitate, 14.400 Impressionen (+10.000 Impressionen, +22 Interaktionen in 24 h)" in text
+    assert ("25 Reposts, 61 Likes, 8 Antworten, 4 Zitate, 14.400 Impressionen "
+            "(+10.000 Impressionen, +22 Interaktionen in 24 h)") in text
     assert "Beste Interaktion: „Wer zahlt am Ende" in text and "70 Interaktionen, Rate 2,9 %" in text
     assert "Bester Multiplikator: „Was ist ein Versprechen" in text and "30,0×" in text
     assert sent.attachment == ("zusammenfassung.png", b"\x89PNG fake")
@@ -189,12 +235,14 @@ async def test_long_summaries_list_the_newest_posts(week, tracking_store, clock)
 
 @pytest.mark.parametrize("question, expected", [
     ("Welche Frage lief diese Woche am besten?", "Am besten lief in den letzten 7 Tagen: „Wer zahlt am Ende"),
-    ("Welcher Post hatte den höchsten Multiplikator?", "Den höchsten Multiplikator in den letzten 7 Tagen hat: „Was ist"),
+    ("Welcher Post hatte den höchsten Multiplikator?",
+     "Den höchsten Multiplikator in den letzten 7 Tagen hat: „Was ist"),
     ("Was lief am schlechtesten?", "Am schwächsten lief in den letzten 7 Tagen: „Was ist"),
     ("Welche Frage lief diesen Monat am besten?", "Am besten lief in den letzten 30 Tagen: „Eine alte Frage?“"),
     ("Wie lief es heute?", "Noch keine Zahlen in den letzten 24 Stunden: kein getrackter Post auf X. "
                            "(1 simulierter Post hat keine Zahlen.)"),
-    (None, "2 getrackte Posts in den letzten 7 Tagen: 25 Reposts, 61 Likes, 8 Antworten, 4 Zitate, 14.400 Impressionen."),
+    (None, "2 getrackte Posts in den letzten 7 Tagen: 25 Reposts, 61 Likes, 8 Antworten, 4 Zitate, "
+           "14.400 Impressionen."),
 ])
 async def test_questions_are_answered_from_stored_numbers(week, make_summary, question, expected):
     answer = await StoredReports(make_summary()).statistics(question)

@@ -1,5 +1,6 @@
 """TrackingService: the schedule, rounds, restarts, deleted posts and the read budget (SQLite, FakeClock)."""
 
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -215,3 +216,69 @@ async def test_budget_zero_reads_nothing(engine, make_tracking, source, notifier
     clock.advance(HOUR)
     result = await make_tracking(budget=0).run_due()
     assert result.skipped == 1 and source.requests == [] and "X_READ_BUDGET_MONTH ist 0" in texts(notifier)[0]
+
+
+# --- next_due: when the scheduler's tracking lane plans its next round ---
+
+async def test_next_due_is_now_for_a_new_post_then_its_first_snapshot(engine, make_tracking, clock):
+    tracking = make_tracking("1h,6h,48h")
+    assert await tracking.next_due() is None  # nothing posted, nothing to track
+    await posted_post(engine, clock, "1", followers=None)
+    posted_at = clock.now()
+    clock.advance(5)
+    assert await tracking.next_due() == clock.now()  # to enrol (the posting lane's PostPublished wakes it)
+    await tracking.run_due()  # enrols, and reads the follower count of the day (none yet)
+    assert await tracking.next_due() == posted_at + timedelta(hours=1)
+    clock.advance(HOUR)
+    await tracking.run_due()
+    assert await tracking.next_due() == posted_at + timedelta(hours=6)
+    clock.advance(5 * HOUR)
+    await tracking.run_due()
+    # the 6 h answer carried the follower count: the next daily read comes before the 48 h snapshot
+    assert await tracking.next_due() == clock.now() + timedelta(days=1)
+    clock.advance(24 * HOUR)
+    await tracking.run_due()
+    assert await tracking.next_due() == posted_at + timedelta(hours=48)
+
+
+async def test_next_due_waits_out_the_pause_after_a_failed_read(engine, make_tracking, source, clock):
+    await posted_post(engine, clock, "3")
+    tracking = make_tracking()
+    await tracking.run_due()
+    clock.advance(HOUR)
+    source.failure = PublishError("X ist gerade gestört (HTTP 503).", retryable=True)
+    await tracking.run_due()
+    assert await tracking.next_due() == clock.now() + timedelta(minutes=10)
+    clock.advance(60)
+    await posted_post(engine, clock, "4")  # a new post is enrolled even during the pause
+    assert await tracking.next_due() == clock.now()
+    await tracking.run_due()
+    assert await tracking.next_due() == clock.now() + timedelta(minutes=9)
+
+
+async def test_next_due_daily_follower_read_stops_with_tracking_and_budget(engine, make_tracking, tracking_store,
+                                                                         source, clock):
+    await posted_post(engine, clock, "1", followers=500)
+    posted_at = clock.now()
+    tracking = make_tracking("1h", budget=2)
+    await tracking.run_due()
+    clock.advance(HOUR)
+    await tracking.run_due()  # the 1 h snapshot; its answer carried the follower count
+    assert await tracking.next_due() == clock.now() + timedelta(days=1)
+    clock.advance(24 * HOUR)
+    assert await tracking.next_due() == clock.now()  # the budget (2) has room for one more read
+    await tracking.run_due()
+    assert source.follower_reads == 1 and await tracking.next_due() is None  # 1 h + 1 day past: done
+    assert clock.now() - posted_at == timedelta(hours=25)
+    await tracking_store.record("read", items=5)
+    assert await tracking.next_due() is None
+
+
+async def test_next_due_skips_the_follower_read_when_the_budget_is_used_up(engine, make_tracking, tracking_store,
+                                                                          source, clock):
+    await posted_post(engine, clock, "1", followers=None)
+    tracking = make_tracking("1h,7d", budget=1)
+    await tracking_store.record("read", items=1)
+    await tracking.run_due()  # enrols; no room for the follower read
+    assert source.follower_reads == 0
+    assert await tracking.next_due() == clock.now() + timedelta(hours=1)  # the snapshot, not a spin on followers

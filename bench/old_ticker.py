@@ -1,4 +1,4 @@
-"""Due work on a schedule: undo windows running out, reach snapshots, the daily summary."""
+"""The one-second ticker the Scheduler replaced, kept here only as the baseline of the benchmarks."""
 
 from __future__ import annotations
 
