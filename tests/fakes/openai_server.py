@@ -74,6 +74,18 @@ class FakeOpenAI:
     def raw(self, status: int, text: str, content_type: str = "text/html") -> None:
         self.script.append(Scripted(status=status, body=text, headers={"Content-Type": content_type}))
 
+    def json_body(self, body: Any, status: int = 200) -> None:
+        """Any JSON at all, e.g. a 200 without `choices` or a bare list."""
+        self.script.append(Scripted(status=status, body=body))
+
+    def rate_limited(self, headers: dict[str, str], status: int = 429) -> None:
+        """A 429 (or 503) that names its wait: Retry-After, retry-after-ms, x-ratelimit-reset-*."""
+        self.error(status, "Rate limit reached", code="rate_limit_exceeded", headers=headers)
+
+    def prompt_of(self, index: int) -> str:
+        """The user message of the ``index``-th chat request (what the model was asked)."""
+        return self.requests[index]["payload"]["messages"][-1]["content"]
+
     def hang(self) -> None:
         self.script.append(Scripted(hang=True))
 

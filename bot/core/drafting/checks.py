@@ -9,8 +9,10 @@ import unicodedata
 import emoji
 
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.limits import MAX_DRAFT_CHARS
 from bot.core.drafting.models import Draft, NewsItem, Problem, ProblemKind, Severity
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH, extract_mentions, extract_urls, weighted_length
+from bot.core.text.numbers import de_int
 
 NEAR_DUPLICATE_RATIO = 0.85
 MIN_EVIDENCE_CHARS = 12
@@ -84,12 +86,18 @@ def _problem(kind: ProblemKind, label: str, reason: str, severity: Severity = Se
 
 
 def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
-    """Run every single-draft check and return the draft with its problems."""
-    text = unicodedata.normalize("NFC", text.strip())
-    evidence = evidence.strip()
+    """Run every single-draft check and return the draft with its problems.
+
+    A text of more than MAX_DRAFT_CHARS characters is too long for any post: it is rejected before the costly
+    checks (language detection, link search, evidence search) run, so a runaway reply cannot hog the CPU.
+    """
+    text, evidence = text.strip(), evidence.strip()
+    if len(text) > MAX_DRAFT_CHARS:
+        return _oversized(text, evidence)
+    text = unicodedata.normalize("NFC", text)
     length = weighted_length(text)
     guess = guess_language(text)
-    found = evidence_in_news(evidence, news.text) if evidence else False
+    found = evidence_in_news(evidence, news.text) if evidence and len(evidence) <= MAX_DRAFT_CHARS else False
     problems: list[Problem] = []
     if not text:
         problems.append(_problem(ProblemKind.EMPTY, "Leer", "Der Entwurf ist leer."))
@@ -130,8 +138,22 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
     return Draft(text, evidence, length, guess.language, found, tuple(problems))
 
 
+def _oversized(text: str, evidence: str) -> Draft:
+    problem = _problem(
+        ProblemKind.TOO_LONG, f"Zu lang (über {de_int(MAX_DRAFT_CHARS)} Zeichen)",
+        f"Der Text ist {de_int(len(text))} Zeichen lang, erlaubt sind {MAX_WEIGHTED_LENGTH} gewichtete Zeichen. "
+        "Eine kurze Frage schreiben.",
+    )
+    return Draft(text, evidence, len(text), None, False, (problem,))
+
+
 def near_duplicate(a: str, b: str) -> bool:
-    return difflib.SequenceMatcher(None, normalise_for_match(a), normalise_for_match(b)).ratio() >= NEAR_DUPLICATE_RATIO
+    if max(len(a), len(b)) > MAX_DRAFT_CHARS:
+        return False  # an oversized draft is dropped anyway; difflib on it would cost seconds
+    matcher = difflib.SequenceMatcher(None, normalise_for_match(a), normalise_for_match(b))
+    # The quick upper bounds first: most pairs are told apart without the full (quadratic) comparison.
+    return (matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
+            and matcher.ratio() >= NEAR_DUPLICATE_RATIO)
 
 
 def mark_near_duplicates(drafts: list[Draft]) -> list[Draft]:
