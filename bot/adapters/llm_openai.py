@@ -97,7 +97,8 @@ class OpenAIChat:
     async def check_model(self) -> str:
         """For `doctor`: confirm the server answers and knows the model; returns a short report."""
         try:
-            models = [m.id async for m in self._client.models.list()]
+            listing = await self._client.models.with_raw_response.list()
+            models: list[str] | None = model_ids(listing.content, listing.headers.get("content-type", ""))
         except openai.NotFoundError:
             models = None  # some servers have no /models: ask for one token instead
         except openai.APIError as exc:
@@ -111,11 +112,12 @@ class OpenAIChat:
                 )
             return f"Modell {self.model} auf {self.base_url} verfügbar"
         try:
-            await self._client.chat.completions.create(
+            raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model, messages=[{"role": "user", "content": "ok"}], max_tokens=1
             )
         except openai.APIError as exc:
             raise translate_error(exc, model=self.model, base_url=self.base_url) from None
+        read_completion(raw.content, raw.headers.get("content-type", ""), max_reply_chars=self._max_reply_chars)
         return f"Modell {self.model} auf {self.base_url} antwortet"
 
     async def aclose(self) -> None:
@@ -136,16 +138,33 @@ def _invalid_body(what: str, detail: str) -> LLMTransientError:
     )
 
 
+def _shown(body: bytes, content_type: str) -> str:
+    return f"content-type={content_type or '-'}; body: {body[:200]!r}"
+
+
+def _decode(body: bytes, content_type: str) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        html = "html" in content_type.lower() or _MARKUP.match(body) is not None
+        raise _invalid_body("HTML statt JSON" if html else "kein JSON", _shown(body, content_type)) from None
+
+
+def model_ids(body: bytes, content_type: str) -> list[str]:
+    """The model names in a /models body of status 200; LLMTransientError for anything else."""
+    data = _decode(body, content_type)
+    entries = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise _invalid_body("JSON ohne „data“", _shown(body, content_type))
+    return [entry["id"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
+
+
 def read_completion(body: bytes, content_type: str, *, max_reply_chars: int = MAX_REPLY_CHARS) -> LLMReply:
     """The reply in a chat-completion body of status 200; LLMTransientError for anything else."""
     if len(body) > max_reply_chars * _BODY_BYTES_PER_CHAR + _BODY_OVERHEAD_BYTES:
         raise reply_too_long(max_reply_chars)  # not even decoded
-    shown = f"content-type={content_type or '-'}; body: {body[:200]!r}"
-    try:
-        data = json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
-        html = "html" in content_type.lower() or _MARKUP.match(body) is not None
-        raise _invalid_body("HTML statt JSON" if html else "kein JSON", shown) from None
+    shown = _shown(body, content_type)
+    data = _decode(body, content_type)
     choices = data.get("choices") if isinstance(data, dict) else None
     if choices == []:
         raise LLMTransientError("Das Sprachmodell hat eine leere Antwort geliefert.", detail=shown)
@@ -154,9 +173,10 @@ def read_completion(body: bytes, content_type: str, *, max_reply_chars: int = MA
     content = message.get("content") if isinstance(message, dict) else None
     if not isinstance(message, dict) or not isinstance(content, str | None):
         raise _invalid_body("JSON ohne „choices“", shown)
-    assert isinstance(first, dict)
+    assert isinstance(first, dict) and isinstance(data, dict)
     finish_reason = first.get("finish_reason")
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage = data.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
     return LLMReply(
         text=content or "",
         usage=Usage(prompt_tokens=_count(usage.get("prompt_tokens")),

@@ -302,3 +302,18 @@ NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 ], ids=["date", "date-past", "negative", "float", "word", "nan", "go-duration", "bad-duration", "tokens-exhausted"])
 def test_retry_after_header_forms(headers, seconds):
     assert retry_after(headers, NOW) == seconds
+
+
+async def test_check_model_names_an_html_page(chat, fake_openai):
+    fake_openai.models_page = HTML_PAGE
+    with pytest.raises(LLMTransientError) as info:
+        await chat.check_model()
+    assert "(HTML statt JSON)" in info.value.user_message
+
+
+async def test_check_model_without_models_endpoint_names_an_html_page(chat, fake_openai):
+    fake_openai.models_endpoint = False
+    fake_openai.raw(200, HTML_PAGE)
+    with pytest.raises(LLMTransientError) as info:
+        await chat.check_model()
+    assert "(HTML statt JSON)" in info.value.user_message

@@ -39,6 +39,7 @@ class FakeOpenAI:
     def __init__(self, models: list[str] | None = None) -> None:
         self.models = models if models is not None else ["test-model"]
         self.models_endpoint = True
+        self.models_page: str | None = None  # HTML (or any text) answered with 200 instead of the model list
         self.reject_json_schema = False
         self.requests: list[dict] = []
         self.script: deque[Scripted] = deque()
@@ -111,5 +112,7 @@ class FakeOpenAI:
         self.requests.append({"path": "/v1/models", "headers": dict(request.headers)})
         if not self.models_endpoint:
             return web.json_response({"error": {"message": "not found"}}, status=404)
+        if self.models_page is not None:
+            return web.Response(text=self.models_page, content_type="text/html")
         return web.json_response({"object": "list", "data": [
             {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]})

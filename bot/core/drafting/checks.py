@@ -89,14 +89,16 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
     """Run every single-draft check and return the draft with its problems.
 
     A text of more than MAX_DRAFT_CHARS characters is too long for any post: it is rejected before the costly
-    checks (language detection, link search, evidence search) run, so a runaway reply cannot hog the CPU.
+    checks (language detection, link search, evidence search) run, so a runaway reply cannot hog the CPU; a
+    shorter text over X's limit skips only the language detection.
     """
     text, evidence = text.strip(), evidence.strip()
     if len(text) > MAX_DRAFT_CHARS:
         return _oversized(text, evidence)
     text = unicodedata.normalize("NFC", text)
     length = weighted_length(text)
-    guess = guess_language(text)
+    # Language detection is the costliest check (several ms a draft); a draft too long to post is not worth it.
+    guess = guess_language(text) if length <= MAX_WEIGHTED_LENGTH else None
     found = evidence_in_news(evidence, news.text) if evidence and len(evidence) <= MAX_DRAFT_CHARS else False
     problems: list[Problem] = []
     if not text:
@@ -111,7 +113,7 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
             ProblemKind.NOT_A_QUESTION, "Keine Frage",
             "Der Text ist keine Frage. Als zugespitzte Frage formulieren, die mit '?' endet.",
         ))
-    if text and not guess.is_german:
+    if text and guess is not None and not guess.is_german:
         problems.append(_problem(
             ProblemKind.NOT_GERMAN, "Nicht auf Deutsch",
             "Der Text ist nicht (eindeutig) deutsch. Auf Deutsch schreiben.",
@@ -135,7 +137,7 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
             "angeben, auf dem die Frage beruht, oder die Frage auf belegte Aussagen stützen.",
             Severity.WARNING,
         ))
-    return Draft(text, evidence, length, guess.language, found, tuple(problems))
+    return Draft(text, evidence, length, guess.language if guess else None, found, tuple(problems))
 
 
 def _oversized(text: str, evidence: str) -> Draft:

@@ -127,11 +127,12 @@ def test_a_runaway_draft_is_too_long_before_the_costly_checks():
     assert draft.language is None and not draft.evidence_found and draft.warnings == ["Zu lang (über 1.000 Zeichen)"]
 
 
-def test_a_draft_of_1000_characters_gets_every_check():
-    text = ("Warum " + "wirklich " * 120)[:999] + "?"
+def test_a_draft_of_1000_characters_is_checked_except_for_its_language():
+    text = ("Why " + "really " * 150)[:978] + "? https://evil.example"
     assert len(text) == 1_000
     draft = check_draft(text, GOOD_DRAFTS[0][1], NEWS_ITEM)
-    assert ProblemKind.TOO_LONG in kinds(draft) and draft.weighted_length == 1_000 and draft.evidence_found
+    assert kinds(draft) == {ProblemKind.TOO_LONG, ProblemKind.NOT_A_QUESTION, ProblemKind.FOREIGN_LINK}
+    assert draft.weighted_length == 1_000 and draft.evidence_found and draft.language is None
 
 
 def test_runaway_drafts_are_never_compared_for_near_duplicates():
