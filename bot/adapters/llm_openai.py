@@ -218,10 +218,10 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
     """
     lowered = {key.lower(): value for key, value in headers.items()}
     if (ms := _seconds(lowered.get("retry-after-ms", ""))) is not None:
-        return max(ms / 1000, 0.0)
+        return _plausible(ms / 1000)
     value = lowered.get("retry-after", "").strip()
     if (seconds := _seconds(value)) is not None:
-        return max(seconds, 0.0)
+        return _plausible(seconds)
     if value:
         try:
             when = email.utils.parsedate_to_datetime(value)
@@ -229,11 +229,18 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
             when = None
         if when is not None:
             when = when if when.tzinfo else when.replace(tzinfo=UTC)
-            return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+            return _plausible((when - (now or datetime.now(UTC))).total_seconds())
     resets = {kind: _go_duration(lowered.get(f"x-ratelimit-reset-{kind}", "")) for kind in ("requests", "tokens")}
     exhausted = [resets[kind] for kind in resets if lowered.get(f"x-ratelimit-remaining-{kind}", "").strip() == "0"]
     known = [wait for wait in (exhausted or list(resets.values())) if wait is not None]
-    return max(known) if known else None
+    return _plausible(max(known)) if known else None
+
+
+_LONGEST_WAIT = 7 * 24 * 3600.0  # "inf" or 1e300 from a server means "not soon"; a week says the same
+
+
+def _plausible(seconds: float) -> float:
+    return min(max(seconds, 0.0), _LONGEST_WAIT)
 
 
 def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Exception:

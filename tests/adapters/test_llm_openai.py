@@ -295,11 +295,14 @@ NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
     ({"Retry-After": "1.5"}, 1.5),
     ({"Retry-After": "soon"}, None),
     ({"Retry-After": "nan"}, None),
+    ({"Retry-After": "inf"}, 7 * 24 * 3600.0),
+    ({"retry-after-ms": "1e309"}, 7 * 24 * 3600.0),
     ({"x-ratelimit-reset-requests": "1h2m3.5s"}, 3723.5),
     ({"x-ratelimit-reset-requests": "tomorrow"}, None),
     ({"x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "20ms",
       "x-ratelimit-reset-requests": "30s"}, 0.02),
-], ids=["date", "date-past", "negative", "float", "word", "nan", "go-duration", "bad-duration", "tokens-exhausted"])
+], ids=["date", "date-past", "negative", "float", "word", "nan", "inf", "overflow", "go-duration", "bad-duration",
+        "tokens-exhausted"])
 def test_retry_after_header_forms(headers, seconds):
     assert retry_after(headers, NOW) == seconds
 

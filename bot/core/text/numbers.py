@@ -15,7 +15,7 @@ def de_float(value: float, digits: int = 1) -> str:
 
 def de_duration(seconds: float) -> str:
     """A wait in words, rounded up: 1 -> '1 Sekunde', 90 -> '90 Sekunden', 300 -> '5 Minuten', 7200 -> '2 Stunden'."""
-    whole = max(1, math.ceil(seconds))
+    whole = max(1, math.ceil(min(seconds, 1e9)))  # also for float("inf")
     if whole < 120:
         return f"{whole} Sekunde" if whole == 1 else f"{whole} Sekunden"
     minutes = math.ceil(whole / 60)
