@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
+from bot.core.drafting.limits import MAX_COUNT, MAX_REPLY_CHARS, MIN_COUNT
 from bot.core.timespec import parse_schedule, parse_time_of_day
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = Field(60.0, gt=0)
     llm_max_attempts: int = Field(3, ge=1, le=10)
+    llm_max_reply_chars: int = Field(MAX_REPLY_CHARS, ge=1_000)
 
     # --- drafting ---
     prompts_dir: Path = DEFAULT_PROMPTS_DIR

@@ -48,12 +48,14 @@ def build_llm(settings: Settings) -> OpenAIChat:
     from bot.adapters.llm_openai import OpenAIChat
 
     return OpenAIChat(api_key=settings.openai_api_key.get_secret_value(), model=settings.openai_model,
-                      base_url=settings.openai_base_url, timeout_seconds=settings.llm_timeout_seconds)
+                      base_url=settings.openai_base_url, timeout_seconds=settings.llm_timeout_seconds,
+                      max_reply_chars=settings.llm_max_reply_chars)
 
 
 def build_drafting(settings: Settings, llm: OpenAIChat) -> DraftingService:
     return DraftingService(llm, PromptLibrary.load(settings.prompts_dir), max_news_chars=settings.max_news_chars,
-                           max_attempts=settings.llm_max_attempts, sleep=asyncio.sleep)
+                           max_attempts=settings.llm_max_attempts, max_retry_wait_seconds=settings.llm_timeout_seconds,
+                           max_reply_chars=settings.llm_max_reply_chars, sleep=asyncio.sleep)
 
 
 def build_articles(settings: Settings) -> ArticleSource:

@@ -135,3 +135,38 @@ def test_doctor_unreachable_llm(capsys, llm_env, monkeypatch, unused_port):
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{unused_port}/v1")
     code, out, _ = run(capsys, "doctor")
     assert code == 1 and "FEHLER LLM:" in out and "nicht erreichbar" in out
+
+
+def test_html_instead_of_json_is_a_german_error_without_traceback(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("LLM_MAX_ATTEMPTS", "1")  # the CLI sleeps for real between attempts
+    llm_env.raw(200, "<!DOCTYPE html><html><body>Bitte anmelden</body></html>")
+    code, out, err = run(capsys, "draft", NEWS, "--no-save")
+    assert code == 1 and out == ""
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("Fehler: Der Sprachmodell-Server hat keine gültige Antwort geschickt (HTML statt JSON).")
+    assert last.endswith("Nach 1 Versuch aufgegeben — bitte später erneut versuchen.")
+    assert "Traceback" not in err and "attribute" not in err
+
+
+def test_json_without_choices_is_a_german_error(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("LLM_MAX_ATTEMPTS", "1")
+    llm_env.json_body({"object": "chat.completion"})
+    code, _, err = run(capsys, "draft", NEWS, "--no-save")
+    assert code == 1 and "(JSON ohne „choices“)" in err and "Traceback" not in err
+
+
+def test_a_long_retry_after_stops_at_once(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("LLM_TIMEOUT_SECONDS", "10")
+    llm_env.rate_limited({"Retry-After": "300"})
+    code, _, err = run(capsys, "draft", NEWS, "--no-save")
+    assert code == 1 and len(llm_env.requests) == 1
+    assert err.strip() == ("Fehler: Das Sprachmodell ist ausgelastet; es bittet um 5 Minuten Pause. "
+                           "Bitte später erneut versuchen.")
+
+
+def test_max_reply_chars_is_configurable(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("LLM_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("LLM_MAX_REPLY_CHARS", "2000")
+    llm_env.reply("x" * 2_001)
+    code, _, err = run(capsys, "draft", NEWS, "--no-save")
+    assert code == 1 and "mehr als 2.000 Zeichen" in err

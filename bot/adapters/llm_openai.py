@@ -1,19 +1,35 @@
 """The LLM adapter: any OpenAI-compatible server through the `openai` package.
 
 Structured output (json_schema) first; a server that rejects it gets JSON in
-text from then on. Retries are the core's job, so the client's own are off.
+text from then on. Retries are the core's job, so the client's own are off;
+the server's Retry-After travels to the core on the LLMTransientError.
+
+The adapter reads the completion body itself: whatever answers with status 200
+(a login page, a proxy's HTML, JSON of another shape, a runaway reply) becomes
+a German LLMTransientError instead of a crash deep in the pipeline.
 """
 
 from __future__ import annotations
 
+import email.utils
+import json
 import logging
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import cast
 
 import httpx2
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, omit
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 
+from bot.core.drafting.limits import MAX_REPLY_CHARS
 from bot.core.drafting.models import Usage
 from bot.core.drafting.ports import ChatMessage, LLMReply
+from bot.core.drafting.replies import reply_too_long
 from bot.core.errors import LLMConfigError, LLMTransientError
 
 log = logging.getLogger(__name__)
@@ -27,9 +43,11 @@ class OpenAIChat:
         model: str,
         base_url: str | None = None,
         timeout_seconds: float = 60.0,
+        max_reply_chars: int = MAX_REPLY_CHARS,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
         self.model = model
+        self._max_reply_chars = max_reply_chars
         self._client = AsyncOpenAI(
             # Local servers (Ollama, llama.cpp) take any key; the client insists on one.
             api_key=api_key or "no-key",
@@ -45,9 +63,11 @@ class OpenAIChat:
         return str(self._client.base_url)
 
     async def complete_json(self, messages: list[ChatMessage], schema: dict) -> LLMReply:
-        payload = [{"role": m.role, "content": m.content} for m in messages]
+        payload = cast(list[ChatCompletionMessageParam], [{"role": m.role, "content": m.content} for m in messages])
         if self._structured:
-            response_format = {"type": "json_schema", "json_schema": {"name": "drafts", "schema": schema, "strict": True}}
+            response_format: ResponseFormatJSONSchema = {
+                "type": "json_schema", "json_schema": {"name": "drafts", "schema": schema, "strict": True},
+            }
             try:
                 return await self._complete(payload, response_format)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
@@ -57,10 +77,13 @@ class OpenAIChat:
                 self._structured = False
         return await self._complete(payload, None)
 
-    async def _complete(self, payload: list[dict], response_format: dict | None) -> LLMReply:
-        extra = {"response_format": response_format} if response_format else {}
+    async def _complete(
+        self, payload: list[ChatCompletionMessageParam], response_format: ResponseFormatJSONSchema | None
+    ) -> LLMReply:
         try:
-            response = await self._client.chat.completions.create(model=self.model, messages=payload, **extra)
+            raw = await self._client.chat.completions.with_raw_response.create(
+                model=self.model, messages=payload, response_format=response_format or omit
+            )
         except (openai.BadRequestError, openai.UnprocessableEntityError):
             if response_format:
                 raise
@@ -69,21 +92,13 @@ class OpenAIChat:
             ) from None
         except openai.APIError as exc:
             raise translate_error(exc, model=self.model, base_url=self.base_url) from None
-        except ValueError as exc:  # a 200 whose body is not JSON
-            raise LLMTransientError("Die Antwort des LLM-Servers war unlesbar.", detail=type(exc).__name__) from None
-        if not response.choices:
-            raise LLMTransientError("Das Sprachmodell hat eine leere Antwort geliefert.")
-        choice = response.choices[0]
-        usage = Usage(
-            prompt_tokens=getattr(response.usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(response.usage, "completion_tokens", 0) or 0,
-        )
-        return LLMReply(text=choice.message.content or "", usage=usage, finish_reason=choice.finish_reason)
+        return read_completion(raw.content, raw.headers.get("content-type", ""), max_reply_chars=self._max_reply_chars)
 
     async def check_model(self) -> str:
         """For `doctor`: confirm the server answers and knows the model; returns a short report."""
         try:
-            models = [m.id async for m in self._client.models.list()]
+            listing = await self._client.models.with_raw_response.list()
+            models: list[str] | None = model_ids(listing.content, listing.headers.get("content-type", ""))
         except openai.NotFoundError:
             models = None  # some servers have no /models: ask for one token instead
         except openai.APIError as exc:
@@ -97,20 +112,143 @@ class OpenAIChat:
                 )
             return f"Modell {self.model} auf {self.base_url} verfügbar"
         try:
-            await self._client.chat.completions.create(
+            raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model, messages=[{"role": "user", "content": "ok"}], max_tokens=1
             )
         except openai.APIError as exc:
             raise translate_error(exc, model=self.model, base_url=self.base_url) from None
+        read_completion(raw.content, raw.headers.get("content-type", ""), max_reply_chars=self._max_reply_chars)
         return f"Modell {self.model} auf {self.base_url} antwortet"
 
     async def aclose(self) -> None:
         await self._client.close()
 
 
+# JSON escapes a character in at most 6 bytes (\uXXXX); the rest of a completion body is small.
+_BODY_BYTES_PER_CHAR = 6
+_BODY_OVERHEAD_BYTES = 64 * 1024
+_MARKUP = re.compile(rb"\s*<[!?a-zA-Z]")  # <!DOCTYPE html>, <html>, <?xml …>
+
+
+def _invalid_body(what: str, detail: str) -> LLMTransientError:
+    return LLMTransientError(
+        f"Der Sprachmodell-Server hat keine gültige Antwort geschickt ({what}). Vermutlich steht ein Proxy oder "
+        "eine Anmeldeseite davor oder OPENAI_BASE_URL zeigt nicht auf die API (meist endet sie auf /v1).",
+        detail=detail,
+    )
+
+
+def _shown(body: bytes, content_type: str) -> str:
+    return f"content-type={content_type or '-'}; body: {body[:200]!r}"
+
+
+def _decode(body: bytes, content_type: str) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        html = "html" in content_type.lower() or _MARKUP.match(body) is not None
+        raise _invalid_body("HTML statt JSON" if html else "kein JSON", _shown(body, content_type)) from None
+
+
+def model_ids(body: bytes, content_type: str) -> list[str]:
+    """The model names in a /models body of status 200; LLMTransientError for anything else."""
+    data = _decode(body, content_type)
+    entries = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise _invalid_body("JSON ohne „data“", _shown(body, content_type))
+    return [entry["id"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
+
+
+def read_completion(body: bytes, content_type: str, *, max_reply_chars: int = MAX_REPLY_CHARS) -> LLMReply:
+    """The reply in a chat-completion body of status 200; LLMTransientError for anything else."""
+    if len(body) > max_reply_chars * _BODY_BYTES_PER_CHAR + _BODY_OVERHEAD_BYTES:
+        raise reply_too_long(max_reply_chars)  # not even decoded
+    shown = _shown(body, content_type)
+    data = _decode(body, content_type)
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if choices == []:
+        raise LLMTransientError("Das Sprachmodell hat eine leere Antwort geliefert.", detail=shown)
+    first = choices[0] if isinstance(choices, list) else None
+    message = first.get("message") if isinstance(first, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(message, dict) or not isinstance(content, str | None):
+        raise _invalid_body("JSON ohne „choices“", shown)
+    assert isinstance(first, dict) and isinstance(data, dict)
+    finish_reason = first.get("finish_reason")
+    usage = data.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
+    return LLMReply(
+        text=content or "",
+        usage=Usage(prompt_tokens=_count(usage.get("prompt_tokens")),
+                    completion_tokens=_count(usage.get("completion_tokens"))),
+        finish_reason=finish_reason if isinstance(finish_reason, str) else None,
+    )
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def _go_duration(value: str) -> float | None:
+    """OpenAI's x-ratelimit-reset-* values: '1s', '6m0s', '20ms', '1h2m3.5s'."""
+    value = value.strip()
+    parts = _GO_DURATION.findall(value)
+    if not parts or "".join(number + unit for number, unit in parts) != value:
+        return None
+    return sum(float(number) * _GO_UNITS[unit] for number, unit in parts)
+
+
+def _seconds(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return None if math.isnan(number) else number
+
+
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """The wait in seconds a 429/5xx response asks for, or None when it names none.
+
+    Read in this order: retry-after-ms, Retry-After (seconds or an HTTP date), and OpenAI's
+    x-ratelimit-reset-requests / -tokens (the exhausted one, or the longer of the two).
+    """
+    lowered = {key.lower(): value for key, value in headers.items()}
+    if (ms := _seconds(lowered.get("retry-after-ms", ""))) is not None:
+        return _plausible(ms / 1000)
+    value = lowered.get("retry-after", "").strip()
+    if (seconds := _seconds(value)) is not None:
+        return _plausible(seconds)
+    if value:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None:
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)
+            return _plausible((when - (now or datetime.now(UTC))).total_seconds())
+    resets = {kind: _go_duration(lowered.get(f"x-ratelimit-reset-{kind}", "")) for kind in ("requests", "tokens")}
+    exhausted = [resets[kind] for kind in resets if lowered.get(f"x-ratelimit-remaining-{kind}", "").strip() == "0"]
+    known = [wait for wait in (exhausted or list(resets.values())) if wait is not None]
+    return _plausible(max(known)) if known else None
+
+
+_LONGEST_WAIT = 7 * 24 * 3600.0  # "inf" or 1e300 from a server means "not soon"; a week says the same
+
+
+def _plausible(seconds: float) -> float:
+    return min(max(seconds, 0.0), _LONGEST_WAIT)
+
+
 def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Exception:
     """Map an openai exception to a German error that says what to do."""
     detail = f"{type(exc).__name__}: status={getattr(exc, 'status_code', None)}"
+    wait = retry_after(exc.response.headers) if isinstance(exc, openai.APIStatusError) else None
+    if wait is not None:
+        detail += f", retry_after={wait}s"
     if isinstance(exc, openai.APIResponseValidationError):
         return LLMTransientError("Die Antwort des LLM-Servers war unlesbar.", detail=detail)
     if isinstance(exc, openai.APITimeoutError):
@@ -125,20 +263,24 @@ def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Excep
         return LLMConfigError("Der API-Schlüssel wurde abgelehnt (HTTP 401). OPENAI_API_KEY prüfen.", detail=detail)
     if isinstance(exc, openai.PermissionDeniedError):
         return LLMConfigError(
-            f"Kein Zugriff auf das Modell „{model}“ (HTTP 403). Berechtigungen des Schlüssels oder OPENAI_MODEL prüfen.",
+            f"Kein Zugriff auf das Modell „{model}“ (HTTP 403). "
+            "Berechtigungen des Schlüssels oder OPENAI_MODEL prüfen.",
             detail=detail,
         )
     if isinstance(exc, openai.NotFoundError):
         return LLMConfigError(
-            f"Das Modell „{model}“ oder der Endpunkt ist unbekannt (HTTP 404). OPENAI_MODEL und OPENAI_BASE_URL prüfen.",
+            f"Das Modell „{model}“ oder der Endpunkt ist unbekannt (HTTP 404). "
+            "OPENAI_MODEL und OPENAI_BASE_URL prüfen.",
             detail=detail,
         )
     if isinstance(exc, openai.RateLimitError):
         if getattr(exc, "code", None) == "insufficient_quota":
             return LLMConfigError("Das Kontingent des API-Schlüssels ist aufgebraucht (HTTP 429). Abrechnung prüfen.",
                                   detail=detail)
-        return LLMTransientError("Das Sprachmodell ist überlastet (HTTP 429, zu viele Anfragen).", detail=detail)
+        return LLMTransientError("Das Sprachmodell ist überlastet (HTTP 429, zu viele Anfragen).", detail=detail,
+                                 retry_after=wait)
     status = getattr(exc, "status_code", None)
     if status is not None and status >= 500:
-        return LLMTransientError(f"Der LLM-Server hat einen Fehler gemeldet (HTTP {status}).", detail=detail)
+        return LLMTransientError(f"Der LLM-Server hat einen Fehler gemeldet (HTTP {status}).", detail=detail,
+                                 retry_after=wait)
     return LLMConfigError(f"Das Sprachmodell hat die Anfrage abgelehnt (HTTP {status}).", detail=detail)

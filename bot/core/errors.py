@@ -36,7 +36,14 @@ class LLMConfigError(LLMError):
 
 
 class LLMTransientError(LLMError):
-    """Timeout, rate limit, server error, broken or truncated reply: worth a retry."""
+    """Timeout, rate limit, server error, broken, oversized or truncated reply: worth a retry.
+
+    ``retry_after`` is the wait in seconds the server asked for (Retry-After and kin), if it named one.
+    """
+
+    def __init__(self, user_message: str, *, detail: str = "", retry_after: float | None = None) -> None:
+        super().__init__(user_message, detail=detail)
+        self.retry_after = retry_after
 
 
 class NoUsableDraftError(SpitzfederError):

@@ -39,6 +39,7 @@ class FakeOpenAI:
     def __init__(self, models: list[str] | None = None) -> None:
         self.models = models if models is not None else ["test-model"]
         self.models_endpoint = True
+        self.models_page: str | None = None  # HTML (or any text) answered with 200 instead of the model list
         self.reject_json_schema = False
         self.requests: list[dict] = []
         self.script: deque[Scripted] = deque()
@@ -74,6 +75,18 @@ class FakeOpenAI:
     def raw(self, status: int, text: str, content_type: str = "text/html") -> None:
         self.script.append(Scripted(status=status, body=text, headers={"Content-Type": content_type}))
 
+    def json_body(self, body: Any, status: int = 200) -> None:
+        """Any JSON at all, e.g. a 200 without `choices` or a bare list."""
+        self.script.append(Scripted(status=status, body=body))
+
+    def rate_limited(self, headers: dict[str, str], status: int = 429) -> None:
+        """A 429 (or 503) that names its wait: Retry-After, retry-after-ms, x-ratelimit-reset-*."""
+        self.error(status, "Rate limit reached", code="rate_limit_exceeded", headers=headers)
+
+    def prompt_of(self, index: int) -> str:
+        """The user message of the ``index``-th chat request (what the model was asked)."""
+        return self.requests[index]["payload"]["messages"][-1]["content"]
+
     def hang(self) -> None:
         self.script.append(Scripted(hang=True))
 
@@ -99,5 +112,7 @@ class FakeOpenAI:
         self.requests.append({"path": "/v1/models", "headers": dict(request.headers)})
         if not self.models_endpoint:
             return web.json_response({"error": {"message": "not found"}}, status=404)
+        if self.models_page is not None:
+            return web.Response(text=self.models_page, content_type="text/html")
         return web.json_response({"object": "list", "data": [
             {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]})

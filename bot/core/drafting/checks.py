@@ -9,6 +9,7 @@ import unicodedata
 import emoji
 
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.limits import MAX_DRAFT_CHARS
 from bot.core.drafting.models import Draft, NewsItem, Problem, ProblemKind, Severity
 from bot.core.drafting.xlength import (
     MAX_WEIGHTED_LENGTH,
@@ -17,6 +18,7 @@ from bot.core.drafting.xlength import (
     is_within_limit,
     weighted_length,
 )
+from bot.core.text.numbers import de_int
 from bot.core.text.untrusted import chat_markup, one_paragraph
 
 NEAR_DUPLICATE_RATIO = 0.85
@@ -91,12 +93,20 @@ def _problem(kind: ProblemKind, label: str, reason: str, severity: Severity = Se
 
 
 def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
-    """Run every single-draft check and return the draft with its problems."""
-    text = one_paragraph(text)
-    evidence = one_paragraph(evidence)
+    """Run every single-draft check and return the draft with its problems.
+
+    A text of more than MAX_DRAFT_CHARS characters is too long for any post: it is rejected before the costly
+    checks (language detection, link search, evidence search) run, so a runaway reply cannot hog the CPU; a
+    shorter text over X's limit skips only the language detection.
+    """
+    text, evidence = text.strip(), evidence.strip()
+    if len(text) > MAX_DRAFT_CHARS:
+        return _oversized(text, evidence)
+    text, evidence = one_paragraph(text), one_paragraph(evidence)
     length = weighted_length(text)
-    guess = guess_language(text)
-    found = evidence_in_news(evidence, news.text) if evidence else False
+    # Language detection is the costliest check (several ms a draft); a draft too long to post is not worth it.
+    guess = guess_language(text) if length <= MAX_WEIGHTED_LENGTH else None
+    found = evidence_in_news(evidence, news.text) if evidence and len(evidence) <= MAX_DRAFT_CHARS else False
     problems: list[Problem] = []
     if not text:
         problems.append(_problem(ProblemKind.EMPTY, "Leer", "Der Entwurf ist leer."))
@@ -115,7 +125,7 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
             ProblemKind.NOT_A_QUESTION, "Keine Frage",
             "Der Text ist keine Frage. Als zugespitzte Frage formulieren, die mit '?' endet.",
         ))
-    if text and not guess.is_german:
+    if text and guess is not None and not guess.is_german:
         problems.append(_problem(
             ProblemKind.NOT_GERMAN, "Nicht auf Deutsch",
             "Der Text ist nicht (eindeutig) deutsch. Auf Deutsch schreiben.",
@@ -146,11 +156,25 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
             "angeben, auf dem die Frage beruht, oder die Frage auf belegte Aussagen stützen.",
             Severity.WARNING,
         ))
-    return Draft(text, evidence, length, guess.language, found, tuple(problems))
+    return Draft(text, evidence, length, guess.language if guess else None, found, tuple(problems))
+
+
+def _oversized(text: str, evidence: str) -> Draft:
+    problem = _problem(
+        ProblemKind.TOO_LONG, f"Zu lang (über {de_int(MAX_DRAFT_CHARS)} Zeichen)",
+        f"Der Text ist {de_int(len(text))} Zeichen lang, erlaubt sind {MAX_WEIGHTED_LENGTH} gewichtete Zeichen. "
+        "Eine kurze Frage schreiben.",
+    )
+    return Draft(text, evidence, len(text), None, False, (problem,))
 
 
 def near_duplicate(a: str, b: str) -> bool:
-    return difflib.SequenceMatcher(None, normalise_for_match(a), normalise_for_match(b)).ratio() >= NEAR_DUPLICATE_RATIO
+    if max(len(a), len(b)) > MAX_DRAFT_CHARS:
+        return False  # an oversized draft is dropped anyway; difflib on it would cost seconds
+    matcher = difflib.SequenceMatcher(None, normalise_for_match(a), normalise_for_match(b))
+    # The quick upper bounds first: most pairs are told apart without the full (quadratic) comparison.
+    return (matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
+            and matcher.ratio() >= NEAR_DUPLICATE_RATIO)
 
 
 def mark_near_duplicates(drafts: list[Draft]) -> list[Draft]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from bot.core.drafting.limits import PROMPT_DRAFT_CHARS
 from bot.core.errors import SpitzfederError
 
 # Each template and the placeholders it must contain.
@@ -26,6 +27,12 @@ class PromptError(SpitzfederError):
 def new_tag(prefix: str) -> str:
     """A delimiter name that the untrusted text cannot know in advance."""
     return f"{prefix}_{secrets.token_hex(4)}"
+
+
+def clip(text: str, limit: int = PROMPT_DRAFT_CHARS) -> str:
+    """At most ``limit`` characters of a draft for a prompt, cut with „…“: a runaway reply never goes back whole."""
+    text = " ".join(text[: limit * 4].split())  # slice first: collapsing spaces of a huge text costs time too
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def fence(text: str, tag: str) -> str:

@@ -7,7 +7,9 @@ import re
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.core.drafting.limits import MAX_REPLY_CHARS
 from bot.core.errors import LLMTransientError
+from bot.core.text.numbers import de_int
 
 
 class DraftOut(BaseModel):
@@ -40,8 +42,22 @@ def reply_schema() -> dict:
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
 
-def parse_reply(raw: str) -> DraftsReply:
-    """Read the JSON object even when a model wraps it in prose or a code fence."""
+def reply_too_long(limit: int, size: int | None = None) -> LLMTransientError:
+    """The error for a reply over LLM_MAX_REPLY_CHARS (worth a retry: the next answer is usually normal)."""
+    return LLMTransientError(
+        f"Die Antwort des Sprachmodells war zu lang (mehr als {de_int(limit)} Zeichen) und wurde nicht "
+        "ausgewertet. Höchstgrenze: LLM_MAX_REPLY_CHARS.",
+        detail=f"reply of {size if size is not None else 'more than ' + str(limit)} characters",
+    )
+
+
+def parse_reply(raw: str, *, max_chars: int = MAX_REPLY_CHARS) -> DraftsReply:
+    """Read the JSON object even when a model wraps it in prose or a code fence.
+
+    A reply longer than ``max_chars`` is refused unread: no model writes that much for a few short questions.
+    """
+    if len(raw) > max_chars:
+        raise reply_too_long(max_chars, len(raw))
     fenced = _FENCE.search(raw)
     candidate = fenced.group(1) if fenced else raw
     start = candidate.find("{")

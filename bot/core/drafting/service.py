@@ -9,13 +9,13 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.drafting.checks import check_draft, mark_near_duplicates, needs_repair
 from bot.core.drafting.language import guess_language
-from bot.core.drafting.limits import MIN_NEWS_CHARS, checked_count
+from bot.core.drafting.limits import MAX_REPLY_CHARS, MIN_NEWS_CHARS, checked_count
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem, ProblemKind, Usage
 from bot.core.drafting.ports import ChatMessage, LLMClient
-from bot.core.drafting.prompts import PromptLibrary, fence, new_tag
+from bot.core.drafting.prompts import PromptLibrary, clip, fence, new_tag
 from bot.core.drafting.replies import DraftOut, parse_reply, reply_schema
-from bot.core.errors import InputError, LLMConfigError, LLMError, LLMTransientError, NoUsableDraftError
-from bot.core.text.numbers import de_int
+from bot.core.errors import InputError, LLMConfigError, LLMTransientError, NoUsableDraftError
+from bot.core.text.numbers import de_duration, de_int
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ class DraftingService:
         max_news_chars: int = 20_000,
         max_attempts: int = 3,
         backoff_seconds: float = 1.0,
+        max_retry_wait_seconds: float = 60.0,
+        max_reply_chars: int = MAX_REPLY_CHARS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._llm = llm
@@ -45,6 +47,8 @@ class DraftingService:
         self._max_news_chars = max_news_chars
         self._max_attempts = max_attempts
         self._backoff_seconds = backoff_seconds
+        self._max_retry_wait_seconds = max_retry_wait_seconds  # a server asking for a longer pause fails at once
+        self._max_reply_chars = max_reply_chars
         self._sleep = sleep
 
     # --- public entry points ---
@@ -88,7 +92,7 @@ class DraftingService:
             count=count,
             tag=tag,
             news=fence(news.text, tag),
-            current=_numbered(d.text for d in current) or "(keine)",
+            current=_numbered(clip(d.text) for d in current) or "(keine)",
             wish_tag=wish_tag,
             conversation=fence("\n".join(f"- {t.author}: {t.text}" for t in conversation) or "(noch keins)", wish_tag),
             instruction=fence(instruction, wish_tag),
@@ -129,10 +133,10 @@ class DraftingService:
     async def _repair(self, news: NewsItem, drafts: list[Draft], failing: list[int], run: _Run) -> list[Draft]:
         tag = new_tag("meldung")
         failures = "\n".join(
-            f"{n}. \"{drafts[i].text}\" — Probleme: {_repair_reasons(drafts[i])}"
+            f"{n}. \"{clip(drafts[i].text)}\" — Probleme: {_repair_reasons(drafts[i])}"
             for n, i in enumerate(failing, 1)
         )
-        kept = _numbered(d.text for i, d in enumerate(drafts) if i not in failing) or "(keine)"
+        kept = _numbered(clip(d.text) for i, d in enumerate(drafts) if i not in failing) or "(keine)"
         prompt = self._prompts.render(
             "repair", count=len(failing), tag=tag, news=fence(news.text, tag), failures=failures, kept=kept
         )
@@ -143,7 +147,7 @@ class DraftingService:
             log.warning("repair round failed, keeping the checked drafts: %s", exc.detail or exc)
             return drafts
         repaired = list(drafts)
-        for index, replacement in zip(failing, replacements):
+        for index, replacement in zip(failing, replacements, strict=False):
             candidate = check_draft(replacement.text, replacement.evidence, news)
             # A repair that is worse than the original does not replace it.
             if candidate.usable or not drafts[index].usable:
@@ -151,11 +155,15 @@ class DraftingService:
         return mark_near_duplicates([_without_duplicate_flag(d) for d in repaired])
 
     async def _ask(self, messages: list[ChatMessage], run: _Run) -> list[DraftOut]:
-        """One logical request: retried with backoff on transient faults and unusable replies."""
-        last_error: LLMError | None = None
+        """One logical request: retried with backoff on transient faults and unusable replies.
+
+        The pause before a retry is the exponential backoff or the server's Retry-After, whichever is longer; a
+        server asking for more than ``max_retry_wait_seconds`` ends the request at once.
+        """
+        last_error: LLMTransientError | None = None
         for attempt in range(1, self._max_attempts + 1):
-            if attempt > 1:
-                await self._sleep(self._backoff_seconds * 2 ** (attempt - 2))
+            if last_error is not None:
+                await self._sleep(max(self._backoff_seconds * 2 ** (attempt - 2), last_error.retry_after or 0.0))
             run.calls += 1
             try:
                 reply = await self._llm.complete_json(messages, reply_schema())
@@ -164,19 +172,26 @@ class DraftingService:
                     raise LLMTransientError(
                         "Die Antwort des Sprachmodells wurde abgeschnitten.", detail="finish_reason=length"
                     )
-                drafts = parse_reply(reply.text).drafts
+                drafts = parse_reply(reply.text, max_chars=self._max_reply_chars).drafts
                 if not drafts:
                     raise LLMTransientError("Das Sprachmodell hat keine Entwürfe geliefert.")
                 return drafts
             except LLMConfigError:
                 raise
             except LLMTransientError as exc:
+                if exc.retry_after is not None and exc.retry_after > self._max_retry_wait_seconds:
+                    raise LLMTransientError(
+                        f"Das Sprachmodell ist ausgelastet; es bittet um {de_duration(exc.retry_after)} Pause. "
+                        "Bitte später erneut versuchen.",
+                        detail=f"retry_after={exc.retry_after}s; {exc.detail}", retry_after=exc.retry_after,
+                    ) from exc
                 last_error = exc
                 log.warning("LLM attempt %d/%d failed: %s %s", attempt, self._max_attempts, exc, exc.detail)
         assert last_error is not None
+        attempts = f"{self._max_attempts} Versuchen" if self._max_attempts > 1 else "1 Versuch"
         raise LLMTransientError(
-            f"{last_error.user_message} Nach {self._max_attempts} Versuchen aufgegeben — bitte später erneut versuchen.",
-            detail=last_error.detail,
+            f"{last_error.user_message} Nach {attempts} aufgegeben — bitte später erneut versuchen.",
+            detail=last_error.detail, retry_after=last_error.retry_after,
         )
 
 

@@ -72,7 +72,8 @@ def test_evidence_missing_or_too_short(quote):
 
 
 def test_unsupported_premise_is_a_warning_not_a_drop():
-    draft = check_draft("Warum verschweigt der Senat die Kürzungen bei den Schulen?", "Schulen werden gekürzt", NEWS_ITEM)
+    draft = check_draft("Warum verschweigt der Senat die Kürzungen bei den Schulen?", "Schulen werden gekürzt",
+                        NEWS_ITEM)
     assert draft.usable and not draft.evidence_found
     assert draft.warnings == ["Prämisse nicht belegt"]
 
@@ -123,3 +124,25 @@ def test_a_character_x_refuses_is_fatal():
     news = NewsItem(NEWS)
     draft = check_draft("Wer zahlt am Ende für die gestiegenen Energiekosten\ufffe?", GOOD_DRAFTS[0][1], news)
     assert "Enthält ein Zeichen, das X nicht annimmt" in draft.warnings and not draft.usable
+
+
+def test_a_runaway_draft_is_too_long_before_the_costly_checks():
+    text = "Read more at https://evil.example " + "and more " * 20_000 + "!"  # English, a foreign link, no '?'
+    draft = check_draft(text, text, NEWS_ITEM)
+    assert kinds(draft) == {ProblemKind.TOO_LONG} and not draft.usable
+    assert draft.language is None and not draft.evidence_found and draft.warnings == ["Zu lang (über 1.000 Zeichen)"]
+
+
+def test_a_draft_of_1000_characters_is_checked_except_for_its_language():
+    text = ("Why " + "really " * 150)[:978] + "? https://evil.example"
+    assert len(text) == 1_000
+    draft = check_draft(text, GOOD_DRAFTS[0][1], NEWS_ITEM)
+    assert kinds(draft) == {ProblemKind.TOO_LONG, ProblemKind.NOT_A_QUESTION, ProblemKind.FOREIGN_LINK}
+    assert draft.weighted_length == 1_000 and draft.evidence_found and draft.language is None
+
+
+def test_runaway_drafts_are_never_compared_for_near_duplicates():
+    runaway = check_draft(GOOD_DRAFTS[0][0] * 20, "", NEWS_ITEM)
+    first = check_draft(*GOOD_DRAFTS[0], NEWS_ITEM)
+    marked = mark_near_duplicates([first, runaway, check_draft(*GOOD_DRAFTS[0], NEWS_ITEM)])
+    assert ProblemKind.NEAR_DUPLICATE not in kinds(marked[1]) and ProblemKind.NEAR_DUPLICATE in kinds(marked[2])

@@ -129,8 +129,9 @@ async def test_reply_with_missing_field_is_an_error_of_the_reply(service, llm):
 
 
 async def test_prose_around_json_and_extra_fields_are_tolerated(service, llm):
-    llm.text('Hier sind die Fragen:\n```json\n{"drafts": [{"text": "%s", "evidence": "%s", "score": 9}]}\n```'
-             % GOOD_DRAFTS[0])
+    text, evidence = GOOD_DRAFTS[0]
+    llm.text(f'Hier sind die Fragen:\n```json\n{{"drafts": [{{"text": "{text}", "evidence": "{evidence}", '
+             '"score": 9}]}\n```')
     result = await service.draft(service.prepare_news(NEWS), 1)
     assert result.drafts[0].text == GOOD_DRAFTS[0][0]
 
@@ -175,3 +176,80 @@ async def test_count_out_of_range(service, count):
 def test_news_language_is_recorded(service):
     assert service.prepare_news(NEWS).language == "de"
     assert service.prepare_news("The city of Hamburg raises public transport fares by 9.5 percent.").language == "en"
+
+
+# --- hostile answers: Retry-After, oversized replies, runaway drafts in prompts ---
+
+@pytest.fixture
+def patient(llm, sleep):
+    return DraftingService(llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0,
+                           max_retry_wait_seconds=60.0, max_reply_chars=5_000, sleep=sleep)
+
+
+async def test_the_backoff_is_at_least_the_servers_wait(patient, llm, sleep):
+    llm.fail(LLMTransientError("überlastet", retry_after=45.0)).fail(LLMTransientError("überlastet", retry_after=0.5))
+    llm.drafts(*GOOD_DRAFTS)
+    result = await patient.draft(patient.prepare_news(NEWS), 4)
+    assert result.llm_calls == 3 and sleep.delays == [45.0, 2.0]
+
+
+async def test_a_wait_up_to_the_limit_is_honoured(patient, llm, sleep):
+    llm.fail(LLMTransientError("überlastet", retry_after=60.0)).drafts(*GOOD_DRAFTS)
+    await patient.draft(patient.prepare_news(NEWS), 4)
+    assert sleep.delays == [60.0]
+
+
+async def test_a_wait_beyond_the_limit_fails_at_once(patient, llm, sleep):
+    llm.fail(LLMTransientError("überlastet", detail="429", retry_after=300.0))
+    with pytest.raises(LLMTransientError) as info:
+        await patient.draft(patient.prepare_news(NEWS), 4)
+    assert info.value.user_message == (
+        "Das Sprachmodell ist ausgelastet; es bittet um 5 Minuten Pause. Bitte später erneut versuchen.")
+    assert info.value.retry_after == 300.0 and len(llm.calls) == 1 and sleep.delays == []
+
+
+async def test_a_long_wait_in_the_repair_round_keeps_the_checked_drafts(patient, llm, sleep):
+    unsupported = ("Warum kürzt der Senat gleichzeitig bei den Schulen?", "Kürzungen bei Schulen")
+    llm.drafts(*GOOD_DRAFTS[:3], unsupported).fail(LLMTransientError("überlastet", retry_after=600.0))
+    result = await patient.draft(patient.prepare_news(NEWS), 4)
+    assert len(result.drafts) == 4 and result.llm_calls == 2 and sleep.delays == []
+
+
+async def test_an_oversized_reply_is_not_parsed_and_retried(patient, llm, sleep):
+    llm.text('{"drafts": [' + '{"text": "Warum?", "evidence": "x"},' * 200 + "]}").drafts(*GOOD_DRAFTS)
+    result = await patient.draft(patient.prepare_news(NEWS), 4)
+    assert result.llm_calls == 2 and sleep.delays == [1.0]
+
+
+async def test_oversized_replies_end_in_an_error_naming_the_limit(patient, llm):
+    for _ in range(3):
+        llm.text("{" + " " * 5_000 + "}")
+    with pytest.raises(LLMTransientError) as info:
+        await patient.draft(patient.prepare_news(NEWS), 4)
+    assert "mehr als 5.000 Zeichen" in info.value.user_message and "Nach 3 Versuchen" in info.value.user_message
+
+
+async def test_the_repair_prompt_carries_at_most_400_characters_per_draft(patient, llm):
+    rambling = "Die Preise steigen, " + "und zwar deutlich, " * 40 + "das ist klar."  # 793 chars, no question
+    runaway = "Warum " + "immer " * 500 + "?"  # 3 007 chars: too long before any costly check
+    llm.drafts(GOOD_DRAFTS[0], (rambling, GOOD_DRAFTS[1][1]), (runaway, GOOD_DRAFTS[2][1]))
+    llm.drafts(GOOD_DRAFTS[1], GOOD_DRAFTS[2])
+    result = await patient.draft(patient.prepare_news(NEWS), 3)
+    assert [d.text for d in result.drafts] == [t for t, _ in GOOD_DRAFTS[:3]]
+    repair = llm.calls[1][1].content
+    assert rambling not in repair and runaway not in repair and "genau 2 Einträgen" in repair
+    for text in (rambling, runaway):
+        shown = next(line for line in repair.splitlines() if text[:30] in line)
+        quoted = shown.split('"')[1]
+        assert len(quoted) == 400 and quoted.endswith("…")
+    assert "Der Text ist 3.007 Zeichen lang" in repair
+
+
+async def test_the_refine_prompt_clips_current_drafts(patient, llm):
+    llm.drafts(*GOOD_DRAFTS[:2])
+    news = patient.prepare_news(NEWS)
+    long_draft = patient.check_manual(news, "Warum " + "immer " * 300 + "?")
+    await patient.refine(news, [long_draft], [], "kürzer", 2)
+    prompt = llm.calls[0][1].content
+    assert long_draft.text not in prompt and "1. Warum immer immer" in prompt
+    assert max(len(line) for line in prompt.splitlines() if line.startswith("1. Warum")) <= 403
