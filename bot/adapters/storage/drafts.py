@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow
+from bot.adapters.storage.schema import DraftRow, DraftSetRow, NewsRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.drafting.models import DraftSet
 

@@ -8,8 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.adapters.storage.tables import PostRow
-from bot.adapters.storage.tables_tracking import FollowerCountRow, SentSummaryRow, SnapshotRow, XUsageRow
+from bot.adapters.storage.schema import FollowerCountRow, PostRow, SentSummaryRow, SnapshotRow, XUsageRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics

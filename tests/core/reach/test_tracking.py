@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.adapters.storage.tables_tracking import SnapshotRow
+from bot.adapters.storage.schema import SnapshotRow
 from bot.core.errors import PublishError
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import Metrics

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from bot.adapters.storage.tables import Base
+from bot.adapters.storage.schema import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

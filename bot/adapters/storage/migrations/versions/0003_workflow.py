@@ -8,7 +8,7 @@ Create Date: 2026-11-26
 import sqlalchemy as sa
 from alembic import op
 
-from bot.adapters.storage.tables import UtcDateTime
+from bot.adapters.storage.schema import UtcDateTime
 
 revision = "0003w"
 down_revision = "0002"
