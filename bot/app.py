@@ -16,7 +16,9 @@ from bot.adapters.news_fetch import ArticleFetcher
 from bot.adapters.storage.database import create_engine, migrate
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+from bot.adapters.storage.summaries import SqlSummaryStore
 from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.storage.usage import SqlUsageStore
 from bot.core.clock import Clock, SystemClock
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
@@ -69,24 +71,24 @@ class Reach:
     tracking: TrackingService | None  # None in the dry run: simulated posts are never tracked
     summary: SummaryService
     reports: StoredReports
-    store: SqlTrackingStore
+    usage: SqlUsageStore
 
 
 def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock) -> Reach:
     from bot.adapters.chart import MatplotlibChart
     from bot.adapters.x.metrics import XMetrics
 
-    store = SqlTrackingStore(engine, clock)
-    publisher = build_publisher(settings, usage=store)
+    usage = SqlUsageStore(engine, clock)
+    publisher = build_publisher(settings, usage=usage)
     tz = ZoneInfo(settings.timezone)
-    summary = SummaryService(store, notifier, clock, summary_time=parse_time_of_day(settings.summary_time), tz=tz,
-                             chart=MatplotlibChart(tz))
+    summary = SummaryService(SqlSummaryStore(engine), notifier, clock,
+                             summary_time=parse_time_of_day(settings.summary_time), tz=tz, chart=MatplotlibChart(tz))
     tracking = None
     if not publisher.simulated:
-        tracking = TrackingService(store, XMetrics(publisher.client), notifier, clock,
-                                   schedule=parse_schedule(settings.metrics_schedule),
+        tracking = TrackingService(SqlTrackingStore(engine), XMetrics(publisher.client), notifier, clock,
+                                   usage=usage, schedule=parse_schedule(settings.metrics_schedule),
                                    read_budget_month=settings.x_read_budget_month)
-    return Reach(publisher, tracking, summary, StoredReports(summary), store)
+    return Reach(publisher, tracking, summary, StoredReports(summary), usage)
 
 
 @asynccontextmanager

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.chart import MatplotlibChart
 from bot.adapters.storage.database import create_engine, migrate
-from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.storage.summaries import SqlSummaryStore
 from bot.core.clock import SystemClock
 from bot.core.errors import SpitzfederError
 from bot.core.reach.summary import SummaryService, parse_time_of_day, render_summary
@@ -25,7 +25,7 @@ async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings.database_url)
     try:
         await migrate(engine)
-        service = SummaryService(SqlTrackingStore(engine), _Terminal(), SystemClock(),
+        service = SummaryService(SqlSummaryStore(engine), _Terminal(), SystemClock(),
                                  summary_time=parse_time_of_day(settings.summary_time), tz=tz,
                                  chart=MatplotlibChart(tz))
         report = await service.report()

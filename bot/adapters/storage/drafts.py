@@ -44,5 +44,6 @@ class SqlDraftStore:
 
     async def draft_texts(self, set_id: int) -> list[str]:
         async with self._sessions() as session:
-            rows = await session.scalars(select(DraftRow.text).where(DraftRow.set_id == set_id).order_by(DraftRow.position))
+            rows = await session.scalars(select(DraftRow.text).where(DraftRow.set_id == set_id)
+                                         .order_by(DraftRow.position))
             return list(rows)

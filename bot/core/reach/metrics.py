@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.text.numbers import de_float, de_int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metrics:
     retweets: int = 0
     likes: int = 0

@@ -114,7 +114,7 @@ class MetricsSource(Protocol):
         """The account's current follower count (one read request)."""
 
 
-class TrackingStore(UsageStore, Protocol):
+class TrackingStore(Protocol):
     async def untracked_posts(self, posted_since: datetime) -> list[TrackedPost]:
         """Real posts (not simulated) posted since then that have no snapshot jobs yet."""
 
@@ -176,13 +176,13 @@ ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von X abgefragt werden: {message
 
 class TrackingService:
     def __init__(self, store: TrackingStore, source: MetricsSource, notifier: Notifier, clock: Clock, *,
-                 schedule: list[Step], read_budget_month: int) -> None:
+                 usage: UsageStore, schedule: list[Step], read_budget_month: int) -> None:
         self._store = store
         self._source = source
         self._notifier = notifier
         self._clock = clock
         self._schedule = schedule
-        self._budget = ReadBudget(store, notifier, read_budget_month)
+        self._budget = ReadBudget(usage, notifier, read_budget_month)
         self._paused_until: datetime | None = None
         self._followers_paused_until: datetime | None = None
         self._failing = False
@@ -231,7 +231,8 @@ class TrackingService:
             result.skipped += len(superseded)
         return sorted(latest.values(), key=lambda s: s.due_at)
 
-    async def _within_budget(self, wanted: list[DueSnapshot], now: datetime, result: TrackingRound) -> list[DueSnapshot]:
+    async def _within_budget(self, wanted: list[DueSnapshot], now: datetime,
+                             result: TrackingRound) -> list[DueSnapshot]:
         """Near the cap only the first and the last step of each post are read; at the cap none."""
         keep = {self._schedule[0].seconds, self._schedule[-1].seconds}
         ration = await self._budget.ration(wanted, now, thinnable=lambda s: s.step_seconds not in keep)
