@@ -3,8 +3,9 @@
 5 000 tracked posts of the last 7 days with 5 readings each, in a temporary SQLite database.
 Measured: the time of the /statistik answer (`StoredReports.statistics(QUESTION)`) and of the
 daily summary (text and chart series; the chart itself is not drawn), and meanwhile the lag
-of the event loop: a probe task asks to wake every 10 ms and notes how late it wakes.
-Prints figures; asserts nothing.
+of the event loop: a probe task asks to wake every 10 ms and notes how late it wakes. "full GCs"
+counts Python's full garbage collections meanwhile: each stops every thread, and is the usual
+cause of a lag spike. Prints figures; asserts nothing.
 
 Run: .venv/bin/python bench/report_lag.py [--posts 5000] [--rounds 3]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import sys
 import tempfile
@@ -95,8 +97,9 @@ async def seed(engine: AsyncEngine, posts: int) -> None:
             await connection.execute(insert(t[name]), values)
 
 
-async def measured(work: Callable[[], Awaitable[object]]) -> tuple[float, float, float, int]:
-    """(seconds, max lag ms, median lag ms, samples) of one run of ``work`` with the probe running."""
+async def measured(work: Callable[[], Awaitable[object]]) -> tuple[float, float, float, int, int]:
+    """(seconds, max lag ms, median lag ms, samples, full garbage collections) of one run of ``work``
+    with the probe running."""
     lags: list[float] = []
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -109,13 +112,15 @@ async def measured(work: Callable[[], Awaitable[object]]) -> tuple[float, float,
 
     prober = asyncio.create_task(probe())
     await asyncio.sleep(0)  # let the probe start
+    full_collections = gc.get_stats()[2]["collections"]
     start = time.perf_counter()
     await work()
     elapsed = time.perf_counter() - start
+    full_collections = gc.get_stats()[2]["collections"] - full_collections
     done.set()
     await prober
     lags = lags or [0.0]
-    return elapsed, max(lags) * 1000, statistics.median(lags) * 1000, len(lags)
+    return elapsed, max(lags) * 1000, statistics.median(lags) * 1000, len(lags), full_collections
 
 
 async def main(posts: int, rounds: int) -> None:
@@ -131,11 +136,12 @@ async def main(posts: int, rounds: int) -> None:
             service = SummaryService(SqlSummaryStore(engine), Silent(), clock, summary_time=time_of_day(18),
                                      tz=BERLIN, chart=chart)
             reports = StoredReports(service)
-            print(f"{'':<12} {'time':>9} {'lag max':>9} {'lag median':>11} {'samples':>8}")
+            print(f"{'':<12} {'time':>9} {'lag max':>9} {'lag median':>11} {'samples':>8} {'full GCs':>9}")
             for name, work in (("/statistik", lambda: reports.statistics(QUESTION)), ("summary", service.summary)):
                 for _ in range(rounds):
-                    elapsed, worst, median, samples = await measured(work)
-                    print(f"{name:<12} {elapsed * 1000:>6.0f} ms {worst:>6.0f} ms {median:>8.1f} ms {samples:>8}")
+                    elapsed, worst, median, samples, collections = await measured(work)
+                    print(f"{name:<12} {elapsed * 1000:>6.0f} ms {worst:>6.0f} ms {median:>8.1f} ms {samples:>8} "
+                          f"{collections:>9}")
             print(f"chart series in the summary: {chart.series}")
         finally:
             await engine.dispose()

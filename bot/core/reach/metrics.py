@@ -21,10 +21,10 @@ class Metrics:
         return self.likes + self.retweets + self.replies + self.quotes
 
     def minus(self, other: Metrics) -> Metrics:
-        return Metrics(*(a - b for a, b in zip(_values(self), _values(other))))
+        return Metrics(*(a - b for a, b in zip(_values(self), _values(other), strict=True)))
 
     def plus(self, other: Metrics) -> Metrics:
-        return Metrics(*(a + b for a, b in zip(_values(self), _values(other))))
+        return Metrics(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
 
 
 def _values(metrics: Metrics) -> tuple[int, ...]:

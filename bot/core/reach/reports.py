@@ -6,6 +6,7 @@ stored numbers only ("Welche Frage lief diese Woche am besten?").
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Protocol
 
@@ -98,4 +99,5 @@ class StoredReports:
 
     async def statistics(self, question: str | None = None) -> str:
         period, label = period_of(question or "")
-        return answer(question or "", await self._summaries.report(period), label)
+        report = await self._summaries.report(period)
+        return await asyncio.to_thread(answer, question or "", report, label)  # not on the event loop

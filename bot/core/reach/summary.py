@@ -8,6 +8,7 @@ no day ever gets two.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -347,7 +348,9 @@ class SummaryService:
 
     async def summary(self) -> Announcement:
         report = await self.report()
-        text = render_summary(report, self._tz, max_posts=self._max_posts, max_chars=self._max_chars)
+        # Thousands of posts take a while to weigh and word: not on the event loop.
+        text = await asyncio.to_thread(render_summary, report, self._tz, max_posts=self._max_posts,
+                                       max_chars=self._max_chars)
         return Announcement(text, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
 
     async def chart_png(self, report: Report) -> bytes | None:
