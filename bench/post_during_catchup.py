@@ -26,13 +26,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow, PostRow  # noqa: E402
+from bot.adapters.storage.tables_tracking import SentSummaryRow, SnapshotRow  # noqa: E402
 from old_ticker import DueWorkTicker  # noqa: E402
 
 from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore  # noqa: E402
-from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow, PostRow  # noqa: E402
-from bot.adapters.storage.tables_tracking import SentSummaryRow, SnapshotRow  # noqa: E402
-from bot.adapters.storage.tracking import SqlTrackingStore  # noqa: E402
+from bot.adapters.storage.summaries import SqlSummaryStore
+from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.storage.usage import SqlUsageStore  # noqa: E402
 from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.posting.ports import PublishedPost  # noqa: E402
 from bot.core.posting.service import PostingService  # noqa: E402
@@ -122,11 +124,12 @@ async def one_run(kind: str, snapshots: int, batch_seconds: float) -> tuple[floa
         await migrate(engine)
         clock = SystemClock()
         set_id, draft_id = await seed(engine, snapshots, clock.now())
-        store = SqlTrackingStore(engine, clock)
+        store = SqlTrackingStore(engine)
+        usage, summaries = SqlUsageStore(engine, clock), SqlSummaryStore(engine)
         source, publisher = SlowMetrics(batch_seconds), TimedPublisher()
-        tracking = TrackingService(store, source, Silent(), clock, schedule=parse_schedule("1h,7d"),
+        tracking = TrackingService(store, source, Silent(), clock, usage=usage, schedule=parse_schedule("1h,7d"),
                                    read_budget_month=1_000_000)
-        summary = SummaryService(store, Silent(), clock, summary_time=parse_time_of_day("18:00"),
+        summary = SummaryService(summaries, Silent(), clock, summary_time=parse_time_of_day("18:00"),
                                  tz=ZoneInfo("Europe/Berlin"))
         scheduler = Scheduler(clock)
         service = PostingService(SqlPostStore(engine), publisher, SqlAuditLog(engine, clock), Silent(), clock,

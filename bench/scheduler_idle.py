@@ -30,7 +30,9 @@ from old_ticker import DueWorkTicker  # noqa: E402
 
 from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore  # noqa: E402
-from bot.adapters.storage.tracking import SqlTrackingStore  # noqa: E402
+from bot.adapters.storage.summaries import SqlSummaryStore
+from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.storage.usage import SqlUsageStore  # noqa: E402
 from bot.core.clock import Clock, SystemClock  # noqa: E402
 from bot.core.posting.service import PostingService  # noqa: E402
 from bot.core.reach.summary import SummaryService
@@ -64,13 +66,14 @@ class Counted:
     """The three services, each call to run_due / next_due counted."""
 
     def __init__(self, engine, clock: Clock) -> None:
-        store = SqlTrackingStore(engine, clock)
+        store = SqlTrackingStore(engine)
+        usage, summaries = SqlUsageStore(engine, clock), SqlSummaryStore(engine)
         self.calls: Counter[str] = Counter()
         self.posting = PostingService(SqlPostStore(engine), FakePublisher(clock), SqlAuditLog(engine, clock),
                                       Silent(), clock)
-        self.tracking = TrackingService(store, NoMetrics(), Silent(), clock, schedule=parse_schedule("1h,7d"),
+        self.tracking = TrackingService(store, NoMetrics(), Silent(), clock, usage=usage, schedule=parse_schedule("1h,7d"),
                                         read_budget_month=10_000)
-        self.summary = SummaryService(store, Silent(), clock, summary_time=parse_time_of_day("18:00"),
+        self.summary = SummaryService(summaries, Silent(), clock, summary_time=parse_time_of_day("18:00"),
                                       tz=ZoneInfo("Europe/Berlin"))
 
     def counted(self, name, function):

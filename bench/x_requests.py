@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
 from bot.adapters.storage.tracking import SqlTrackingStore  # noqa: E402
+from bot.adapters.storage.usage import SqlUsageStore  # noqa: E402
 from bot.adapters.x.client import XClient  # noqa: E402
 from bot.adapters.x.metrics import XMetrics  # noqa: E402
 from bot.core.reach.tracking import TrackingService
@@ -49,11 +50,11 @@ class Setup:
         self.x.start()
         self.engine = create_engine(f"sqlite+aiosqlite:///{self.folder}/bench.db")
         await migrate(self.engine)
-        store = SqlTrackingStore(self.engine, self.clock)
+        usage = SqlUsageStore(self.engine, self.clock)
         client = XClient(api_key=API_KEY, api_secret="s", access_token="t", access_token_secret="ts",
-                         base_url=self.x.base_url, usage=store)
-        self.tracking = TrackingService(store, XMetrics(client), Silent(), self.clock,
-                                        schedule=parse_schedule(SCHEDULE), read_budget_month=1_000_000)
+                         base_url=self.x.base_url, usage=usage)
+        self.tracking = TrackingService(SqlTrackingStore(self.engine), XMetrics(client), Silent(), self.clock,
+                                        usage=usage, schedule=parse_schedule(SCHEDULE), read_budget_month=1_000_000)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -104,7 +105,7 @@ async def posts_due_together(folder: str) -> None:
         started = time.perf_counter()
         result = await s.tracking.run_due()
         elapsed = time.perf_counter() - started
-        lookups, followers = (a - b for a, b in zip(s.reads(), before))
+        lookups, followers = (a - b for a, b in zip(s.reads(), before, strict=True))
         sizes = [len(q["ids"].split(",")) for m, p, q in s.x.requests if p == "/2/tweets"]
         print(f"3. 250 posts due in one round:    {lookups + followers} requests (ids per request: {sizes}), "
               f"{result.taken} snapshots, {elapsed * 1000:.0f} ms for the round")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from bot.adapters.discord.client import SpitzfederClient
     from bot.adapters.llm_openai import OpenAIChat
     from bot.adapters.storage.posts import SqlAuditLog
-    from bot.adapters.storage.tracking import SqlTrackingStore
+    from bot.adapters.storage.usage import SqlUsageStore
     from bot.core.conversation.workflow import Workflow
     from bot.core.posting.service import PostingService
 
@@ -124,36 +124,37 @@ class Reach:
     tracking: TrackingService | None  # None in the dry run: simulated posts are never tracked
     summary: SummaryService
     reports: StoredReports
-    store: SqlTrackingStore
+    usage: SqlUsageStore  # every X request, counted
 
 
-def build_summary(settings: Settings, store: SqlTrackingStore, notifier: Notifier, clock: Clock, *,
+def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
                   max_chars: int | None = None) -> SummaryService:
     from bot.adapters.chart import MatplotlibChart
+    from bot.adapters.storage.summaries import SqlSummaryStore
 
     tz = ZoneInfo(settings.timezone)
-    limit = {} if max_chars is None else {"max_chars": max_chars}
-    return SummaryService(store, notifier, clock, summary_time=parse_time_of_day(settings.summary_time), tz=tz,
-                          chart=MatplotlibChart(tz), **limit)
+    return SummaryService(SqlSummaryStore(engine), notifier, clock, summary_time=parse_time_of_day(settings.summary_time),
+                          tz=tz, chart=MatplotlibChart(tz), max_chars=max_chars)
 
 
 def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
                 max_chars: int | None = None) -> Reach:
     from bot.adapters.storage.tracking import SqlTrackingStore
+    from bot.adapters.storage.usage import SqlUsageStore
 
-    store = SqlTrackingStore(engine, clock)
-    publisher = build_publisher(settings, usage=store)
-    summary = build_summary(settings, store, notifier, clock, max_chars=max_chars)
+    usage = SqlUsageStore(engine, clock)
+    publisher = build_publisher(settings, usage=usage)
+    summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars)
     tracking = None
     if not publisher.simulated:
         from bot.adapters.x.metrics import XMetrics
         from bot.adapters.x.publisher import XPublisher
 
         assert isinstance(publisher, XPublisher)
-        tracking = TrackingService(store, XMetrics(publisher.client), notifier, clock,
-                                   schedule=parse_schedule(settings.metrics_schedule),
+        tracking = TrackingService(SqlTrackingStore(engine), XMetrics(publisher.client), notifier, clock,
+                                   usage=usage, schedule=parse_schedule(settings.metrics_schedule),
                                    read_budget_month=settings.x_read_budget_month)
-    return Reach(publisher, tracking, summary, StoredReports(summary), store)
+    return Reach(publisher, tracking, summary, StoredReports(summary), usage)
 
 
 class _Terminal:
@@ -166,10 +167,8 @@ class _Terminal:
 @asynccontextmanager
 async def terminal_summary(settings: Settings) -> AsyncIterator[SummaryService]:
     """The summary service for `spitzfeder summary` (no chat, no message limit)."""
-    from bot.adapters.storage.tracking import SqlTrackingStore
-
     async with open_database(settings) as engine:
-        yield build_summary(settings, SqlTrackingStore(engine), _Terminal(), SystemClock())
+        yield build_summary(settings, engine, _Terminal(), SystemClock())
 
 
 # --- the Discord bot ---

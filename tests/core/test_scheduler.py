@@ -8,6 +8,7 @@ import pytest
 
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.storage.usage import SqlUsageStore
 from bot.core.notices import PostPublished, PostScheduled
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
@@ -275,9 +276,10 @@ async def test_posting_and_tracking_lanes_with_the_real_services(engine, clock, 
     day = timedelta(days=1)
     scheduler = Scheduler(clock, sleep_until=sleeper, max_sleep=day)
     publisher, notifier = FakePublisher(clock), RecordingNotifier()
-    store = SqlTrackingStore(engine, clock)
-    source = FakeMetrics(store)
-    tracking = TrackingService(store, source, notifier, clock, schedule=parse_schedule("1h,6h"),
+    store = SqlTrackingStore(engine)
+    usage = SqlUsageStore(engine, clock)
+    source = FakeMetrics(usage)
+    tracking = TrackingService(store, source, notifier, clock, usage=usage, schedule=parse_schedule("1h,6h"),
                                read_budget_month=1000)
     posting = PostingService(SqlPostStore(engine), publisher, SqlAuditLog(engine, clock),
                              WakeOn(notifier, {PostPublished: scheduler.waker("tracking")}), clock,

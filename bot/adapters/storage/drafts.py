@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow
+from bot.adapters.storage.schema import DraftRow, DraftSetRow, NewsRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.drafting.models import DraftSet
 
@@ -44,5 +44,6 @@ class SqlDraftStore:
 
     async def draft_texts(self, set_id: int) -> list[str]:
         async with self._sessions() as session:
-            rows = await session.scalars(select(DraftRow.text).where(DraftRow.set_id == set_id).order_by(DraftRow.position))
+            rows = await session.scalars(select(DraftRow.text).where(DraftRow.set_id == set_id)
+                                         .order_by(DraftRow.position))
             return list(rows)

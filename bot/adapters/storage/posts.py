@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.adapters.storage.tables import AuditRow, PostRow
+from bot.adapters.storage.schema import AuditRow, PostRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.posting.records import Post, PostState
 

@@ -1,19 +1,16 @@
-"""Tracking jobs, follower counts, sent summaries and the X request counter in SQL."""
+"""Tracking jobs and follower counts in SQL (the `TrackingStore` port)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.adapters.storage.tables import PostRow
-from bot.adapters.storage.tables_tracking import FollowerCountRow, SentSummaryRow, SnapshotRow, XUsageRow
-from bot.core.clock import Clock, SystemClock
+from bot.adapters.storage.schema import FollowerCountRow, PostRow, SnapshotRow
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
-from bot.core.reach.summary import PostRecord, Reading
 from bot.core.reach.tracking import DueSnapshot, TrackedPost
 from bot.core.timespec import Step
 
@@ -21,11 +18,8 @@ PENDING, TAKEN, SKIPPED, ENDED = "pending", "taken", "skipped", "ended"
 _METRIC_FIELDS = ("retweets", "likes", "replies", "quotes", "bookmarks", "impressions")
 
 
-def _month(moment: datetime) -> str:
-    return moment.strftime("%Y-%m")
-
-
 def _tracked(row: PostRow) -> TrackedPost:
+    assert row.x_post_id is not None and row.posted_at is not None  # real posts only (see _real_posts)
     return TrackedPost(row.id, row.set_id, row.x_post_id, row.posted_at, row.followers_at_post)
 
 
@@ -34,11 +28,10 @@ def _real_posts():
 
 
 class SqlTrackingStore:
-    """TrackingStore, SummaryStore and the X usage counter on one database."""
+    """The `TrackingStore`: snapshot jobs of real posts and the daily follower count."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._clock = clock or SystemClock()
 
     # --- tracking jobs ---
 
@@ -116,89 +109,3 @@ class SqlTrackingStore:
         async with self._sessions() as session:
             rows = await session.scalars(select(FollowerCountRow).order_by(FollowerCountRow.day))
             return [(row.day, row.count) for row in rows]
-
-    # --- X usage ---
-
-    async def record(self, kind: str, *, items: int = 0) -> None:
-        """Count one X request in the current UTC month (the UsageRecorder port)."""
-        increments = ({"write_requests": XUsageRow.write_requests + 1} if kind == "write" else
-                      {"read_requests": XUsageRow.read_requests + 1, "read_items": XUsageRow.read_items + items})
-        await self._bump_usage(_month(self._clock.now()), increments)
-
-    async def _bump_usage(self, month: str, values: dict) -> None:
-        for _ in range(2):
-            async with self._sessions.begin() as session:
-                result = await session.execute(update(XUsageRow).where(XUsageRow.month == month).values(**values))
-                if result.rowcount == 1:
-                    return
-            try:
-                async with self._sessions.begin() as session:
-                    session.add(XUsageRow(month=month, read_requests=0, read_items=0, write_requests=0,
-                                          budget_notice_level=0))
-            except IntegrityError:
-                pass  # created by a concurrent request: update it now
-
-    async def usage(self, now: datetime) -> XUsageRow | None:
-        async with self._sessions() as session:
-            return await session.get(XUsageRow, _month(now))
-
-    async def reads_in_month(self, now: datetime) -> int:
-        row = await self.usage(now)
-        return row.read_items if row else 0
-
-    async def budget_notice_level(self, now: datetime) -> int:
-        row = await self.usage(now)
-        return row.budget_notice_level if row else 0
-
-    async def set_budget_notice_level(self, now: datetime, level: int) -> None:
-        await self._bump_usage(_month(now), {"budget_notice_level": level})
-
-    # --- summaries ---
-
-    async def posts_since(self, since: datetime) -> list[PostRecord]:
-        posts_query = (select(PostRow).where(PostRow.state == PostState.POSTED.value, PostRow.posted_at >= since)
-                       .order_by(PostRow.posted_at, PostRow.id))
-        async with self._sessions() as session:
-            posts = list(await session.scalars(posts_query))
-            snapshots = list(await session.scalars(
-                select(SnapshotRow).where(SnapshotRow.post_id.in_([p.id for p in posts]),
-                                          SnapshotRow.state.in_([TAKEN, ENDED]))
-                .order_by(SnapshotRow.taken_at, SnapshotRow.id)))
-        records = {p.id: PostRecord(p.id, p.set_id, p.text, p.url, p.posted_at, p.simulated, p.followers_at_post)
-                   for p in posts}
-        for snap in snapshots:
-            record = records[snap.post_id]
-            if snap.state == ENDED:
-                record.tracking_note = snap.note
-            else:
-                record.readings.append(Reading(snap.taken_at, Metrics(*(getattr(snap, n) for n in _METRIC_FIELDS))))
-        return list(records.values())
-
-    async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
-        try:
-            async with self._sessions.begin() as session:
-                session.add(SentSummaryRow(day=local_day.isoformat(), sent_at=at))
-        except IntegrityError:
-            return False
-        return True
-
-    async def summary_delivered(self, local_day: date) -> bool:
-        async with self._sessions() as session:
-            row = await session.get(SentSummaryRow, local_day.isoformat())
-            return row is not None and row.delivered_at is not None
-
-    async def mark_summary_delivered(self, local_day: date, *, at: datetime) -> None:
-        async with self._sessions.begin() as session:
-            row = await session.get(SentSummaryRow, local_day.isoformat())
-            if row is not None:
-                row.delivered_at = at
-
-    async def any_summary_sent(self) -> bool:
-        async with self._sessions() as session:
-            return (await session.scalars(select(SentSummaryRow.day).limit(1))).first() is not None
-
-    async def release_summary(self, local_day: date) -> None:
-        async with self._sessions.begin() as session:
-            row = await session.get(SentSummaryRow, local_day.isoformat())
-            if row is not None:
-                await session.delete(row)

@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.adapters.storage.drafts import SqlDraftStore
-from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow, PostRow
-from bot.adapters.storage.tables_workflow import (
+from bot.adapters.storage.schema import (
     CaseRow,
     CommandSyncRow,
+    DraftRow,
+    DraftSetRow,
+    NewsRow,
     NoticeRow,
+    PostRow,
     ShownMessageRow,
     TurnRow,
     VoteRow,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.text.numbers import de_float, de_int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metrics:
     retweets: int = 0
     likes: int = 0
@@ -21,10 +21,10 @@ class Metrics:
         return self.likes + self.retweets + self.replies + self.quotes
 
     def minus(self, other: Metrics) -> Metrics:
-        return Metrics(*(a - b for a, b in zip(_values(self), _values(other))))
+        return Metrics(*(a - b for a, b in zip(_values(self), _values(other), strict=True)))
 
     def plus(self, other: Metrics) -> Metrics:
-        return Metrics(*(a + b for a, b in zip(_values(self), _values(other))))
+        return Metrics(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
 
 
 def _values(metrics: Metrics) -> tuple[int, ...]:

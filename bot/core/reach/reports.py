@@ -6,12 +6,13 @@ stored numbers only ("Welche Frage lief diese Woche am besten?").
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Protocol
 
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import describe, engagement_rate, format_multiplier, format_percent
-from bot.core.reach.summary import PostRecord, Report, SummaryService, quote, stamp
+from bot.core.reach.summary import PostRecord, Report, SummaryService, latest_numbers, quote, stamp
 from bot.core.text.numbers import de_int
 
 
@@ -44,9 +45,9 @@ def _has(q: str, words: tuple[str, ...]) -> bool:
 
 def _post(post: PostRecord, report: Report) -> str:
     tz = report.local_now.tzinfo
-    text = (f"{quote(post.text)} ({stamp(post.posted_at, tz)}): {describe(post.latest)}; "
+    text = (f"{quote(post.text)} ({stamp(post.posted_at, tz)}): {describe(latest_numbers(post))}; "
             f"Multiplikator {format_multiplier(post.multiplier)}, "
-            f"Interaktionsrate {format_percent(engagement_rate(post.latest))}")
+            f"Interaktionsrate {format_percent(engagement_rate(latest_numbers(post)))}")
     return text + (f"\n{post.url}" if post.url else "")
 
 
@@ -59,8 +60,8 @@ def answer(question: str, report: Report, period_label: str) -> str:
             note = " (1 simulierter Post hat keine Zahlen.)" if simulated == 1 else \
                 f" ({de_int(simulated)} simulierte Posts haben keine Zahlen.)"
         return f"Noch keine Zahlen {period_label}: kein getrackter Post auf X.{note}"
-    if _has(q, _WORST):
-        worst = report.worst_by_engagement()
+    worst = report.worst_by_engagement() if _has(q, _WORST) else None
+    if worst is not None:  # asked for, and with tracked posts there is one
         return f"Am schwächsten lief {period_label}: {_post(worst, report)}"
     if _has(q, _REACH):
         top = report.best_by_multiplier()
@@ -81,7 +82,7 @@ def overview(report: Report, period_label: str) -> str:
              f"{describe(report.total())}."]
     best, top = report.best_by_engagement(), report.best_by_multiplier()
     if best:
-        lines.append(f"Meiste Interaktionen: {quote(best.text, 50)} ({de_int(best.latest.interactions)})")
+        lines.append(f"Meiste Interaktionen: {quote(best.text, 50)} ({de_int(latest_numbers(best).interactions)})")
     if top:
         lines.append(f"Höchster Multiplikator: {quote(top.text, 50)} ({format_multiplier(top.multiplier)})")
     return "\n".join(lines)
@@ -98,4 +99,5 @@ class StoredReports:
 
     async def statistics(self, question: str | None = None) -> str:
         period, label = period_of(question or "")
-        return answer(question or "", await self._summaries.report(period), label)
+        report = await self._summaries.report(period)
+        return await asyncio.to_thread(answer, question or "", report, label)  # not on the event loop

@@ -8,9 +8,12 @@ no day ever gets two.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from operator import attrgetter
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -32,7 +35,8 @@ log = logging.getLogger(__name__)
 PERIOD = timedelta(days=7)
 SEND_RETRY_PAUSE = timedelta(minutes=1)  # a summary that could not be sent is tried again after this
 CHART_FILE = "zusammenfassung.png"
-CHAT_MESSAGE_CHARS = 1900  # Discord refuses messages over 2000 characters; some room to spare
+CHANGE_WINDOW = timedelta(hours=24)  # "in 24 h": growth since the last reading taken a day ago
+CHART_MAX_POSTS = 50  # the chart draws the newest tracked posts; more lines would be unreadable anyway
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,10 @@ class Reading:
     metrics: Metrics
 
 
-@dataclass
+@dataclass(slots=True)
 class PostRecord:
+    """A post as the reports need it: its newest numbers and those of a day before, not every reading."""
+
     post_id: int
     set_id: int
     text: str
@@ -50,20 +56,17 @@ class PostRecord:
     posted_at: datetime
     simulated: bool
     followers_at_post: int | None
-    readings: list[Reading] = field(default_factory=list)  # oldest first
+    latest: Metrics | None = None  # the newest reading
+    baseline: Metrics | None = None  # the last reading taken at or before the report's baseline (24 h ago)
     tracking_note: str | None = None  # why tracking ended early, if it did
 
-    @property
-    def latest(self) -> Metrics | None:
-        return self.readings[-1].metrics if self.readings else None
-
     def change_since(self, since: datetime) -> Metrics | None:
-        """The growth since ``since``: latest numbers minus the last reading taken by then (zero before posting)."""
+        """The growth since ``since`` (the baseline moment the store was asked for): latest numbers minus the
+        baseline reading (zero before posting)."""
         if self.latest is None:
             return None
-        earlier = [r for r in self.readings if r.taken_at <= since]
-        if earlier:
-            return self.latest.minus(earlier[-1].metrics)
+        if self.baseline is not None:
+            return self.latest.minus(self.baseline)
         return self.latest if self.posted_at > since else None
 
     @property
@@ -72,8 +75,12 @@ class PostRecord:
 
 
 class SummaryStore(Protocol):
-    async def posts_since(self, since: datetime) -> list[PostRecord]:
-        """Posts that went out since then (real and simulated), oldest first, with their readings."""
+    async def posts_since(self, since: datetime, *, baseline_at: datetime) -> list[PostRecord]:
+        """Posts that went out since ``since`` (real and simulated), oldest first, each with its newest reading
+        and the last reading taken at or before ``baseline_at``."""
+
+    async def readings(self, post_ids: list[int]) -> dict[int, list[Reading]]:
+        """Every reading of these posts, oldest first (what the chart draws)."""
 
     async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
         """Mark the day's summary as sent; False if it already was."""
@@ -109,31 +116,51 @@ class Report:
     posts: list[PostRecord]
 
     @property
+    def baseline_at(self) -> datetime:
+        """The moment "in 24 h" counts from (the store's ``baseline_at``)."""
+        return self.now - CHANGE_WINDOW
+
+    @property
     def tracked(self) -> list[PostRecord]:
         return [p for p in self.posts if p.latest is not None]
 
     def total(self) -> Metrics:
-        result = Metrics()
-        for post in self.tracked:
-            result = result.plus(post.latest)
-        return result
+        return _sum(p.latest for p in self.posts if p.latest is not None)
 
     def total_change(self) -> Metrics:
-        result = Metrics()
-        for post in self.tracked:
-            result = result.plus(post.change_since(self.now - timedelta(hours=24)) or Metrics())
-        return result
+        """The sum of every post's ``change_since(baseline_at)``, in one pass."""
+        grown = _sum(p.latest for p in self.posts
+                     if p.latest is not None and (p.baseline is not None or p.posted_at > self.baseline_at))
+        return grown.minus(_sum(p.baseline for p in self.posts if p.latest is not None and p.baseline is not None))
 
     def best_by_engagement(self) -> PostRecord | None:
-        candidates = [p for p in self.tracked if p.latest.interactions > 0]
-        return max(candidates, key=lambda p: (p.latest.interactions, engagement_rate(p.latest) or 0), default=None)
+        candidates = [p for p in self.tracked if latest_numbers(p).interactions > 0]
+        return max(candidates, default=None,
+                   key=lambda p: (latest_numbers(p).interactions, engagement_rate(latest_numbers(p)) or 0))
 
     def worst_by_engagement(self) -> PostRecord | None:
-        return min(self.tracked, key=lambda p: (p.latest.interactions, p.latest.impressions), default=None)
+        return min(self.tracked, default=None,
+                   key=lambda p: (latest_numbers(p).interactions, latest_numbers(p).impressions))
 
     def best_by_multiplier(self) -> PostRecord | None:
         candidates = [p for p in self.tracked if p.multiplier is not None]
-        return max(candidates, key=lambda p: p.multiplier, default=None)
+        return max(candidates, key=lambda p: p.multiplier or 0.0, default=None)
+
+
+def latest_numbers(post: PostRecord) -> Metrics:
+    """The newest numbers of a tracked post (one of ``Report.tracked``)."""
+    if post.latest is None:
+        raise ValueError(f"post {post.post_id} has no numbers yet")
+    return post.latest
+
+
+_VALUES = attrgetter("retweets", "likes", "replies", "quotes", "bookmarks", "impressions")
+
+
+def _sum(metrics: Iterable[Metrics]) -> Metrics:
+    """Field by field, in one pass (thousands of posts are summed without building a Metrics per step)."""
+    columns = list(zip(*map(_VALUES, metrics), strict=True))
+    return Metrics(*map(sum, columns)) if columns else Metrics()
 
 
 # --- scheduling ---
@@ -169,7 +196,7 @@ def quote(text: str, limit: int = 70) -> str:
     return f"„{flat if len(flat) <= limit else flat[:limit - 1].rstrip() + '…'}“"
 
 
-def stamp(moment: datetime, tz: ZoneInfo) -> str:
+def stamp(moment: datetime, tz: tzinfo | None) -> str:
     return moment.astimezone(tz).strftime("%d.%m. %H:%M")
 
 
@@ -179,7 +206,7 @@ def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
         return [f"{head} (simuliert, nicht auf X)"]
     if post.latest is None:
         return [head, "   noch keine Zahlen" + (f" ({post.tracking_note})" if post.tracking_note else "")]
-    change = post.change_since(report.now - timedelta(hours=24))
+    change = post.change_since(report.baseline_at)
     numbers = describe(post.latest)
     if change is not None:
         numbers += f" ({signed(change.impressions)} Impressionen in 24 h)"
@@ -197,16 +224,17 @@ def render_summary(report: Report, tz: ZoneInfo, *, max_posts: int | None = None
                    max_chars: int | None = None) -> str:
     """The summary text; with limits, only the newest posts that fit are listed (totals always cover all)."""
     count = len(report.posts) if max_posts is None else min(max_posts, len(report.posts))
-    text = _summary_text(report, tz, count)
+    totals = _totals_lines(report) if report.posts else []
+    text = _summary_text(report, tz, count, totals)
     while max_chars is not None and len(text) > max_chars and count > 0:
         count -= 1
-        text = _summary_text(report, tz, count)
+        text = _summary_text(report, tz, count, totals)
     if max_chars is not None and len(text) > max_chars:
         text = text[:max_chars - 1] + "…"
     return text
 
 
-def _summary_text(report: Report, tz: ZoneInfo, count: int) -> str:
+def _summary_text(report: Report, tz: ZoneInfo, count: int, totals: list[str]) -> str:
     day = report.local_now.strftime("%d.%m.%Y")
     lines = [f"📊 Zusammenfassung vom {day} — Posts der letzten 7 Tage"]
     if not report.posts:
@@ -221,7 +249,7 @@ def _summary_text(report: Report, tz: ZoneInfo, count: int) -> str:
     if len(shown) < len(report.posts):
         lines.append(f"… und {len(report.posts) - len(shown)} ältere (alle: `spitzfeder summary`)")
     lines.append("")
-    lines.extend(_totals_lines(report))
+    lines.extend(totals)
     return "\n".join(lines)
 
 
@@ -238,19 +266,20 @@ def _totals_lines(report: Report) -> list[str]:
                      f"{signed(change.interactions)} Interaktionen in 24 h)")
     best = report.best_by_engagement()
     if best:
-        lines.append(f"Beste Interaktion: {quote(best.text, 50)} — {de_int(best.latest.interactions)} Interaktionen, "
-                     f"Rate {format_percent(engagement_rate(best.latest))}")
+        numbers = latest_numbers(best)
+        lines.append(f"Beste Interaktion: {quote(best.text, 50)} — {de_int(numbers.interactions)} Interaktionen, "
+                     f"Rate {format_percent(engagement_rate(numbers))}")
     top = report.best_by_multiplier()
     if top:
         lines.append(f"Bester Multiplikator: {quote(top.text, 50)} — {format_multiplier(top.multiplier)}")
     return lines
 
 
-def chart_series(report: Report) -> list[ChartSeries]:
+def chart_series(posts: list[PostRecord], readings: dict[int, list[Reading]]) -> list[ChartSeries]:
     return [
         ChartSeries(quote(p.text, 30), [(r.taken_at, r.metrics.impressions, r.metrics.interactions)
-                                         for r in p.readings])
-        for p in report.tracked
+                                         for r in readings.get(p.post_id, [])])
+        for p in posts
     ]
 
 
@@ -265,7 +294,7 @@ class SummaryService:
 
     def __init__(self, store: SummaryStore, notifier: Notifier, clock: Clock, *, summary_time: time,
                  tz: ZoneInfo, chart: ChartRenderer | None = None, max_posts: int = 5,
-                 max_chars: int = CHAT_MESSAGE_CHARS) -> None:
+                 max_chars: int | None = None) -> None:
         self._store = store
         self._notifier = notifier
         self._clock = clock
@@ -279,7 +308,9 @@ class SummaryService:
 
     async def report(self, period: timedelta = PERIOD) -> Report:
         now = self._clock.now()
-        return Report(now, now.astimezone(self._tz), now - period, await self._store.posts_since(now - period))
+        since = now - period
+        return Report(now, now.astimezone(self._tz), since,
+                      await self._store.posts_since(since, baseline_at=now - CHANGE_WINDOW))
 
     async def next_due(self) -> datetime | None:
         """When ``run_due`` next has work: the next slot, a retry after a failed send, or now (first round,
@@ -324,12 +355,18 @@ class SummaryService:
 
     async def summary(self) -> Announcement:
         report = await self.report()
-        text = render_summary(report, self._tz, max_posts=self._max_posts, max_chars=self._max_chars)
+        # Thousands of posts take a while to weigh and word: not on the event loop.
+        text = await asyncio.to_thread(render_summary, report, self._tz, max_posts=self._max_posts,
+                                       max_chars=self._max_chars)
         return Announcement(text, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
 
     async def chart_png(self, report: Report) -> bytes | None:
-        series = [s for s in chart_series(report) if s.points]
-        if self._chart is None or not series:
+        """The chart of the report's newest tracked posts; their readings are read only now, for the drawing."""
+        if self._chart is None or not report.tracked:
+            return None
+        posts = report.tracked[-CHART_MAX_POSTS:]
+        series = [s for s in chart_series(posts, await self._store.readings([p.post_id for p in posts])) if s.points]
+        if not series:
             return None
         return await self._chart.render(series, title="Impressionen und Interaktionen, letzte 7 Tage")
 

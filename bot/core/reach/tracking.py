@@ -88,7 +88,7 @@ class MetricsSource(Protocol):
         """The account's current follower count (one read request)."""
 
 
-class TrackingStore(UsageStore, Protocol):
+class TrackingStore(Protocol):
     async def untracked_posts(self, posted_since: datetime) -> list[TrackedPost]:
         """Real posts (not simulated) posted since then that have no snapshot jobs yet."""
 
@@ -153,13 +153,13 @@ ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von X abgefragt werden: {message
 
 class TrackingService:
     def __init__(self, store: TrackingStore, source: MetricsSource, notifier: Notifier, clock: Clock, *,
-                 schedule: list[Step], read_budget_month: int) -> None:
+                 usage: UsageStore, schedule: list[Step], read_budget_month: int) -> None:
         self._store = store
         self._source = source
         self._notifier = notifier
         self._clock = clock
         self._schedule = schedule
-        self._budget = ReadBudget(store, notifier, read_budget_month)
+        self._budget = ReadBudget(usage, notifier, read_budget_month)
         self._paused_until: datetime | None = None
         self._followers_paused_until: datetime | None = None
         self._failing = False

@@ -61,7 +61,7 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
     assert summary.attachment[0] == "zusammenfassung.png" and summary.attachment[1].startswith(b"\x89PNG")
     assert await reach.summary.run_due() is None
     assert "Am besten lief" in await reach.reports.statistics("Welche Frage lief diese Woche am besten?")
-    usage = await reach.store.usage(clock.now())
+    usage = await reach.usage.usage(clock.now())
     assert usage.write_requests == 1 and usage.read_requests == x_env.count("GET", "/2/") == 3
 
 

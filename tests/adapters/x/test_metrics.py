@@ -24,12 +24,12 @@ async def test_reads_public_metrics_and_the_follower_count(metrics, fake_x):
     assert lookup.unavailable == {} and lookup.followers == 500
 
 
-async def test_150_posts_in_two_requests(metrics, fake_x, tracking_store, clock):
+async def test_150_posts_in_two_requests(metrics, fake_x, usage_store, clock):
     ids = [fake_x.add_post(f"Frage {n}?", impressions=n).id for n in range(150)]
     first, second = await metrics.lookup(ids[:100]), await metrics.lookup(ids[100:])
     assert len(first.metrics) == 100 and len(second.metrics) == 50
     assert [len(q["ids"].split(",")) for m, p, q in fake_x.requests if p == "/2/tweets"] == [100, 50]
-    usage = await tracking_store.usage(clock.now())
+    usage = await usage_store.usage(clock.now())
     assert (usage.read_requests, usage.read_items) == (2, 150)
 
 
@@ -58,22 +58,24 @@ async def test_followers(metrics, fake_x):
     assert await metrics.followers() == 1234
 
 
-async def test_a_round_of_150_due_posts_takes_two_requests(engine, make_client, fake_x, tracking_store, clock):
+async def test_a_round_of_150_due_posts_takes_two_requests(engine, make_client, fake_x, tracking_store, usage_store,
+                                                           clock):
     for n in range(150):
         on_x = fake_x.add_post(f"Frage {n}?", impressions=n)
         await posted_post(engine, clock, on_x.id, text=on_x.text)
-    tracking = TrackingService(tracking_store, XMetrics(make_client()), RecordingNotifier(), clock,
+    tracking = TrackingService(tracking_store, XMetrics(make_client()), RecordingNotifier(), clock, usage=usage_store,
                                schedule=parse_schedule("1h"), read_budget_month=10_000)
     clock.advance(3600)
     result = await tracking.run_due()
     assert (result.taken, result.read_requests) == (150, 2) and len(fake_x.requests) == 2
 
 
-async def test_failed_reads_are_told_without_posting_hints(engine, make_client, fake_x, tracking_store, clock):
+async def test_failed_reads_are_told_without_posting_hints(engine, make_client, fake_x, tracking_store, usage_store,
+                                                          clock):
     on_x = fake_x.add_post("Frage?")
     await posted_post(engine, clock, on_x.id, text=on_x.text)
     notifier = RecordingNotifier()
-    tracking = TrackingService(tracking_store, XMetrics(make_client()), notifier, clock,
+    tracking = TrackingService(tracking_store, XMetrics(make_client()), notifier, clock, usage=usage_store,
                                schedule=parse_schedule("1h"), read_budget_month=10_000)
     clock.advance(3600)
     fake_x.fail("GET /2/tweets", 503, "<html><body>Service Unavailable</body></html>")
@@ -88,9 +90,9 @@ async def test_failed_reads_are_told_without_posting_hints(engine, make_client, 
 
 
 async def test_a_failed_follower_count_read_waits_before_asking_x_again(engine, make_client, fake_x, tracking_store,
-                                                                         clock):
+                                                                         usage_store, clock):
     await posted_post(engine, clock, "1", followers=None)  # no count from posting time: one is due
-    tracking = TrackingService(tracking_store, XMetrics(make_client()), RecordingNotifier(), clock,
+    tracking = TrackingService(tracking_store, XMetrics(make_client()), RecordingNotifier(), clock, usage=usage_store,
                                schedule=parse_schedule("1h"), read_budget_month=10_000)
     for _ in range(3):
         fake_x.fail("GET /2/users/me", 429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": "1795608720"})

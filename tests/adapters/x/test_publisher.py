@@ -24,13 +24,13 @@ def publisher(make_client):
     return XPublisher(make_client())
 
 
-async def test_posts_and_returns_link_and_followers(publisher, fake_x, tracking_store, clock):
+async def test_posts_and_returns_link_and_followers(publisher, fake_x, usage_store, clock):
     published = await publisher.publish(TEXT, source_url="https://example.org/news")
     [post] = fake_x.posts.values()
     assert post.text == TEXT and post.reply_to is None  # SOURCE_AS_REPLY is off: no link, no reply
     assert published.post_id == post.id and not published.simulated and published.followers == 500
     assert published.url == f"https://x.com/spitzfeder/status/{post.id}"
-    usage = await tracking_store.usage(clock.now())
+    usage = await usage_store.usage(clock.now())
     assert (usage.write_requests, usage.read_requests) == (1, 1)  # the post, and the account before it
 
 

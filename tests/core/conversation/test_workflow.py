@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
-from bot.adapters.storage.tracking import SqlTrackingStore
+from bot.adapters.storage.summaries import SqlSummaryStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
 from bot.core.conversation.approval import ApprovalPolicy, Reactor
 from bot.core.conversation.board import SetBoard
@@ -291,7 +291,7 @@ def test_reading_messages_in_a_thread_and_in_a_dm():
 async def test_a_summary_the_chat_could_not_take_is_sent_again_later(engine):
     """Posting notices may be lost in a chat outage; the daily summary may not."""
     rig = Rig(engine)
-    store = SqlTrackingStore(engine, rig.clock)
+    store = SqlSummaryStore(engine)
     await store.claim_summary(rig.clock.now().date().replace(year=2025), at=rig.clock.now())  # not a new install
     summary = SummaryService(store, rig.announcer, rig.clock, summary_time=time(9, 0), tz=ZoneInfo("UTC"))
     rig.chat.down = True

@@ -1,5 +1,6 @@
 """The daily summary: content, German formats, DST-correct timing, catch-up, never twice; questions answered."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -7,7 +8,15 @@ import pytest
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.reports import StoredReports
-from bot.core.reach.summary import PostRecord, Reading, SummaryService, last_slot, next_slot, render_summary
+from bot.core.reach.summary import (
+    CHART_MAX_POSTS,
+    PostRecord,
+    Reading,
+    SummaryService,
+    last_slot,
+    next_slot,
+    render_summary,
+)
 from bot.core.timespec import Step, parse_time_of_day
 from tests.fakes.publisher import RecordingNotifier
 from tests.fakes.samples import GOOD_DRAFTS
@@ -33,12 +42,12 @@ def utc(*args) -> datetime:
 
 
 @pytest.fixture
-async def make_summary(tracking_store, clock):
+async def make_summary(summary_store, clock):
     """Summary services of an installation that has sent summaries before."""
-    await tracking_store.claim_summary(date(2026, 1, 1), at=clock.now())
+    await summary_store.claim_summary(date(2026, 1, 1), at=clock.now())
 
     def make(at="18:00", notifier=None, chart=None):
-        return SummaryService(tracking_store, notifier or RecordingNotifier(), clock,
+        return SummaryService(summary_store, notifier or RecordingNotifier(), clock,
                               summary_time=parse_time_of_day(at), tz=BERLIN, chart=chart)
     return make
 
@@ -110,9 +119,9 @@ async def test_catch_up_after_downtime_and_never_twice(make_summary, clock):
     assert await make_summary(notifier=notifier).run_due() is None
 
 
-async def test_a_summary_cut_short_by_a_stop_is_sent_at_the_next_start_once(make_summary, tracking_store, clock):
+async def test_a_summary_cut_short_by_a_stop_is_sent_at_the_next_start_once(make_summary, summary_store, clock):
     clock.current = utc(2026, 11, 25, 17)
-    await tracking_store.claim_summary(date(2026, 11, 25), at=clock.now())  # the bot stopped while sending
+    await summary_store.claim_summary(date(2026, 11, 25), at=clock.now())  # the bot stopped while sending
     clock.advance(600)
     notifier = RecordingNotifier()
     assert await make_summary(notifier=notifier).run_due() is not None
@@ -153,9 +162,9 @@ async def test_next_due_first_now_then_the_next_slot(make_summary, clock):
     assert await service.next_due() == utc(2026, 11, 26, 17)
 
 
-async def test_next_due_on_a_new_installation_is_the_next_slot(tracking_store, clock):
+async def test_next_due_on_a_new_installation_is_the_next_slot(summary_store, clock):
     clock.current = utc(2026, 11, 25, 18)
-    service = SummaryService(tracking_store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN)
+    service = SummaryService(summary_store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN)
     assert await service.next_due() == clock.now()
     assert await service.run_due() is None  # nothing to catch up on a new installation
     assert await service.next_due() == utc(2026, 11, 26, 17)
@@ -225,8 +234,8 @@ async def test_summary_without_posts_and_without_chart(make_summary, clock):
     assert "Keine Posts in den letzten 7 Tagen." in sent.text and sent.attachment is None
 
 
-async def test_long_summaries_list_the_newest_posts(week, tracking_store, clock):
-    service = SummaryService(tracking_store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN,
+async def test_long_summaries_list_the_newest_posts(week, summary_store, clock):
+    service = SummaryService(summary_store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN,
                              max_posts=2)
     text = (await service.summary()).text
     assert "… und 2 ältere (alle: `spitzfeder summary`)" in text and "1. „Wie soll die Verkehrswende" in text
@@ -262,12 +271,12 @@ async def test_reports_summary_on_demand_does_not_count_as_the_daily_one(week, m
     assert await service.run_due() is not None
 
 
-async def test_a_new_installation_does_not_catch_up_a_slot_from_before_it_existed(tracking_store, clock):
+async def test_a_new_installation_does_not_catch_up_a_slot_from_before_it_existed(summary_store, clock):
     notifier = RecordingNotifier()
     clock.current = utc(2026, 11, 25, 9)  # first start ever, the morning after a slot
 
     def make():
-        return SummaryService(tracking_store, notifier, clock, summary_time=parse_time_of_day("18:00"), tz=BERLIN)
+        return SummaryService(summary_store, notifier, clock, summary_time=parse_time_of_day("18:00"), tz=BERLIN)
 
     assert await make().run_due() is None
     clock.current = utc(2026, 11, 25, 17)  # the first slot of its life
@@ -275,13 +284,20 @@ async def test_a_new_installation_does_not_catch_up_a_slot_from_before_it_existe
 
 
 class ListedPosts:
-    """A SummaryStore with fixed posts (an installation that has sent summaries before)."""
+    """A SummaryStore with fixed posts and their readings (an installation that has sent summaries before)."""
 
-    def __init__(self, posts) -> None:
+    def __init__(self, posts: list[tuple[PostRecord, list[Reading]]]) -> None:
         self.posts = posts
+        self.readings_asked: list[list[int]] = []
 
-    async def posts_since(self, since):
-        return [p for p in self.posts if p.posted_at >= since]
+    async def posts_since(self, since, *, baseline_at):
+        return [replace(post, latest=readings[-1].metrics if readings else None,
+                        baseline=next((r.metrics for r in reversed(readings) if r.taken_at <= baseline_at), None))
+                for post, readings in self.posts if post.posted_at >= since]
+
+    async def readings(self, post_ids):
+        self.readings_asked.append(post_ids)
+        return {post.post_id: readings for post, readings in self.posts if post.post_id in post_ids}
 
     async def claim_summary(self, local_day, *, at):
         return True
@@ -304,15 +320,37 @@ async def test_the_chat_summary_fits_one_discord_message(clock):
     posts = []
     for n in range(5):
         posted = now - timedelta(hours=20 * n + 2)
-        posts.insert(0, PostRecord(
+        posts.insert(0, (PostRecord(
             n, n, f"{n}: Wie soll die Verkehrswende gelingen, wenn Bus und Bahn fast zehn Prozent teurer werden?",
             f"https://x.com/spitzfeder/status/19000000000000000{n:02d}", posted, False, 12_345,
+            tracking_note="nicht mehr öffentlich sichtbar (geschützt oder gesperrt)"),
             [Reading(posted + timedelta(hours=1), Metrics(1, 1, 1, 1, 1, 1)),
-             Reading(now - timedelta(minutes=5), Metrics(12_345, 123_456, 12_345, 12_345, 1_234, 12_345_678))],
-            tracking_note="nicht mehr öffentlich sichtbar (geschützt oder gesperrt)"))
-    service = SummaryService(ListedPosts(posts), RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN)
+             Reading(now - timedelta(minutes=5), Metrics(12_345, 123_456, 12_345, 12_345, 1_234, 12_345_678))]))
+    service = SummaryService(ListedPosts(posts), RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN,
+                             max_chars=1900)
     sent = await service.run_due()
     assert len(sent.text) <= 1900  # Discord refuses more than 2000 characters: the summary would be lost
     assert "\n1. „0: Wie soll" in sent.text and "ältere (alle: `spitzfeder summary`)" in sent.text
     assert "Summe: 5 Posts auf X" in sent.text  # the totals still cover every post
     assert len(render_summary(await service.report(), BERLIN)) > 1900  # the terminal lists all
+
+
+async def test_the_chart_reads_the_readings_of_the_newest_posts_only_when_it_is_drawn(clock):
+    now = clock.current = utc(2026, 11, 25, 17)
+    posts = []
+    for n in range(CHART_MAX_POSTS + 3):
+        posted = now - timedelta(hours=CHART_MAX_POSTS + 3 - n)  # oldest first
+        posts.append((PostRecord(n, n, f"Frage {n}?", None, posted, False, 100),
+                      [Reading(posted + timedelta(minutes=30), Metrics(likes=n, impressions=10 * n))]))
+    store = ListedPosts(posts)
+    chart = FakeChart()
+    service = SummaryService(store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN, chart=chart)
+
+    await StoredReports(service).statistics("Welche Frage lief diese Woche am besten?")
+    assert store.readings_asked == []  # answers need no readings
+    sent = await service.summary()
+    assert sent.attachment is not None
+    assert store.readings_asked == [list(range(3, CHART_MAX_POSTS + 3))]
+    [series] = chart.calls
+    assert len(series) == CHART_MAX_POSTS and series[0].label == "„Frage 3?“"
+    assert series[-1].points == [(posts[-1][1][0].taken_at, 10 * (CHART_MAX_POSTS + 2), CHART_MAX_POSTS + 2)]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.adapters.storage.tables_tracking import SnapshotRow
+from bot.adapters.storage.schema import SnapshotRow
 from bot.core.errors import PublishError
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import Metrics
@@ -47,8 +47,8 @@ class FakeMetrics:
 
 
 @pytest.fixture
-def source(tracking_store):
-    return FakeMetrics(tracking_store)
+def source(usage_store):
+    return FakeMetrics(usage_store)
 
 
 @pytest.fixture
@@ -57,10 +57,10 @@ def notifier():
 
 
 @pytest.fixture
-def make_tracking(tracking_store, source, notifier, clock):
+def make_tracking(tracking_store, usage_store, source, notifier, clock):
     def make(schedule="1h,6h,24h,48h,7d", budget=10_000):
-        return TrackingService(tracking_store, source, notifier, clock, schedule=parse_schedule(schedule),
-                               read_budget_month=budget)
+        return TrackingService(tracking_store, source, notifier, clock, usage=usage_store,
+                               schedule=parse_schedule(schedule), read_budget_month=budget)
     return make
 
 
@@ -187,7 +187,7 @@ async def test_follower_count_recorded_at_posting_and_daily(engine, make_trackin
     assert source.follower_reads == 1 and len(source.requests) == 1
 
 
-async def test_budget_thins_out_near_the_cap_and_stops_at_it(engine, make_tracking, tracking_store, source,
+async def test_budget_thins_out_near_the_cap_and_stops_at_it(engine, make_tracking, usage_store, source,
                                                              notifier, clock):
     tracking = make_tracking("1h,6h,24h", budget=10)
     for n in range(3):
@@ -195,7 +195,7 @@ async def test_budget_thins_out_near_the_cap_and_stops_at_it(engine, make_tracki
     clock.advance(HOUR)
     assert (await tracking.run_due()).taken == 3  # 3 of 10: fine
     for _ in range(5):
-        await tracking_store.record("read", items=1)  # other reads this month: 8 of 10 used
+        await usage_store.record("read", items=1)  # other reads this month: 8 of 10 used
     clock.advance(5 * HOUR)
     result = await tracking.run_due()
     assert result.taken == 0 and result.skipped == 3  # the 6 h step is thinned out
@@ -205,7 +205,7 @@ async def test_budget_thins_out_near_the_cap_and_stops_at_it(engine, make_tracki
     result = await tracking.run_due()  # the last step is kept while the budget lasts: room for 2
     assert (result.taken, result.skipped) == (2, 1)
     assert "aufgebraucht" in texts(notifier)[-1] and len(texts(notifier)) == 2
-    assert await tracking_store.reads_in_month(clock.now()) == 10
+    assert await usage_store.reads_in_month(clock.now()) == 10
     clock.advance(HOUR)
     await tracking.run_due()
     assert len(texts(notifier)) == 2  # said once
@@ -256,7 +256,7 @@ async def test_next_due_waits_out_the_pause_after_a_failed_read(engine, make_tra
     assert await tracking.next_due() == clock.now() + timedelta(minutes=9)
 
 
-async def test_next_due_daily_follower_read_stops_with_tracking_and_budget(engine, make_tracking, tracking_store,
+async def test_next_due_daily_follower_read_stops_with_tracking_and_budget(engine, make_tracking, usage_store,
                                                                          source, clock):
     await posted_post(engine, clock, "1", followers=500)
     posted_at = clock.now()
@@ -270,15 +270,15 @@ async def test_next_due_daily_follower_read_stops_with_tracking_and_budget(engin
     await tracking.run_due()
     assert source.follower_reads == 1 and await tracking.next_due() is None  # 1 h + 1 day past: done
     assert clock.now() - posted_at == timedelta(hours=25)
-    await tracking_store.record("read", items=5)
+    await usage_store.record("read", items=5)
     assert await tracking.next_due() is None
 
 
-async def test_next_due_skips_the_follower_read_when_the_budget_is_used_up(engine, make_tracking, tracking_store,
+async def test_next_due_skips_the_follower_read_when_the_budget_is_used_up(engine, make_tracking, usage_store,
                                                                           source, clock):
     await posted_post(engine, clock, "1", followers=None)
     tracking = make_tracking("1h,7d", budget=1)
-    await tracking_store.record("read", items=1)
+    await usage_store.record("read", items=1)
     await tracking.run_due()  # enrols; no room for the follower read
     assert source.follower_reads == 0
     assert await tracking.next_due() == clock.now() + timedelta(hours=1)  # the snapshot, not a spin on followers

@@ -8,7 +8,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-from bot.adapters.storage.tables import UtcDateTime
+from bot.adapters.storage.migrations.types import UtcDateTime
 
 revision = "0001"
 down_revision = None

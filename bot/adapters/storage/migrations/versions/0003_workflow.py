@@ -1,6 +1,6 @@
 """Conversation workflow: cases, shown messages, votes, conversation turns, notices, command sync.
 
-Revision ID: 0003w
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-26
 """
@@ -8,9 +8,9 @@ Create Date: 2026-11-26
 import sqlalchemy as sa
 from alembic import op
 
-from bot.adapters.storage.tables import UtcDateTime
+from bot.adapters.storage.migrations.types import UtcDateTime
 
-revision = "0003w"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -1,17 +1,17 @@
 """Metric snapshots, follower counts, sent summaries and the X request counter.
 
-Revision ID: 0003t
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from bot.adapters.storage.tables import UtcDateTime
+from bot.adapters.storage.migrations.types import UtcDateTime
 
-revision = "0003t"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

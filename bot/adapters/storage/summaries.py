@@ -1,0 +1,124 @@
+"""What the daily summary and the questions about the numbers read, and which summaries went out, in SQL
+(the `SummaryStore` port).
+
+The figures are picked in the database: one row per post with only its newest reading and the last one
+taken at or before the baseline (correlated subqueries find their ids, joined by primary key), as plain
+columns, never ORM objects. Every reading is read only for the posts the chart draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, ScalarSelect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.adapters.storage.schema import PostRow, SentSummaryRow, SnapshotRow
+from bot.adapters.storage.tracking import ENDED, TAKEN
+from bot.core.posting.records import PostState
+from bot.core.reach.metrics import Metrics
+from bot.core.reach.summary import PostRecord, Reading
+
+_METRICS = (SnapshotRow.retweets, SnapshotRow.likes, SnapshotRow.replies, SnapshotRow.quotes, SnapshotRow.bookmarks,
+            SnapshotRow.impressions)  # in the order of `Metrics`
+_POST = (PostRow.id, PostRow.set_id, PostRow.text, PostRow.url, PostRow.posted_at, PostRow.simulated,
+         PostRow.followers_at_post)  # in the order of `PostRecord`
+_ROWS_PER_STEP = 250  # posts are fetched and shaped in parts
+
+
+def _newest(state: str, *, taken_by: datetime | None = None) -> ScalarSelect[int]:
+    """The id of the post's newest snapshot in ``state`` (taken at or before ``taken_by``, if given)."""
+    conditions: list[ColumnElement[bool]] = [SnapshotRow.post_id == PostRow.id, SnapshotRow.state == state]
+    if taken_by is not None:
+        conditions.append(SnapshotRow.taken_at <= taken_by)
+    return (select(SnapshotRow.id).where(*conditions).order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc())
+            .limit(1).correlate(PostRow).scalar_subquery())
+
+
+def _metrics(values: Sequence[Any]) -> Metrics | None:
+    return None if values[-1] is None else Metrics(*values[:-1])  # the snapshot id is None without a reading
+
+
+def _record(row: Row[Any]) -> PostRecord:
+    post_id, set_id, text, url, posted_at, simulated, followers = row[:len(_POST)]
+    start, width = len(_POST), len(_METRICS) + 1
+    return PostRecord(post_id, set_id, text, url, posted_at, simulated, followers,
+                      latest=_metrics(row[start:start + width]),
+                      baseline=_metrics(row[start + width:start + 2 * width]), tracking_note=row[-1])
+
+
+class SqlSummaryStore:
+    """The `SummaryStore`: posts with their figures, readings for the chart, and the sent summaries."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    # --- figures ---
+
+    async def posts_since(self, since: datetime, *, baseline_at: datetime) -> list[PostRecord]:
+        latest, baseline, ended = (aliased(SnapshotRow) for _ in range(3))
+        query = (select(*_POST,
+                        *(getattr(latest, c.key) for c in _METRICS), latest.id,
+                        *(getattr(baseline, c.key) for c in _METRICS), baseline.id,
+                        ended.note)
+                 .select_from(PostRow)
+                 .outerjoin(latest, latest.id == _newest(TAKEN))
+                 .outerjoin(baseline, baseline.id == _newest(TAKEN, taken_by=baseline_at))
+                 .outerjoin(ended, ended.id == _newest(ENDED))
+                 .where(PostRow.state == PostState.POSTED.value, PostRow.posted_at >= since)
+                 .order_by(PostRow.posted_at, PostRow.id))
+        records: list[PostRecord] = []
+        async with self._engine.connect() as connection:
+            result = await connection.stream(query)
+            async for rows in result.partitions(_ROWS_PER_STEP):  # the event loop runs other work in between
+                records.extend(_record(row) for row in rows)
+        return records
+
+    async def readings(self, post_ids: list[int]) -> dict[int, list[Reading]]:
+        result: dict[int, list[Reading]] = {}
+        if not post_ids:
+            return result
+        query = (select(SnapshotRow.post_id, SnapshotRow.taken_at, *_METRICS)
+                 .where(SnapshotRow.post_id.in_(post_ids), SnapshotRow.state == TAKEN)
+                 .order_by(SnapshotRow.taken_at, SnapshotRow.id))
+        async with self._engine.connect() as connection:
+            rows: Sequence[Any] = (await connection.execute(query)).all()
+        for row in rows:
+            result.setdefault(row[0], []).append(Reading(row[1], Metrics(*row[2:])))
+        return result
+
+    # --- sent summaries ---
+
+    async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
+        try:
+            async with self._sessions.begin() as session:
+                session.add(SentSummaryRow(day=local_day.isoformat(), sent_at=at))
+        except IntegrityError:
+            return False
+        return True
+
+    async def summary_delivered(self, local_day: date) -> bool:
+        async with self._sessions() as session:
+            row = await session.get(SentSummaryRow, local_day.isoformat())
+            return row is not None and row.delivered_at is not None
+
+    async def mark_summary_delivered(self, local_day: date, *, at: datetime) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.get(SentSummaryRow, local_day.isoformat())
+            if row is not None:
+                row.delivered_at = at
+
+    async def any_summary_sent(self) -> bool:
+        async with self._sessions() as session:
+            return (await session.scalars(select(SentSummaryRow.day).limit(1))).first() is not None
+
+    async def release_summary(self, local_day: date) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.get(SentSummaryRow, local_day.isoformat())
+            if row is not None:
+                await session.delete(row)

@@ -1,0 +1,65 @@
+"""SqlSummaryStore: per post only its newest reading and the one a day before, picked in SQL; readings for the chart."""
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.reach.metrics import Metrics
+from bot.core.reach.summary import Reading
+from bot.core.reach.tracking import Step
+from tests.fixtures.x import posted_post
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+async def take(store, post, seconds: int, metrics: Metrics, at: datetime) -> None:
+    await store.add_snapshots(post.id, [(Step(f"{seconds}s", seconds), at)])
+    [due] = [d for d in await store.due_snapshots(at) if d.post.post_id == post.id and d.step_seconds == seconds]
+    await store.record_snapshot(due.id, metrics, taken_at=at)
+
+
+async def test_newest_and_baseline_readings_per_post(engine, tracking_store, summary_store, clock):
+    clock.current = utc(2026, 11, 20, 9)
+    early = await posted_post(engine, clock, "1", followers=300, text="Früh?")
+    await take(tracking_store, early, 3600, Metrics(1, 2, 3, 4, 5, 60), utc(2026, 11, 20, 10))
+    await take(tracking_store, early, 7200, Metrics(2, 3, 4, 5, 6, 70), utc(2026, 11, 24, 17))  # at the baseline
+    await take(tracking_store, early, 10800, Metrics(3, 4, 5, 6, 7, 80), utc(2026, 11, 25, 16))
+    clock.current = utc(2026, 11, 25, 8)
+    fresh = await posted_post(engine, clock, "2", followers=None, text="Neu?")
+    await take(tracking_store, fresh, 3600, Metrics(impressions=10), utc(2026, 11, 25, 9))
+    simulated = await posted_post(engine, clock, "sim", simulated=True, followers=None, text="Simuliert?")
+    gone = await posted_post(engine, clock, "3", text="Gelöscht?")
+    await tracking_store.add_snapshots(gone.id, [(Step("1h", 3600), utc(2026, 11, 25, 9)),
+                                                 (Step("6h", 21600), utc(2026, 11, 25, 14))])
+    await tracking_store.end_tracking(gone.id, "gelöscht oder nicht mehr auffindbar", at=utc(2026, 11, 25, 9))
+
+    records = await summary_store.posts_since(utc(2026, 11, 18), baseline_at=utc(2026, 11, 24, 17))
+
+    assert [r.post_id for r in records] == [early.id, fresh.id, simulated.id, gone.id]  # oldest first
+    first, second, sim, ended = records
+    assert (first.text, first.followers_at_post, first.posted_at) == ("Früh?", 300, utc(2026, 11, 20, 9))
+    assert first.latest == Metrics(3, 4, 5, 6, 7, 80) and first.baseline == Metrics(2, 3, 4, 5, 6, 70)
+    assert first.url == "https://x.com/spitzfeder/status/1" and first.tracking_note is None
+    assert second.latest == Metrics(impressions=10) and second.baseline is None
+    assert sim.simulated and sim.latest is None and sim.baseline is None
+    assert ended.latest is None and ended.tracking_note == "gelöscht oder nicht mehr auffindbar"
+
+    later = await summary_store.posts_since(utc(2026, 11, 18), baseline_at=utc(2026, 11, 24, 16, 59))
+    assert later[0].baseline == Metrics(1, 2, 3, 4, 5, 60)  # a reading after the baseline does not count
+    assert [r.post_id for r in await summary_store.posts_since(utc(2026, 11, 21), baseline_at=utc(2026, 11, 24))] \
+        == [fresh.id, simulated.id, gone.id]
+
+
+async def test_readings_for_the_chart_are_oldest_first_per_post(engine, tracking_store, summary_store, clock):
+    first = await posted_post(engine, clock, "1")
+    second = await posted_post(engine, clock, "2")
+    start = clock.now()
+    await take(tracking_store, first, 7200, Metrics(impressions=20), start + timedelta(hours=2))
+    await take(tracking_store, first, 3600, Metrics(impressions=10), start + timedelta(hours=1))
+    await take(tracking_store, second, 3600, Metrics(impressions=5), start + timedelta(hours=1))
+
+    assert await summary_store.readings([first.id]) == {first.id: [
+        Reading(start + timedelta(hours=1), Metrics(impressions=10)),
+        Reading(start + timedelta(hours=2), Metrics(impressions=20))]}
+    assert set(await summary_store.readings([first.id, second.id])) == {first.id, second.id}
+    assert await summary_store.readings([]) == {}
