@@ -2,19 +2,23 @@
 
 Structured output (json_schema) first; a server that rejects it gets JSON in
 text from then on. Retries are the core's job, so the client's own are off.
+
+`openai` (its type tree is large: about 13 MB and a few hundred milliseconds) is imported when a client is
+built, not with this module; the methods import it again, which then is a dictionary look-up.
 """
 
 from __future__ import annotations
 
 import logging
-
-import httpx2
-import openai
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING, Any
 
 from bot.core.drafting.models import Usage
 from bot.core.drafting.ports import ChatMessage, LLMReply
 from bot.core.errors import LLMConfigError, LLMTransientError
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,8 @@ class OpenAIChat:
         timeout_seconds: float = 60.0,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
+        from openai import AsyncOpenAI
+
         self.model = model
         self._client = AsyncOpenAI(
             # Local servers (Ollama, llama.cpp) take any key; the client insists on one.
@@ -45,9 +51,12 @@ class OpenAIChat:
         return str(self._client.base_url)
 
     async def complete_json(self, messages: list[ChatMessage], schema: dict) -> LLMReply:
+        import openai
+
         payload = [{"role": m.role, "content": m.content} for m in messages]
         if self._structured:
-            response_format = {"type": "json_schema", "json_schema": {"name": "drafts", "schema": schema, "strict": True}}
+            response_format = {"type": "json_schema",
+                               "json_schema": {"name": "drafts", "schema": schema, "strict": True}}
             try:
                 return await self._complete(payload, response_format)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
@@ -57,8 +66,10 @@ class OpenAIChat:
                 self._structured = False
         return await self._complete(payload, None)
 
-    async def _complete(self, payload: list[dict], response_format: dict | None) -> LLMReply:
-        extra = {"response_format": response_format} if response_format else {}
+    async def _complete(self, payload: list[Any], response_format: dict | None) -> LLMReply:
+        import openai
+
+        extra: dict[str, Any] = {"response_format": response_format} if response_format else {}
         try:
             response = await self._client.chat.completions.create(model=self.model, messages=payload, **extra)
         except (openai.BadRequestError, openai.UnprocessableEntityError):
@@ -82,6 +93,8 @@ class OpenAIChat:
 
     async def check_model(self) -> str:
         """For `doctor`: confirm the server answers and knows the model; returns a short report."""
+        import openai
+
         try:
             models = [m.id async for m in self._client.models.list()]
         except openai.NotFoundError:
@@ -110,6 +123,8 @@ class OpenAIChat:
 
 def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Exception:
     """Map an openai exception to a German error that says what to do."""
+    import openai
+
     detail = f"{type(exc).__name__}: status={getattr(exc, 'status_code', None)}"
     if isinstance(exc, openai.APIResponseValidationError):
         return LLMTransientError("Die Antwort des LLM-Servers war unlesbar.", detail=detail)
@@ -125,12 +140,14 @@ def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Excep
         return LLMConfigError("Der API-Schlüssel wurde abgelehnt (HTTP 401). OPENAI_API_KEY prüfen.", detail=detail)
     if isinstance(exc, openai.PermissionDeniedError):
         return LLMConfigError(
-            f"Kein Zugriff auf das Modell „{model}“ (HTTP 403). Berechtigungen des Schlüssels oder OPENAI_MODEL prüfen.",
+            f"Kein Zugriff auf das Modell „{model}“ (HTTP 403). "
+            "Berechtigungen des Schlüssels oder OPENAI_MODEL prüfen.",
             detail=detail,
         )
     if isinstance(exc, openai.NotFoundError):
         return LLMConfigError(
-            f"Das Modell „{model}“ oder der Endpunkt ist unbekannt (HTTP 404). OPENAI_MODEL und OPENAI_BASE_URL prüfen.",
+            f"Das Modell „{model}“ oder der Endpunkt ist unbekannt (HTTP 404). "
+            "OPENAI_MODEL und OPENAI_BASE_URL prüfen.",
             detail=detail,
         )
     if isinstance(exc, openai.RateLimitError):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.drafting.checks import check_draft, mark_near_duplicates, needs_repair
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem, ProblemKind, Usage
 from bot.core.drafting.ports import ChatMessage, LLMClient
 from bot.core.drafting.prompts import PromptLibrary, fence, new_tag
@@ -18,7 +19,6 @@ from bot.core.text.numbers import de_int
 
 log = logging.getLogger(__name__)
 
-MIN_COUNT, MAX_COUNT = 1, 8
 MIN_NEWS_CHARS = 20
 
 
@@ -111,8 +111,8 @@ class DraftingService:
         run = _Run()
         history = [ChatMessage("system", self._prompts.render("system")), ChatMessage("user", prompt)]
         outputs = (await self._ask(history, run))[:count]
-        drafts = mark_near_duplicates([check_draft(o.text, o.evidence, news) for o in outputs])
-        failing = [i for i, d in enumerate(drafts) if needs_repair(d)]
+        # The checks (language detection above all) take milliseconds per draft: off the event loop.
+        drafts, failing = await asyncio.to_thread(_check_set, news, outputs)
         if failing:
             drafts = await self._repair(news, drafts, failing, run)
         usable = [d for d in drafts if d.usable]
@@ -143,13 +143,7 @@ class DraftingService:
         except LLMTransientError as exc:
             log.warning("repair round failed, keeping the checked drafts: %s", exc.detail or exc)
             return drafts
-        repaired = list(drafts)
-        for index, replacement in zip(failing, replacements):
-            candidate = check_draft(replacement.text, replacement.evidence, news)
-            # A repair that is worse than the original does not replace it.
-            if candidate.usable or not drafts[index].usable:
-                repaired[index] = candidate
-        return mark_near_duplicates([_without_duplicate_flag(d) for d in repaired])
+        return await asyncio.to_thread(_merge_repairs, news, drafts, failing, replacements)
 
     async def _ask(self, messages: list[ChatMessage], run: _Run) -> list[DraftOut]:
         """One logical request: retried with backoff on transient faults and unusable replies."""
@@ -176,9 +170,31 @@ class DraftingService:
                 log.warning("LLM attempt %d/%d failed: %s %s", attempt, self._max_attempts, exc, exc.detail)
         assert last_error is not None
         raise LLMTransientError(
-            f"{last_error.user_message} Nach {self._max_attempts} Versuchen aufgegeben — bitte später erneut versuchen.",
+            f"{last_error.user_message} Nach {self._max_attempts} Versuchen aufgegeben — "
+            "bitte später erneut versuchen.",
             detail=last_error.detail,
         )
+
+
+def _check_set(news: NewsItem, outputs: Sequence[DraftOut]) -> tuple[list[Draft], list[int]]:
+    """Check every draft of a reply, mark near-duplicates and name the ones a repair round should replace.
+
+    Pure CPU work; the pipeline runs it in a worker thread."""
+    drafts = mark_near_duplicates([check_draft(o.text, o.evidence, news) for o in outputs])
+    return drafts, [i for i, d in enumerate(drafts) if needs_repair(d)]
+
+
+def _merge_repairs(
+    news: NewsItem, drafts: Sequence[Draft], failing: Sequence[int], replacements: Sequence[DraftOut]
+) -> list[Draft]:
+    """Check the repaired drafts and put each in place of its original unless it is worse (worker thread)."""
+    repaired = list(drafts)
+    for index, replacement in zip(failing, replacements, strict=False):  # the model may return fewer
+        candidate = check_draft(replacement.text, replacement.evidence, news)
+        # A repair that is worse than the original does not replace it.
+        if candidate.usable or not drafts[index].usable:
+            repaired[index] = candidate
+    return mark_near_duplicates([_without_duplicate_flag(d) for d in repaired])
 
 
 def _checked_count(count: int) -> int:
@@ -187,7 +203,7 @@ def _checked_count(count: int) -> int:
     return count
 
 
-def _numbered(texts) -> str:
+def _numbered(texts: Iterable[str]) -> str:
     return "\n".join(f"{n}. {text}" for n, text in enumerate(texts, 1))
 
 

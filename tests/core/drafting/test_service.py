@@ -1,7 +1,12 @@
 """The drafting pipeline, driven directly with an in-memory LLM."""
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from bot.core.drafting.checks import check_draft, mark_near_duplicates
 from bot.core.drafting.models import ConversationTurn
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
@@ -129,8 +134,9 @@ async def test_reply_with_missing_field_is_an_error_of_the_reply(service, llm):
 
 
 async def test_prose_around_json_and_extra_fields_are_tolerated(service, llm):
-    llm.text('Hier sind die Fragen:\n```json\n{"drafts": [{"text": "%s", "evidence": "%s", "score": 9}]}\n```'
-             % GOOD_DRAFTS[0])
+    text, evidence = GOOD_DRAFTS[0]
+    llm.text('Hier sind die Fragen:\n```json\n{"drafts": [{"text": "' + text + '", "evidence": "' + evidence
+             + '", "score": 9}]}\n```')
     result = await service.draft(service.prepare_news(NEWS), 1)
     assert result.drafts[0].text == GOOD_DRAFTS[0][0]
 
@@ -175,3 +181,30 @@ async def test_count_out_of_range(service, count):
 def test_news_language_is_recorded(service):
     assert service.prepare_news(NEWS).language == "de"
     assert service.prepare_news("The city of Hamburg raises public transport fares by 9.5 percent.").language == "en"
+
+
+class RecordingExecutor(ThreadPoolExecutor):
+    """The loop's default executor, noting the threads its work ran on."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.threads: set[int] = set()
+
+    def submit(self, fn, /, *args, **kwargs):
+        def run():
+            self.threads.add(threading.get_ident())
+            return fn(*args, **kwargs)
+
+        return super().submit(run)
+
+
+async def test_checks_run_off_the_event_loop_with_unchanged_results(service, llm):
+    executor = RecordingExecutor()
+    asyncio.get_running_loop().set_default_executor(executor)
+    news = service.prepare_news(NEWS)
+    broken = ("Die Preise steigen, das ist ein Skandal.", GOOD_DRAFTS[3][1])
+    llm.drafts(*GOOD_DRAFTS[:3], broken).drafts(GOOD_DRAFTS[3])
+    result = await service.draft(news, 4)
+    expected = mark_near_duplicates([check_draft(text, evidence, news) for text, evidence in GOOD_DRAFTS])
+    assert result.drafts == expected
+    assert executor.threads and threading.get_ident() not in executor.threads
