@@ -1,4 +1,7 @@
-"""The summary chart: impressions and interactions over time as a PNG (matplotlib, Agg backend, no display)."""
+"""The summary chart: impressions and interactions over time as a PNG (matplotlib, Agg backend, no display).
+
+matplotlib costs about 40 MB and is needed once a day, so it is imported by the first rendering, not with this module.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,8 @@ import io
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import dates as mdates  # noqa: E402  (after choosing the backend)
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from bot.core.reach.summary import ChartSeries  # noqa: E402
-from bot.core.text.numbers import de_int  # noqa: E402
+from bot.core.reach.summary import ChartSeries
+from bot.core.text.numbers import de_int
 
 
 class MatplotlibChart:
@@ -27,6 +22,13 @@ class MatplotlibChart:
         return await asyncio.to_thread(self.render_sync, series, title)
 
     def render_sync(self, series: list[ChartSeries], title: str) -> bytes:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib import dates as mdates
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import FuncFormatter
+
         figure = Figure(figsize=(9, 6), dpi=100)  # no pyplot: no global state, safe in a thread
         impressions, interactions = figure.subplots(2, 1, sharex=True)
         for line in series:

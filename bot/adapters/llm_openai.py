@@ -7,6 +7,9 @@ the server's Retry-After travels to the core on the LLMTransientError.
 The adapter reads the completion body itself: whatever answers with status 200
 (a login page, a proxy's HTML, JSON of another shape, a runaway reply) becomes
 a German LLMTransientError instead of a crash deep in the pipeline.
+
+`openai` (its type tree is large: about 13 MB and a few hundred milliseconds) is imported when a client is
+built, not with this module; the methods import it again, which then is a dictionary look-up.
 """
 
 from __future__ import annotations
@@ -18,19 +21,19 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import cast
-
-import httpx2
-import openai
-from openai import AsyncOpenAI, omit
-from openai.types.chat import ChatCompletionMessageParam
-from openai.types.shared_params import ResponseFormatJSONSchema
+from typing import TYPE_CHECKING, cast
 
 from bot.core.drafting.limits import MAX_REPLY_CHARS
 from bot.core.drafting.models import Usage
 from bot.core.drafting.ports import ChatMessage, LLMReply
 from bot.core.drafting.replies import reply_too_long
 from bot.core.errors import LLMConfigError, LLMTransientError
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
+    from openai.types.shared_params import ResponseFormatJSONSchema
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class OpenAIChat:
         max_reply_chars: int = MAX_REPLY_CHARS,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
+        from openai import AsyncOpenAI
+
         self.model = model
         self._max_reply_chars = max_reply_chars
         self._client = AsyncOpenAI(
@@ -63,7 +68,9 @@ class OpenAIChat:
         return str(self._client.base_url)
 
     async def complete_json(self, messages: list[ChatMessage], schema: dict) -> LLMReply:
-        payload = cast(list[ChatCompletionMessageParam], [{"role": m.role, "content": m.content} for m in messages])
+        import openai
+
+        payload = cast("list[ChatCompletionMessageParam]", [{"role": m.role, "content": m.content} for m in messages])
         if self._structured:
             response_format: ResponseFormatJSONSchema = {
                 "type": "json_schema", "json_schema": {"name": "drafts", "schema": schema, "strict": True},
@@ -80,6 +87,9 @@ class OpenAIChat:
     async def _complete(
         self, payload: list[ChatCompletionMessageParam], response_format: ResponseFormatJSONSchema | None
     ) -> LLMReply:
+        import openai
+        from openai import omit
+
         try:
             raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model, messages=payload, response_format=response_format or omit
@@ -96,6 +106,8 @@ class OpenAIChat:
 
     async def check_model(self) -> str:
         """For `doctor`: confirm the server answers and knows the model; returns a short report."""
+        import openai
+
         try:
             listing = await self._client.models.with_raw_response.list()
             models: list[str] | None = model_ids(listing.content, listing.headers.get("content-type", ""))
@@ -245,6 +257,8 @@ def _plausible(seconds: float) -> float:
 
 def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Exception:
     """Map an openai exception to a German error that says what to do."""
+    import openai
+
     detail = f"{type(exc).__name__}: status={getattr(exc, 'status_code', None)}"
     wait = retry_after(exc.response.headers) if isinstance(exc, openai.APIStatusError) else None
     if wait is not None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -58,6 +56,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _upgrade(sync_connection) -> None:
+    from alembic import command  # alembic is needed once, at start: not imported with this module
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = sync_connection

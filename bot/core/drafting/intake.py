@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from bot.core.drafting.models import NewsItem
@@ -29,16 +30,18 @@ def split_url(text: str) -> tuple[str, str | None]:
 async def obtain_news(
     drafting: DraftingService, articles: ArticleSource, *, text: str = "", url: str | None = None
 ) -> NewsItem:
-    """A URL's article wins; text alone is the news itself; text is the fallback when the page fails."""
+    """A URL's article wins; text alone is the news itself; text is the fallback when the page fails.
+
+    Checking the news (its language above all) runs in a worker thread, off the event loop."""
     text = (text or "").strip()
     if not url:
         if not text:
             raise InputError("Keine Meldung angegeben: bitte den Text der Nachricht oder eine URL schicken.")
-        return drafting.prepare_news(text)
+        return await asyncio.to_thread(drafting.prepare_news, text)
     try:
         article = await articles.fetch(url)
     except NewsFetchError:
         if len(text) >= 200:  # enough pasted text to work from
-            return drafting.prepare_news(text, url=url)
+            return await asyncio.to_thread(drafting.prepare_news, text, url=url)
         raise
-    return drafting.prepare_news(article.text, url=article.url, title=article.title)
+    return await asyncio.to_thread(drafting.prepare_news, article.text, url=article.url, title=article.title)

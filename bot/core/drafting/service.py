@@ -114,8 +114,8 @@ class DraftingService:
         run = _Run()
         history = [ChatMessage("system", self._prompts.render("system")), ChatMessage("user", prompt)]
         outputs = (await self._ask(history, run))[:count]
-        drafts = mark_near_duplicates([check_draft(o.text, o.evidence, news) for o in outputs])
-        failing = [i for i, d in enumerate(drafts) if needs_repair(d)]
+        # The checks (language detection above all) take milliseconds per draft: off the event loop.
+        drafts, failing = await asyncio.to_thread(_check_set, news, outputs)
         if failing:
             drafts = await self._repair(news, drafts, failing, run)
         usable = [d for d in drafts if d.usable]
@@ -146,13 +146,7 @@ class DraftingService:
         except LLMTransientError as exc:
             log.warning("repair round failed, keeping the checked drafts: %s", exc.detail or exc)
             return drafts
-        repaired = list(drafts)
-        for index, replacement in zip(failing, replacements, strict=False):
-            candidate = check_draft(replacement.text, replacement.evidence, news)
-            # A repair that is worse than the original does not replace it.
-            if candidate.usable or not drafts[index].usable:
-                repaired[index] = candidate
-        return mark_near_duplicates([_without_duplicate_flag(d) for d in repaired])
+        return await asyncio.to_thread(_merge_repairs, news, drafts, failing, replacements)
 
     async def _ask(self, messages: list[ChatMessage], run: _Run) -> list[DraftOut]:
         """One logical request: retried with backoff on transient faults and unusable replies.
@@ -194,6 +188,26 @@ class DraftingService:
             detail=last_error.detail, retry_after=last_error.retry_after,
         )
 
+
+def _check_set(news: NewsItem, outputs: Sequence[DraftOut]) -> tuple[list[Draft], list[int]]:
+    """Check every draft of a reply, mark near-duplicates and name the ones a repair round should replace.
+
+    Pure CPU work; the pipeline runs it in a worker thread."""
+    drafts = mark_near_duplicates([check_draft(o.text, o.evidence, news) for o in outputs])
+    return drafts, [i for i, d in enumerate(drafts) if needs_repair(d)]
+
+
+def _merge_repairs(
+    news: NewsItem, drafts: Sequence[Draft], failing: Sequence[int], replacements: Sequence[DraftOut]
+) -> list[Draft]:
+    """Check the repaired drafts and put each in place of its original unless it is worse (worker thread)."""
+    repaired = list(drafts)
+    for index, replacement in zip(failing, replacements, strict=False):  # the model may return fewer
+        candidate = check_draft(replacement.text, replacement.evidence, news)
+        # A repair that is worse than the original does not replace it.
+        if candidate.usable or not drafts[index].usable:
+            repaired[index] = candidate
+    return mark_near_duplicates([_without_duplicate_flag(d) for d in repaired])
 
 
 def _numbered(texts: Iterable[str]) -> str:

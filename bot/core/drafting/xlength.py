@@ -19,7 +19,7 @@ import unicodedata
 
 import emoji
 
-MAX_WEIGHTED_LENGTH = 280
+from bot.core.drafting.limits import MAX_WEIGHTED_LENGTH
 
 # twitter-text v3 config: weights are given at scale 100.
 _SCALE = 100

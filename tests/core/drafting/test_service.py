@@ -1,7 +1,12 @@
 """The drafting pipeline, driven directly with an in-memory LLM."""
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from bot.core.drafting.checks import check_draft, mark_near_duplicates
 from bot.core.drafting.models import ConversationTurn
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
@@ -253,3 +258,30 @@ async def test_the_refine_prompt_clips_current_drafts(patient, llm):
     prompt = llm.calls[0][1].content
     assert long_draft.text not in prompt and "1. Warum immer immer" in prompt
     assert max(len(line) for line in prompt.splitlines() if line.startswith("1. Warum")) <= 403
+
+
+class RecordingExecutor(ThreadPoolExecutor):
+    """The loop's default executor, noting the threads its work ran on."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.threads: set[int] = set()
+
+    def submit(self, fn, /, *args, **kwargs):
+        def run():
+            self.threads.add(threading.get_ident())
+            return fn(*args, **kwargs)
+
+        return super().submit(run)
+
+
+async def test_checks_run_off_the_event_loop_with_unchanged_results(service, llm):
+    executor = RecordingExecutor()
+    asyncio.get_running_loop().set_default_executor(executor)
+    news = service.prepare_news(NEWS)
+    broken = ("Die Preise steigen, das ist ein Skandal.", GOOD_DRAFTS[3][1])
+    llm.drafts(*GOOD_DRAFTS[:3], broken).drafts(GOOD_DRAFTS[3])
+    result = await service.draft(news, 4)
+    expected = mark_near_duplicates([check_draft(text, evidence, news) for text, evidence in GOOD_DRAFTS])
+    assert result.drafts == expected
+    assert executor.threads and threading.get_ident() not in executor.threads
