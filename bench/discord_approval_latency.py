@@ -51,8 +51,8 @@ async def main(rounds: int) -> None:
             llm.reply_drafts(*GOOD_DRAFTS)
             server.dispatch("MESSAGE_CREATE", server.message_event(ANNA, [], f"<@{BOT_ID}> {NEWS}"))
 
-            def shown(s: FakeDiscord) -> bool:
-                return sum(r.path.endswith("/reactions/🗑️/@me") for r in s.requests) >= round_number
+            def shown(s: FakeDiscord, wanted: int = round_number) -> bool:
+                return sum(r.path.endswith("/reactions/🗑️/@me") for r in s.requests) >= wanted
 
             await asyncio.to_thread(server.wait_until, shown)
             drafts = [r for r in server.sent() if r.body["content"].startswith("📰")][-1]

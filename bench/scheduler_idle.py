@@ -71,8 +71,8 @@ class Counted:
         self.calls: Counter[str] = Counter()
         self.posting = PostingService(SqlPostStore(engine), FakePublisher(clock), SqlAuditLog(engine, clock),
                                       Silent(), clock)
-        self.tracking = TrackingService(store, NoMetrics(), Silent(), clock, usage=usage, schedule=parse_schedule("1h,7d"),
-                                        read_budget_month=10_000)
+        self.tracking = TrackingService(store, NoMetrics(), Silent(), clock, usage=usage,
+                                        schedule=parse_schedule("1h,7d"), read_budget_month=10_000)
         self.summary = SummaryService(summaries, Silent(), clock, summary_time=parse_time_of_day("18:00"),
                                       tz=ZoneInfo("Europe/Berlin"))
 

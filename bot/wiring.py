@@ -133,8 +133,8 @@ def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, c
     from bot.adapters.storage.summaries import SqlSummaryStore
 
     tz = ZoneInfo(settings.timezone)
-    return SummaryService(SqlSummaryStore(engine), notifier, clock, summary_time=parse_time_of_day(settings.summary_time),
-                          tz=tz, chart=MatplotlibChart(tz), max_chars=max_chars)
+    return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(tz),
+                          summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars)
 
 
 def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,

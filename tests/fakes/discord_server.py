@@ -109,7 +109,8 @@ class FakeDiscord:
     def message_event(self, author: dict, roles: list[int], content: str) -> dict:
         self.members[int(author["id"])] = member(author, roles)
         return {"id": str(next(self._ids)), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID),
-                "author": author, "member": {k: v for k, v in member(author, roles).items() if k != "user"}, "content": content,
+                "author": author, "member": {k: v for k, v in member(author, roles).items() if k != "user"},
+                "content": content,
                 "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False, "mention_everyone": False,
                 "mentions": [BOT_USER], "mention_roles": [], "attachments": [], "embeds": [], "pinned": False,
                 "type": 0, "flags": 0}
@@ -177,8 +178,8 @@ class FakeDiscord:
                                        "permissions": "0", "features": []}])
         if path == "/oauth2/applications/@me":
             return _json({"id": str(APP_ID), "name": "Spitzfeder", "icon": None, "description": "",
-                                      "bot_public": False, "bot_require_code_grant": False, "owner": user(OWNER_ID, "owner"),
-                                      "verify_key": "0" * 64, "flags": 0})
+                          "bot_public": False, "bot_require_code_grant": False, "owner": user(OWNER_ID, "owner"),
+                          "verify_key": "0" * 64, "flags": 0})
         if path.endswith("/commands") and request.method == "PUT":
             if self.commands_without_ids:
                 return _json([{"name": c["name"]} for c in body])

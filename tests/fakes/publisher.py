@@ -24,8 +24,8 @@ class FakePublisher:
         self.calls += 1
         if self.failures:
             raise self.failures.popleft()
-        post = PublishedPost(post_id=str(1000 + len(self.timeline)), url=f"https://x.com/acct/status/{1000 + len(self.timeline)}",
-                             followers=500)
+        post_id = str(1000 + len(self.timeline))
+        post = PublishedPost(post_id=post_id, url=f"https://x.com/acct/status/{post_id}", followers=500)
         self.timeline.append((self._clock.now(), post, text))
         if self.crash_after_posting:
             raise TimeoutError("connection lost after X accepted the post")

@@ -104,7 +104,9 @@ async def _channel_problems(http: discord.http.HTTPClient, bot_id: int, channel_
         return [f"Kanal {channel_id} gibt es nicht oder der Bot sieht ihn nicht (Bot einladen, ID prüfen)"]
     granted = channel_permissions(channel, [dict(role) for role in roles], {int(r) for r in member["roles"]}, bot_id)
     missing = [name for bit, name in NEEDED.items() if not granted & bit]
-    return [f"Im Kanal #{channel.get('name', channel_id)} fehlen dem Bot Rechte: {', '.join(missing)}"] if missing else []
+    if not missing:
+        return []
+    return [f"Im Kanal #{channel.get('name', channel_id)} fehlen dem Bot Rechte: {', '.join(missing)}"]
 
 
 async def check_roles(settings: Settings) -> str:

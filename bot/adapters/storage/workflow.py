@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -149,7 +150,10 @@ class SqlWorkflowStore:
         async with self._write_lock:
             set_id = await self._drafts.save_draft_set(draft_set, origin="discord", news_id=case.news_id)
         async with self._writing() as session:
-            previous = (await session.get(CaseRow, case.id)).current_set_id
+            row = await session.get(CaseRow, case.id)
+            if row is None:
+                raise MissingRecord(f"case {case.id}")
+            previous = row.current_set_id
             if previous is not None:
                 await session.execute(update(DraftSetRow).where(
                     DraftSetRow.id == previous, DraftSetRow.state == SetState.OPEN.value,
@@ -172,7 +176,7 @@ class SqlWorkflowStore:
         async with self._writing() as session:
             result = await session.execute(update(DraftSetRow).where(
                 DraftSetRow.id == set_id, DraftSetRow.state == from_state.value).values(state=to_state.value))
-            return result.rowcount == 1
+            return cast(CursorResult[Any], result).rowcount == 1
 
     async def add_draft_version(self, set_id: int, number: int, draft: Draft) -> DraftEntry:
         row = DraftRow(set_id=set_id, position=number, text=draft.text, evidence=draft.evidence,
@@ -219,7 +223,7 @@ class SqlWorkflowStore:
         async with self._writing() as session:
             result = await session.execute(delete(VoteRow).where(VoteRow.draft_id == draft_id,
                                                                  VoteRow.voter_id == voter_id))
-            return result.rowcount == 1
+            return cast(CursorResult[Any], result).rowcount == 1
 
     async def voters(self, draft_id: int) -> list[int]:
         async with self._sessions() as session:

@@ -8,7 +8,8 @@ from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fixtures.discord import audit, start_news, texts
 
 SHORTER = [
-    ("Wer zahlt die Energiekosten – nur die Fahrgäste?", "Der Senat begründet den Schritt mit gestiegenen Energiekosten."),
+    ("Wer zahlt die Energiekosten – nur die Fahrgäste?",
+     "Der Senat begründet den Schritt mit gestiegenen Energiekosten."),
     ("Was ist Ihr Wort noch wert, Herr Tschentscher?",
      "Bürgermeister Peter Tschentscher noch versprochen, die Ticketpreise stabil zu halten"),
 ]

@@ -13,10 +13,11 @@ NO_NUMBERS_THIS_WEEK = "Noch keine Zahlen in den letzten 7 Tagen: kein getrackte
 async def test_mention_opens_a_thread_named_after_the_news_with_numbered_drafts(world):
     await start_news(world)
     thread = world.thread()
-    assert thread.name == "Die Stadt Hamburg erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent."
+    assert thread.name == ("Die Stadt Hamburg erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich "
+                           "9,5 Prozent.")
     message = world.draft_message()
     assert "Status: **offen**" in message.content
-    for number, (text, evidence) in enumerate(GOOD_DRAFTS, 1):
+    for number, (text, _) in enumerate(GOOD_DRAFTS, 1):
         assert f"{NUMBERS[number - 1]} {text}" in message.content
     assert "81/280" in message.content and "Beleg: „Der Senat begründet" in message.content
     assert [str(r.emoji) for r in message.reactions] == [*NUMBERS[:4], "🔁", "🗑️"]
@@ -136,7 +137,7 @@ async def test_a_set_too_long_for_one_message_is_split_between_drafts_and_each_p
     assert len(first.content) <= 2000 and len(second.content) <= 2000
     numbered = [[str(r.emoji) for r in message.reactions if str(r.emoji) in NUMBERS] for message in (first, second)]
     assert numbered[0] + numbered[1] == NUMBERS[:len(drafts)] and numbered[1]
-    for message, numbers in zip((first, second), numbered):
+    for message, numbers in zip((first, second), numbered, strict=True):
         for number in numbers:
             assert f"{number} {drafts[NUMBERS.index(number)][0]}" in message.content  # whole, never cut
     assert [str(r.emoji) for r in second.reactions][-2:] == ["🔁", "🗑️"]

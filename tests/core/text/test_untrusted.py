@@ -32,6 +32,7 @@ def test_headlines_are_not_cut_at_abbreviations():
     assert headline(NewsItem("x", title="Prof. Drosten warnt vor neuer Welle")) == "Prof. Drosten warnt vor neuer Welle"
     assert headline(NewsItem("x", title="Hamburg: Preise steigen. Opposition empört")) == \
         "Hamburg: Preise steigen. Opposition empört"
-    assert headline(NewsItem("Laut Dr. Müller steigen die Preise. Mehr folgt.")) == "Laut Dr. Müller steigen die Preise."
+    assert headline(NewsItem("Laut Dr. Müller steigen die Preise. Mehr folgt.")) == \
+        "Laut Dr. Müller steigen die Preise."
     assert headline(NewsItem("Der FC St. Pauli gewinnt. Mehr folgt.")) == "Der FC St. Pauli gewinnt."
     assert headline(NewsItem("Preise steigen z. B. In Hamburg. Mehr folgt.")) == "Preise steigen z. B. In Hamburg."
