@@ -23,14 +23,14 @@ class ScriptedLLM:
         self.replies.append(LLMReply(content, Usage(10, 5)))
         return self
 
-    def fail(self, error: LLMError) -> ScriptedLLM:
+    def fail(self, error: Exception) -> ScriptedLLM:
         self.replies.append(error)
         return self
 
     async def complete_json(self, messages: list[ChatMessage], schema: dict) -> LLMReply:
         self.calls.append(messages)
         reply = self.replies.popleft()
-        if isinstance(reply, LLMError):
+        if isinstance(reply, Exception):
             raise reply
         return reply
 

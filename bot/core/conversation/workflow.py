@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RENEW_WISH = "Ganz neue Fragen, bitte mit anderen Blickwinkeln als die bisherigen."
 INTERRUPTED = "Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen."
+DRAFTING_CRASHED = "Beim Entwerfen ist ein unerwarteter Fehler aufgetreten; das Protokoll nennt die Ursache."
 SHOW_FAILED = "Die neuen Entwürfe sind fertig, ließen sich aber nicht anzeigen (Discord antwortete nicht)."
 
 
@@ -331,6 +332,10 @@ class Workflow:
         except SpitzfederError as exc:
             log.warning("drafting failed: case %d (%s): %s", case.id, kind.value, exc.detail or exc.user_message)
             await self._show_failure(case, exc.user_message)
+            return
+        except Exception:  # whatever killed the job, the thread hears of it and 🔁 can run it again
+            log.exception("drafting failed unexpectedly: case %d (%s)", case.id, kind.value)
+            await self._show_failure(case, DRAFTING_CRASHED)
             return
         previous = case.current_set_id
         set_id = await self._store.add_set(case, draft_set)

@@ -26,6 +26,7 @@ from bot.core.reach.metrics import (
     format_multiplier,
     format_percent,
     multiplier,
+    repost_share,
     signed,
 )
 from bot.core.text.numbers import de_int
@@ -211,7 +212,8 @@ def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
     if change is not None:
         numbers += f" ({signed(change.impressions)} Impressionen in 24 h)"
     details = (f"Multiplikator {format_multiplier(post.multiplier)}, "
-               f"Interaktionsrate {format_percent(engagement_rate(post.latest))}")
+               f"Interaktionsrate {format_percent(engagement_rate(post.latest))}, "
+               f"Repost-Anteil {format_percent(repost_share(post.latest))}")
     lines = [head, f"   {numbers}", f"   {details}"]
     if post.tracking_note:
         lines.append(f"   Tracking beendet: {post.tracking_note}")

@@ -16,7 +16,7 @@ from typing import Protocol
 from bot.core.clock import Clock
 from bot.core.errors import SpitzfederError
 from bot.core.notices import Announcement, Notifier
-from bot.core.reach.metrics import Metrics, describe, format_multiplier, multiplier
+from bot.core.reach.metrics import Metrics, describe, format_multiplier, format_percent, multiplier, repost_share
 from bot.core.reach.read_budget import ReadBudget, UsageStore
 from bot.core.text.numbers import de_int
 from bot.core.timespec import STEP_PATTERN, UNIT_SECONDS, Step
@@ -130,8 +130,13 @@ class TrackingRound:
 
 def follow_up_text(snapshot: DueSnapshot, metrics: Metrics, taken_at: datetime) -> str:
     text = f"Nach {_step_de(snapshot.step)}: {describe(metrics)}"
+    derived = []
     if snapshot.post.followers_at_post:
-        text += f" — Multiplikator {format_multiplier(multiplier(metrics, snapshot.post.followers_at_post))}"
+        derived.append(f"Multiplikator {format_multiplier(multiplier(metrics, snapshot.post.followers_at_post))}")
+    if metrics.impressions:
+        derived.append(f"Repost-Anteil {format_percent(repost_share(metrics))}")
+    if derived:
+        text += " — " + ", ".join(derived)
     if taken_at - snapshot.due_at > LATE_AFTER:
         elapsed = int((taken_at - snapshot.post.posted_at).total_seconds())
         text += f" (verspätet erfasst, nach {_rough_duration(elapsed)})"

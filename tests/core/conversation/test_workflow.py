@@ -372,3 +372,15 @@ async def test_a_set_a_stop_left_unshown_is_shown_at_the_next_start(engine):
     await rig.workflow.deliver_unshown()  # what the bot does at start
     assert rig.chat.last(case.channel_id).text.startswith("📰") and await rig.store.unshown_sets() == []
     assert await rig.store.interrupted_cases() == []
+
+
+async def test_a_drafting_job_that_dies_of_anything_ends_with_a_message_and_retry(engine):
+    rig = Rig(engine)
+    case, _ = await rig.start()
+    rig.llm.fail(AttributeError("'str' object has no attribute 'choices'"))
+    await rig.workflow.wish(case, "bert", "kürzer")
+    failure = rig.chat.last(case.channel_id)
+    assert "unerwarteter Fehler" in failure.text and failure.reactions == ["🔁"]
+    rig.llm.drafts(*GOOD_DRAFTS[1:])
+    await rig.react(failure, "🔁", BERT)
+    assert rig.chat.last(case.channel_id).text.startswith("📰")

@@ -213,7 +213,7 @@ async def test_summary_content(week, make_summary):
     assert text.index(GOOD_DRAFTS[1][0][:40]) < text.index(GOOD_DRAFTS[0][0][:40])  # newest first
     assert ("20 Reposts, 41 Likes, 6 Antworten, 3 Zitate, 2.400 Impressionen (+0 Impressionen in 24 h)"
             in text)
-    assert "Multiplikator 4,8×, Interaktionsrate 2,9 %" in text
+    assert "Multiplikator 4,8×, Interaktionsrate 2,9 %, Repost-Anteil 1,0 %" in text
     assert "5 Reposts, 20 Likes, 2 Antworten, 1 Zitat, 12.000 Impressionen (+10.000 Impressionen in 24 h)" in text
     assert "Multiplikator 30,0×" in text
     assert "(simuliert, nicht auf X)" in text

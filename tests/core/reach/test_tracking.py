@@ -94,8 +94,10 @@ async def test_a_follow_up_after_each_step(engine, make_tracking, source, notifi
     source.numbers["111"] = Metrics(retweets=12, likes=30, replies=4, quotes=2, bookmarks=5, impressions=1204)
     await tracking.run_due()
     assert texts(notifier, post.set_id) == [
-        "Nach 1 h: 3 Reposts, 10 Likes, 1 Antwort, 0 Zitate, 400 Impressionen — Multiplikator 0,8×",
-        "Nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×",
+        "Nach 1 h: 3 Reposts, 10 Likes, 1 Antwort, 0 Zitate, 400 Impressionen — Multiplikator 0,8×, "
+        "Repost-Anteil 0,8 %",
+        "Nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×, "
+        "Repost-Anteil 1,2 %",
     ]
     assert await snapshot_states(engine) == [("1h", "taken"), ("6h", "taken"), ("24h", "pending"),
                                              ("48h", "pending"), ("7d", "pending")]
