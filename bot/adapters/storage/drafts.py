@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.schema import DraftRow, DraftSetRow, NewsRow
@@ -41,9 +40,3 @@ class SqlDraftStore:
                 for position, d in enumerate(draft_set.drafts, 1)
             )
             return set_row.id
-
-    async def draft_texts(self, set_id: int) -> list[str]:
-        async with self._sessions() as session:
-            rows = await session.scalars(select(DraftRow.text).where(DraftRow.set_id == set_id)
-                                         .order_by(DraftRow.position))
-            return list(rows)

@@ -32,12 +32,13 @@ async def test_draft_set_round_trip_keeps_utc(tmp_path):
                                         origin="cli")
     again = await store.save_draft_set(DraftSet(news, [check_draft(*GOOD_DRAFTS[0], news)], instruction="kürzer"),
                                        origin="cli", news_id=1)
-    assert await store.draft_texts(set_id) == [t for t, _ in GOOD_DRAFTS]
     async with engine.connect() as connection:
+        texts = (await connection.execute(text("select text from drafts where set_id = :s order by position"),
+                                          {"s": set_id})).scalars().all()
         stored = (await connection.execute(text("select created_at from news_items"))).scalar()
         news_count = (await connection.execute(text("select count(*) from news_items"))).scalar()
     await engine.dispose()
-    assert again == set_id + 1 and news_count == 1
+    assert again == set_id + 1 and news_count == 1 and texts == [t for t, _ in GOOD_DRAFTS]
     assert str(stored).startswith("2026-07-01 10:00:00")  # stored as UTC
 
 
