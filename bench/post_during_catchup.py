@@ -26,12 +26,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.adapters.storage.tables import DraftRow, DraftSetRow, NewsRow, PostRow  # noqa: E402
-from bot.adapters.storage.tables_tracking import SentSummaryRow, SnapshotRow  # noqa: E402
 from old_ticker import DueWorkTicker  # noqa: E402
 
 from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore  # noqa: E402
+from bot.adapters.storage.schema import DraftRow, DraftSetRow, NewsRow, PostRow, SentSummaryRow, SnapshotRow  # noqa: E402  # noqa: E402
 from bot.adapters.storage.summaries import SqlSummaryStore
 from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.adapters.storage.usage import SqlUsageStore  # noqa: E402

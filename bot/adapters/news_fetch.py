@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 import httpcore2
 import httpx2
-import trafilatura
 
 from bot.core.errors import NewsFetchError
 
@@ -297,6 +296,8 @@ def _decode(body: bytes, header_charset: str | None) -> str:
 
 
 def _extract(html: str, url: str) -> tuple[str | None, str]:
+    import trafilatura  # large (about 0.2 s to import): loaded with the first article, not at start
+
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
     if document is None or isinstance(document, dict):
         return None, ""

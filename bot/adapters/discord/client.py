@@ -124,8 +124,9 @@ class SpitzfederClient(discord.Client):
     async def setup_hook(self) -> None:
         if not self.serving:
             return
-        # Loading the language profiles takes a moment: do it now, off the event loop.
-        await asyncio.to_thread(guess_language, "Das ist ein kurzer deutscher Satz zum Aufwärmen.")
+        # The language profiles load in a worker thread while the gateway connects, not before it.
+        self._warm_up = asyncio.create_task(
+            asyncio.to_thread(guess_language, "Das ist ein kurzer deutscher Satz zum Aufwärmen."))
         try:
             await self.services.posting.reconcile()  # posts a crash left in flight
         except Exception:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.core.errors import SpitzfederError
@@ -65,9 +66,27 @@ def _upgrade(sync_connection) -> None:
     command.upgrade(config, "head")
 
 
-async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision; safe to run at every start."""
+def head_revision() -> str:
+    """The newest migration, read from the file names (the history is linear and each file starts with its id)."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*.py"))
+
+
+async def _current_revision(engine: AsyncEngine) -> str | None:
     try:
+        async with engine.connect() as connection:
+            return (await connection.execute(text("select version_num from alembic_version"))).scalar()
+    except DBAPIError:
+        return None  # a new database, or one older than the migrations
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision; safe to run at every start.
+
+    A database already at the newest revision is left alone without loading Alembic (a quicker start).
+    """
+    try:
+        if await _current_revision(engine) == head_revision():
+            return
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
     except Exception as exc:

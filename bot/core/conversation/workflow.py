@@ -354,7 +354,8 @@ class Workflow:
         try:
             await self._board.show_set(case, set_id)
         except Exception as exc:  # the chat failed in any way: the set is stored, 🔁 (or the next start) shows it
-            log.warning("showing set %d failed: %s", set_id, getattr(exc, "detail", "") or type(exc).__name__)
+            log.warning("showing set %d failed: %s", set_id, getattr(exc, "detail", "") or type(exc).__name__,
+                        exc_info=not isinstance(exc, SpitzfederError))
             await self._store.set_pending(case.id, Pending.SHOW)
             case.pending, case.pending_instruction = Pending.SHOW, None
             await self._show_failure(case, SHOW_FAILED)
