@@ -236,7 +236,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                 if settings.summary_channel_id:
                     scheduler.add_lane("summary", reach.summary.run_due, reach.summary.next_due)
                 return BotServices(workflow, posting, reports or reach.reports,
-                                   scheduler if scheduler_runs else _Driven())
+                                   scheduler if scheduler_runs else _Driven(), warm_up=lambda: _warm_up(llm))
 
             access = Access(frozenset(settings.discord_channel_ids),
                             frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
@@ -247,6 +247,13 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                              scheduler)
     finally:
         await llm.aclose()
+
+
+def _warm_up(llm: OpenAIChat) -> None:
+    from bot.core.drafting.language import guess_language
+
+    guess_language("Das ist ein kurzer deutscher Satz zum Aufwärmen.")
+    llm.warm_up()
 
 
 class _Driven:

@@ -49,19 +49,29 @@ class OpenAIChat:
         max_reply_chars: int = MAX_REPLY_CHARS,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
-        from openai import AsyncOpenAI
-
         self.model = model
         self._max_reply_chars = max_reply_chars
-        self._client = AsyncOpenAI(
+        self._options = {
             # Local servers (Ollama, llama.cpp) take any key; the client insists on one.
-            api_key=api_key or "no-key",
-            base_url=base_url,
-            timeout=timeout_seconds,
-            max_retries=0,
-            http_client=http_client,
-        )
+            "api_key": api_key or "no-key", "base_url": base_url, "timeout": timeout_seconds,
+            "max_retries": 0, "http_client": http_client,
+        }
+        self._made: openai.AsyncOpenAI | None = None
         self._structured = True
+
+    @staticmethod
+    def warm_up() -> None:
+        """Import `openai` ahead of the first request (in a worker thread, so the event loop stays free)."""
+        import openai  # noqa: F401
+
+    @property
+    def _client(self) -> openai.AsyncOpenAI:
+        """Made with the first request: `openai` takes a while to import, and a start should not wait for it."""
+        if self._made is None:
+            from openai import AsyncOpenAI
+
+            self._made = AsyncOpenAI(**self._options)  # type: ignore[arg-type]
+        return self._made
 
     @property
     def base_url(self) -> str:
@@ -133,7 +143,8 @@ class OpenAIChat:
         return f"Modell {self.model} auf {self.base_url} antwortet"
 
     async def aclose(self) -> None:
-        await self._client.close()
+        if self._made is not None:
+            await self._made.close()
 
 
 # JSON escapes a character in at most 6 bytes (\uXXXX); the rest of a completion body is small.

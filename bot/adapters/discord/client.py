@@ -21,7 +21,6 @@ from bot.core.conversation.ports import Chat, Members
 from bot.core.conversation.records import Case
 from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.intake import split_url
-from bot.core.drafting.language import guess_language
 from bot.core.posting.service import PostingService
 from bot.core.reach.reports import Reports
 from bot.core.text.rendering import HELP_TEXT, thread_name
@@ -78,6 +77,7 @@ class BotServices:
     posting: PostingService
     reports: Reports
     background: Background
+    warm_up: Callable[[], None]  # slow one-time loading, run in a worker thread at start
 
 
 def _survive_bad_events(connection: Any) -> None:
@@ -100,6 +100,8 @@ class SpitzfederClient(discord.Client):
 
     def __init__(self, access: Access, *, command_syncs: CommandSyncStore,
                  services: Callable[[Chat, Members], BotServices], serving: bool = True, **options: Any) -> None:
+        # A small bot's guilds arrive right after READY; discord.py's default wait of 2 s only delays on_ready.
+        options.setdefault("guild_ready_timeout", 0.5)
         super().__init__(intents=intents(), allowed_mentions=MENTIONS, **options)
         self.access = access
         self.chat = DiscordChat(self)
@@ -124,9 +126,9 @@ class SpitzfederClient(discord.Client):
     async def setup_hook(self) -> None:
         if not self.serving:
             return
-        # The language profiles load in a worker thread while the gateway connects, not before it.
-        self._warm_up = asyncio.create_task(
-            asyncio.to_thread(guess_language, "Das ist ein kurzer deutscher Satz zum Aufwärmen."))
+        # What the first news item needs (language profiles, the LLM library) loads in a worker thread while
+        # the gateway connects, not before it.
+        self._warm_up = asyncio.create_task(asyncio.to_thread(self.services.warm_up))
         try:
             await self.services.posting.reconcile()  # posts a crash left in flight
         except Exception:
