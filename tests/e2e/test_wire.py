@@ -1,6 +1,7 @@
 """`spitzfeder run` against a local Discord-compatible server: the real client, its real wire format."""
 
 import asyncio
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -30,12 +31,22 @@ def wire_env(monkeypatch, llm_env, fake_discord):
     return fake_discord
 
 
-async def test_spitzfeder_run_drafts_on_a_mention_and_posts_on_approval(wire_env, llm_env):
-    server = wire_env
-    llm_env.reply_drafts(*GOOD_DRAFTS)
+@asynccontextmanager
+async def running_bot(server, llm):
+    """`spitzfeder run` in this event loop, once it has synced its commands; stopped afterwards."""
+    llm.reply_drafts(*GOOD_DRAFTS)
     task = asyncio.create_task(run_bot(Settings()))
     try:
         await server.until(lambda s: any(r.path.endswith("/commands") for r in s.requests))
+        yield task
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_spitzfeder_run_drafts_on_a_mention_and_posts_on_approval(wire_env, llm_env):
+    server = wire_env
+    async with running_bot(server, llm_env):
         assert server.identify["intents"] == discord.Intents(
             guilds=True, guild_messages=True, dm_messages=True, message_content=True, guild_reactions=True,
             dm_reactions=True).value
@@ -50,26 +61,17 @@ async def test_spitzfeder_run_drafts_on_a_mention_and_posts_on_approval(wire_env
         server.dispatch("MESSAGE_REACTION_ADD", server.reaction_event(ANNA, [ROLE_ID], thread_id, message_id, "1️⃣"))
         await server.until(lambda s: any("simuliert (Dry Run)" in r.body["content"] for r in s.sent(thread_id)))
         assert thread.path.startswith(f"/channels/{CHANNEL_ID}/messages/")
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_an_event_discord_py_cannot_read_is_skipped_and_the_bot_stays_connected(wire_env, llm_env):
     server = wire_env
-    llm_env.reply_drafts(*GOOD_DRAFTS)
-    task = asyncio.create_task(run_bot(Settings()))
-    try:
-        await server.until(lambda s: any(r.path.endswith("/commands") for r in s.requests))
+    async with running_bot(server, llm_env) as task:
         broken = server.message_event(ANNA, [], f"<@{BOT_ID}> {NEWS}")
         del broken["author"]
         server.dispatch("MESSAGE_CREATE", broken)
         server.dispatch("MESSAGE_CREATE", server.message_event(ANNA, [], f"<@{BOT_ID}> {NEWS}"))
         await server.until(lambda s: any(r.body["content"].startswith("📰") for r in s.sent()))
         assert not task.done()
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 def test_a_sync_answer_without_command_ids_gets_a_german_message(wire_env, capsys):
