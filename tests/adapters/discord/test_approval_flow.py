@@ -188,3 +188,21 @@ async def test_what_the_team_sees_is_exactly_what_goes_out(world):
     await world.tick()
     [(_, _, posted)] = world.publisher.timeline
     assert posted == "Wer zahlt für die Energiekosten [am Ende](#)? 2️⃣ Ist das ||geheim||, Herr Tschentscher?"
+
+
+async def test_an_approver_who_loses_the_role_in_the_undo_window_stops_the_post(world):
+    await start_news(world)
+    message = world.draft_message()
+    await world.anna.react(message, "1️⃣")
+    world.env.backend.remove_member_role(world.guild.id, world.anna.id, world.approvers.id)
+    await world.env.settle()
+    world.clock.advance(30)
+    await world.tick()
+    assert world.publisher.calls == 0
+    said = texts(world, world.thread())
+    assert any(t.startswith(f"🛑 Entwurf 1 wird nicht gepostet: Die Freigabe von <@{world.anna.id}> gilt nicht mehr "
+                            "(keine Freigabe-Berechtigung mehr). Bitte neu abstimmen") for t in said)
+    assert ("approval_withdrawn", str(world.anna.id)) in await audit(world)
+    world.clock.advance(60)
+    await world.tick()
+    assert world.publisher.calls == 0
