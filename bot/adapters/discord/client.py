@@ -295,7 +295,9 @@ class SpitzfederClient(discord.Client):
         if not self.workflow.policy.approver_role_ids:
             return frozenset()
         roles: set[int] = set()
-        for guild in self.guilds:
+        # At start, before the gateway has delivered the servers, they are asked for by REST.
+        guilds = list(self.guilds) or [guild async for guild in self.fetch_guilds(limit=None)]
+        for guild in guilds:
             member = guild.get_member(user_id)
             if member is None:
                 try:
