@@ -98,15 +98,33 @@ async def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     if not text.strip() and not args.url:
         raise InputError("Keine Meldung angegeben: Text, '-' für die Standardeingabe oder --url URL.")
     count = args.count or settings.draft_count
+    unsaved: str | None = None
     async with drafting_tools(settings, save=not args.no_save) as tools:
         news = await obtain_news(tools.drafting, tools.articles, text=text, url=args.url)
         draft_set = await tools.drafting.draft(news, count)
-        set_id = await tools.store.save_draft_set(draft_set, origin="cli") if tools.store else None
+        set_id = None
+        if tools.store:
+            try:
+                set_id = await tools.store.save_draft_set(draft_set, origin="cli")
+            except Exception as exc:  # the drafts are paid for: show them all the same
+                log.debug("saving the drafts failed", exc_info=True)
+                unsaved = _unsaved_message(exc)
     if args.json:
         print(json.dumps(draft_to_json(draft_set, set_id), ensure_ascii=False, indent=2))
     else:
         print(draft_to_text(draft_set))
+    if unsaved:
+        print(f"Fehler: {unsaved}", file=sys.stderr)
+        return EXIT_FAILURE
     return 0
+
+
+def _unsaved_message(exc: Exception) -> str:
+    from bot.adapters.storage.retry import is_locked
+
+    why = "Datenbank belegt" if is_locked(exc) else "Datenbankfehler"
+    return (f"Die Entwürfe ließen sich nicht speichern ({why}); sie stehen oben und sind nicht in der "
+            "Datenbank. Später erneut versuchen oder mit --no-save arbeiten.")
 
 
 async def cmd_doctor(settings: Settings) -> int:

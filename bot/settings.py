@@ -43,6 +43,7 @@ class Settings(BaseSettings):
 
     # --- storage ---
     database_url: str = DEFAULT_DATABASE_URL
+    database_busy_seconds: float = Field(5.0, gt=0, le=120)
 
     # --- Discord ---
     discord_token: SecretStr = SecretStr("")
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     approvals_required: int = Field(1, ge=1, le=10)
     allow_self_approval: bool = True
     post_undo_seconds: int = Field(30, ge=0, le=3600)
+    reconcile_wait_seconds: int = Field(60, ge=0, le=3600)
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
 

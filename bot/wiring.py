@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,8 @@ from bot.core.drafting.ports import ArticleSource, DraftStore
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
 from bot.core.notices import Notice, Notifier, PostPublished
-from bot.core.posting.ports import Publisher
+from bot.core.posting.ports import Publisher, Withdrawal
+from bot.core.posting.records import Post
 from bot.core.reach.read_budget import UsageRecorder
 from bot.core.reach.reports import Reports, StoredReports
 from bot.core.reach.summary import SummaryService
@@ -70,7 +72,7 @@ async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """The database, migrated to the current schema; disposed afterwards."""
     from bot.adapters.storage.database import create_engine, migrate
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, busy_seconds=settings.database_busy_seconds)
     try:
         await migrate(engine)
         yield engine
@@ -224,13 +226,21 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                 reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100)
                 # A new post is enrolled for tracking at once; an approval or 🔁 wakes the posting lane.
                 notifier = WakeOn(announcer, {PostPublished: scheduler.waker("tracking")})
+
+                async def still_approved(post: Post) -> Withdrawal | None:  # the workflow owns votes and roles
+                    return await workflow.still_approved(post)
+
                 posting = PostingService(posts, publisher or reach.publisher, audit, notifier, clock,
-                                         wake=scheduler.waker("posting"))
+                                         wake=scheduler.waker("posting"), still_approved=still_approved,
+                                         reconcile_wait=timedelta(seconds=settings.reconcile_wait_seconds))
                 workflow = Workflow(
                     drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
                     chat=chat, members=members, board=board, policy=approval_policy(settings),
                     undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count)
                 scheduler.add_lane("posting", posting.run_due, posting.next_due)
+                # X requests are counted in memory; this lane writes the counts (a locked database waits).
+                reach.usage.wake = scheduler.waker("usage")
+                scheduler.add_lane("usage", reach.usage.run_flush, reach.usage.next_flush)
                 if reach.tracking is not None:
                     scheduler.add_lane("tracking", reach.tracking.run_due, reach.tracking.next_due)
                 if settings.summary_channel_id:
@@ -243,8 +253,11 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
             client = SpitzfederClient(access, command_syncs=SqlCommandSyncs(engine, clock), services=services,
                                       serving=serving)
             assert reach is not None, "the client builds its services when it is made"
-            yield DiscordBot(client, client.services.workflow, client.services.posting, reach, audit, engine,
-                             scheduler)
+            try:
+                yield DiscordBot(client, client.services.workflow, client.services.posting, reach, audit, engine,
+                                 scheduler)
+            finally:
+                await reach.usage.flush()  # the last counts, before the database closes
     finally:
         await llm.aclose()
 

@@ -9,6 +9,7 @@ from bot.adapters.storage.database import create_engine, migrate
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.sqlite_lock import WriteLock
 from tests.fakes.x_server import FakeX
 
 pytest_plugins = ["tests.fixtures.discord", "tests.fixtures.x"]
@@ -38,6 +39,23 @@ async def engine(tmp_path: Path):
     await migrate(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def busy_engine(tmp_path: Path):
+    """A migrated SQLite database whose writes wait only 20 ms for a lock (5 s in production)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'busy.db'}", busy_seconds=0.02)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def write_lock(tmp_path: Path):
+    """Another process's write lock on ``busy_engine``'s database (``hold()`` / ``release()``)."""
+    lock = WriteLock(tmp_path / "busy.db")
+    yield lock
+    lock.release()
 
 
 @pytest.fixture

@@ -170,3 +170,23 @@ def test_max_reply_chars_is_configurable(capsys, llm_env, monkeypatch):
     llm_env.reply("x" * 2_001)
     code, _, err = run(capsys, "draft", NEWS, "--no-save")
     assert code == 1 and "mehr als 2.000 Zeichen" in err
+
+
+def test_drafts_are_shown_even_when_the_database_is_locked(capsys, llm_env, tmp_path, monkeypatch):
+    from tests.fakes.sqlite_lock import WriteLock
+
+    llm_env.reply_drafts(*GOOD_DRAFTS)
+    assert run(capsys, "draft", NEWS)[0] == 0  # the database exists and is migrated
+    monkeypatch.setenv("DATABASE_BUSY_SECONDS", "0.02")  # each write waits 20 ms for the lock, then retries
+    llm_env.reply_drafts(*GOOD_DRAFTS)
+    lock = WriteLock(tmp_path / "db" / "test.db").hold()  # another process writes, for longer than we wait
+    try:
+        code, out, err = run(capsys, "draft", NEWS)
+    finally:
+        lock.release()
+    assert code == 1
+    assert f"1. {GOOD_DRAFTS[0][0]}" in out and f"4. {GOOD_DRAFTS[3][0]}" in out  # paid for, so shown
+    assert "Die Entwürfe ließen sich nicht speichern (Datenbank belegt)" in err
+    assert "Traceback" not in err and "sqlalchemy" not in err.lower()
+    with sqlite3.connect(tmp_path / "db" / "test.db") as db:
+        assert db.execute("select count(*) from draft_sets").fetchone() == (1,)  # only the first run's

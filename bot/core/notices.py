@@ -44,7 +44,15 @@ class PostFailed:
     post: Post
 
 
-PostEvent = PostScheduled | PostCancelled | PostPublished | PostFailed
+@dataclass(frozen=True)
+class ApprovalWithdrawn:
+    """The undo window ended, but the approval no longer holds: the post was cancelled."""
+
+    post: Post
+    reason: str  # German: whose approval lapsed and why
+
+
+PostEvent = PostScheduled | PostCancelled | PostPublished | PostFailed | ApprovalWithdrawn
 Notice = Announcement | PostEvent
 
 

@@ -9,7 +9,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -84,6 +84,8 @@ class FakeX:
         self.deleted: set[str] = set()
         self.field_error_ids: set[str] = set()  # answered with a Field Authorization Error inside a 200
         self.reject_replies = False
+        self.visible_after = timedelta(0)  # a new post shows in the account's timeline only this long after
+        self.stored = threading.Event()  # set whenever a post is stored (e.g. a held create went through)
         self.faults: dict[str, deque[Fault]] = {}
         self.holds: dict[str, deque[Hold]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
@@ -126,6 +128,7 @@ class FakeX:
         post = StoredPost(str(self._next_id), text, self.now(), public_metrics(**metrics))
         self._next_id += 1
         self.posts[post.id] = post
+        self.stored.set()
         return post
 
     def count(self, method: str, path_prefix: str) -> int:
@@ -214,7 +217,8 @@ class FakeX:
         start = request.query.get("start_time")
         since = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
         mine = [p for p in reversed(self.posts.values())
-                if p.id not in self.deleted and (since is None or p.created_at >= since)]
+                if p.id not in self.deleted and (since is None or p.created_at >= since)
+                and p.created_at + self.visible_after <= self.now()]
         limit = int(request.query.get("max_results", "10"))
         # X answers with HTML entities and every link shortened to t.co.
         data = [{"id": p.id, "text": re.sub(r"https?://\S+", "https://t.co/abc123", html.escape(p.text, quote=False)),

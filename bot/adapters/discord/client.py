@@ -280,8 +280,11 @@ class SpitzfederClient(discord.Client):
         if guild_id is None:
             return await self._roles_in_guilds(user_id)
         guild = self.get_guild(guild_id)
-        if guild is None:
-            return None  # the bot itself left that server
+        if guild is None:  # not in the cache yet (at start, before the gateway is up), or the bot left it
+            try:
+                guild = await self.fetch_guild(guild_id, with_counts=False)
+            except (discord.NotFound, discord.Forbidden):
+                return None  # the bot itself left that server
         member = guild.get_member(user_id)
         if member is None:
             try:
@@ -295,7 +298,9 @@ class SpitzfederClient(discord.Client):
         if not self.workflow.policy.approver_role_ids:
             return frozenset()
         roles: set[int] = set()
-        for guild in self.guilds:
+        # At start, before the gateway has delivered the servers, they are asked for by REST.
+        guilds = list(self.guilds) or [guild async for guild in self.fetch_guilds(limit=None)]
+        for guild in guilds:
             member = guild.get_member(user_id)
             if member is None:
                 try:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.adapters.storage.retry import DEFAULT_BUSY_SECONDS, remember_busy_seconds
 from bot.core.errors import SpitzfederError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -31,7 +32,8 @@ def _prepare_sqlite_path(url: str) -> None:
             ) from exc
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> AsyncEngine:
+    """``busy_seconds``: how long a write waits for a database another connection is writing to (SQLite)."""
     try:
         _prepare_sqlite_path(url)
         engine = create_async_engine(url)
@@ -44,16 +46,18 @@ def create_engine(url: str) -> AsyncEngine:
             detail=type(exc).__name__,
         ) from exc
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy_ms = max(1, round(busy_seconds * 1000))
+
+        def sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            cursor.close()
+
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+    remember_busy_seconds(engine, busy_seconds)
     return engine
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 def _upgrade(sync_connection) -> None:

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.adapters.storage.retry import WriteRetry
 from bot.adapters.storage.schema import DraftRow, DraftSetRow, NewsRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.drafting.models import DraftSet
 
 
 class SqlDraftStore:
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, retry: WriteRetry | None = None) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
+        self._retry = retry or WriteRetry.of(engine)
 
     async def save_draft_set(self, draft_set: DraftSet, *, origin: str, author_id: str | None = None,
                              news_id: int | None = None) -> int:
-        """Store the set (and its news item unless ``news_id`` names a stored one); returns the set's id."""
+        """Store the set (and its news item unless ``news_id`` names a stored one); returns the set's id.
+
+        A database another process keeps locked is waited for (``WriteRetry``); then the error is raised.
+        """
         now = self._clock.now()
+        return await self._retry.run(lambda: self._save(draft_set, now, origin, author_id, news_id),
+                                     what="saving drafts")
+
+    async def _save(self, draft_set: DraftSet, now, origin: str, author_id: str | None, news_id: int | None) -> int:
         async with self._sessions.begin() as session:
             if news_id is None:
                 news = draft_set.news

@@ -1,4 +1,7 @@
-"""Posts and the audit log in SQL; every state change is one conditional UPDATE."""
+"""Posts and the audit log in SQL; every state change is one conditional UPDATE.
+
+Writes that find the database locked by another process are tried again (``WriteRetry``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.adapters.storage.retry import WriteRetry
 from bot.adapters.storage.schema import AuditRow, PostRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.posting.records import Post, PostState
@@ -19,24 +23,37 @@ def _to_post(row: PostRow) -> Post:
     return Post(state=PostState(row.state), **{name: getattr(row, name) for name in _FIELDS})
 
 
+_WAITING = [PostState.SCHEDULED.value, PostState.IN_FLIGHT.value]  # states with a due time that matters
+
+
 class SqlPostStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, retry: WriteRetry | None = None) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._retry = retry or WriteRetry.of(engine)
 
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                                approved_by: list[str], approved_at: datetime, due_at: datetime) -> Post | None:
         row = PostRow(set_id=set_id, draft_id=draft_id, text=text, source_url=source_url, approved_by=approved_by,
                       approved_at=approved_at, due_at=due_at, state=PostState.SCHEDULED.value, attempts=0,
                       simulated=False, retryable=True, uncertain=False)
-        try:
+
+        async def insert() -> None:
             async with self._sessions.begin() as session:
                 session.add(row)
+
+        try:
+            await self._retry.run(insert, what="approving a post")
         except IntegrityError:
             return None  # the set has its post already (unique set_id)
         return _to_post(row)
 
     async def transition(self, post_id: int, from_states: set[PostState], to_state: PostState,
                          **fields: object) -> Post | None:
+        return await self._retry.run(lambda: self._transition(post_id, from_states, to_state, fields),
+                                     what=f"post {post_id} to {to_state.value}")
+
+    async def _transition(self, post_id: int, from_states: set[PostState], to_state: PostState,
+                          fields: dict[str, object]) -> Post | None:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(PostRow)
@@ -53,14 +70,13 @@ class SqlPostStore:
 
     async def due(self, now: datetime) -> list[Post]:
         return await self._many(
-            select(PostRow).where(PostRow.state == PostState.SCHEDULED.value, PostRow.due_at <= now)
-            .order_by(PostRow.due_at)
+            select(PostRow).where(PostRow.state.in_(_WAITING), PostRow.due_at <= now)
+            .order_by(PostRow.due_at, PostRow.id)
         )
 
     async def next_due_at(self) -> datetime | None:
         async with self._sessions() as session:
-            return await session.scalar(select(func.min(PostRow.due_at))
-                                        .where(PostRow.state == PostState.SCHEDULED.value))
+            return await session.scalar(select(func.min(PostRow.due_at)).where(PostRow.state.in_(_WAITING)))
 
     async def in_state(self, state: PostState) -> list[Post]:
         return await self._many(select(PostRow).where(PostRow.state == state.value).order_by(PostRow.id))
@@ -76,15 +92,21 @@ class SqlPostStore:
 
 
 class SqlAuditLog:
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, retry: WriteRetry | None = None) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
+        self._retry = retry or WriteRetry.of(engine)
 
     async def record(self, action: str, *, actor: str | None, set_id: int | None = None,
                      post_id: int | None = None, detail: str | None = None) -> None:
-        async with self._sessions.begin() as session:
-            session.add(AuditRow(at=self._clock.now(), action=action, actor=actor, set_id=set_id, post_id=post_id,
-                                 detail=detail))
+        at = self._clock.now()
+
+        async def insert() -> None:
+            async with self._sessions.begin() as session:
+                session.add(AuditRow(at=at, action=action, actor=actor, set_id=set_id, post_id=post_id,
+                                     detail=detail))
+
+        await self._retry.run(insert, what=f"audit {action}")
 
     async def entries(self, set_id: int | None = None) -> list[AuditRow]:
         query = select(AuditRow).order_by(AuditRow.id)

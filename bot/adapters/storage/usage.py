@@ -1,61 +1,147 @@
-"""The X request counter per UTC month and the read budget notices in SQL (`UsageRecorder` and `UsageStore`)."""
+"""The X request counter per UTC month and the read budget notices in SQL (`UsageRecorder` and `UsageStore`).
+
+Counting a request never touches the database: ``record`` adds to counts in memory, and
+``flush`` writes them in one transaction — before every read of the numbers, in the
+scheduler's "usage" lane, and at shutdown. A flush that fails (the database is locked by
+another process, say) is logged and keeps the counts for the next flush; it never reaches
+the X call that was counted, so counting can never fail a post.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters.storage.schema import XUsageRow
 from bot.core.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+FLUSH_BACKOFF = timedelta(seconds=30)  # after a failed flush, before the usage lane tries again
+_COLUMNS = ("read_requests", "read_items", "write_requests")
 
 
 def _month(moment: datetime) -> str:
     return moment.strftime("%Y-%m")
 
 
+def _no_wake() -> None:
+    pass
+
+
 class SqlUsageStore:
     """Counts every X request (the `UsageRecorder` port of the X client) and answers the read budget
-    (the `UsageStore` port of `ReadBudget`)."""
+    (the `UsageStore` port of `ReadBudget`).
 
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+    ``wake``: tells the scheduler's usage lane that counts are waiting to be written.
+    """
+
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *,
+                 wake: Callable[[], None] = _no_wake) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
+        self.wake = wake
+        self._pending: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._flush_lock = asyncio.Lock()
+        self._retry_at: datetime | None = None  # after a failed flush: when the usage lane tries again
 
     async def record(self, kind: str, *, items: int = 0) -> None:
-        """Count one X request in the current UTC month (the UsageRecorder port)."""
-        increments = ({"write_requests": XUsageRow.write_requests + 1} if kind == "write" else
-                      {"read_requests": XUsageRow.read_requests + 1, "read_items": XUsageRow.read_items + items})
-        await self._bump_usage(_month(self._clock.now()), increments)
+        """Count one X request in the current UTC month (the UsageRecorder port); in memory, never fails."""
+        counts = self._pending[_month(self._clock.now())]
+        if kind == "write":
+            counts["write_requests"] += 1
+        else:
+            counts["read_requests"] += 1
+            counts["read_items"] += items
+        self.wake()
 
-    async def _bump_usage(self, month: str, values: dict) -> None:
-        for _ in range(2):
-            async with self._sessions.begin() as session:
-                result = await session.execute(update(XUsageRow).where(XUsageRow.month == month).values(**values))
-                if cast(CursorResult[Any], result).rowcount == 1:
-                    return
+    @property
+    def pending(self) -> dict[str, dict[str, int]]:
+        """Counts not yet written, per month."""
+        return {month: dict(counts) for month, counts in self._pending.items() if counts}
+
+    async def flush(self) -> bool:
+        """Write the counts kept in memory; False (logged, counts kept) when the database refuses."""
+        async with self._flush_lock:
+            batch = {month: counts for month, counts in self._pending.items() if counts}
+            if not batch:
+                return True
+            self._pending = defaultdict(Counter)
             try:
                 async with self._sessions.begin() as session:
-                    session.add(XUsageRow(month=month, read_requests=0, read_items=0, write_requests=0,
-                                          budget_notice_level=0))
-            except IntegrityError:
-                pass  # created by a concurrent request: update it now
+                    for month, counts in batch.items():
+                        await self._add(session, month, counts)
+            except Exception as exc:
+                for month, counts in batch.items():  # back in: the next flush writes them
+                    self._pending[month].update(counts)
+                self._retry_at = self._clock.now() + FLUSH_BACKOFF
+                log.warning("could not write the X request counts (kept for later): %s", exc)
+                return False
+            self._retry_at = None
+            return True
+
+    async def next_flush(self) -> datetime | None:
+        """For the scheduler's usage lane: when counts are waiting to be written (None: none are)."""
+        if not any(self._pending.values()):
+            return None
+        return self._retry_at or self._clock.now()
+
+    async def run_flush(self) -> None:
+        """The usage lane's round."""
+        await self.flush()
+
+    @staticmethod
+    async def _add(session: AsyncSession, month: str, counts: Counter[str]) -> None:
+        values = {name: getattr(XUsageRow, name) + counts[name] for name in _COLUMNS if counts[name]}
+        if not values:
+            return
+        result = await session.execute(update(XUsageRow).where(XUsageRow.month == month).values(**values))
+        if cast(CursorResult[Any], result).rowcount != 1:
+            session.add(XUsageRow(month=month, budget_notice_level=0,
+                                  **{name: counts[name] for name in _COLUMNS}))
+            await session.flush()
 
     async def usage(self, now: datetime) -> XUsageRow | None:
+        """The month's row, with the counts written first (as far as the database lets them be)."""
+        await self.flush()
         async with self._sessions() as session:
-            return await session.get(XUsageRow, _month(now))
+            row = await session.get(XUsageRow, _month(now))
+        unwritten = self._pending.get(_month(now))
+        if row is not None and unwritten:  # the flush failed: show what is counted all the same
+            for name in _COLUMNS:
+                setattr(row, name, getattr(row, name) + unwritten[name])
+        return row
 
     async def reads_in_month(self, now: datetime) -> int:
         row = await self.usage(now)
-        return row.read_items if row else 0
+        if row is None:
+            return self._pending.get(_month(now), Counter())["read_items"]
+        return row.read_items
 
     async def budget_notice_level(self, now: datetime) -> int:
         row = await self.usage(now)
         return row.budget_notice_level if row else 0
 
     async def set_budget_notice_level(self, now: datetime, level: int) -> None:
-        await self._bump_usage(_month(now), {"budget_notice_level": level})
-
+        month = _month(now)
+        for _ in range(2):
+            async with self._sessions.begin() as session:
+                result = await session.execute(update(XUsageRow).where(XUsageRow.month == month)
+                                               .values(budget_notice_level=level))
+                if cast(CursorResult[Any], result).rowcount == 1:
+                    return
+            try:
+                async with self._sessions.begin() as session:
+                    session.add(XUsageRow(month=month, read_requests=0, read_items=0, write_requests=0,
+                                          budget_notice_level=level))
+                return
+            except IntegrityError:
+                pass  # created by a concurrent writer: update it now

@@ -23,7 +23,7 @@ from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
 from bot.core.drafting.ports import ArticleSource
 from bot.core.drafting.service import DraftingService
 from bot.core.errors import InputError, SpitzfederError
-from bot.core.posting.ports import AuditLog, PostStore
+from bot.core.posting.ports import AuditLog, PostStore, Withdrawal
 from bot.core.posting.records import Post, PostState
 from bot.core.posting.service import PostingService
 from bot.core.text.rendering import CANCEL, DISCARD, RENEW, drafting_failed_text, number_of, same_emoji, thread_name
@@ -226,21 +226,52 @@ class Workflow:
             if voter == fresh:
                 entitled.append(voter)
                 continue
-            roles = await self._members.roles(voter, case.guild_id)
-            refusal = None if roles is not None else Refusal.NOT_APPROVER
-            refusal = refusal or self.policy.may_vote(Reactor(voter, roles or frozenset()),
-                                                      requester_id=case.requester_id)
+            refusal, left = await self._entitlement(case, voter)
             if refusal is None:
                 entitled.append(voter)
                 continue
             await self._store.remove_vote(draft_id, voter)
-            why = "nicht mehr auf dem Server" if roles is None else refusal_reason(refusal)
+            why = "nicht mehr auf dem Server" if left else refusal_reason(refusal)
             await self._audit.record("vote_dropped", actor=str(voter), set_id=set_id,
-                                     detail=f"draft {number}: {refusal.value}" + (", left" if roles is None else ""))
+                                     detail=f"draft {number}: {refusal.value}" + (", left" if left else ""))
             log.info("vote dropped: set %d, draft %d, voter %d (%s)", set_id, number, voter, why)
             await self._chat.send(case.channel_id, f"Die Stimme von {self._chat.mention(voter)} für Entwurf {number} "
                                                    f"zählt nicht mehr ({why}).")
         return entitled
+
+    async def _entitlement(self, case: Case, voter: int) -> tuple[Refusal | None, bool]:
+        """Why ``voter`` may not approve now (None: may), and whether they left the server."""
+        roles = await self._members.roles(voter, case.guild_id)
+        if roles is None:
+            return Refusal.NOT_APPROVER, True
+        return self.policy.may_vote(Reactor(voter, roles), requester_id=case.requester_id), False
+
+    async def still_approved(self, post: Post) -> Withdrawal | None:
+        """When a post's undo window ends: do its approvals still reach the quorum (roles, policy, self-approval)?
+
+        The guard of `PostingService`; a Withdrawal names the approvers whose approval lapsed, in German.
+        """
+        case = await self._store.case_for_set(post.set_id)
+        if case is None:
+            return None  # a post made outside a conversation has no votes to check
+        kept: list[str] = []
+        lapsed: list[tuple[str, str, str]] = []
+        for approver in post.approved_by:
+            if not approver.isdigit():
+                kept.append(approver)
+                continue
+            refusal, left = await self._entitlement(case, int(approver))
+            if refusal is None:
+                kept.append(approver)
+            else:
+                lapsed.append((approver, "nicht mehr auf dem Server" if left else refusal_reason(refusal),
+                               refusal.value + (", left" if left else "")))
+        if not lapsed or len(set(kept)) >= self.policy.required:  # the quorum holds without them
+            return None
+        said = "; ".join(f"Die Freigabe von {self._chat.mention(int(who))} gilt nicht mehr ({why})"
+                         for who, why, _ in lapsed)
+        return Withdrawal(tuple(who for who, _, _ in lapsed), f"{said}.",
+                          detail="; ".join(f"{who}: {code}" for who, _, code in lapsed))
 
     async def _withdraw(self, shown: ShownMessage, number: int, reactor: Reactor) -> None:
         if shown.set_id is None or await self._posts.for_set(shown.set_id):

@@ -7,8 +7,25 @@ import logging
 from bot.core.conversation.board import SetBoard
 from bot.core.conversation.ports import Chat, WorkflowStore
 from bot.core.conversation.records import MessageKind, ShownMessage
-from bot.core.notices import Announcement, Notice, PostCancelled, PostEvent, PostFailed, PostPublished, PostScheduled
-from bot.core.text.rendering import CANCEL, RENEW, cancelled_text, failed_text, published_text, scheduled_text
+from bot.core.notices import (
+    Announcement,
+    ApprovalWithdrawn,
+    Notice,
+    PostCancelled,
+    PostEvent,
+    PostFailed,
+    PostPublished,
+    PostScheduled,
+)
+from bot.core.text.rendering import (
+    CANCEL,
+    RENEW,
+    cancelled_text,
+    failed_text,
+    published_text,
+    scheduled_text,
+    withdrawn_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +78,9 @@ class ChatAnnouncer:
                 reactions = [CANCEL] if undo > 0 else []
             case PostCancelled(by=by):
                 text = cancelled_text(number, self._who(by))
+            case ApprovalWithdrawn(reason=reason):
+                text = withdrawn_text(number, reason)
+                log.info("approval withdrawn: set %d, post %d", post.set_id, post.id)
             case PostPublished(notice=notice):
                 text = published_text(number, post) + (f"\n⚠️ {notice}" if notice else "")
                 log.info("posted: set %d, post %d%s", post.set_id, post.id, " (simulated)" if post.simulated else "")

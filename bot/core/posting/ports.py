@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -28,6 +29,19 @@ class Publisher(Protocol):
         """Our own post with exactly ``text`` created after ``since``, if any (for reconciliation)."""
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """Approvals that no longer hold when a post's undo window ends, so the post must not go out."""
+
+    voters: tuple[str, ...]  # the approvers (as in ``Post.approved_by``) whose approval no longer counts
+    reason: str  # German, for the thread: whose approval lapsed and why
+    detail: str = ""  # for the audit log
+
+
+# Checks a post's approvals once more before it is published; None: they still hold.
+StillApproved = Callable[[Post], Awaitable[Withdrawal | None]]
+
+
 class AuditLog(Protocol):
     async def record(self, action: str, *, actor: str | None, set_id: int | None = None,
                      post_id: int | None = None, detail: str | None = None) -> None:
@@ -45,9 +59,10 @@ class PostStore(Protocol):
 
     async def for_set(self, set_id: int) -> Post | None: ...
 
-    async def due(self, now: datetime) -> list[Post]: ...
+    async def due(self, now: datetime) -> list[Post]:
+        """Scheduled posts whose undo window is over, and posts in flight due to be looked up, earliest first."""
 
     async def next_due_at(self) -> datetime | None:
-        """The earliest due time of a scheduled post; None when no post is scheduled."""
+        """The earliest due time of a scheduled or in-flight post; None when there is none."""
 
     async def in_state(self, state: PostState) -> list[Post]: ...

@@ -23,7 +23,7 @@ class Post:
     text: str
     state: PostState
     approved_at: datetime
-    due_at: datetime
+    due_at: datetime  # scheduled: end of the undo window; in flight: when it is looked up on X if still in flight
     approved_by: list[str] = field(default_factory=list)
     source_url: str | None = None
     attempts: int = 0
@@ -33,6 +33,6 @@ class Post:
     url: str | None = None
     simulated: bool = False
     followers_at_post: int | None = None
-    error: str | None = None
+    error: str | None = None  # failed: why (German); in flight: X's duplicate answer, awaiting a second lookup
     retryable: bool = True
     uncertain: bool = False  # the last attempt may have reached X: look before trying again

@@ -5,27 +5,49 @@ so two tasks can never both publish it):
 
     scheduled --(undo window over)--> in_flight --> posted
         |                                 |------> failed --(🔁)--> scheduled
-        +--(❌)--> cancelled
+        +--(❌, or an approval that no longer holds)--> cancelled
 
-A post left ``in_flight`` by a crash, or whose outcome is unknown (timeout), is
-looked up on the account before it is tried again.
+``due_at`` is when the posting lane next acts on a post: the end of the undo window for a
+scheduled post; for a post in flight, when it is looked up on the account if it is still in
+flight then (``reconcile_wait`` after the attempt started). So a post whose outcome could not
+be recorded, or that a crash left in flight, is looked up on X before anything else happens,
+never sent again blindly, and never looked up while X may still be holding the request.
+
+When the undo window of a first attempt ends, the approvals are checked once more
+(``still_approved``, provided by the conversation): an approver who lost the right to approve
+in the meantime withdraws the approval, and the post is cancelled with a notice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import PublishError
-from bot.core.notices import Notifier, PostCancelled, PostFailed, PostPublished, PostScheduled
-from bot.core.posting.ports import AuditLog, PostStore, PublishedPost, Publisher
+from bot.core.notices import (
+    ApprovalWithdrawn,
+    Notifier,
+    PostCancelled,
+    PostFailed,
+    PostPublished,
+    PostScheduled,
+)
+from bot.core.posting.ports import AuditLog, PostStore, PublishedPost, Publisher, StillApproved, Withdrawal
 from bot.core.posting.records import Post, PostState
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[object]]
+
 RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and X
+RECONCILE_WAIT = timedelta(seconds=60)  # RECONCILE_WAIT_SECONDS: X may still be holding a create request
+RECORD_PATIENCE = timedelta(minutes=5)  # how long recording an outcome is retried before the lane takes over
+RECORD_FIRST_DELAY, RECORD_MAX_DELAY = 0.5, 30.0  # seconds between tries to record an outcome
 LOOKUP_FAILED = ("Ob der Post schon auf X steht, ließ sich gerade nicht prüfen. 🔁 prüft erneut und postet nur, "
                  "wenn er noch fehlt.")
 
@@ -38,16 +60,25 @@ class PostingService:
     """``approve`` and ``retry`` only schedule; ``run_due`` (the scheduler's posting lane) publishes.
 
     ``wake`` tells the posting lane that a post was scheduled, so it plans again at once.
+    ``still_approved`` checks the approvals when a post's undo window ends (None: not checked).
+    ``reconcile_wait``: how long after an attempt started a post still in flight is looked up on X.
+    ``sleep`` waits between tries to record an outcome X gave (``record_patience`` in all).
     """
 
     def __init__(self, store: PostStore, publisher: Publisher, audit: AuditLog, notifier: Notifier,
-                 clock: Clock, *, wake: Callable[[], None] = _no_wake) -> None:
+                 clock: Clock, *, wake: Callable[[], None] = _no_wake, still_approved: StillApproved | None = None,
+                 reconcile_wait: timedelta = RECONCILE_WAIT, sleep: Sleep = asyncio.sleep,
+                 record_patience: timedelta = RECORD_PATIENCE) -> None:
         self._store = store
         self._publisher = publisher
         self._audit = audit
         self._notifier = notifier
         self._clock = clock
         self._wake = wake
+        self.still_approved = still_approved
+        self._reconcile_wait = reconcile_wait
+        self._sleep = sleep
+        self._record_patience = record_patience
 
     async def approve(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                       approved_by: list[str], undo_seconds: int) -> Post | None:
@@ -90,39 +121,65 @@ class PostingService:
         return again
 
     async def next_due(self) -> datetime | None:
-        """When the next scheduled post is due (None: none is scheduled)."""
+        """When the posting lane next has work: a post's undo window ends, or a post in flight is to be looked up."""
         return await self._store.next_due_at()
 
     async def run_due(self) -> list[Post]:
-        """Publish every post whose undo window is over; returns the posts it handled."""
+        """Publish every post whose undo window is over, and look up every post in flight whose wait is over.
+
+        Returns the posts it handled. A post whose handling fails stays where it is (logged): the lane tries
+        again later, and a post in flight is looked up on X before anything else.
+        """
         handled = []
         for post in await self._store.due(self._clock.now()):
-            result = await self._publish(post)
+            try:
+                result = await (self._settle(post) if post.state is PostState.IN_FLIGHT else self._publish(post))
+            except Exception:
+                log.exception("handling post %d (%s) failed; the posting lane tries again", post.id, post.state.value)
+                continue
             if result:
                 handled.append(result)
         return handled
 
     async def reconcile(self) -> list[Post]:
-        """At start: settle posts a crash left in flight, then publish what is due."""
+        """At start: posts a crash left in flight are looked up on X once ``reconcile_wait`` has passed since
+        their attempt (X may still be holding the request); then whatever is due is handled."""
         for post in await self._store.in_state(PostState.IN_FLIGHT):
-            try:
-                found = await self._look_up(post)
-            except PublishError as exc:
-                await self._lookup_failed(post, exc)
-                continue
-            if found:
-                await self._mark_posted(post, found, {PostState.IN_FLIGHT}, note="reconciled after restart")
-            else:
-                log.info("post %d was not on the account after a restart: publishing again", post.id)
-                await self._store.transition(post.id, {PostState.IN_FLIGHT}, PostState.SCHEDULED,
-                                             due_at=self._clock.now(), uncertain=False)
+            check_at = (post.attempted_at or post.due_at) + self._reconcile_wait
+            if check_at > post.due_at:
+                await self._store.transition(post.id, {PostState.IN_FLIGHT}, PostState.IN_FLIGHT, due_at=check_at)
+            if check_at > self._clock.now():
+                log.info("post %d was in flight at start: looked up on the account at %s", post.id,
+                         check_at.isoformat())
         return await self.run_due()
 
+    async def _settle(self, post: Post) -> Post | None:
+        """A post still in flight after its wait: posted if X has it; otherwise it is sent (again)."""
+        try:
+            found = await self._look_up(post)
+        except PublishError as exc:
+            return await self._lookup_failed(post, exc)
+        if found:
+            return await self._mark_posted(post, found, {PostState.IN_FLIGHT}, note="reconciled: found on the account")
+        if post.error is not None:  # X called the text a duplicate, and it is still not on the account
+            return await self._mark_failed(post, post.error, retryable=False, uncertain=False,
+                                           detail="duplicate; not found on the account twice")
+        log.info("post %d was not on the account: publishing it", post.id)
+        again = await self._store.transition(post.id, {PostState.IN_FLIGHT}, PostState.SCHEDULED,
+                                             due_at=self._clock.now(), uncertain=False)
+        return await self._publish(again) if again else None
+
     async def _publish(self, post: Post) -> Post | None:
+        if post.attempts == 0 and self.still_approved is not None:  # not on 🔁: an approver asked for that
+            withdrawal = await self.still_approved(post)
+            if withdrawal is not None:
+                return await self._withdraw(post, withdrawal)
         now = self._clock.now()
-        # The intent is recorded before X is called: a crash from here on leaves the post in flight.
+        # The intent is recorded before X is called: a crash from here on leaves the post in flight,
+        # and the posting lane looks it up on X once the wait is over.
         claimed = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.IN_FLIGHT,
-                                               attempted_at=now, attempts=post.attempts + 1)
+                                               attempted_at=now, attempts=post.attempts + 1,
+                                               due_at=now + self._reconcile_wait, error=None)
         if claimed is None:
             return None  # cancelled or taken by another task meanwhile
         if claimed.uncertain:
@@ -142,6 +199,9 @@ class PostingService:
                     return await self._lookup_failed(claimed, lookup_exc)
                 if found:
                     return await self._mark_posted(claimed, found, {PostState.IN_FLIGHT}, note="already on the account")
+                if exc.duplicate and claimed.attempts > 1:
+                    # An earlier attempt may have reached X, which does not list it yet: look once more later.
+                    return await self._look_again_later(claimed, exc)
             return await self._mark_failed(claimed, exc.user_message, retryable=exc.retryable,
                                            uncertain=exc.maybe_posted, detail=exc.detail)
         except Exception as exc:  # the outcome is unknown: look before any retry
@@ -151,6 +211,22 @@ class PostingService:
                 retryable=True, uncertain=True, detail=type(exc).__name__,
             )
         return await self._mark_posted(claimed, published, {PostState.IN_FLIGHT})
+
+    async def _look_again_later(self, post: Post, exc: PublishError) -> Post | None:
+        log.info("post %d: X calls it a duplicate but does not list it yet; looking again later", post.id)
+        return await self._recorded(lambda: self._store.transition(
+            post.id, {PostState.IN_FLIGHT}, PostState.IN_FLIGHT, due_at=self._clock.now() + self._reconcile_wait,
+            error=exc.user_message, retryable=False, uncertain=True))
+
+    async def _withdraw(self, post: Post, withdrawal: Withdrawal) -> Post | None:
+        cancelled = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.CANCELLED,
+                                                 error=withdrawal.reason)
+        if cancelled:
+            log.info("approval withdrawn: set %d, post %d (%s)", post.set_id, post.id, ",".join(withdrawal.voters))
+            await self._audit_quietly("approval_withdrawn", actor=",".join(withdrawal.voters), set_id=post.set_id,
+                                      post_id=post.id, detail=withdrawal.detail or withdrawal.reason)
+            await self._notifier.notify(ApprovalWithdrawn(cancelled, withdrawal.reason))
+        return cancelled
 
     async def _look_up(self, post: Post) -> PublishedPost | None:
         """Our post with this text on the account, or None; raises PublishError when X cannot tell."""
@@ -165,24 +241,48 @@ class PostingService:
 
     async def _mark_posted(self, post: Post, published: PublishedPost, from_states: set[PostState],
                            note: str | None = None) -> Post | None:
-        done = await self._store.transition(
-            post.id, from_states, PostState.POSTED, posted_at=self._clock.now(), x_post_id=published.post_id,
+        posted_at = self._clock.now()
+        done = await self._recorded(lambda: self._store.transition(
+            post.id, from_states, PostState.POSTED, posted_at=posted_at, x_post_id=published.post_id,
             url=published.url, simulated=published.simulated, followers_at_post=published.followers,
             error=None, uncertain=False,
-        )
+        ))
         if done:
-            await self._audit.record("posted", actor=None, set_id=post.set_id, post_id=post.id,
-                                     detail=f"{'simulated' if published.simulated else published.post_id}"
-                                            + (f"; {note}" if note else ""))
+            await self._audit_quietly("posted", actor=None, set_id=post.set_id, post_id=post.id,
+                                      detail=f"{'simulated' if published.simulated else published.post_id}"
+                                             + (f"; {note}" if note else ""))
             await self._notifier.notify(PostPublished(done, published.notice))
         return done
 
     async def _mark_failed(self, post: Post, message: str, *, retryable: bool, uncertain: bool,
                            detail: str) -> Post | None:
-        failed = await self._store.transition(post.id, {PostState.IN_FLIGHT}, PostState.FAILED, error=message,
-                                              retryable=retryable, uncertain=uncertain)
+        failed = await self._recorded(lambda: self._store.transition(
+            post.id, {PostState.IN_FLIGHT}, PostState.FAILED, error=message, retryable=retryable,
+            uncertain=uncertain))
         if failed:
-            await self._audit.record("post_failed", actor=None, set_id=post.set_id, post_id=post.id,
-                                     detail=detail or message)
+            await self._audit_quietly("post_failed", actor=None, set_id=post.set_id, post_id=post.id,
+                                      detail=detail or message)
             await self._notifier.notify(PostFailed(failed))
         return failed
+
+    async def _recorded(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Record what X did: tried again with growing pauses for ``record_patience``, since X's answer would be
+        lost otherwise. If it still fails, the post stays in flight, and the posting lane looks it up on X."""
+        delay, waited = RECORD_FIRST_DELAY, 0.0
+        while True:
+            try:
+                return await write()
+            except Exception as exc:
+                if waited >= self._record_patience.total_seconds():
+                    raise
+                log.warning("recording a post's outcome failed (%s); trying again in %.1f s", exc, delay)
+            await self._sleep(delay)
+            waited += delay
+            delay = min(delay * 2, RECORD_MAX_DELAY)
+
+    async def _audit_quietly(self, action: str, **entry: Any) -> None:
+        """The audit entry of a state already stored: its loss is logged, it never holds up the notice."""
+        try:
+            await self._audit.record(action, **entry)
+        except Exception:
+            log.exception("could not write the audit entry %s (%s)", action, entry)

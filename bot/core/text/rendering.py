@@ -157,6 +157,11 @@ def cancelled_text(number: int, who: str) -> str:
     return f"🛑 Abgebrochen von {who}: Entwurf {number} wird nicht gepostet."
 
 
+def withdrawn_text(number: int, reason: str) -> str:
+    return (f"🛑 Entwurf {number} wird nicht gepostet: {reason} Bitte neu abstimmen: {RENEW} an den Entwürfen "
+            "bringt neue Entwürfe zum Freigeben, ein Wunsch hier ebenso.")
+
+
 def drafting_failed_text(message: str) -> str:
     return f"⚠️ {message} {RENEW} versucht es erneut."
 

@@ -2,7 +2,7 @@
 
 from bot.adapters.dry_run import DryRunPublisher
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
-from tests.fixtures.discord import audit, start_news, texts
+from tests.fixtures.discord import audit, reply_drafts, start_news, texts
 
 
 async def test_an_approver_approves_and_the_post_goes_out_after_the_undo_window(world):
@@ -188,3 +188,35 @@ async def test_what_the_team_sees_is_exactly_what_goes_out(world):
     await world.tick()
     [(_, _, posted)] = world.publisher.timeline
     assert posted == "Wer zahlt für die Energiekosten [am Ende](#)? 2️⃣ Ist das ||geheim||, Herr Tschentscher?"
+
+
+async def test_an_approver_who_loses_the_role_in_the_undo_window_stops_the_post(world):
+    await start_news(world)
+    message = world.draft_message()
+    await world.anna.react(message, "1️⃣")
+    world.env.backend.remove_member_role(world.guild.id, world.anna.id, world.approvers.id)
+    await world.env.settle()
+    world.clock.advance(30)
+    await world.tick()
+    assert world.publisher.calls == 0
+    said = texts(world, world.thread())
+    assert any(t.startswith(f"🛑 Entwurf 1 wird nicht gepostet: Die Freigabe von <@{world.anna.id}> gilt nicht mehr "
+                            "(keine Freigabe-Berechtigung mehr). Bitte neu abstimmen") for t in said)
+    assert ("approval_withdrawn", str(world.anna.id)) in await audit(world)
+    world.clock.advance(60)
+    await world.tick()
+    assert world.publisher.calls == 0
+
+
+async def test_approvals_are_checked_at_start_before_discord_has_sent_the_servers(world):
+    """A restart after the undo window ended: the check runs before the gateway is up (guild and DM cases)."""
+    await start_news(world)
+    await world.anna.react(world.draft_message(), "1️⃣")
+    reply_drafts(world.llm)
+    await world.bert.user.send_dm(NEWS)  # bert approves by role, in his DM
+    dm = world.bert.user.dm_channel
+    await world.bert.user.set_reaction(world.draft_message(dm), "2️⃣", reacted=True)
+    world.clock.advance(600)
+    await world.restart()
+    await world.tick()
+    assert world.publisher.calls == 2 and "approval_withdrawn" not in [a for a, _ in await audit(world)]

@@ -71,6 +71,7 @@ class Rig:
             policy=ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), **policy),
             undo_seconds=undo, default_count=4,
         )
+        self.posting.still_approved = self.workflow.still_approved  # as bot/wiring.py does
 
     async def start(self, requester=CARLA):
         self.llm.drafts(*GOOD_DRAFTS)
@@ -384,3 +385,58 @@ async def test_a_drafting_job_that_dies_of_anything_ends_with_a_message_and_retr
     rig.llm.drafts(*GOOD_DRAFTS[1:])
     await rig.react(failure, "🔁", BERT)
     assert rig.chat.last(case.channel_id).text.startswith("📰")
+
+
+# --- approvals checked again when the undo window ends ---
+
+async def test_an_approval_that_lapsed_in_the_undo_window_cancels_the_post(engine):
+    rig = Rig(engine)
+    case, message = await rig.start()
+    await rig.react(message, "1️⃣", ANNA)
+    rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT}))  # Anna is no approver any more
+    rig.clock.advance(30)
+    await rig.run_due()
+    post = await rig.posts.for_set(case.current_set_id)
+    assert post.state.value == "cancelled" and rig.publisher.calls == 0
+    notice = rig.chat.last(case.channel_id).text
+    assert notice.startswith("🛑 Entwurf 1 wird nicht gepostet: Die Freigabe von <@1> gilt nicht mehr "
+                             "(keine Freigabe-Berechtigung mehr). Bitte neu abstimmen")
+    assert ("approval_withdrawn", "1") in [(e.action, e.actor) for e in await rig.audit.entries()]
+    assert "abgebrochen" in rig.chat.messages[message.id].text  # the set's status line
+    rig.llm.drafts(*GOOD_DRAFTS[1:])
+    await rig.react(message, "🔁", BERT)  # new drafts to vote on
+    assert rig.chat.last(case.channel_id).text.startswith("📰") and len(rig.llm.calls) == 2
+
+
+async def test_self_approval_forbidden_in_the_undo_window_cancels_the_post(engine):
+    rig = Rig(engine)
+    case, message = await rig.start(requester=ANNA)
+    await rig.react(message, "2️⃣", ANNA)  # allowed when she voted
+    rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), allow_self_approval=False)
+    rig.clock.advance(30)
+    await rig.run_due()
+    assert (await rig.posts.for_set(case.current_set_id)).state.value == "cancelled" and rig.publisher.calls == 0
+    assert "Die Freigabe von <@1> gilt nicht mehr (wer die Meldung eingebracht hat, darf sie nicht selbst " \
+           "freigeben)." in rig.chat.last(case.channel_id).text
+
+
+async def test_approvals_that_still_hold_post_as_usual(engine):
+    rig = Rig(engine, required=2)
+    case, message = await rig.start()
+    await rig.react(message, "1️⃣", ANNA)
+    await rig.react(message, "1️⃣", BERT)
+    rig.clock.advance(30)
+    await rig.run_due()
+    assert (await rig.posts.for_set(case.current_set_id)).state.value == "posted" and rig.publisher.calls == 1
+
+
+async def test_a_retry_of_a_failed_post_is_not_checked_again(engine):
+    rig = Rig(engine, undo=0)
+    case, message = await rig.start()
+    rig.publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
+    await rig.react(message, "1️⃣", ANNA)
+    await rig.run_due()
+    rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT}))
+    await rig.react(rig.chat.last(case.channel_id), "🔁", BERT)  # an approver asked for it
+    await rig.run_due()
+    assert (await rig.posts.for_set(case.current_set_id)).state.value == "posted" and rig.publisher.calls == 2
