@@ -29,7 +29,8 @@ async def test_a_draft_set_is_saved_once_the_other_writer_is_done(busy_engine, w
     set_id = await store.save_draft_set(a_draft_set(), origin="test")
     assert len(sleep.pauses) == 2 and sleep.pauses[1] == 2 * sleep.pauses[0]  # backed off, then saved
     async with busy_engine.connect() as connection:
-        stored = (await connection.execute(text("select count(*) from drafts where set_id = :s"), {"s": set_id})).scalar()
+        query = text("select count(*) from drafts where set_id = :s")
+        stored = (await connection.execute(query, {"s": set_id})).scalar()
     assert stored == len(GOOD_DRAFTS)
 
 
