@@ -1,9 +1,12 @@
-"""The command line: `spitzfeder draft|doctor|run` (also `python -m bot`)."""
+"""The command line: `spitzfeder draft|doctor|run|sync-commands|summary` (also `python -m bot`).
+
+Everything it prints is German. Exit codes: 0 success, 2 bad input or configuration, 1 any other failure
+(an unexpected exception included: one German line, the traceback only in the log with -v).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -11,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
-from bot.core.errors import InputError, SpitzfederError
+from bot.core.errors import ConfigError, InputError, SpitzfederError
 
 if TYPE_CHECKING:
     from bot.core.drafting.models import DraftSet
@@ -23,33 +26,66 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 
+VERBOSE_HELP = "Protokoll auf der Standardfehlerausgabe zeigen (auch nach dem Befehl möglich)"
+EXIT_CODES = "Rückgabewerte: 0 erfolgreich, 1 Fehler bei der Ausführung, 2 falsche Eingabe oder Konfiguration."
+
+
 def _count(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"keine Zahl: {value!r}") from None
+        raise argparse.ArgumentTypeError(f"„{value}“ ist keine ganze Zahl") from None
     if not MIN_COUNT <= number <= MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"muss zwischen {MIN_COUNT} und {MAX_COUNT} liegen")
+        raise argparse.ArgumentTypeError(f"muss zwischen {MIN_COUNT} und {MAX_COUNT} liegen (war {number})")
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spitzfeder", description="Pointierte Fragen zu Nachrichten, mit Beleg.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="Protokoll auf der Standardfehlerausgabe")
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Version(argparse.Action):
+    """`--version`: the installed package's version, read only when asked (keeps `--help` quick)."""
 
-    draft = commands.add_parser("draft", help="Entwürfe zu einer Meldung erzeugen")
-    draft.add_argument("text", nargs="?", help="Text der Meldung, oder '-' für die Standardeingabe")
-    draft.add_argument("--url", help="URL der Meldung (der Artikeltext wird geladen)")
-    draft.add_argument("--count", type=_count, default=None, help=f"Anzahl Entwürfe ({MIN_COUNT}–{MAX_COUNT})")
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("spitzfeder")
+        except PackageNotFoundError:
+            number = "(Version unbekannt: nicht installiert)"
+        print(f"spitzfeder {number}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.german_argparse import GermanArgumentParser
+
+    parser = GermanArgumentParser(prog="spitzfeder", description="Pointierte Fragen zu Nachrichten, mit Beleg.",
+                                  epilog=EXIT_CODES)
+    parser.add_argument("--version", action=_Version, help="Versionsnummer zeigen und beenden")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL", title="Befehle")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".", epilog=EXIT_CODES)
+        # SUPPRESS: without -v here the subcommand leaves a -v given before it standing.
+        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+        return sub
+
+    draft = command("draft", "Entwürfe zu einer Meldung erzeugen")
+    draft.add_argument("text", nargs="?", metavar="TEXT", help="Text der Meldung, oder '-' für die Standardeingabe")
+    draft.add_argument("--url", metavar="URL", help="URL der Meldung (der Artikeltext wird geladen)")
+    draft.add_argument("--count", type=_count, default=None, metavar="ANZAHL",
+                       help=f"Anzahl Entwürfe ({MIN_COUNT}–{MAX_COUNT})")
     draft.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe")
     draft.add_argument("--no-save", action="store_true", help="nicht in der Datenbank speichern")
 
-    commands.add_parser("doctor", help="Konfiguration prüfen")
-    commands.add_parser("run", help="den Discord-Bot starten")
-    commands.add_parser("sync-commands", help="Slash-Befehle bei Discord registrieren")
-    summary = commands.add_parser("summary", help="Zusammenfassung der letzten 7 Tage ausgeben")
-    summary.add_argument("--chart", metavar="PATH", help="Diagramm als PNG in diese Datei schreiben")
+    command("doctor", "Konfiguration prüfen")
+    command("run", "den Discord-Bot starten")
+    command("sync-commands", "Slash-Befehle bei Discord registrieren")
+    summary = command("summary", "Zusammenfassung der letzten 7 Tage ausgeben")
+    summary.add_argument("--chart", metavar="PFAD", help="Diagramm als PNG in diese Datei schreiben")
     return parser
 
 
@@ -90,8 +126,11 @@ def draft_to_text(draft_set: DraftSet) -> str:
 
 async def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.drafting.intake import obtain_news
+    from bot.settings import LLM_KEY_MISSING
     from bot.wiring import drafting_tools
 
+    if settings.llm_key_missing:
+        raise ConfigError(LLM_KEY_MISSING)
     text = args.text or ""
     if text == "-":
         text = sys.stdin.read()
@@ -132,8 +171,8 @@ async def cmd_doctor(settings: Settings) -> int:
 
     results = await run_checks(settings)
     for result in results:
-        print(f"{'OK    ' if result.ok else 'FEHLER'} {result.part}: {result.message}")
-    return 0 if all(r.ok for r in results) else EXIT_FAILURE
+        print(f"{result.label:<6} {result.part}: {result.message}")
+    return 0 if all(r.ok for r in results) else EXIT_FAILURE  # skipped checks are not failures
 
 
 async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
@@ -165,48 +204,75 @@ def _write(path: Path, png: bytes) -> None:
                               detail=str(exc)) from exc
 
 
+def _require_discord_token(settings: Settings) -> None:
+    if not settings.discord_token.get_secret_value():
+        from bot.adapters.discord.errors import TOKEN_MISSING
+
+        raise ConfigError(TOKEN_MISSING)
+
+
 async def cmd_run(settings: Settings) -> int:
     from bot.wiring import run
 
+    _require_discord_token(settings)
     return await run(settings)
 
 
 async def cmd_sync_commands(settings: Settings) -> int:
     from bot.wiring import sync_commands
 
+    _require_discord_token(settings)
     return await sync_commands(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logged = args.command == "run" or args.verbose  # otherwise no log line reaches the terminal
+    try:
+        return _main(args, logged)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug or a failure nobody translated: a short German line, the traceback in the log
+        if logged:  # quiet: not even Python's last-resort handler may print it
+            if not logging.getLogger().handlers:
+                logging.basicConfig()  # the settings could not even be read
+            log.exception("unexpected failure")
+        where = "die Ursache steht im Protokoll" if logged else "mit -v steht die Ursache im Protokoll"
+        print(f"Fehler: Unerwarteter Fehler ({type(exc).__name__}); {where}.", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _main(args: argparse.Namespace, logged: bool) -> int:
+    import asyncio
+
     from pydantic import ValidationError
 
     from bot.logs import setup_logging
-    from bot.settings import Settings
+    from bot.settings import Settings, configuration_problems
 
     try:
         settings = Settings()
     except ValidationError as exc:
-        fields = ", ".join(str(e["loc"][0]).upper() for e in exc.errors() if e.get("loc"))
-        print(f"Fehler: ungültige Konfiguration ({fields}). Werte in .env bzw. der Umgebung prüfen.", file=sys.stderr)
+        for problem in configuration_problems(exc):
+            print(f"Fehler: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    setup_logging(settings, quiet=args.command != "run" and not args.verbose)
+    setup_logging(settings, quiet=not logged)
     try:
-        if args.command == "draft":
-            return asyncio.run(cmd_draft(args, settings))
-        if args.command == "doctor":
-            return asyncio.run(cmd_doctor(settings))
-        if args.command == "sync-commands":
-            return asyncio.run(cmd_sync_commands(settings))
-        if args.command == "summary":
-            return asyncio.run(cmd_summary(args, settings))
-        return asyncio.run(cmd_run(settings))
-    except InputError as exc:
-        print(f"Fehler: {exc.user_message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return asyncio.run(_command(args, settings))
     except SpitzfederError as exc:
-        log.debug("failure detail: %s", exc.detail)
+        if exc.detail:
+            log.info("failure detail: %s", exc.detail)
         print(f"Fehler: {exc.user_message}", file=sys.stderr)
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        return 130
+        return EXIT_BAD_INPUT if isinstance(exc, (InputError, ConfigError)) else EXIT_FAILURE
+
+
+async def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "draft":
+        return await cmd_draft(args, settings)
+    if args.command == "doctor":
+        return await cmd_doctor(settings)
+    if args.command == "sync-commands":
+        return await cmd_sync_commands(settings)
+    if args.command == "summary":
+        return await cmd_summary(args, settings)
+    return await cmd_run(settings)

@@ -6,19 +6,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.drafting.prompts import PromptLibrary
-from bot.core.errors import SpitzfederError
-from bot.settings import Settings
+from bot.core.errors import CheckSkipped, SpitzfederError
+from bot.settings import LLM_KEY_MISSING, Settings
 from bot.wiring import build_llm, open_database
 
-# A check returns a short OK message or raises SpitzfederError with what to fix.
+# A check returns a short OK message, raises SpitzfederError with what to fix, or raises CheckSkipped
+# with why it does not apply.
 Check = Callable[[Settings], Awaitable[str]]
 
 
 @dataclass(frozen=True)
 class CheckResult:
     part: str
-    ok: bool
+    ok: bool  # False only for a failure: a skipped check is ok
     message: str
+    skipped: bool = False
+
+    @property
+    def label(self) -> str:
+        return "ÜBERSPRUNGEN" if self.skipped else "OK" if self.ok else "FEHLER"
 
 
 async def check_prompts(settings: Settings) -> str:
@@ -27,11 +33,8 @@ async def check_prompts(settings: Settings) -> str:
 
 
 async def check_llm(settings: Settings) -> str:
-    if not settings.openai_api_key.get_secret_value() and not settings.openai_base_url:
-        raise SpitzfederError(
-            "OPENAI_API_KEY fehlt. In .env setzen, oder OPENAI_BASE_URL auf einen lokalen Server "
-            "(z. B. Ollama: http://localhost:11434/v1) zeigen lassen."
-        )
+    if settings.llm_key_missing:
+        raise SpitzfederError(LLM_KEY_MISSING)
     llm = build_llm(settings)
     try:
         return await llm.check_model()
@@ -65,6 +68,8 @@ async def run_checks(settings: Settings, checks: list[tuple[str, Check]] | None 
     for part, check in checks if checks is not None else all_checks():
         try:
             results.append(CheckResult(part, True, await check(settings)))
+        except CheckSkipped as skip:
+            results.append(CheckResult(part, True, skip.reason, skipped=True))
         except SpitzfederError as exc:
             results.append(CheckResult(part, False, exc.user_message))
     return results

@@ -108,13 +108,18 @@ def secret_values(settings: Settings) -> list[str]:
 
 
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
-    """Log to stderr at LOG_LEVEL; ``quiet`` (terminal commands) shows only warnings and errors."""
+    """Log to stderr at LOG_LEVEL; ``quiet`` (terminal commands without -v) writes no log line at all.
+
+    Quiet keeps a handler that lets nothing through, so Python's last-resort handler stays silent too.
+    """
     secrets = secret_values(settings)
     register_secrets(secrets)
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter(secrets))
     root = logging.getLogger()
+    if quiet:
+        handler.setLevel(logging.CRITICAL + 1)
     root.handlers[:] = [handler]
     root.setLevel("WARNING" if quiet else settings.log_level.upper())
     # Library chatter at INFO would print request URLs and bodies.

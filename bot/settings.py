@@ -6,10 +6,10 @@ Secrets are `SecretStr`, so they print as '**********' in logs, reprs and errors
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.drafting.limits import MAX_COUNT, MAX_REPLY_CHARS, MIN_COUNT
@@ -20,6 +20,9 @@ DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/spitzfeder.db"
 
 IdList = Annotated[list[int], NoDecode]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LLM_KEY_MISSING = ("OPENAI_API_KEY fehlt. In .env setzen, oder OPENAI_BASE_URL auf einen lokalen Server "
+                   "(z. B. Ollama: http://localhost:11434/v1) zeigen lassen.")
 
 
 class Settings(BaseSettings):
@@ -78,6 +81,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @property
+    def llm_key_missing(self) -> bool:
+        """No key and no own server: every request would go to OpenAI without a key."""
+        return not self.openai_api_key.get_secret_value() and not self.openai_base_url
+
+    @property
     def x_credentials_complete(self) -> bool:
         keys = (self.x_api_key, self.x_api_secret, self.x_access_token, self.x_access_token_secret)
         return all(key.get_secret_value() for key in keys)
@@ -87,9 +95,13 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
-        return value
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        for part in parts:
+            if not part.isdigit():
+                raise ValueError(f"„{part}“ ist keine ID; erwartet werden Zahlen, durch Kommas getrennt")
+        return [int(part) for part in parts]
 
     @field_validator("metrics_schedule")
     @classmethod
@@ -112,6 +124,14 @@ class Settings(BaseSettings):
             raise ValueError(f"TIMEZONE: „{value}“ ist keine Zeitzone wie Europe/Berlin") from None
         return value.strip()
 
+    @field_validator("log_level")
+    @classmethod
+    def _valid_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL: „{value}“ ist keine Protokollstufe; erlaubt sind {', '.join(LOG_LEVELS)}")
+        return level
+
     @field_validator(
         "openai_base_url", "discord_api_base_url", "discord_gateway_url", "x_api_base_url", "summary_channel_id",
         mode="before",
@@ -119,3 +139,63 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+
+# --- configuration errors in German, one line per variable ---
+
+_NUMBER_ERRORS = {"int_parsing", "int_from_float", "int_type", "float_parsing", "float_type", "finite_number",
+                  "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_BOOL_ERRORS = {"bool_parsing", "bool_type"}
+_SHOWN_INPUT_CHARS = 60
+
+
+def _expected_number(name: str) -> str:
+    """What a numeric setting must be, from its type and bounds: 'eine ganze Zahl zwischen 0 und 3600'."""
+    field = Settings.model_fields[name]
+    kind = "eine ganze Zahl" if int in (field.annotation, *getattr(field.annotation, "__args__", ())) else "eine Zahl"
+    bounds = {key: getattr(item, key) for item in field.metadata for key in ("ge", "gt", "le", "lt")
+              if getattr(item, key, None) is not None}
+    low, high = bounds.get("ge"), bounds.get("le")
+    if low is not None and high is not None:
+        return f"{kind} zwischen {low:g} und {high:g}"
+    parts = [kind]
+    if low is not None:
+        parts.append(f"ab {low:g}")
+    if "gt" in bounds:
+        parts.append(f"größer als {bounds['gt']:g}")
+    if high is not None:
+        parts.append(f"bis {high:g}")
+    if "lt" in bounds:
+        parts.append(f"kleiner als {bounds['lt']:g}")
+    return " ".join(parts)
+
+
+def _reason(name: str, error: Any) -> str:
+    """The German reason for one pydantic error of the setting ``name`` (a field name)."""
+    kind = error["type"]
+    field = Settings.model_fields.get(name)
+    secret = field is not None and field.annotation is SecretStr
+    shown = str(error.get("input", ""))
+    if len(shown) > _SHOWN_INPUT_CHARS:
+        shown = shown[:_SHOWN_INPUT_CHARS] + "…"
+    was = "" if secret else f" (war „{shown}“)"
+    if kind == "value_error" and isinstance(error.get("ctx", {}).get("error"), ValueError):
+        return str(error["ctx"]["error"])  # our validators' German messages
+    if kind in _NUMBER_ERRORS and field is not None:
+        return f"muss {_expected_number(name)} sein{was}"
+    if kind in _BOOL_ERRORS:
+        return f"muss true oder false sein{was}"
+    return f"ungültiger Wert{was}"
+
+
+def configuration_problems(error: ValidationError) -> list[str]:
+    """One German line per invalid variable, in the order of the settings: 'TIMEZONE: „Mars“ ist keine Zeitzone …'."""
+    order = list(Settings.model_fields)
+    reasons: dict[str, str] = {}
+    for item in error.errors():
+        name = str(item["loc"][0]) if item.get("loc") else ""
+        reasons.setdefault(name, _reason(name, item))
+    ranked = sorted(reasons.items(), key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
+    # A validator's message may name its variable already ('TIMEZONE: „Mars“ …', 'METRICS_SCHEDULE ist leer').
+    return [reason if not name or reason.startswith(name.upper()) else f"{name.upper()}: {reason}"
+            for name, reason in ranked]

@@ -190,3 +190,178 @@ def test_drafts_are_shown_even_when_the_database_is_locked(capsys, llm_env, tmp_
     assert "Traceback" not in err and "sqlalchemy" not in err.lower()
     with sqlite3.connect(tmp_path / "db" / "test.db") as db:
         assert db.execute("select count(*) from draft_sets").fetchone() == (1,)  # only the first run's
+
+
+# --- one language: argparse's frame, errors, --version, -v ---
+
+def parse_error(capsys, *argv):
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and out == ""
+    return err
+
+
+def test_help_is_german_throughout(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    assert out.startswith("Aufruf: spitzfeder [-h] [--version] [-v] BEFEHL ...")
+    assert "Optionen:" in out and "Befehle:" in out and "-h, --help" in out and "diese Hilfe zeigen und beenden" in out
+    assert "Rückgabewerte: 0 erfolgreich" in out
+    for english in ("usage:", "options:", "positional arguments", "show this help", "subcommands"):
+        assert english not in out
+
+
+def test_subcommand_help_is_german(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["draft", "--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    assert out.startswith("Aufruf: spitzfeder draft ") and "Argumente:" in out and "Optionen:" in out
+    assert "--count ANZAHL" in out and "usage:" not in out and "positional arguments" not in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    ([], "Fehler: es fehlt: BEFEHL"),
+    (["entwurf"], "Fehler: BEFEHL: ungültige Wahl „entwurf“ (möglich: draft, doctor, run, sync-commands, summary)"),
+    (["draft", NEWS, "--bunt"], "Fehler: unbekannte Argumente: --bunt"),
+    (["draft", "--url"], "Fehler: --url: erwartet einen Wert"),
+    (["draft", NEWS, "--count", "vier"], "Fehler: --count: „vier“ ist keine ganze Zahl"),
+    (["draft", NEWS, "--count", "9"], "Fehler: --count: muss zwischen 1 und 8 liegen (war 9)"),
+    (["draft", NEWS, "--json=ja"], "Fehler: --json: nimmt keinen Wert an (angegeben: „ja“)"),
+])
+def test_parse_errors_are_german_and_exit_2(capsys, argv, message):
+    err = parse_error(capsys, *argv)
+    usage, error = err.strip().splitlines()[0], err.strip().splitlines()[-1]
+    assert usage.startswith("Aufruf: spitzfeder") and error == message
+    assert "error:" not in err and "usage:" not in err
+
+
+def test_argparse_messages_are_translated_and_unknown_ones_kept():
+    from bot.german_argparse import translate
+
+    assert translate("argument --size: invalid int value: 'x'") == "--size: „x“ ist keine ganze Zahl"
+    assert translate("argument --rate: invalid float value: 'y'") == "--rate: „y“ ist keine Zahl"
+    assert translate("the following arguments are required: TEXT, --url") == "es fehlt: TEXT, --url"
+    assert translate("ambiguous option: --n could match --no-save, --name") == (
+        "mehrdeutige Option --n: passt zu --no-save, --name")
+    assert translate("argument --a: not allowed with argument --b") == "--a: nicht zusammen mit --b erlaubt"
+    assert translate("argument X: expected 2 arguments") == "X: erwartet 2 Werte"
+    assert translate("something argparse says one day") == "something argparse says one day"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == "spitzfeder 0.1.0\n"
+
+
+@pytest.mark.parametrize(("argv", "verbose"), [
+    (["draft", "x"], False), (["-v", "draft", "x"], True), (["draft", "-v", "x"], True),
+    (["draft", "x", "--verbose"], True), (["--verbose", "doctor"], True), (["doctor", "-v"], True), (["run"], False),
+])
+def test_verbose_before_or_after_the_command(argv, verbose):
+    from bot.cli import build_parser
+
+    assert build_parser().parse_args(argv).verbose is verbose
+
+
+# --- configuration errors ---
+
+def test_each_invalid_variable_gets_its_own_line_with_the_reason(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("POST_UNDO_SECONDS", "abc")
+    monkeypatch.setenv("DRY_RUN", "vielleicht")
+    code, out, err = run(capsys, "doctor")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "Fehler: POST_UNDO_SECONDS: muss eine ganze Zahl zwischen 0 und 3600 sein (war „abc“)",
+        "Fehler: DRY_RUN: muss true oder false sein (war „vielleicht“)",
+        "Fehler: TIMEZONE: „Mars/Olympus“ ist keine Zeitzone wie Europe/Berlin",
+    ]
+
+
+@pytest.mark.parametrize(("name", "value", "line"), [
+    ("APPROVALS_REQUIRED", "0", "APPROVALS_REQUIRED: muss eine ganze Zahl zwischen 1 und 10 sein (war „0“)"),
+    ("LLM_TIMEOUT_SECONDS", "-5", "LLM_TIMEOUT_SECONDS: muss eine Zahl größer als 0 sein (war „-5“)"),
+    ("MAX_NEWS_CHARS", "zehn", "MAX_NEWS_CHARS: muss eine ganze Zahl ab 500 sein (war „zehn“)"),
+    ("SUMMARY_CHANNEL_ID", "#allgemein", "SUMMARY_CHANNEL_ID: muss eine ganze Zahl sein (war „#allgemein“)"),
+    ("DISCORD_CHANNEL_IDS", "12,abc",
+     "DISCORD_CHANNEL_IDS: „abc“ ist keine ID; erwartet werden Zahlen, durch Kommas getrennt"),
+    ("METRICS_SCHEDULE", "1h,bald", "METRICS_SCHEDULE: „bald“ ist keine Dauer wie 30s, 15m, 6h oder 7d"),
+    ("METRICS_SCHEDULE", ",", "METRICS_SCHEDULE ist leer (z. B. 1h,6h,24h,48h,7d)"),
+    ("LOG_LEVEL", "laut", "LOG_LEVEL: „laut“ ist keine Protokollstufe; erlaubt sind DEBUG, INFO, WARNING, ERROR"),
+])
+def test_configuration_reasons_are_german(capsys, monkeypatch, name, value, line):
+    monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, "draft", NEWS)
+    assert code == 2 and err == f"Fehler: {line}\n"
+
+
+def test_log_level_is_case_insensitive(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    code, out, err = run(capsys, "run")  # gets as far as the token check, with logging set up at LOG_LEVEL
+    assert code == 2 and "DISCORD_TOKEN fehlt" in err and "Traceback" not in err
+
+
+def test_draft_without_key_and_server_says_so_before_any_request(capsys, monkeypatch, fake_openai):
+    code, out, err = run(capsys, "draft", NEWS, "--no-save")
+    assert code == 2 and out == ""
+    assert err.startswith("Fehler: OPENAI_API_KEY fehlt") and "OPENAI_BASE_URL" in err
+    assert fake_openai.requests == []
+
+
+@pytest.mark.parametrize("command", ["run", "sync-commands"])
+def test_missing_discord_token_is_a_configuration_error(capsys, command):
+    code, out, err = run(capsys, command)
+    assert code == 2 and out == "" and err.startswith("Fehler: DISCORD_TOKEN fehlt")
+
+
+# --- doctor ---
+
+def test_doctor_shows_skipped_checks_as_skipped(capsys, llm_env):
+    code, out, _ = run(capsys, "doctor")
+    assert code == 0  # skipped is not failed
+    assert "ÜBERSPRUNGEN Discord-Token: kein DISCORD_TOKEN" in out
+    assert "ÜBERSPRUNGEN Discord-Kanäle:" in out and "ÜBERSPRUNGEN Discord-Freigaben:" in out
+    assert "OK     Discord" not in out and "übersprungen" not in out
+
+
+# --- quiet output, unexpected errors ---
+
+def test_no_log_lines_without_v(capsys, llm_env, monkeypatch):
+    monkeypatch.setenv("LLM_MAX_ATTEMPTS", "1")
+    llm_env.raw(200, "<!DOCTYPE html><html><body>Bitte anmelden</body></html>")
+    code, _, err = run(capsys, "draft", NEWS, "--no-save")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and err.startswith("Fehler: ")
+
+    llm_env.raw(200, "<!DOCTYPE html><html><body>Bitte anmelden</body></html>")
+    code, _, err = run(capsys, "draft", "-v", NEWS, "--no-save")
+    assert code == 1 and "WARNING" in err and "LLM attempt 1/1 failed" in err
+    assert err.strip().splitlines()[-1].startswith("Fehler: ")
+
+
+def _boom(monkeypatch):
+    async def broken(settings):
+        raise ZeroDivisionError("division by zero deep inside")
+
+    monkeypatch.setattr("bot.cli.cmd_doctor", broken)
+
+
+def test_an_unexpected_error_is_one_german_line(capsys, llm_env, monkeypatch):
+    _boom(monkeypatch)
+    code, out, err = run(capsys, "doctor")
+    assert code == 1 and out == ""
+    assert err == "Fehler: Unerwarteter Fehler (ZeroDivisionError); mit -v steht die Ursache im Protokoll.\n"
+
+
+@pytest.mark.parametrize("argv", [["-v", "doctor"], ["doctor", "-v"]])
+def test_an_unexpected_error_with_v_shows_the_traceback(capsys, llm_env, monkeypatch, argv):
+    _boom(monkeypatch)
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and "Traceback" in err and "division by zero deep inside" in err
+    assert err.strip().splitlines()[-1] == (
+        "Fehler: Unerwarteter Fehler (ZeroDivisionError); die Ursache steht im Protokoll.")

@@ -1,6 +1,9 @@
 import re
 
-from bot.settings import PROJECT_ROOT, Settings
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import PROJECT_ROOT, Settings, configuration_problems
 
 EXAMPLE = PROJECT_ROOT / ".env.example"
 
@@ -18,3 +21,21 @@ def test_env_example_loads_as_is():
 def test_id_lists_accept_commas_and_spaces(monkeypatch):
     monkeypatch.setenv("APPROVER_USER_IDS", "12, 34,,56")
     assert Settings().approver_user_ids == [12, 34, 56]
+
+
+def test_log_level_is_checked_and_case_insensitive(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", " debug ")
+    assert Settings().log_level == "DEBUG"
+    monkeypatch.setenv("LOG_LEVEL", "CRITICAL")
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    assert configuration_problems(info.value) == [
+        "LOG_LEVEL: „CRITICAL“ ist keine Protokollstufe; erlaubt sind DEBUG, INFO, WARNING, ERROR"]
+
+
+def test_a_rejected_secret_is_not_repeated(monkeypatch):
+    from pydantic_core import InitErrorDetails, PydanticCustomError
+
+    error = ValidationError.from_exception_data("Settings", [InitErrorDetails(
+        type=PydanticCustomError("odd", "odd"), loc=("x_api_secret",), input="very-secret-value")])
+    assert configuration_problems(error) == ["X_API_SECRET: ungültiger Wert"]

@@ -23,6 +23,18 @@ class InputError(SpitzfederError):
     """The user's input cannot be used (empty, too long, malformed)."""
 
 
+class ConfigError(SpitzfederError):
+    """A setting the task needs is missing or unusable: the operator fixes it in `.env`, nothing else helps."""
+
+
+class CheckSkipped(Exception):
+    """A `doctor` check that does not apply to this configuration; the (German) message says why. Not a failure."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class NewsFetchError(InputError):
     """A news URL could not be downloaded or yielded no article text."""
 

@@ -89,7 +89,7 @@ def test_a_missing_privileged_intent_is_a_clear_message_not_a_traceback(wire_env
 
 
 def test_run_without_a_token_says_what_to_do(monkeypatch, capsys):
-    assert main(["run"]) == 1
+    assert main(["run"]) == 2  # configuration
     assert "DISCORD_TOKEN fehlt" in capsys.readouterr().err
 
 

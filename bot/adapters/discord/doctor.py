@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.runner import point_discord_at
-from bot.core.errors import SpitzfederError
+from bot.core.errors import CheckSkipped, SpitzfederError
 from bot.settings import Settings
 
 ADMINISTRATOR = 1 << 3
@@ -66,7 +66,7 @@ def channel_permissions(channel: dict, roles: list[dict], member_role_ids: set[i
     return (permissions & ~deny) | allow
 
 
-NOT_SET_UP = "übersprungen: kein DISCORD_TOKEN (nur die Kommandozeile nutzbar; für `spitzfeder run` eintragen)"
+NOT_SET_UP = "kein DISCORD_TOKEN (nur die Kommandozeile nutzbar; für `spitzfeder run` eintragen)"
 
 
 def _set_up(settings: Settings) -> bool:
@@ -75,7 +75,7 @@ def _set_up(settings: Settings) -> bool:
 
 async def check_token(settings: Settings) -> str:
     if not _set_up(settings):
-        return NOT_SET_UP
+        raise CheckSkipped(NOT_SET_UP)
     async with _discord(settings) as (_, me):
         return f"angemeldet als {me['username']} ({me['id']})"
 
@@ -83,7 +83,7 @@ async def check_token(settings: Settings) -> str:
 async def check_channels(settings: Settings) -> str:
     channel_ids = [*settings.discord_channel_ids, *filter(None, [settings.summary_channel_id])]
     if not _set_up(settings):
-        return NOT_SET_UP
+        raise CheckSkipped(NOT_SET_UP)
     if not channel_ids:
         return "DISCORD_CHANNEL_IDS ist leer: der Bot arbeitet in jedem Kanal, den er lesen darf"
     problems = []
@@ -111,7 +111,7 @@ async def _channel_problems(http: discord.http.HTTPClient, bot_id: int, channel_
 
 async def check_roles(settings: Settings) -> str:
     if not _set_up(settings):
-        return NOT_SET_UP
+        raise CheckSkipped(NOT_SET_UP)
     if not settings.approver_role_ids and not settings.approver_user_ids:
         raise SpitzfederError("Niemand darf freigeben: APPROVER_ROLE_IDS oder APPROVER_USER_IDS setzen.")
     if not settings.approver_role_ids:
