@@ -171,7 +171,7 @@ async def cmd_doctor(settings: Settings) -> int:
 
     results = await run_checks(settings)
     for result in results:
-        print(f"{result.label:<6} {result.part}: {result.message}")
+        print(f"{result.label:<12} {result.part}: {result.message}")
     return 0 if all(r.ok for r in results) else EXIT_FAILURE  # skipped checks are not failures
 
 

@@ -107,7 +107,7 @@ def test_bad_configuration_value(capsys, llm_env, monkeypatch):
 def test_doctor_all_ok(capsys, llm_env):
     code, out, _ = run(capsys, "doctor")
     assert code == 0, out
-    assert "OK     LLM: Modell test-model" in out and "OK     Datenbank" in out
+    assert "OK           LLM: Modell test-model" in out and "OK           Datenbank" in out
 
 
 def test_doctor_names_what_is_wrong(capsys, llm_env, monkeypatch, tmp_path):
@@ -117,8 +117,8 @@ def test_doctor_names_what_is_wrong(capsys, llm_env, monkeypatch, tmp_path):
     monkeypatch.setenv("OPENAI_MODEL", "gpt-unknown")
     code, out, _ = run(capsys, "doctor")
     assert code == 1
-    assert "FEHLER LLM: Das Modell „gpt-unknown“ gibt es" in out and "test-model" in out
-    assert "FEHLER Datenbank:" in out and "DATABASE_URL" in out
+    assert "FEHLER       LLM: Das Modell „gpt-unknown“ gibt es" in out and "test-model" in out
+    assert "FEHLER       Datenbank:" in out and "DATABASE_URL" in out
 
 
 def test_doctor_missing_key(capsys, monkeypatch):
@@ -134,7 +134,7 @@ def test_python_dash_m_bot_is_the_same_cli():
 def test_doctor_unreachable_llm(capsys, llm_env, monkeypatch, unused_port):
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{unused_port}/v1")
     code, out, _ = run(capsys, "doctor")
-    assert code == 1 and "FEHLER LLM:" in out and "nicht erreichbar" in out
+    assert code == 1 and "FEHLER       LLM:" in out and "nicht erreichbar" in out
 
 
 def test_html_instead_of_json_is_a_german_error_without_traceback(capsys, llm_env, monkeypatch):
@@ -327,7 +327,7 @@ def test_doctor_shows_skipped_checks_as_skipped(capsys, llm_env):
     assert code == 0  # skipped is not failed
     assert "ÜBERSPRUNGEN Discord-Token: kein DISCORD_TOKEN" in out
     assert "ÜBERSPRUNGEN Discord-Kanäle:" in out and "ÜBERSPRUNGEN Discord-Freigaben:" in out
-    assert "OK     Discord" not in out and "übersprungen" not in out
+    assert "OK           Discord" not in out and "übersprungen" not in out
 
 
 # --- quiet output, unexpected errors ---

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.adapters.x.client import Account, XClient, XError
-from bot.core.errors import SpitzfederError
+from bot.core.errors import CheckSkipped, SpitzfederError
 from bot.core.text.numbers import de_int
 from bot.settings import Settings
 
@@ -41,7 +41,7 @@ async def check_x_account(settings: Settings) -> str:
 
 async def check_x_write(settings: Settings) -> str:
     if _dry_run_reason(settings):
-        return "nicht nötig im Testbetrieb"
+        raise CheckSkipped("im Testbetrieb wird nichts gepostet")
     level = (await _account(settings)).access_level
     if level is None:
         return "X meldet die Berechtigung nicht (X-Access-Level fehlt); sie zeigt sich beim ersten Post"

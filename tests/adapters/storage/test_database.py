@@ -59,8 +59,8 @@ def test_doctor_names_the_damaged_file(capsys, llm_env, monkeypatch, tmp_path):
 
     out, err = capsys.readouterr()
     assert code == 1
-    assert f"FEHLER Datenbank: Die Datenbank {path} {DAMAGED}" in out
-    assert "OK     LLM" in out and "Traceback" not in err
+    assert f"FEHLER       Datenbank: Die Datenbank {path} {DAMAGED}" in out
+    assert "OK           LLM" in out and "Traceback" not in err
 
 
 async def test_malformed_database_is_reported_as_damaged(tmp_path):
