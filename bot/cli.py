@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", help="Konfiguration prüfen")
     commands.add_parser("run", help="den Discord-Bot starten")
     commands.add_parser("sync-commands", help="Slash-Befehle bei Discord registrieren")
+    commands.add_parser("health", help="prüfen, ob der laufende Bot gesund ist (Exit-Code 0 oder 1)")
     summary = commands.add_parser("summary", help="Zusammenfassung der letzten 7 Tage ausgeben")
     summary.add_argument("--chart", metavar="PATH", help="Diagramm als PNG in diese Datei schreiben")
     return parser
@@ -159,6 +160,15 @@ async def cmd_sync_commands(settings: Settings) -> int:
     return await sync_commands(settings)
 
 
+async def cmd_health(settings: Settings) -> int:
+    from bot.wiring import health
+
+    report = await health(settings)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else EXIT_FAILURE
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pydantic import ValidationError
@@ -182,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(cmd_sync_commands(settings))
         if args.command == "summary":
             return asyncio.run(cmd_summary(args, settings))
+        if args.command == "health":
+            return asyncio.run(cmd_health(settings))
         return asyncio.run(cmd_run(settings))
     except InputError as exc:
         print(f"Fehler: {exc.user_message}", file=sys.stderr)
