@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("doctor", "Konfiguration prüfen")
     command("run", "den Discord-Bot starten")
     command("sync-commands", "Slash-Befehle bei Discord registrieren")
+    command("health", "prüfen, ob der laufende Bot gesund ist (Exit-Code 0 oder 1)")
     summary = command("summary", "Zusammenfassung der letzten 7 Tage ausgeben")
     summary.add_argument("--chart", metavar="PFAD", help="Diagramm als PNG in diese Datei schreiben")
     return parser
@@ -225,6 +226,15 @@ async def cmd_sync_commands(settings: Settings) -> int:
     return await sync_commands(settings)
 
 
+async def cmd_health(settings: Settings) -> int:
+    from bot.wiring import health
+
+    report = await health(settings)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else EXIT_FAILURE
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logged = args.command == "run" or args.verbose  # otherwise no log line reaches the terminal
@@ -275,4 +285,6 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
         return await cmd_sync_commands(settings)
     if args.command == "summary":
         return await cmd_summary(args, settings)
+    if args.command == "health":
+        return await cmd_health(settings)
     return await cmd_run(settings)

@@ -9,9 +9,11 @@ pass their output through :func:`redact` or use :class:`RedactingFormatter`.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TypeAlias
 from urllib.parse import unquote, unquote_plus
@@ -82,6 +84,29 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatStack(stack_info))
 
 
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line (LOG_FORMAT=json): time (UTC, ISO 8601), level, logger, message, and the
+    exception's traceback (``exception``) and stack info (``stack``) when there are any.
+
+    Every field is redacted, and so is the serialized line (a secret JSON escaping did not change).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return redact(json.dumps(entry, ensure_ascii=False))
+
+
 class SecretFilter(logging.Filter):
     """Blanks secrets in a record's message, arguments and traceback before any formatter sees it."""
 
@@ -108,14 +133,15 @@ def secret_values(settings: Settings) -> list[str]:
 
 
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
-    """Log to stderr at LOG_LEVEL; ``quiet`` (terminal commands without -v) writes no log line at all.
+    """Log to stderr at LOG_LEVEL in LOG_FORMAT; ``quiet`` (terminal commands without -v) writes no log line at all.
 
     Quiet keeps a handler that lets nothing through, so Python's last-resort handler stays silent too.
     """
     secrets = secret_values(settings)
     register_secrets(secrets)
     handler = logging.StreamHandler()
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json"
+                         else RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter(secrets))
     root = logging.getLogger()
     if quiet:

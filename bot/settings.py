@@ -6,7 +6,7 @@ Secrets are `SecretStr`, so they print as '**********' in logs, reprs and errors
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     summary_channel_id: int | None = None
 
+    # --- running as a service ---
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    health_port: int | None = Field(None, ge=1, le=65535)  # GET /healthz on 127.0.0.1 while the bot runs
 
     @property
     def llm_key_missing(self) -> bool:
@@ -102,6 +105,11 @@ class Settings(BaseSettings):
             if not part.isdigit():
                 raise ValueError(f"„{part}“ ist keine ID; erwartet werden Zahlen, durch Kommas getrennt")
         return [int(part) for part in parts]
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("metrics_schedule")
     @classmethod
@@ -134,7 +142,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "openai_base_url", "discord_api_base_url", "discord_gateway_url", "x_api_base_url", "summary_channel_id",
-        mode="before",
+        "health_port", mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

@@ -20,6 +20,8 @@ from bot.core.conversation.approval import ApprovalPolicy
 from bot.core.drafting.ports import ArticleSource, DraftStore
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
+from bot.core.errors import SpitzfederError
+from bot.core.health import HealthReport, Presence, check
 from bot.core.notices import Notice, Notifier, PostPublished
 from bot.core.posting.ports import Publisher, Withdrawal
 from bot.core.posting.records import Post
@@ -189,6 +191,8 @@ class DiscordBot:
     audit: SqlAuditLog
     engine: AsyncEngine
     scheduler: Scheduler
+    presence: Presence
+    clock: Clock
 
 
 @asynccontextmanager
@@ -201,6 +205,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
     """
     from bot.adapters.discord.client import Access, BotServices, SpitzfederClient
     from bot.adapters.discord.runner import point_discord_at
+    from bot.adapters.storage.health import SqlHeartbeats
     from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
     from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
     from bot.core.conversation.board import SetBoard
@@ -217,6 +222,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
         async with open_database(settings) as engine:
             posts, audit, store = SqlPostStore(engine), SqlAuditLog(engine, clock), SqlWorkflowStore(engine, clock)
             drafting, articles = build_drafting(settings, llm), build_articles(settings)
+            presence = Presence(SqlHeartbeats(engine), clock)
             reach: Reach | None = None
 
             def services(chat: Chat, members: Members) -> BotServices:
@@ -245,8 +251,10 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                     scheduler.add_lane("tracking", reach.tracking.run_due, reach.tracking.next_due)
                 if settings.summary_channel_id:
                     scheduler.add_lane("summary", reach.summary.run_due, reach.summary.next_due)
+                scheduler.add_lane("heartbeat", presence.run_due, presence.next_due)  # at most once a minute
                 return BotServices(workflow, posting, reports or reach.reports,
-                                   scheduler if scheduler_runs else _Driven(), warm_up=lambda: _warm_up(llm))
+                                   scheduler if scheduler_runs else _Driven(), warm_up=lambda: _warm_up(llm),
+                                   presence=presence)
 
             access = Access(frozenset(settings.discord_channel_ids),
                             frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
@@ -255,7 +263,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
             assert reach is not None, "the client builds its services when it is made"
             try:
                 yield DiscordBot(client, client.services.workflow, client.services.posting, reach, audit, engine,
-                                 scheduler)
+                                 scheduler, presence, clock)
             finally:
                 await reach.usage.flush()  # the last counts, before the database closes
     finally:
@@ -275,7 +283,7 @@ class _Driven:
     def start(self) -> None:
         pass
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 0.0) -> None:
         pass
 
 
@@ -290,14 +298,65 @@ def _warn_about(settings: Settings, bot: DiscordBot) -> None:
 
 
 async def run(settings: Settings) -> int:
-    """`spitzfeder run`: serve Discord until stopped."""
-    from bot.adapters.discord.runner import required_token, serve
+    """`spitzfeder run`: serve Discord until stopped; SIGTERM or SIGINT is a clean stop (0)."""
+    from bot.adapters.discord.runner import StopOnSignals, required_token, serve
 
     token = required_token(settings.discord_token.get_secret_value())
-    async with discord_bot(settings) as bot:
-        _warn_about(settings, bot)
-        await serve(bot.client, token)
+    with StopOnSignals() as stops:
+        async with discord_bot(settings) as bot:
+            _warn_about(settings, bot)
+            async with _health_endpoint(settings, bot):
+                if stops.received is None:  # a signal during the start: nothing to serve
+                    serving = asyncio.create_task(serve(bot.client, token), name="serving Discord")
+                    stops.stop_with(bot.client.close, serving)
+                    try:
+                        await asyncio.wait([serving])
+                    finally:
+                        if not serving.done():  # run itself was cancelled
+                            serving.cancel()
+                            await asyncio.gather(serving, return_exceptions=True)
+                    failure = None if serving.cancelled() else serving.exception()
+                    if failure is not None and (stops.received is None or not isinstance(failure, SpitzfederError)):
+                        raise failure
+                    if failure is not None:
+                        log.warning("the connection ended with an error while stopping: %s", failure)
+    if stops.received is not None:
+        log.info("stopped cleanly after %s in %.1f s", stops.received, stops.seconds_since_signal)
     return 0
+
+
+@asynccontextmanager
+async def _health_endpoint(settings: Settings, bot: DiscordBot) -> AsyncIterator[None]:
+    """HEALTH_PORT: the health check as GET /healthz while the bot runs."""
+    if settings.health_port is None:
+        yield
+        return
+    from bot.adapters.health_http import serve_health
+    from bot.adapters.storage.health import SqlHeartbeats
+
+    heartbeats = SqlHeartbeats(bot.engine)
+    runner = await serve_health(settings.health_port, lambda: check(heartbeats, bot.clock))
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
+async def health(settings: Settings, *, clock: Clock | None = None) -> HealthReport:
+    """`spitzfeder health`: the database answers, the gateway is connected, the heartbeat is recent.
+
+    Reads only: the database is neither created nor migrated.
+    """
+    from bot.adapters.storage.health import SqlHeartbeats, open_for_check
+
+    try:
+        engine = open_for_check(settings.database_url)
+    except SpitzfederError as exc:
+        return HealthReport([f"Datenbank antwortet nicht: {exc.user_message}"])
+    try:
+        return await check(SqlHeartbeats(engine), clock or SystemClock())
+    finally:
+        await engine.dispose()
 
 
 async def sync_commands(settings: Settings) -> int:

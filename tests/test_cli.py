@@ -1,14 +1,21 @@
 """The CLI end to end: real openai client, fake LLM server, real SQLite file."""
 
+import asyncio
 import io
 import json
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.adapters.storage.health import SqlHeartbeats
 from bot.cli import main
+from bot.core.health import CONNECTED, GATEWAY, LIFE, Presence
+from bot.settings import Settings
+from bot.wiring import health, open_database
+from tests.fakes.clock import FakeClock
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 
@@ -225,7 +232,7 @@ def test_subcommand_help_is_german(capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     ([], "Fehler: es fehlt: BEFEHL"),
-    (["entwurf"], "Fehler: BEFEHL: ungültige Wahl „entwurf“ (möglich: draft, doctor, run, sync-commands, summary)"),
+    (["entwurf"], "Fehler: BEFEHL: ungültige Wahl „entwurf“ (möglich: draft, doctor, run, sync-commands, health, summary)"),
     (["draft", NEWS, "--bunt"], "Fehler: unbekannte Argumente: --bunt"),
     (["draft", "--url"], "Fehler: --url: erwartet einen Wert"),
     (["draft", NEWS, "--count", "vier"], "Fehler: --count: „vier“ ist keine ganze Zahl"),
@@ -365,3 +372,52 @@ def test_an_unexpected_error_with_v_shows_the_traceback(capsys, llm_env, monkeyp
     assert code == 1 and "Traceback" in err and "division by zero deep inside" in err
     assert err.strip().splitlines()[-1] == (
         "Fehler: Unerwarteter Fehler (ZeroDivisionError); die Ursache steht im Protokoll.")
+
+
+# --- spitzfeder health ---
+
+async def _beats(database_url: str, *, heartbeat_age: float, gateway: str) -> None:
+    async with open_database(Settings(database_url=database_url)) as engine:
+        now = datetime.now(UTC)
+        await SqlHeartbeats(engine).write(LIFE, now - timedelta(seconds=heartbeat_age))
+        await SqlHeartbeats(engine).write(GATEWAY, now - timedelta(minutes=10), gateway)
+
+
+def test_health_is_0_with_a_fresh_heartbeat_and_a_connected_gateway(capsys, llm_env, tmp_path):
+    asyncio.run(_beats(f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}", heartbeat_age=30, gateway="connected"))
+    code, out, _ = run(capsys, "health")
+    assert code == 0
+    assert out.startswith("OK: Gateway verbunden, letztes Lebenszeichen vor ")
+
+
+def test_health_is_1_with_a_stale_heartbeat_and_says_how_long(capsys, llm_env, tmp_path):
+    asyncio.run(_beats(f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}", heartbeat_age=7 * 60 + 20,
+                       gateway="connected"))
+    code, out, _ = run(capsys, "health")
+    assert (code, out) == (1, "Kein Lebenszeichen seit 7 min\n")
+
+
+def test_health_is_1_with_a_disconnected_gateway(capsys, llm_env, tmp_path):
+    asyncio.run(_beats(f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}", heartbeat_age=10,
+                       gateway="disconnected"))
+    code, out, _ = run(capsys, "health")
+    assert (code, out) == (1, "Gateway nicht verbunden seit 10 min\n")
+
+
+def test_health_without_a_database_says_so_and_creates_none(capsys, llm_env, tmp_path):
+    code, out, _ = run(capsys, "health")
+    assert code == 1
+    assert out.startswith("Datenbank antwortet nicht: die Datei ") and "gibt es nicht" in out
+    assert not (tmp_path / "db").exists()
+
+
+async def test_health_on_the_injected_clock(llm_env, tmp_path):
+    clock, settings = FakeClock(), Settings()
+    async with open_database(settings) as engine:
+        presence = Presence(SqlHeartbeats(engine), clock)
+        await presence.gateway(CONNECTED)
+        await presence.run_due()
+    clock.advance(timedelta(minutes=3).total_seconds())
+    assert (await health(settings, clock=clock)).ok
+    clock.advance(1)
+    assert (await health(settings, clock=clock)).problems == ["Kein Lebenszeichen seit 3 min"]

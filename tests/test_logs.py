@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from urllib.parse import quote, quote_plus
 
 import httpx2
@@ -113,3 +115,36 @@ def test_short_values_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "true")
     setup_logging(Settings())
     assert redact("it is true") == "it is true"
+
+
+def test_json_lines_carry_time_level_logger_message_and_exception_without_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+    monkeypatch.setenv("X_BEARER_TOKEN", ENCODED_CANARY)
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    setup_logging(Settings())
+    log = logging.getLogger("bot.test")
+    log.info("Frage „%s“ gepostet\nzweite Zeile", "Warum?")
+    try:
+        raise RuntimeError(f"token {CANARY} rejected, bearer {quote_plus(ENCODED_CANARY)}")
+    except RuntimeError:
+        log.exception("call with %s failed", f'{{"key": "{CANARY}"}}')
+
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2  # one object per line, even for a message with a line break and a traceback
+    first, second = (json.loads(line) for line in lines)
+    assert set(first) == {"time", "level", "logger", "message"}
+    assert datetime.fromisoformat(first["time"]).utcoffset() == timedelta(0)
+    assert (first["level"], first["logger"]) == ("INFO", "bot.test")
+    assert first["message"] == "Frage „Warum?“ gepostet\nzweite Zeile"
+    assert second["level"] == "ERROR" and second["message"] == 'call with {"key": "[redacted]"} failed'
+    assert second["exception"].startswith("Traceback") and "RuntimeError: token [redacted]" in second["exception"]
+    assert_clean("\n".join(lines))
+    assert_clean(json.dumps([first, second], ensure_ascii=False))
+
+
+def test_log_format_defaults_to_text(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging(Settings())
+    logging.getLogger("bot.test").warning("plain")
+    assert capsys.readouterr().err.rstrip().endswith("WARNING bot.test: plain")

@@ -6,11 +6,25 @@ from pydantic import ValidationError
 from bot.settings import PROJECT_ROOT, Settings, configuration_problems
 
 EXAMPLE = PROJECT_ROOT / ".env.example"
+README = PROJECT_ROOT / "README.md"
 
 
 def test_env_example_documents_every_setting():
     names = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", EXAMPLE.read_text(), flags=re.MULTILINE))
     assert {name.upper() for name in Settings.model_fields} - names == set()
+
+
+def test_the_readme_configuration_table_names_every_setting():
+    rows = [line for line in README.read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
+    names = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", "\n".join(rows)))
+    assert {name.upper() for name in Settings.model_fields} - names == set()
+
+
+def test_service_settings_default_to_text_logs_and_no_health_port(monkeypatch):
+    assert (Settings().log_format, Settings().health_port) == ("text", None)
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    monkeypatch.setenv("HEALTH_PORT", "8081")
+    assert (Settings().log_format, Settings().health_port) == ("json", 8081)
 
 
 def test_env_example_loads_as_is():

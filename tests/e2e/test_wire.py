@@ -1,9 +1,11 @@
 """`spitzfeder run` against a local Discord-compatible server: the real client, its real wire format."""
 
 import asyncio
+import socket
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import discord
 import pytest
 
@@ -118,3 +120,24 @@ async def test_sync_commands_syncs_and_touches_nothing_else(wire_env):
     assert wire_env.sent() == []
     async with open_database(settings) as engine:
         assert (await SqlPostStore(engine).for_set(set_id)).state is PostState.SCHEDULED
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_a_running_bot_answers_healthz_on_the_health_port(wire_env, llm_env, monkeypatch):
+    port = _free_port()
+    monkeypatch.setenv("HEALTH_PORT", str(port))
+    async with running_bot(wire_env, llm_env), aiohttp.ClientSession() as http:
+        url = f"http://127.0.0.1:{port}/healthz"
+        for _ in range(100):  # on_ready records the connection just after the commands are synced
+            async with http.get(url) as response:
+                status, body = response.status, await response.json()
+            if status == 200:
+                break
+            await asyncio.sleep(0.05)
+        assert (status, body["status"], body["problems"], body["gateway"]) == (200, "ok", [], "connected")
+        assert 0 <= body["heartbeat_age_seconds"] < 60

@@ -21,6 +21,7 @@ from bot.core.conversation.ports import Chat, Members
 from bot.core.conversation.records import Case
 from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.intake import split_url
+from bot.core.health import CONNECTED, DISCONNECTED, STOPPED, Presence
 from bot.core.posting.service import PostingService
 from bot.core.reach.reports import Reports
 from bot.core.text.rendering import HELP_TEXT, thread_name
@@ -61,12 +62,17 @@ class Access:
         return getattr(channel, "id", None) in self.channel_ids or parent in self.channel_ids
 
 
+# A stop lets a running round (an X call) finish for this long; with closing the gateway it stays under the 10 s
+# that `docker stop` waits. A round still running then is cancelled; a post in flight is reconciled at the next start.
+STOP_GRACE_SECONDS = 6.0
+
+
 class Background(Protocol):
-    """The due work that runs beside the gateway (posts, snapshots, the summary)."""
+    """The due work that runs beside the gateway (posts, snapshots, the summary, the heartbeat)."""
 
     def start(self) -> None: ...
 
-    async def stop(self) -> None: ...
+    async def stop(self, grace_seconds: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class BotServices:
     reports: Reports
     background: Background
     warm_up: Callable[[], None]  # slow one-time loading, run in a worker thread at start
+    presence: Presence | None = None  # where the gateway's state is recorded for the health check
 
 
 def _survive_bad_events(connection: Any) -> None:
@@ -109,6 +116,8 @@ class SpitzfederClient(discord.Client):
         self.tree: app_commands.CommandTree[SpitzfederClient] = app_commands.CommandTree(self)
         self.command_sync = CommandSync(self.tree, command_syncs)
         self.serving = serving  # False for `sync-commands`: log in and sync only; no posting, no due work
+        self._stop_task: asyncio.Task[None] | None = None
+        self._recording = asyncio.Lock()
         add_commands(self.tree, self, self.services.reports)
         _survive_bad_events(self._connection)
 
@@ -126,6 +135,7 @@ class SpitzfederClient(discord.Client):
     async def setup_hook(self) -> None:
         if not self.serving:
             return
+        await self._record_gateway(DISCONNECTED)  # not yet connected (a stop of the last run no longer applies)
         # What the first news item needs (language profiles, the LLM library) loads in a worker thread while
         # the gateway connects, not before it.
         self._warm_up = asyncio.create_task(asyncio.to_thread(self.services.warm_up))
@@ -142,12 +152,38 @@ class SpitzfederClient(discord.Client):
         self.services.background.start()
 
     async def close(self) -> None:
+        """Stop taking due work (a running round may finish), then close the gateway; every call waits for the
+        one stop (a signal's and the ``async with`` exit's alike)."""
+        if self._stop_task is None:
+            self._stop_task = asyncio.create_task(self._stop_once(), name="stopping the bot")
+        await self._stop_task
+
+    async def _stop_once(self) -> None:
         if self.serving:
-            await self.services.background.stop()
+            await self.services.background.stop(STOP_GRACE_SECONDS)
+            await self._record_gateway(STOPPED)
         await super().close()
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s (%d guilds)", self.user, len(self.guilds))
+        await self._record_gateway(CONNECTED)
+
+    async def on_resumed(self) -> None:
+        log.info("the Discord session is resumed")
+        await self._record_gateway(CONNECTED)
+
+    async def on_disconnect(self) -> None:
+        if not self.is_closed():
+            log.info("disconnected from Discord; reconnecting")
+            await self._record_gateway(DISCONNECTED)
+
+    async def _record_gateway(self, state: str) -> None:
+        if not self.serving or self.services.presence is None:
+            return
+        async with self._recording:  # one at a time: "stopped" waits for a write under way, so it is the last
+            if state != STOPPED and self._stop_task is not None:
+                return
+            await self.services.presence.gateway(state)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self._sync_commands(guild)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 
 import discord
 import yarl
@@ -32,6 +39,81 @@ def required_token(token: str) -> str:
 STOPPED = ("Die Verbindung zu Discord ist unerwartet beendet worden. Der Bot stoppt, damit ein Dienst-Manager "
            "(systemd, Docker) ihn neu startet; das Protokoll nennt die Ursache.")
 ODD_ANSWER = "Discord hat unerwartet geantwortet; die Slash-Befehle sind womöglich nicht registriert."
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # what `docker stop`, `systemctl stop` and Ctrl-C send
+FORCE_AFTER_SECONDS = 9.5  # a stop still running then ends the process (docker kills after 10 s)
+SERVE_END_SECONDS = 0.5  # after the client closed, serving ends by itself or is cancelled (a reconnect back-off)
+EXIT_FORCED = 1
+
+
+class StopOnSignals:
+    """SIGTERM and SIGINT start a clean stop once; a second signal, or a stop that hangs, ends the process at once.
+
+    Installed with ``with`` in a running event loop (``loop.add_signal_handler``); ``stop_with`` names what a
+    stop calls (the client's ``close``) and the task serving the gateway, which is cancelled if it does not end
+    by itself right after (discord.py sleeps out a reconnect back-off first). A signal that arrives before then
+    is remembered: ``received`` says which, and the caller does not start serving.
+    """
+
+    def __init__(self, *, force_after: float = FORCE_AFTER_SECONDS) -> None:
+        self.received: str | None = None
+        self._force_after = force_after
+        self._stop: Callable[[], Awaitable[None]] | None = None
+        self._serving: asyncio.Future[None] | None = None
+        self._stopping: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._since = 0.0
+
+    def __enter__(self) -> StopOnSignals:
+        self._loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            self._loop.add_signal_handler(sig, self._on_signal, sig)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self._loop is not None
+        for sig in STOP_SIGNALS:
+            self._loop.remove_signal_handler(sig)
+
+    def stop_with(self, stop: Callable[[], Awaitable[None]], serving: asyncio.Future[None] | None = None) -> None:
+        self._stop, self._serving = stop, serving
+
+    @property
+    def seconds_since_signal(self) -> float:
+        return time.monotonic() - self._since
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self.received is not None:
+            self._force(f"second {sig.name}", 128 + sig.value)
+            return
+        self.received, self._since = sig.name, time.monotonic()
+        log.info("%s received: stopping (a running post may finish, then the gateway closes; "
+                 "a second signal ends at once)", sig.name)
+        watchdog = threading.Timer(self._force_after, self._force,
+                                   args=(f"still stopping after {self._force_after:.1f} s", EXIT_FORCED))
+        watchdog.daemon = True
+        watchdog.start()
+        if self._stop is not None:
+            self._stopping = asyncio.ensure_future(self._stop_then_end())
+
+    async def _stop_then_end(self) -> None:
+        assert self._stop is not None
+        try:
+            await self._stop()
+        except Exception:
+            log.exception("closing after %s failed", self.received)
+        if self._serving is not None and not self._serving.done():
+            await asyncio.wait([self._serving], timeout=SERVE_END_SECONDS)
+            self._serving.cancel()
+
+    @staticmethod
+    def _force(why: str, code: int) -> None:
+        log.error("%s: exiting at once; a post left in flight is reconciled at the next start", why)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(code)
 
 
 async def serve(client: SpitzfederClient, token: str) -> None:

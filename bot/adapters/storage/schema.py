@@ -248,3 +248,15 @@ class XUsageRow(Base):
     read_items: Mapped[int] = mapped_column(Integer, default=0)
     write_requests: Mapped[int] = mapped_column(Integer, default=0)
     budget_notice_level: Mapped[int] = mapped_column(Integer, default=0)  # 1 thinned, 2 exhausted: said so
+
+
+# --- signs of life of the running bot ---
+
+class HeartbeatRow(Base):
+    """The latest sign of life per component: ``bot`` (the heartbeat) and ``gateway`` (its state)."""
+
+    __tablename__ = "heartbeats"
+
+    component: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str | None] = mapped_column(String(20))

@@ -21,8 +21,8 @@ def test_the_history_is_one_line_with_one_head_and_no_merge():
     revisions = list(scripts.walk_revisions())  # newest first
     assert len(scripts.get_heads()) == 1
     assert not [r.revision for r in revisions if r.is_merge_point]
-    assert [r.revision for r in reversed(revisions)] == ["0001", "0002", "0003", "0004"]
-    assert [r.down_revision for r in reversed(revisions)] == [None, "0001", "0002", "0003"]
+    assert [r.revision for r in reversed(revisions)] == ["0001", "0002", "0003", "0004", "0005"]
+    assert [r.down_revision for r in reversed(revisions)] == [None, "0001", "0002", "0003", "0004"]
 
 
 async def test_the_migrated_database_equals_the_schema(engine):
@@ -51,11 +51,13 @@ async def test_a_current_database_is_left_alone_and_an_old_one_is_upgraded(tmp_p
         await migrate(engine)  # at the newest revision already: nothing to do
         async with engine.begin() as connection:
             await connection.execute(text("update alembic_version set version_num = '0003'"))
-            for table in ("metric_snapshots", "follower_counts", "sent_summaries", "x_usage"):  # what 0004 builds
+            for table in ("metric_snapshots", "follower_counts", "sent_summaries", "x_usage",  # what 0004 builds
+                          "heartbeats"):  # what 0005 builds
                 await connection.execute(text(f"drop table {table}"))
-        await migrate(engine)  # 0003 → 0004 builds the tracking tables again
+        await migrate(engine)  # 0003 → 0005 builds the tracking tables and the heartbeats again
         async with engine.connect() as connection:
-            assert (await connection.execute(text("select version_num from alembic_version"))).scalar() == "0004"
+            assert (await connection.execute(text("select version_num from alembic_version"))).scalar() == "0005"
             assert (await connection.execute(text("select count(*) from metric_snapshots"))).scalar() == 0
+            assert (await connection.execute(text("select count(*) from heartbeats"))).scalar() == 0
     finally:
         await engine.dispose()
