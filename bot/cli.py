@@ -1,4 +1,4 @@
-"""The command line: `spitzfeder draft|doctor|run|sync-commands|summary` (also `python -m bot`).
+"""The command line: `spitzfeder draft|doctor|run|sync-commands|summary|backup` (also `python -m bot`).
 
 Everything it prints is German. Exit codes: 0 success, 2 bad input or configuration, 1 any other failure
 (an unexpected exception included: one German line, the traceback only in the log with -v).
@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("health", "prüfen, ob der laufende Bot gesund ist (Exit-Code 0 oder 1)")
     summary = command("summary", "Zusammenfassung der letzten 7 Tage ausgeben")
     summary.add_argument("--chart", metavar="PFAD", help="Diagramm als PNG in diese Datei schreiben")
+    backup = command("backup", "eine SQLite-Datenbank im laufenden Betrieb sichern")
+    backup.add_argument("path", metavar="PFAD", help="Datei, in die die Sicherung geschrieben wird")
+    backup.add_argument("--force", action="store_true", help="eine vorhandene Datei PFAD überschreiben")
     return parser
 
 
@@ -212,6 +215,17 @@ def _require_discord_token(settings: Settings) -> None:
         raise ConfigError(TOKEN_MISSING)
 
 
+async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.adapters.storage.backup import backup_sqlite
+
+    size = await asyncio.to_thread(backup_sqlite, settings.database_url, Path(args.path), force=args.force,
+                                   busy_seconds=settings.database_busy_seconds)
+    print(f"Sicherung geschrieben: {args.path} ({max(1, round(size / 1024))} KB)")
+    return 0
+
+
 async def cmd_run(settings: Settings) -> int:
     from bot.wiring import run
 
@@ -287,4 +301,6 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
         return await cmd_summary(args, settings)
     if args.command == "health":
         return await cmd_health(settings)
+    if args.command == "backup":
+        return await cmd_backup(args, settings)
     return await cmd_run(settings)
