@@ -29,13 +29,13 @@ def default_home() -> Path:
     """The user's data folder for Spitzfeder: `$XDG_DATA_HOME/spitzfeder`, else `~/.local/share/spitzfeder`."""
     xdg = os.environ.get("XDG_DATA_HOME", "").strip()
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-    return base / "spitzfeder"
+    return (base / "spitzfeder").absolute()
 
 
 def spitzfeder_home() -> Path:
     """`SPITZFEDER_HOME` from the environment, else the default data folder."""
     value = os.environ.get(HOME_VARIABLE, "").strip()
-    return Path(value).expanduser() if value else default_home()
+    return Path(value).expanduser().absolute() if value else default_home()
 
 
 def sqlite_url(path: Path) -> str:
@@ -168,7 +168,7 @@ class Settings(BaseSettings):
     @classmethod
     def _home(cls, value: object) -> object:
         if isinstance(value, str):
-            return Path(value.strip()).expanduser() if value.strip() else spitzfeder_home()
+            return Path(value.strip()).expanduser().absolute() if value.strip() else spitzfeder_home()
         return value
 
     @model_validator(mode="after")

@@ -41,6 +41,8 @@ def test_the_default_database_lives_in_the_home(home, monkeypatch):
     assert Settings().database_url == f"sqlite+aiosqlite:///{home / 'spitzfeder.db'}"
     monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///./anders.db")
     assert Settings().database_url == "sqlite+aiosqlite:///./anders.db"
+    monkeypatch.setenv("SPITZFEDER_HOME", "relativ")  # relative to where the command starts, shown absolute
+    assert load_settings().spitzfeder_home == Path.cwd() / "relativ"
 
 
 def test_a_saved_draft_goes_to_the_database_in_the_home(capsys, llm_env, monkeypatch, home):
