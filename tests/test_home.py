@@ -217,3 +217,14 @@ def test_a_prompts_dir_that_is_not_a_folder_is_named(capsys, llm_env, monkeypatc
 def test_doctor_says_the_shipped_templates_are_used(capsys, llm_env):
     _, out, _ = run(capsys, "doctor")
     assert "OK           Prompts: mitgelieferte Vorlagen vollständig" in out
+
+
+def test_doctor_points_at_a_database_left_at_the_old_default_place(capsys, llm_env, monkeypatch, tmp_path, home):
+    monkeypatch.delenv("DATABASE_URL")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "spitzfeder.db").write_bytes(b"")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert (f"FEHLER       Datenbank: {tmp_path / 'data' / 'spitzfeder.db'} (der frühere Standardort) wird nicht "
+            f"mehr verwendet; die Datenbank liegt jetzt unter {home / 'spitzfeder.db'}.") in out
+    assert f"DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'data' / 'spitzfeder.db'}" in out
