@@ -11,17 +11,15 @@ WORKDIR /app
 # Only what the build needs; .dockerignore keeps everything else out of the context.
 COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
+# The prompt templates ship inside the package; PROMPTS_DIR may point at a mounted folder of own ones.
 RUN pip install --no-cache-dir -c constraints.txt ".[postgres]"
-# The prompt templates, read at run time (PROMPTS_DIR below).
-COPY prompts ./prompts
 
 RUN useradd --system --user-group --uid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin spitzfeder \
     && mkdir /data && chown spitzfeder:spitzfeder /data
 
 # Everything the bot keeps lives in /data; DATABASE_URL may point elsewhere (compose.yaml: PostgreSQL).
 ENV SPITZFEDER_HOME=/data \
-    DATABASE_URL=sqlite+aiosqlite:////data/spitzfeder.db \
-    PROMPTS_DIR=/app/prompts
+    DATABASE_URL=sqlite+aiosqlite:////data/spitzfeder.db
 VOLUME ["/data"]
 WORKDIR /data
 USER spitzfeder

@@ -1,4 +1,4 @@
-"""The command line: `spitzfeder draft|doctor|run|sync-commands|summary|backup` (also `python -m bot`).
+"""The command line: `spitzfeder draft|doctor|run|sync-commands|health|summary|backup|prompts` (also `python -m bot`).
 
 Everything it prints is German. Exit codes: 0 success, 2 bad input or configuration, 1 any other failure
 (an unexpected exception included: one German line, the traceback only in the log with -v).
@@ -27,6 +27,8 @@ EXIT_BAD_INPUT = 2
 
 
 VERBOSE_HELP = "Protokoll auf der Standardfehlerausgabe zeigen (auch nach dem Befehl möglich)"
+ENV_FILE_HELP = ("Einstellungen aus dieser Datei statt aus ./.env oder $SPITZFEDER_HOME/.env lesen "
+                 "(auch nach dem Befehl möglich)")
 EXIT_CODES = "Rückgabewerte: 0 erfolgreich, 1 Fehler bei der Ausführung, 2 falsche Eingabe oder Konfiguration."
 
 
@@ -65,12 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
                                   epilog=EXIT_CODES)
     parser.add_argument("--version", action=_Version, help="Versionsnummer zeigen und beenden")
     parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    parser.add_argument("--env-file", type=Path, default=None, metavar="PFAD", help=ENV_FILE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL", title="Befehle")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        # SUPPRESS: without an option here the subcommand leaves the same option given before it standing.
+        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+        sub.add_argument("--env-file", type=Path, default=argparse.SUPPRESS, metavar="PFAD", help=ENV_FILE_HELP)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".", epilog=EXIT_CODES)
-        # SUPPRESS: without -v here the subcommand leaves a -v given before it standing.
-        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+        common(sub)
         return sub
 
     draft = command("draft", "Entwürfe zu einer Meldung erzeugen")
@@ -90,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     backup = command("backup", "eine SQLite-Datenbank im laufenden Betrieb sichern")
     backup.add_argument("path", metavar="PFAD", help="Datei, in die die Sicherung geschrieben wird")
     backup.add_argument("--force", action="store_true", help="eine vorhandene Datei PFAD überschreiben")
+
+    prompts = command("prompts", "die mitgelieferten Prompt-Vorlagen bearbeitbar machen")
+    actions = prompts.add_subparsers(dest="prompts_action", required=True, metavar="AKTION", title="Aktionen")
+    export_help = "die mitgelieferten Vorlagen in einen Ordner kopieren (für PROMPTS_DIR)"
+    export = actions.add_parser("export", help=export_help, description=export_help[:1].upper() + export_help[1:]
+                                + ". Vorhandene Dateien bleiben unangetastet, außer mit --force.", epilog=EXIT_CODES)
+    common(export)
+    export.add_argument("dir", metavar="ORDNER", type=Path, help="Zielordner (wird bei Bedarf angelegt)")
+    export.add_argument("--force", action="store_true", help="vorhandene Vorlagen im Zielordner überschreiben")
     return parser
 
 
@@ -171,8 +187,11 @@ def _unsaved_message(exc: Exception) -> str:
 
 
 async def cmd_doctor(settings: Settings) -> int:
-    from bot.doctor import run_checks
+    from bot.doctor import run_checks, where_from
 
+    for line in where_from(settings):
+        print(line)
+    print()
     results = await run_checks(settings)
     for result in results:
         print(f"{result.label:<12} {result.part}: {result.message}")
@@ -182,9 +201,15 @@ async def cmd_doctor(settings: Settings) -> int:
 async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     from zoneinfo import ZoneInfo
 
+    from bot.adapters.storage.database import sqlite_file
     from bot.core.reach.summary import render_summary
     from bot.wiring import terminal_summary
 
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():  # reading creates nothing
+        print(f"Noch keine Datenbank unter {path}: noch nichts zusammenzufassen. Sie wird mit dem ersten "
+              "gespeicherten Entwurf oder beim Start des Bots angelegt.")
+        return 0
     async with terminal_summary(settings) as service:
         report = await service.report()
         print(render_summary(report, ZoneInfo(settings.timezone)))
@@ -206,6 +231,32 @@ def _write(path: Path, png: bytes) -> None:
         raise SpitzfederError(f"Das Diagramm kann nicht nach {path} geschrieben werden "
                               f"({exc.strerror or 'Schreibfehler'}). Pfad und Rechte prüfen.",
                               detail=str(exc)) from exc
+
+
+def cmd_prompts_export(args: argparse.Namespace) -> int:
+    """Copy the shipped templates into a folder; existing files are kept unless --force."""
+    from bot.core.drafting.prompts import template_files
+    from bot.settings import DEFAULT_PROMPTS_DIR
+
+    target: Path = args.dir
+    names = template_files()
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{target} ist eine Datei, kein Ordner.")
+    existing = [name for name in names if (target / name).exists()]
+    if existing and not args.force:
+        raise InputError(f"In {target} gibt es schon {', '.join(existing)}; nichts geschrieben. "
+                         "Mit --force werden sie überschrieben.")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (target / name).write_text((DEFAULT_PROMPTS_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Die Vorlagen können nicht nach {target} geschrieben werden "
+                         f"({exc.strerror or 'Schreibfehler'}). Pfad und Rechte prüfen.", detail=str(exc)) from exc
+    print(f"{len(names)} Vorlagen nach {target} geschrieben: {', '.join(names)}.")
+    print(f"Zum Verwenden in der .env setzen: PROMPTS_DIR={target.resolve()}")
+    print("Eine gelöschte Datei gilt wieder in der mitgelieferten Fassung.")
+    return 0
 
 
 def _require_discord_token(settings: Settings) -> None:
@@ -272,22 +323,30 @@ def _main(args: argparse.Namespace, logged: bool) -> int:
     from pydantic import ValidationError
 
     from bot.logs import setup_logging
-    from bot.settings import Settings, configuration_problems
+    from bot.settings import configuration_problems, load_settings
 
     try:
-        settings = Settings()
+        if args.command == "prompts":  # needs no settings: works with a broken configuration too
+            return cmd_prompts_export(args)
+        settings = load_settings(args.env_file)
     except ValidationError as exc:
         for problem in configuration_problems(exc):
             print(f"Fehler: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except SpitzfederError as exc:
+        return _failed(exc)
     setup_logging(settings, quiet=not logged)
     try:
         return asyncio.run(_command(args, settings))
     except SpitzfederError as exc:
-        if exc.detail:
-            log.info("failure detail: %s", exc.detail)
-        print(f"Fehler: {exc.user_message}", file=sys.stderr)
-        return EXIT_BAD_INPUT if isinstance(exc, (InputError, ConfigError)) else EXIT_FAILURE
+        return _failed(exc)
+
+
+def _failed(exc: SpitzfederError) -> int:
+    if exc.detail:
+        log.info("failure detail: %s", exc.detail)
+    print(f"Fehler: {exc.user_message}", file=sys.stderr)
+    return EXIT_BAD_INPUT if isinstance(exc, (InputError, ConfigError)) else EXIT_FAILURE
 
 
 async def _command(args: argparse.Namespace, settings: Settings) -> int:

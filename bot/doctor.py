@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from bot.core.drafting.prompts import PromptLibrary
 from bot.core.errors import CheckSkipped, SpitzfederError
-from bot.settings import LLM_KEY_MISSING, Settings
-from bot.wiring import build_llm, open_database
+from bot.settings import (
+    DATABASE_FILE,
+    DEFAULT_PROMPTS_DIR,
+    LLM_KEY_MISSING,
+    Settings,
+    env_file_candidates,
+    sqlite_url,
+)
+from bot.wiring import build_llm, load_prompts, open_database
 
 # A check returns a short OK message, raises SpitzfederError with what to fix, or raises CheckSkipped
 # with why it does not apply.
@@ -27,9 +34,23 @@ class CheckResult:
         return "ÜBERSPRUNGEN" if self.skipped else "OK" if self.ok else "FEHLER"
 
 
+def where_from(settings: Settings) -> list[str]:
+    """The first lines of `doctor`: which `.env` and which database are used."""
+    from bot.adapters.storage.database import describe_database
+
+    if settings.env_file_used is not None:
+        env = str(settings.env_file_used)
+    else:
+        env = "keine .env gefunden (gesucht: " + ", ".join(map(str, env_file_candidates())) + ")"
+    return [f"Konfiguration: {env}", f"Datenbank:     {describe_database(settings.database_url)}"]
+
+
 async def check_prompts(settings: Settings) -> str:
-    PromptLibrary.load(settings.prompts_dir)
-    return f"Vorlagen in {settings.prompts_dir} vollständig"
+    library = load_prompts(settings)
+    own = library.own_files(DEFAULT_PROMPTS_DIR)
+    if not own:
+        return "mitgelieferte Vorlagen vollständig"
+    return f"eigene Vorlagen {', '.join(str(path) for path in own)}, sonst die mitgelieferten; vollständig"
 
 
 async def check_llm(settings: Settings) -> str:
@@ -43,6 +64,21 @@ async def check_llm(settings: Settings) -> str:
 
 
 async def check_database(settings: Settings) -> str:
+    from bot.adapters.storage.database import sqlite_file, why_not_creatable
+
+    path = sqlite_file(settings.database_url)
+    legacy = Path.cwd() / "data" / DATABASE_FILE  # the default before SPITZFEDER_HOME
+    if path is not None and not path.exists() and legacy.is_file() and \
+            settings.database_url == sqlite_url(settings.spitzfeder_home / DATABASE_FILE):
+        raise SpitzfederError(f"{legacy} (der frühere Standardort) wird nicht mehr verwendet; die Datenbank liegt "
+                              f"jetzt unter {path}. Die Datei dorthin verschieben oder "
+                              f"DATABASE_URL={sqlite_url(legacy)} setzen.")
+    if path is not None and not path.exists():  # a check creates nothing
+        problem = why_not_creatable(path)
+        if problem:
+            raise SpitzfederError(f"Die Datenbank {path} kann nicht angelegt werden: {problem}. "
+                                  "DATABASE_URL oder SPITZFEDER_HOME prüfen.")
+        return f"noch keine Datenbank unter {path}; sie wird beim ersten Start angelegt"
     async with open_database(settings) as engine:
         return f"{engine.url.render_as_string(hide_password=True)} beschreibbar, Schema aktuell"
 

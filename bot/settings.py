@@ -5,19 +5,41 @@ Secrets are `SecretStr`, so they print as '**********' in logs, reprs and errors
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.drafting.limits import MAX_COUNT, MAX_REPLY_CHARS, MIN_COUNT
+from bot.core.errors import ConfigError
 from bot.core.timespec import parse_schedule, parse_time_of_day
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/spitzfeder.db"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent  # the source checkout when run from one; nothing installed relies on it
+DEFAULT_PROMPTS_DIR = PACKAGE_DIR / "prompts"  # the templates shipped with the package
+HOME_VARIABLE = "SPITZFEDER_HOME"
+DATABASE_FILE = "spitzfeder.db"
+ENV_FILE = ".env"
+
+
+def default_home() -> Path:
+    """The user's data folder for Spitzfeder: `$XDG_DATA_HOME/spitzfeder`, else `~/.local/share/spitzfeder`."""
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return (base / "spitzfeder").absolute()
+
+
+def spitzfeder_home() -> Path:
+    """`SPITZFEDER_HOME` from the environment, else the default data folder."""
+    value = os.environ.get(HOME_VARIABLE, "").strip()
+    return Path(value).expanduser().absolute() if value else default_home()
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
 
 IdList = Annotated[list[int], NoDecode]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -26,7 +48,10 @@ LLM_KEY_MISSING = ("OPENAI_API_KEY fehlt. In .env setzen, oder OPENAI_BASE_URL a
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
+
+    # --- where things live ---
+    spitzfeder_home: Path = Field(default_factory=spitzfeder_home)
 
     # --- LLM (any OpenAI-compatible server) ---
     openai_api_key: SecretStr = SecretStr("")
@@ -37,7 +62,7 @@ class Settings(BaseSettings):
     llm_max_reply_chars: int = Field(MAX_REPLY_CHARS, ge=1_000)
 
     # --- drafting ---
-    prompts_dir: Path = DEFAULT_PROMPTS_DIR
+    prompts_dir: Path | None = None  # own templates; each file found there replaces the shipped one
     draft_count: int = Field(4, ge=MIN_COUNT, le=MAX_COUNT)
     max_news_chars: int = Field(20_000, ge=500)
     fetch_timeout_seconds: float = Field(15.0, gt=0)
@@ -45,7 +70,7 @@ class Settings(BaseSettings):
     fetch_allow_private_hosts: bool = False  # only for a news server on your own network
 
     # --- storage ---
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = ""  # empty: the SQLite file spitzfeder.db in SPITZFEDER_HOME
     database_busy_seconds: float = Field(5.0, gt=0, le=120)
 
     # --- Discord ---
@@ -82,6 +107,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     health_port: int | None = Field(None, ge=1, le=65535)  # GET /healthz on 127.0.0.1 while the bot runs
+
+    _env_file_used: Path | None = PrivateAttr(default=None)
+
+    @property
+    def env_file_used(self) -> Path | None:
+        """The `.env` the settings were read from (set by `load_settings`), None for none."""
+        return self._env_file_used
 
     @property
     def llm_key_missing(self) -> bool:
@@ -140,13 +172,65 @@ class Settings(BaseSettings):
             raise ValueError(f"LOG_LEVEL: „{value}“ ist keine Protokollstufe; erlaubt sind {', '.join(LOG_LEVELS)}")
         return level
 
+    @field_validator("spitzfeder_home", mode="before")
+    @classmethod
+    def _home(cls, value: object) -> object:
+        if isinstance(value, str):
+            return Path(value.strip()).expanduser().absolute() if value.strip() else spitzfeder_home()
+        return value
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url.strip():
+            self.database_url = sqlite_url(self.spitzfeder_home / DATABASE_FILE)
+        return self
+
     @field_validator(
         "openai_base_url", "discord_api_base_url", "discord_gateway_url", "x_api_base_url", "summary_channel_id",
-        "health_port", mode="before",
+        "health_port", "prompts_dir", mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+
+def env_file_candidates() -> list[Path]:
+    """Where a `.env` is looked for, the first found wins: the current directory, then SPITZFEDER_HOME."""
+    return [Path.cwd() / ENV_FILE, spitzfeder_home() / ENV_FILE]
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a folder we may not look into
+        return False
+
+
+def find_env_file(explicit: Path | None = None) -> Path | None:
+    """The `.env` to read: ``explicit`` (which must exist), else the first of `env_file_candidates()`."""
+    if explicit is not None:
+        if not _is_file(explicit):
+            raise ConfigError(f"Die Konfigurationsdatei {explicit} gibt es nicht (--env-file).")
+        return explicit
+    return next((path for path in env_file_candidates() if _is_file(path)), None)
+
+
+def load_settings(env_file: Path | None = None) -> Settings:
+    """The settings from the environment and one `.env` (see `find_env_file`); the environment wins.
+
+    Raises ValidationError for invalid values and ConfigError for a `.env` that cannot be read.
+    """
+    found = find_env_file(env_file)
+    if found is not None:
+        try:
+            with found.open(encoding="utf-8") as handle:
+                handle.read(1)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Die Konfigurationsdatei {found} ist nicht lesbar "
+                              f"({getattr(exc, 'strerror', None) or 'kein UTF-8'}).", detail=str(exc)) from exc
+    settings = Settings(_env_file=found)
+    settings._env_file_used = found
+    return settings
 
 
 # --- configuration errors in German, one line per variable ---

@@ -31,7 +31,7 @@ from bot.core.reach.summary import SummaryService
 from bot.core.reach.tracking import TrackingService
 from bot.core.scheduler import Scheduler, WakeOn
 from bot.core.timespec import parse_schedule, parse_time_of_day
-from bot.settings import Settings
+from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,9 +57,14 @@ def build_llm(settings: Settings) -> OpenAIChat:
 
 
 def build_drafting(settings: Settings, llm: OpenAIChat) -> DraftingService:
-    return DraftingService(llm, PromptLibrary.load(settings.prompts_dir), max_news_chars=settings.max_news_chars,
+    return DraftingService(llm, load_prompts(settings), max_news_chars=settings.max_news_chars,
                            max_attempts=settings.llm_max_attempts, max_retry_wait_seconds=settings.llm_timeout_seconds,
                            max_reply_chars=settings.llm_max_reply_chars, sleep=asyncio.sleep)
+
+
+def load_prompts(settings: Settings) -> PromptLibrary:
+    """The shipped templates, each replaced by a file of the same name in PROMPTS_DIR (if set)."""
+    return PromptLibrary.load(DEFAULT_PROMPTS_DIR, settings.prompts_dir)
 
 
 def build_articles(settings: Settings) -> ArticleSource:

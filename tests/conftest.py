@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.storage.database import create_engine, migrate
-from bot.settings import DEFAULT_PROMPTS_DIR, Settings
+from bot.settings import Settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.sqlite_lock import WriteLock
@@ -19,12 +19,13 @@ _OUR_VARIABLES = {name.upper() for name in Settings.model_fields}
 
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """No test sees the developer's environment or `.env`; each runs in its own folder."""
+    """No test sees the developer's environment, `.env` or data folder; each runs in its own folder."""
     for name in list(os.environ):
         if name.upper() in _OUR_VARIABLES:
             monkeypatch.delenv(name)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PROMPTS_DIR", str(DEFAULT_PROMPTS_DIR))
+    monkeypatch.setenv("SPITZFEDER_HOME", str(tmp_path / "home"))  # the shipped prompts: no PROMPTS_DIR
 
 
 @pytest.fixture

@@ -214,7 +214,7 @@ def test_help_is_german_throughout(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert info.value.code == 0
-    assert out.startswith("Aufruf: spitzfeder [-h] [--version] [-v] BEFEHL ...")
+    assert out.startswith("Aufruf: spitzfeder [-h] [--version] [-v] [--env-file PFAD] BEFEHL ...")
     assert "Optionen:" in out and "Befehle:" in out and "-h, --help" in out and "diese Hilfe zeigen und beenden" in out
     assert "Rückgabewerte: 0 erfolgreich" in out
     for english in ("usage:", "options:", "positional arguments", "show this help", "subcommands"):
@@ -233,7 +233,7 @@ def test_subcommand_help_is_german(capsys):
 @pytest.mark.parametrize(("argv", "message"), [
     ([], "Fehler: es fehlt: BEFEHL"),
     (["entwurf"], "Fehler: BEFEHL: ungültige Wahl „entwurf“ "
-                  "(möglich: draft, doctor, run, sync-commands, health, summary, backup)"),
+                  "(möglich: draft, doctor, run, sync-commands, health, summary, backup, prompts)"),
     (["draft", NEWS, "--bunt"], "Fehler: unbekannte Argumente: --bunt"),
     (["draft", "--url"], "Fehler: --url: erwartet einen Wert"),
     (["draft", NEWS, "--count", "vier"], "Fehler: --count: „vier“ ist keine ganze Zahl"),

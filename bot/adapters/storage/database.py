@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -19,15 +20,51 @@ class StorageError(SpitzfederError):
     pass
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (absolute), None for another database, an in-memory one or a URL we cannot read."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().absolute()
+
+
+def describe_database(url: str) -> str:
+    """The database for people: the file of a SQLite database, otherwise the URL without its password."""
+    path = sqlite_file(url)
+    if path is not None:
+        return str(path)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(DATABASE_URL ist keine gültige URL)"
+
+
+def why_not_creatable(path: Path) -> str | None:
+    """Why the missing database file ``path`` could not be created, None if it could; creates nothing."""
+    folder = path.parent
+    while not folder.exists():
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} ist eine Datei, kein Ordner"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"keine Schreibrechte in {folder}"
+    return None
+
+
 def _prepare_sqlite_path(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
+    path = sqlite_file(url)
+    if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(
-                f"Das Datenbankverzeichnis {path.parent} kann nicht angelegt werden. DATABASE_URL prüfen.",
+                f"Das Datenbankverzeichnis {path.parent} kann nicht angelegt werden "
+                f"({exc.strerror or 'Schreibfehler'}). DATABASE_URL oder SPITZFEDER_HOME prüfen.",
                 detail=str(exc),
             ) from exc
 
@@ -42,7 +79,7 @@ def create_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> As
     except Exception as exc:  # bad URL or missing driver
         raise StorageError(
             "DATABASE_URL ist ungültig oder der Datenbanktreiber fehlt "
-            "(z. B. sqlite+aiosqlite:///./data/spitzfeder.db).",
+            "(z. B. sqlite+aiosqlite:///./data/spitzfeder.db; leer lassen für die Datei in SPITZFEDER_HOME).",
             detail=type(exc).__name__,
         ) from exc
     if engine.dialect.name == "sqlite":
@@ -106,8 +143,10 @@ def _start_error(engine: AsyncEngine, exc: Exception) -> StorageError:
             "Sicherung einspielen oder die Datei umbenennen, dann neu starten.",
             detail=detail,
         )
+    where = f" {describe_database(engine.url.render_as_string(hide_password=False))}" \
+        if engine.dialect.name == "sqlite" else ""
     return StorageError(
-        "Die Datenbank ist nicht beschreibbar oder nicht erreichbar. DATABASE_URL und Dateirechte prüfen.",
+        f"Die Datenbank{where} ist nicht beschreibbar oder nicht erreichbar. DATABASE_URL und Dateirechte prüfen.",
         detail=detail,
     )
 

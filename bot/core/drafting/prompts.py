@@ -1,10 +1,11 @@
-"""Prompt templates from `prompts/`, filled with untrusted text fenced as data."""
+"""Prompt templates (shipped in `bot/prompts/`, each replaceable by a file of one's own), filled with untrusted
+text fenced as data."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
@@ -40,15 +41,31 @@ def fence(text: str, tag: str) -> str:
     return re.sub(rf"</?\s*{re.escape(tag)}\s*>", "", text, flags=re.IGNORECASE)
 
 
+def template_files() -> list[str]:
+    """The file name of every template: system.txt, draft.txt, …"""
+    return [f"{name}.txt" for name in TEMPLATES]
+
+
 @dataclass(frozen=True)
 class PromptLibrary:
     templates: dict[str, Template]
+    sources: dict[str, Path] = field(default_factory=dict)  # the file each template was read from
 
     @classmethod
-    def load(cls, directory: Path) -> PromptLibrary:
+    def load(cls, directory: Path, own: Path | None = None) -> PromptLibrary:
+        """Every template from ``directory``; a file of the same name in ``own`` (if given) replaces it.
+
+        ``own`` must be an existing folder: a mistyped PROMPTS_DIR is an error, not a silent fallback.
+        """
+        if own is not None and not own.is_dir():
+            raise PromptError(f"PROMPTS_DIR {own} ist kein Ordner. Pfad prüfen oder leer lassen "
+                              "(dann gelten die mitgelieferten Vorlagen).")
         templates: dict[str, Template] = {}
+        sources: dict[str, Path] = {}
         for name, required in TEMPLATES.items():
             path = directory / f"{name}.txt"
+            if own is not None and (own / f"{name}.txt").exists():
+                path = own / f"{name}.txt"
             try:
                 template = Template(path.read_text(encoding="utf-8"))
             except OSError as exc:
@@ -63,7 +80,12 @@ class PromptLibrary:
                     + " (oder ein '$' ist nicht als '$$' geschrieben)."
                 )
             templates[name] = template
-        return cls(templates)
+            sources[name] = path
+        return cls(templates, sources)
+
+    def own_files(self, shipped: Path) -> list[Path]:
+        """The templates not read from ``shipped``, in template order."""
+        return [path for path in self.sources.values() if path.parent.resolve() != shipped.resolve()]
 
     def render(self, name: str, **values: object) -> str:
         return self.templates[name].substitute({k: str(v) for k, v in values.items()})

@@ -108,8 +108,21 @@ def test_summary_cli_prints_and_writes_the_chart(capsys, x_env, tmp_path):
 
 
 def test_summary_cli_with_an_empty_database(capsys, x_env):
+    async def create():
+        engine = create_engine(Settings().database_url)
+        await migrate(engine)
+        await engine.dispose()
+
+    asyncio.run(create())
     code, out, _ = run(capsys, "summary", "--chart", "c.png")
     assert code == 0 and "Keine Posts in den letzten 7 Tagen." in out and "Kein Diagramm" in out
+
+
+def test_summary_cli_creates_no_database(capsys, x_env, tmp_path):
+    code, out, err = run(capsys, "summary", "--chart", "c.png")
+    assert code == 0, err
+    assert out.startswith(f"Noch keine Datenbank unter {tmp_path / 'db' / 'cli.db'}")
+    assert not (tmp_path / "db").exists() and not (tmp_path / "c.png").exists()
 
 
 @pytest.mark.parametrize("name, value", [("SUMMARY_TIME", "25:00"), ("TIMEZONE", "Mars/Olympus"),
