@@ -46,7 +46,7 @@ async def loop_lag_probe(lags: list[float], stop: asyncio.Event, interval: float
         lags.append(time.perf_counter() - start - interval)
 
 
-async def main(items: int, llm_seconds: float) -> None:
+async def main(items: int, llm_seconds: float, settle: float) -> None:
     discord_server, llm = FakeDiscord().start(), slow_llm(llm_seconds)
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
@@ -58,6 +58,9 @@ async def main(items: int, llm_seconds: float) -> None:
         bot = asyncio.create_task(run_bot(settings))
         await asyncio.to_thread(discord_server.wait_until,
                                 lambda s: any(r.path.endswith("/commands") for r in s.requests))
+        # In its first seconds the bot loads what the first news item needs (language profiles, the LLM library)
+        # in the background; --settle 0 sends the burst into that.
+        await asyncio.sleep(settle)
         lags: list[float] = []
         stop = asyncio.Event()
         probe = asyncio.create_task(loop_lag_probe(lags, stop))
@@ -89,5 +92,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--llm-seconds", type=float, default=2.0)
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds between the start and the burst")
     args = parser.parse_args()
-    asyncio.run(main(args.items, args.llm_seconds))
+    asyncio.run(main(args.items, args.llm_seconds, args.settle))

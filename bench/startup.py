@@ -69,7 +69,7 @@ def measure_run(folder: str, idle: float, run_number: int) -> dict[str, float]:
         "OPENAI_BASE_URL": llm.base_url,
         "OPENAI_MODEL": "test-model",
         "APPROVER_ROLE_IDS": str(ROLE_ID),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/startup-{run_number}.db",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/startup.db",  # made by the warm-up round: a restart
         "DRY_RUN": "true",
         "LOG_LEVEL": "INFO",
     }

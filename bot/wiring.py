@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.approval import ApprovalPolicy
-from bot.core.drafting.ports import ArticleSource, DraftStore
+from bot.core.drafting.ports import Article, ArticleSource, DraftStore
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
 from bot.core.errors import SpitzfederError
@@ -68,10 +68,24 @@ def load_prompts(settings: Settings) -> PromptLibrary:
 
 
 def build_articles(settings: Settings) -> ArticleSource:
-    from bot.adapters.news_fetch import ArticleFetcher
+    """The news page fetcher, made with the first URL: its HTTP stack need not load before the bot is up."""
+    return _ArticlesOnFirstUse(settings)
 
-    return ArticleFetcher(timeout_seconds=settings.fetch_timeout_seconds, max_bytes=settings.fetch_max_bytes,
-                          allow_private_hosts=settings.fetch_allow_private_hosts)
+
+class _ArticlesOnFirstUse:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._fetcher: ArticleSource | None = None
+
+    async def fetch(self, url: str) -> Article:
+        if self._fetcher is None:
+            from bot.adapters.news_fetch import ArticleFetcher
+
+            settings = self._settings
+            self._fetcher = ArticleFetcher(timeout_seconds=settings.fetch_timeout_seconds,
+                                           max_bytes=settings.fetch_max_bytes,
+                                           allow_private_hosts=settings.fetch_allow_private_hosts)
+        return await self._fetcher.fetch(url)
 
 
 @asynccontextmanager
@@ -280,6 +294,7 @@ def _warm_up(llm: OpenAIChat) -> None:
 
     guess_language("Das ist ein kurzer deutscher Satz zum Aufwärmen.")
     llm.warm_up()
+    import bot.adapters.news_fetch  # noqa: F401  (its HTTP stack, for the first news URL)
 
 
 class _Driven:

@@ -14,6 +14,7 @@ built, not with this module; the methods import it again, which then is a dictio
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import logging
@@ -64,6 +65,11 @@ class OpenAIChat:
         """Import `openai` ahead of the first request (in a worker thread, so the event loop stays free)."""
         import openai  # noqa: F401
 
+    async def _loaded(self) -> None:
+        """`openai` imported in a worker thread: importing it takes long enough to stall the event loop."""
+        if self._made is None:
+            await asyncio.to_thread(self.warm_up)
+
     @property
     def _client(self) -> openai.AsyncOpenAI:
         """Made with the first request: `openai` takes a while to import, and a start should not wait for it."""
@@ -78,6 +84,7 @@ class OpenAIChat:
         return str(self._client.base_url)
 
     async def complete_json(self, messages: list[ChatMessage], schema: dict) -> LLMReply:
+        await self._loaded()
         import openai
 
         payload = cast("list[ChatCompletionMessageParam]", [{"role": m.role, "content": m.content} for m in messages])
@@ -116,6 +123,7 @@ class OpenAIChat:
 
     async def check_model(self) -> str:
         """For `doctor`: confirm the server answers and knows the model; returns a short report."""
+        await self._loaded()
         import openai
 
         try:
