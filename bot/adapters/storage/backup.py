@@ -149,8 +149,9 @@ def _target_error(target: Path, exc: BaseException) -> BackupError:
                        detail=f"{type(exc).__name__}: {exc}")
 
 
-def _sync(temp: Path) -> None:
-    descriptor = os.open(temp, os.O_RDONLY)
+def _sync(path: Path) -> None:
+    """Flush a file (or a folder, to make a rename in it durable) to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
@@ -158,13 +159,8 @@ def _sync(temp: Path) -> None:
 
 
 def _sync_directory(directory: Path) -> None:
-    """Make the rename durable; not every system can open a directory for that, which is fine."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    with contextlib.suppress(OSError):  # not every system can open a folder for that, which is fine
+        _sync(directory)
 
 
 def _remove(temp: Path) -> None:
