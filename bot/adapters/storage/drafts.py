@@ -31,7 +31,8 @@ class SqlDraftStore:
             if news_id is None:
                 news = draft_set.news
                 row = NewsRow(created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
-                              language=news.language, author_id=author_id)
+                              language=news.language, author_id=author_id, outlet=news.outlet,
+                              published=news.published)
                 session.add(row)
                 await session.flush()
                 news_id = row.id
@@ -45,7 +46,8 @@ class SqlDraftStore:
             session.add_all(
                 DraftRow(set_id=set_row.id, position=position, text=d.text, evidence=d.evidence,
                          evidence_found=d.evidence_found, weighted_length=d.weighted_length, language=d.language,
-                         warnings=d.warnings)
+                         warnings=d.warnings, premise=d.premise, pattern=d.pattern,
+                         needs_source_check=d.needs_source_check)
                 for position, d in enumerate(draft_set.drafts, 1)
             )
             return set_row.id

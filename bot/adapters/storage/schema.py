@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -55,6 +56,8 @@ class NewsRow(Base):
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(10))
     author_id: Mapped[str | None] = mapped_column(String(40))
+    outlet: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[date | None] = mapped_column(Date)
 
 
 class DraftSetRow(Base):
@@ -82,6 +85,9 @@ class DraftRow(Base):
     weighted_length: Mapped[int] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(10))
     warnings: Mapped[list] = mapped_column(JSON, default=list)
+    premise: Mapped[str] = mapped_column(Text, default="")
+    pattern: Mapped[str] = mapped_column(String(40), default="andere")
+    needs_source_check: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PostRow(Base):
@@ -137,6 +143,7 @@ class CaseRow(Base):
     current_set_id: Mapped[int | None] = mapped_column(ForeignKey("draft_sets.id", ondelete="SET NULL"))
     pending: Mapped[str | None] = mapped_column(String(20))
     pending_instruction: Mapped[str | None] = mapped_column(Text)
+    tone: Mapped[str | None] = mapped_column(String(20))
 
 
 class ShownMessageRow(Base):
@@ -162,6 +169,16 @@ class VoteRow(Base):
     set_id: Mapped[int] = mapped_column(ForeignKey("draft_sets.id", ondelete="CASCADE"), index=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
     voter_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SourceConfirmationRow(Base):
+    """An approver's ✅ on a draft: „Quelle geprüft"."""
+
+    __tablename__ = "source_confirmations"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -33,16 +33,17 @@ from bot.core.errors import MissingRecord
 
 def _case(row: CaseRow, news: NewsRow) -> Case:
     return Case(
-        id=row.id, news_id=row.news_id, news=NewsItem(news.text, news.url, news.title, news.language),
+        id=row.id, news_id=row.news_id, news=NewsItem(news.text, news.url, news.title, news.language,
+                                                             news.outlet, news.published),
         requester_id=row.requester_id, guild_id=row.guild_id, channel_id=row.channel_id, count=row.count,
         current_set_id=row.current_set_id, pending=Pending(row.pending) if row.pending else None,
-        pending_instruction=row.pending_instruction,
+        pending_instruction=row.pending_instruction, tone=row.tone,
     )
 
 
 def _entry(row: DraftRow) -> DraftEntry:
     return DraftEntry(row.id, row.position, row.text, row.evidence, row.evidence_found, row.weighted_length,
-                      tuple(row.warnings or ()))
+                      tuple(row.warnings or ()), row.premise, row.pattern, row.needs_source_check)
 
 
 def _shown(row: ShownMessageRow) -> ShownMessage:
@@ -69,7 +70,8 @@ class SqlWorkflowStore:
                           channel_id: int, count: int) -> Case:
         async with self._writing() as session:
             news_row = NewsRow(created_at=self._clock.now(), origin=origin, url=news.url, title=news.title,
-                               text=news.text, language=news.language, author_id=str(requester_id))
+                               text=news.text, language=news.language, author_id=str(requester_id),
+                               outlet=news.outlet, published=news.published)
             session.add(news_row)
             await session.flush()
             row = CaseRow(news_id=news_row.id, created_at=self._clock.now(), requester_id=requester_id,
@@ -181,7 +183,8 @@ class SqlWorkflowStore:
     async def add_draft_version(self, set_id: int, number: int, draft: Draft) -> DraftEntry:
         row = DraftRow(set_id=set_id, position=number, text=draft.text, evidence=draft.evidence,
                        evidence_found=draft.evidence_found, weighted_length=draft.weighted_length,
-                       language=draft.language, warnings=draft.warnings)
+                       language=draft.language, warnings=draft.warnings, premise=draft.premise,
+                       pattern=draft.pattern, needs_source_check=draft.needs_source_check)
         async with self._writing() as session:
             session.add(row)
         return _entry(row)

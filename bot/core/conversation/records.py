@@ -6,7 +6,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.core.drafting.models import Draft, NewsItem
+from bot.core.drafting.models import DEFAULT_PATTERN, Draft, NewsItem
 from bot.core.errors import MissingRecord
 
 
@@ -48,6 +48,7 @@ class Case:
     current_set_id: int | None = None
     pending: Pending | None = None
     pending_instruction: str | None = None
+    tone: str | None = None  # the tone asked for (sachlich, zugespitzt, ironisch, konstruktiv); None: the default
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,13 @@ class DraftEntry:
     evidence_found: bool
     weighted_length: int
     warnings: tuple[str, ...] = ()
+    premise: str = ""
+    pattern: str = DEFAULT_PATTERN
+    needs_source_check: bool = False  # see Draft.needs_source_check
 
     def as_draft(self) -> Draft:
-        return Draft(self.text, self.evidence, self.weighted_length, None, self.evidence_found)
+        return Draft(self.text, self.evidence, self.weighted_length, None, self.evidence_found,
+                     premise=self.premise, pattern=self.pattern)
 
 
 @dataclass

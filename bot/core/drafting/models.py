@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import date
 
 
 class Severity(enum.Enum):
@@ -22,6 +23,21 @@ class ProblemKind(enum.Enum):
     CONTAINS_URL = "contains_url"
     CHAT_MARKUP = "chat_markup"
     INVALID_CHARACTER = "invalid_character"
+    PREMISE_UNSUPPORTED = "premise_unsupported"  # the premise check said „nein"
+    PREMISE_PARTIAL = "premise_partial"  # the premise check said „teilweise"
+    PREMISE_UNCHECKED = "premise_unchecked"  # the premise check could not run
+    SMEAR = "smear"  # a word of the fairness lexicon that the evidence does not quote
+    QUOTED_SMEAR = "quoted_smear"  # such a word, but quoted from the news
+    TOO_MANY_HASHTAGS = "too_many_hashtags"
+
+
+# Problems that make a draft approvable only after an approver has confirmed its source (✅).
+SOURCE_CHECK_KINDS = frozenset({
+    ProblemKind.EVIDENCE_MISSING, ProblemKind.PREMISE_UNSUPPORTED, ProblemKind.PREMISE_PARTIAL,
+    ProblemKind.PREMISE_UNCHECKED,
+})
+
+DEFAULT_PATTERN = "andere"
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,8 @@ class NewsItem:
     url: str | None = None
     title: str | None = None
     language: str | None = None
+    outlet: str | None = None  # the medium („tagesschau.de"), from the article's metadata or its host
+    published: date | None = None  # the article's date, when its metadata gives one
 
     @property
     def headline(self) -> str:
@@ -60,10 +78,17 @@ class Draft:
     language: str | None
     evidence_found: bool
     problems: tuple[Problem, ...] = ()
+    premise: str = ""  # the question's factual assumption, in one German sentence (from the model)
+    pattern: str = DEFAULT_PATTERN  # the kind of question, a key of prompts/patterns.txt
 
     @property
     def warnings(self) -> list[str]:
         return [problem.label for problem in self.problems]
+
+    @property
+    def needs_source_check(self) -> bool:
+        """Approvable only after an approver confirmed the source: the premise is not (surely) backed."""
+        return any(problem.kind in SOURCE_CHECK_KINDS for problem in self.problems)
 
     @property
     def usable(self) -> bool:

@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the code declares, along one straight line of revisions."""
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -21,8 +22,9 @@ def test_the_history_is_one_line_with_one_head_and_no_merge():
     revisions = list(scripts.walk_revisions())  # newest first
     assert len(scripts.get_heads()) == 1
     assert not [r.revision for r in revisions if r.is_merge_point]
-    assert [r.revision for r in reversed(revisions)] == ["0001", "0002", "0003", "0004", "0005"]
-    assert [r.down_revision for r in reversed(revisions)] == [None, "0001", "0002", "0003", "0004"]
+    numbers = [f"{n:04d}" for n in range(1, len(revisions) + 1)]
+    assert [r.revision for r in reversed(revisions)] == numbers
+    assert [r.down_revision for r in reversed(revisions)] == [None, *numbers[:-1]]
 
 
 async def test_the_migrated_database_equals_the_schema(engine):
@@ -44,20 +46,47 @@ def test_the_quick_head_check_agrees_with_alembic():
     assert head_revision() == _scripts().get_current_head()
 
 
+def _upgrade_to(revision: str):
+    def upgrade(sync_connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = sync_connection
+        command.upgrade(config, revision)
+    return upgrade
+
+
+async def test_drafts_stored_before_the_trust_columns_keep_their_data(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to("0005"))
+            await connection.execute(text(
+                "insert into news_items (id, created_at, origin, text) values (1, '2026-11-01', 'cli', 'Meldung')"))
+            await connection.execute(text("insert into draft_sets (id, news_id, created_at, llm_calls, prompt_tokens, "
+                                          "completion_tokens, state) values (1, 1, '2026-11-01', 1, 0, 0, 'open')"))
+            await connection.execute(text("insert into drafts (id, set_id, position, text, evidence, evidence_found, "
+                                          "weighted_length, warnings) values (1, 1, 1, 'Frage?', '', 0, 6, '[]')"))
+        await migrate(engine)
+        async with engine.connect() as connection:
+            row = (await connection.execute(text(
+                "select text, premise, pattern, needs_source_check from drafts"))).one()
+            assert tuple(row) == ("Frage?", "", "andere", 0)
+            assert (await connection.execute(text("select outlet, published from news_items"))).one() == (None, None)
+    finally:
+        await engine.dispose()
+
+
 async def test_a_current_database_is_left_alone_and_an_old_one_is_upgraded(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
     try:
-        await migrate(engine)
-        await migrate(engine)  # at the newest revision already: nothing to do
         async with engine.begin() as connection:
-            await connection.execute(text("update alembic_version set version_num = '0003'"))
-            for table in ("metric_snapshots", "follower_counts", "sent_summaries", "x_usage",  # what 0004 builds
-                          "heartbeats"):  # what 0005 builds
-                await connection.execute(text(f"drop table {table}"))
-        await migrate(engine)  # 0003 → 0005 builds the tracking tables and the heartbeats again
+            await connection.run_sync(_upgrade_to("0003"))
+        await migrate(engine)  # 0003 → head builds the tracking tables, the heartbeats, the trust columns
+        await migrate(engine)  # at the newest revision already: nothing to do
         async with engine.connect() as connection:
-            assert (await connection.execute(text("select version_num from alembic_version"))).scalar() == "0005"
+            assert (await connection.execute(text("select version_num from alembic_version"))).scalar() == head_revision()
             assert (await connection.execute(text("select count(*) from metric_snapshots"))).scalar() == 0
             assert (await connection.execute(text("select count(*) from heartbeats"))).scalar() == 0
+            assert (await connection.execute(text("select count(*) from source_confirmations"))).scalar() == 0
     finally:
         await engine.dispose()

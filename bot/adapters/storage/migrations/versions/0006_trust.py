@@ -1,0 +1,48 @@
+"""Trust before posting: the article's outlet and date, each draft's premise, pattern and source-check need,
+a case's tone, and approvers' source confirmations.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.adapters.storage.migrations.types import UtcDateTime
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("news_items") as batch:
+        batch.add_column(sa.Column("outlet", sa.Text()))
+        batch.add_column(sa.Column("published", sa.Date()))
+    with op.batch_alter_table("drafts") as batch:
+        batch.add_column(sa.Column("premise", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("pattern", sa.String(40), nullable=False, server_default="andere"))
+        batch.add_column(sa.Column("needs_source_check", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("tone", sa.String(20)))
+    op.create_table(
+        "source_confirmations",
+        sa.Column("draft_id", sa.Integer(), sa.ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("user_id", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("source_confirmations")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("tone")
+    with op.batch_alter_table("drafts") as batch:
+        batch.drop_column("needs_source_check")
+        batch.drop_column("pattern")
+        batch.drop_column("premise")
+    with op.batch_alter_table("news_items") as batch:
+        batch.drop_column("published")
+        batch.drop_column("outlet")
