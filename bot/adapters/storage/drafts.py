@@ -39,7 +39,7 @@ class SqlDraftStore:
             set_row = DraftSetRow(
                 news_id=news_id, created_at=now, instruction=draft_set.instruction, llm_calls=draft_set.llm_calls,
                 prompt_tokens=draft_set.usage.prompt_tokens, completion_tokens=draft_set.usage.completion_tokens,
-                state="open",
+                state="open", dropped=draft_set.dropped_reasons,
             )
             session.add(set_row)
             await session.flush()

@@ -71,6 +71,7 @@ class DraftSetRow(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(20), default="open")
+    dropped: Mapped[list] = mapped_column(JSON, default=list)  # why each dropped draft was dropped
 
 
 class DraftRow(Base):

@@ -166,13 +166,15 @@ class SqlWorkflowStore:
 
     async def set_record(self, set_id: int) -> SetRecord:
         async with self._sessions() as session:
-            state = await session.scalar(select(DraftSetRow.state).where(DraftSetRow.id == set_id))
-            if state is None:
+            found = (await session.execute(select(DraftSetRow.state, DraftSetRow.dropped)
+                                           .where(DraftSetRow.id == set_id))).first()
+            if found is None:
                 raise MissingRecord(f"draft set {set_id}")
+            state, dropped = found
             rows = await session.scalars(select(DraftRow).where(DraftRow.set_id == set_id)
                                          .order_by(DraftRow.position, DraftRow.id))
             latest = {row.position: row for row in rows}  # a hand edit is a newer row with the same position
-            return SetRecord(set_id, SetState(state), [_entry(row) for row in latest.values()])
+            return SetRecord(set_id, SetState(state), [_entry(row) for row in latest.values()], tuple(dropped or ()))
 
     async def change_set_state(self, set_id: int, from_state: SetState, to_state: SetState) -> bool:
         async with self._writing() as session:

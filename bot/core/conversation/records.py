@@ -76,6 +76,7 @@ class SetRecord:
     id: int
     state: SetState
     drafts: list[DraftEntry]  # current versions, by number
+    dropped: tuple[str, ...] = ()  # why each draft that failed the checks was dropped (see DraftSet.dropped_reasons)
 
     def draft(self, number: int) -> DraftEntry | None:
         return next((d for d in self.drafts if d.number == number), None)

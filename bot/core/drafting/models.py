@@ -125,6 +125,11 @@ class DraftSet:
     dropped: list[Draft] = field(default_factory=list)  # failed even after repair
     instruction: str | None = None  # the refinement request that produced this set
 
+    @property
+    def dropped_reasons(self) -> list[str]:
+        """Why each dropped draft was dropped: its fatal problems' labels, one entry per draft."""
+        return [", ".join(p.label for p in draft.problems if p.fatal) for draft in self.dropped]
+
 
 @dataclass(frozen=True)
 class ConversationTurn:

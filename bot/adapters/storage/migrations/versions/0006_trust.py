@@ -1,5 +1,5 @@
 """Trust before posting: the article's outlet and date, each draft's premise, pattern and source-check need,
-a case's tone, and approvers' source confirmations.
+the reasons drafts were dropped, a case's tone, and approvers' source confirmations.
 
 Revision ID: 0006
 Revises: 0005
@@ -21,6 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table("news_items") as batch:
         batch.add_column(sa.Column("outlet", sa.Text()))
         batch.add_column(sa.Column("published", sa.Date()))
+    with op.batch_alter_table("draft_sets") as batch:
+        batch.add_column(sa.Column("dropped", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("drafts") as batch:
         batch.add_column(sa.Column("premise", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("pattern", sa.String(40), nullable=False, server_default="andere"))
@@ -43,6 +45,8 @@ def downgrade() -> None:
         batch.drop_column("needs_source_check")
         batch.drop_column("pattern")
         batch.drop_column("premise")
+    with op.batch_alter_table("draft_sets") as batch:
+        batch.drop_column("dropped")
     with op.batch_alter_table("news_items") as batch:
         batch.drop_column("published")
         batch.drop_column("outlet")
