@@ -12,7 +12,7 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.sqlite_lock import WriteLock
 from tests.fakes.x_server import FakeX
 
-pytest_plugins = ["tests.fixtures.discord", "tests.fixtures.x"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.discord", "tests.fixtures.x"]
 
 _OUR_VARIABLES = {name.upper() for name in Settings.model_fields}
 
@@ -34,10 +34,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path):
-    """A migrated SQLite database of its own for each test."""
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'spitzfeder.db'}")
-    await migrate(engine)
+async def engine(migrated_database_url: str):
+    """A migrated database of its own for each test (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
+    engine = create_engine(migrated_database_url)
     yield engine
     await engine.dispose()
 
@@ -77,12 +76,12 @@ def fake_openai():
 
 
 @pytest.fixture
-def llm_env(monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI, tmp_path: Path) -> FakeOpenAI:
+def llm_env(monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI, database_url: str) -> FakeOpenAI:
     """Environment pointing the CLI at the fake LLM and a fresh database."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-key-123456")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
     monkeypatch.setenv("OPENAI_MODEL", "test-model")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     return fake_openai
 
 

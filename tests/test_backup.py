@@ -14,6 +14,8 @@ import bot.adapters.storage.backup as backup_module
 from bot.adapters.storage.database import create_engine, head_revision, migrate
 from bot.cli import main
 
+pytestmark = pytest.mark.sqlite_only  # about SQLite files themselves
+
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))

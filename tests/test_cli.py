@@ -1,15 +1,15 @@
-"""The CLI end to end: real openai client, fake LLM server, real SQLite file."""
+"""The CLI end to end: real openai client, fake LLM server, a real database."""
 
 import asyncio
 import io
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.adapters.storage.database import sqlite_file
 from bot.adapters.storage.health import SqlHeartbeats
 from bot.cli import main
 from bot.core.health import CONNECTED, GATEWAY, LIFE, Presence
@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.wiring import health, open_database
 from tests.fakes.clock import FakeClock
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
+from tests.fixtures.database import rows
 
 
 def run(capsys, *argv):
@@ -25,7 +26,7 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_draft_json(capsys, llm_env, tmp_path):
+def test_draft_json(capsys, llm_env, database_url):
     llm_env.reply_drafts(*GOOD_DRAFTS)
     code, out, err = run(capsys, "draft", NEWS, "--json")
     assert code == 0, err
@@ -36,9 +37,8 @@ def test_draft_json(capsys, llm_env, tmp_path):
     assert first["evidence_found"] is True and first["language"] == "de" and first["warnings"] == []
     assert data["llm_calls"] == 1 and data["usage"]["total_tokens"] == 150
     assert data["news"]["language"] == "de" and data["draft_set_id"] == 1
-    with sqlite3.connect(tmp_path / "db" / "test.db") as db:
-        assert db.execute("select count(*) from drafts").fetchone() == (4,)
-        assert db.execute("select origin from news_items").fetchone() == ("cli",)
+    assert rows(database_url, "select count(*) from drafts") == [(4,)]
+    assert rows(database_url, "select origin from news_items") == [("cli",)]
 
 
 def test_draft_text_output_shows_length_evidence_and_warnings(capsys, llm_env):
@@ -117,6 +117,7 @@ def test_doctor_all_ok(capsys, llm_env):
     assert "OK           LLM: Modell test-model" in out and "OK           Datenbank" in out
 
 
+@pytest.mark.sqlite_only
 def test_doctor_names_what_is_wrong(capsys, llm_env, monkeypatch, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -179,14 +180,17 @@ def test_max_reply_chars_is_configurable(capsys, llm_env, monkeypatch):
     assert code == 1 and "mehr als 2.000 Zeichen" in err
 
 
-def test_drafts_are_shown_even_when_the_database_is_locked(capsys, llm_env, tmp_path, monkeypatch):
+@pytest.mark.sqlite_only
+def test_drafts_are_shown_even_when_the_database_is_locked(capsys, llm_env, database_url, monkeypatch):
     from tests.fakes.sqlite_lock import WriteLock
 
     llm_env.reply_drafts(*GOOD_DRAFTS)
     assert run(capsys, "draft", NEWS)[0] == 0  # the database exists and is migrated
     monkeypatch.setenv("DATABASE_BUSY_SECONDS", "0.02")  # each write waits 20 ms for the lock, then retries
     llm_env.reply_drafts(*GOOD_DRAFTS)
-    lock = WriteLock(tmp_path / "db" / "test.db").hold()  # another process writes, for longer than we wait
+    database = sqlite_file(database_url)
+    assert database is not None
+    lock = WriteLock(database).hold()  # another process writes, for longer than we wait
     try:
         code, out, err = run(capsys, "draft", NEWS)
     finally:
@@ -195,8 +199,7 @@ def test_drafts_are_shown_even_when_the_database_is_locked(capsys, llm_env, tmp_
     assert f"1. {GOOD_DRAFTS[0][0]}" in out and f"4. {GOOD_DRAFTS[3][0]}" in out  # paid for, so shown
     assert "Die Entwürfe ließen sich nicht speichern (Datenbank belegt)" in err
     assert "Traceback" not in err and "sqlalchemy" not in err.lower()
-    with sqlite3.connect(tmp_path / "db" / "test.db") as db:
-        assert db.execute("select count(*) from draft_sets").fetchone() == (1,)  # only the first run's
+    assert rows(database_url, "select count(*) from draft_sets") == [(1,)]  # only the first run's
 
 
 # --- one language: argparse's frame, errors, --version, -v ---
@@ -384,27 +387,28 @@ async def _beats(database_url: str, *, heartbeat_age: float, gateway: str) -> No
         await SqlHeartbeats(engine).write(GATEWAY, now - timedelta(minutes=10), gateway)
 
 
-def test_health_is_0_with_a_fresh_heartbeat_and_a_connected_gateway(capsys, llm_env, tmp_path):
-    asyncio.run(_beats(f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}", heartbeat_age=30, gateway="connected"))
+def test_health_is_0_with_a_fresh_heartbeat_and_a_connected_gateway(capsys, llm_env, database_url):
+    asyncio.run(_beats(database_url, heartbeat_age=30, gateway="connected"))
     code, out, _ = run(capsys, "health")
     assert code == 0
     assert out.startswith("OK: Gateway verbunden, letztes Lebenszeichen vor ")
 
 
-def test_health_is_1_with_a_stale_heartbeat_and_says_how_long(capsys, llm_env, tmp_path):
-    asyncio.run(_beats(f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}", heartbeat_age=7 * 60 + 20,
+def test_health_is_1_with_a_stale_heartbeat_and_says_how_long(capsys, llm_env, database_url):
+    asyncio.run(_beats(database_url, heartbeat_age=7 * 60 + 20,
                        gateway="connected"))
     code, out, _ = run(capsys, "health")
     assert (code, out) == (1, "Kein Lebenszeichen seit 7 min\n")
 
 
-def test_health_is_1_with_a_disconnected_gateway(capsys, llm_env, tmp_path):
-    asyncio.run(_beats(f"sqlite+aiosqlite:///{tmp_path / 'db' / 'test.db'}", heartbeat_age=10,
+def test_health_is_1_with_a_disconnected_gateway(capsys, llm_env, database_url):
+    asyncio.run(_beats(database_url, heartbeat_age=10,
                        gateway="disconnected"))
     code, out, _ = run(capsys, "health")
     assert (code, out) == (1, "Gateway nicht verbunden seit 10 min\n")
 
 
+@pytest.mark.sqlite_only
 def test_health_without_a_database_says_so_and_creates_none(capsys, llm_env, tmp_path):
     code, out, _ = run(capsys, "health")
     assert code == 1

@@ -10,6 +10,8 @@ from bot.cli import build_parser, main
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings, default_home, load_settings
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
+pytestmark = pytest.mark.sqlite_only  # the home and its default SQLite file
+
 TEMPLATES = ["draft.txt", "refine.txt", "repair.txt", "system.txt"]
 
 

@@ -64,7 +64,7 @@ async def test_a_database_that_does_not_answer(engine, clock):
     async with engine.begin() as connection:
         await connection.execute(text("drop table heartbeats"))
     [problem] = (await check(SqlHeartbeats(engine), clock)).problems
-    assert problem.startswith("Datenbank antwortet nicht: OperationalError: no such table: heartbeats")
+    assert problem.startswith("Datenbank antwortet nicht: ") and "heartbeats" in problem
 
 
 async def test_a_failing_heartbeat_write_is_logged_once_and_never_raises(engine, clock, caplog):

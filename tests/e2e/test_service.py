@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -15,7 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from bot.adapters.storage.database import create_engine
 from bot.settings import Settings
 from bot.wiring import health
 from tests.fakes.discord_server import BOT_ID, ROLE_ID, FakeDiscord, user
@@ -74,10 +75,9 @@ def test_a_stop_signal_ends_the_bot_cleanly_with_0_within_10_s(service_env, tmp_
 
 def test_a_post_under_way_at_sigterm_is_finished_before_the_bot_exits(service_env, llm_env, x_env: FakeX,
                                                                       monkeypatch, tmp_path: Path):
-    server, database = service_env, tmp_path / "service.db"
+    server = service_env
     monkeypatch.setenv("DRY_RUN", "false")
     monkeypatch.setenv("POST_UNDO_SECONDS", "0")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
     llm_env.reply_drafts(*GOOD_DRAFTS)
     held = x_env.hold("POST /2/tweets")  # X is slow: the post waits at the server until released
     anna = user(4242, "anna")
@@ -109,10 +109,18 @@ def test_a_post_under_way_at_sigterm_is_finished_before_the_bot_exits(service_en
     assert "stopped cleanly after SIGTERM" in log and "Traceback" not in log
     [post] = x_env.posts.values()
     assert post.text == GOOD_DRAFTS[0][0]
-    with sqlite3.connect(database) as db:
-        assert db.execute("select state, x_post_id from posts").fetchall() == [("posted", post.id)]
+    assert asyncio.run(_posts_in_database()) == [("posted", post.id)]
     assert any(post.id in r.body["content"] for r in server.sent(thread_id))  # the thread got the link
     print(f"SIGTERM during a post → exit {code} in {took:.2f} s")
+
+
+async def _posts_in_database() -> list[tuple[str, str]]:
+    engine = create_engine(Settings().database_url)
+    try:
+        async with engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(text("select state, x_post_id from posts"))]
+    finally:
+        await engine.dispose()
 
 
 HANGING_STOP = """

@@ -12,10 +12,10 @@ from tests.fixtures.discord import start_news, texts
 
 
 @pytest.fixture
-def settings(tmp_path, fake_openai, fake_x) -> Settings:
+def settings(database_url, fake_openai, fake_x) -> Settings:
     return Settings(
         openai_api_key="sk-test-key-123456", openai_base_url=fake_openai.base_url, openai_model="test-model",
-        llm_max_attempts=1, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", post_undo_seconds=30,
+        llm_max_attempts=1, database_url=database_url, post_undo_seconds=30,
         x_api_key=API_KEY, x_api_secret="test-consumer-secret", x_access_token="test-access-token",
         x_access_token_secret="test-access-secret", x_api_base_url=fake_x.base_url,
         metrics_schedule="1h,6h", summary_time="18:00", timezone="Europe/Berlin",

@@ -96,11 +96,12 @@ def test_run_without_a_token_says_what_to_do(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("command", ["run", "sync-commands"])
-def test_unreachable_discord_is_a_clear_message_not_a_traceback(monkeypatch, capsys, tmp_path, unused_port, command):
+def test_unreachable_discord_is_a_clear_message_not_a_traceback(monkeypatch, capsys, database_url, unused_port,
+                                                                command):
     monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
     monkeypatch.setenv("DISCORD_TOKEN", "test-token")
     monkeypatch.setenv("DISCORD_API_BASE_URL", f"http://127.0.0.1:{unused_port}/api/v10")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     assert main([command]) == 1
     err = capsys.readouterr().err
     assert "Discord ist nicht erreichbar" in err and "Traceback" not in err

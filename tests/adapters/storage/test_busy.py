@@ -16,6 +16,8 @@ from bot.core.posting.records import PostState
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.sqlite_lock import ReleasingSleep
 
+pytestmark = pytest.mark.sqlite_only  # about SQLite files themselves
+
 
 def a_draft_set() -> DraftSet:
     news = NewsItem(NEWS)

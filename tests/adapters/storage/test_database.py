@@ -10,6 +10,8 @@ import pytest
 from bot.adapters.storage.database import StorageError, create_engine, migrate
 from bot.cli import main
 
+pytestmark = pytest.mark.sqlite_only  # about SQLite files themselves
+
 DAMAGED = "ist beschädigt oder keine SQLite-Datei. Sicherung einspielen oder die Datei umbenennen, dann neu starten."
 
 

@@ -11,6 +11,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 
+@pytest.mark.sqlite_only
 async def test_schema_is_created_in_a_new_folder_and_migrating_again_is_harmless(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'db.sqlite'}")
     await migrate(engine)
@@ -22,9 +23,7 @@ async def test_schema_is_created_in_a_new_folder_and_migrating_again_is_harmless
     assert {"news_items", "draft_sets", "drafts", "posts", "audit_log"} <= tables and heads == 1
 
 
-async def test_draft_set_round_trip_keeps_utc(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
-    await migrate(engine)
+async def test_draft_set_round_trip_keeps_utc(engine):
     berlin_noon = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     store = SqlDraftStore(engine, FakeClock(berlin_noon))
     news = NewsItem(NEWS, url="https://example.com/a", title="Nahverkehr")
@@ -37,7 +36,6 @@ async def test_draft_set_round_trip_keeps_utc(tmp_path):
                                           {"s": set_id})).scalars().all()
         stored = (await connection.execute(text("select created_at from news_items"))).scalar()
         news_count = (await connection.execute(text("select count(*) from news_items"))).scalar()
-    await engine.dispose()
     assert again == set_id + 1 and news_count == 1 and texts == [t for t, _ in GOOD_DRAFTS]
     assert str(stored).startswith("2026-07-01 10:00:00")  # stored as UTC
 

@@ -55,8 +55,8 @@ def _upgrade_to(revision: str):
     return upgrade
 
 
-async def test_drafts_stored_before_the_trust_columns_keep_their_data(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+async def test_drafts_stored_before_the_trust_columns_keep_their_data(database_url):
+    engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade_to("0005"))
@@ -65,7 +65,7 @@ async def test_drafts_stored_before_the_trust_columns_keep_their_data(tmp_path):
             await connection.execute(text("insert into draft_sets (id, news_id, created_at, llm_calls, prompt_tokens, "
                                           "completion_tokens, state) values (1, 1, '2026-11-01', 1, 0, 0, 'open')"))
             await connection.execute(text("insert into drafts (id, set_id, position, text, evidence, evidence_found, "
-                                          "weighted_length, warnings) values (1, 1, 1, 'Frage?', '', 0, 6, '[]')"))
+                                          "weighted_length, warnings) values (1, 1, 1, 'Frage?', '', false, 6, '[]')"))
         await migrate(engine)
         async with engine.connect() as connection:
             row = (await connection.execute(text(
@@ -76,8 +76,8 @@ async def test_drafts_stored_before_the_trust_columns_keep_their_data(tmp_path):
         await engine.dispose()
 
 
-async def test_a_current_database_is_left_alone_and_an_old_one_is_upgraded(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+async def test_a_current_database_is_left_alone_and_an_old_one_is_upgraded(database_url):
+    engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade_to("0003"))

@@ -118,6 +118,7 @@ def test_summary_cli_with_an_empty_database(capsys, x_env):
     assert code == 0 and "Keine Posts in den letzten 7 Tagen." in out and "Kein Diagramm" in out
 
 
+@pytest.mark.sqlite_only
 def test_summary_cli_creates_no_database(capsys, x_env, tmp_path):
     code, out, err = run(capsys, "summary", "--chart", "c.png")
     assert code == 0, err
