@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     # --- storage ---
     database_url: str = ""  # empty: the SQLite file spitzfeder.db in SPITZFEDER_HOME
     database_busy_seconds: float = Field(5.0, gt=0, le=120)
+    database_start_wait_seconds: float = Field(60.0, ge=0, le=3600)  # `run`: how long to wait for an unreachable database
 
     # --- Discord ---
     discord_token: SecretStr = SecretStr("")

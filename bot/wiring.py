@@ -89,13 +89,16 @@ class _ArticlesOnFirstUse:
 
 
 @asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """The database, migrated to the current schema; disposed afterwards."""
-    from bot.adapters.storage.database import create_engine, migrate
+async def open_database(settings: Settings, *, wait: bool = False) -> AsyncIterator[AsyncEngine]:
+    """The database, migrated to the current schema; disposed afterwards.
+
+    With ``wait`` (the running bot) a server that does not answer yet is waited for, up to
+    DATABASE_START_WAIT_SECONDS; commands fail at once."""
+    from bot.adapters.storage.database import create_engine, migrate_when_reachable
 
     engine = create_engine(settings.database_url, busy_seconds=settings.database_busy_seconds)
     try:
-        await migrate(engine)
+        await migrate_when_reachable(engine, patience_seconds=settings.database_start_wait_seconds if wait else 0)
         yield engine
     finally:
         await engine.dispose()
@@ -238,7 +241,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
     point_discord_at(settings.discord_api_base_url, settings.discord_gateway_url)
     llm = build_llm(settings)
     try:
-        async with open_database(settings) as engine:
+        async with open_database(settings, wait=True) as engine:
             posts, audit, store = SqlPostStore(engine), SqlAuditLog(engine, clock), SqlWorkflowStore(engine, clock)
             drafting, articles = build_drafting(settings, llm), build_articles(settings)
             presence = Presence(SqlHeartbeats(engine), clock)

@@ -60,6 +60,7 @@ class _Lane:
     woken: asyncio.Event = field(default_factory=asyncio.Event)
     round_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one round at a time (lane or run_once)
     task: asyncio.Task[None] | None = None
+    failures: int = 0  # failed plans or rounds in a row (e.g. while the database server is down)
 
 
 class Scheduler:
@@ -132,8 +133,8 @@ class Scheduler:
             lane.woken.clear()  # cleared before planning: a wake from here on is seen by the next plan
             try:
                 due = await lane.next_due()
-            except Exception:
-                log.exception("planning the due work %s failed", lane.name)
+            except Exception as exc:
+                self._failed(lane, "planning the due work", exc)
                 await self._back_off(lane)
                 continue
             now = self._clock.now()
@@ -150,6 +151,9 @@ class Scheduler:
                 return
             if await self._round(lane):
                 last_round = now
+                if lane.failures:
+                    log.info("due work %s works again after %d failures", lane.name, lane.failures)
+                    lane.failures = 0
             else:
                 last_round = None
                 await self._back_off(lane)
@@ -158,17 +162,29 @@ class Scheduler:
         async with lane.round_lock:
             try:
                 await lane.run_due()
-            except Exception:
-                log.exception("due work %s failed", lane.name)
+            except Exception as exc:
+                self._failed(lane, "due work", exc)
                 return False
             return True
+
+    @staticmethod
+    def _failed(lane: _Lane, what: str, exc: Exception) -> None:
+        """The first failure in a row with its traceback; the repeats of an outage in one line each."""
+        lane.failures += 1
+        if lane.failures == 1:
+            log.exception("%s %s failed", what, lane.name)
+        else:
+            log.warning("%s %s failed again (%d in a row): %s: %s", what, lane.name, lane.failures,
+                        type(exc).__name__, exc)
 
     async def _nap(self, lane: _Lane, until: datetime) -> None:
         await self._sleep_until(until, lane.woken, lane=lane.name)
 
     async def _back_off(self, lane: _Lane) -> None:
+        """Pause after a failure: 5 s, doubling with every failure in a row, at most the longest sleep."""
         if not self._stopping:
-            await self._sleep_until(self._clock.now() + self._backoff, self._stopped, lane=lane.name)
+            pause = min(self._backoff * 2 ** max(lane.failures - 1, 0), self._max_sleep)
+            await self._sleep_until(self._clock.now() + pause, self._stopped, lane=lane.name)
 
 
 class WakeOn:

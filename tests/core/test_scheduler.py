@@ -166,13 +166,28 @@ async def test_a_failing_lane_keeps_running(scheduler, sleeper, clock, caplog):
     backoff = await sleeper.next_nap("posting")  # planning failed
     assert backoff.until == clock.now() + ERROR_BACKOFF
     sleeper.advance_to(backoff.until)
-    backoff = await sleeper.next_nap("posting")  # the round failed
-    assert backoff.until == clock.now() + ERROR_BACKOFF and posting.started == 1 and posting.finished == 0
+    backoff = await sleeper.next_nap("posting")  # the round failed: the second failure in a row waits longer
+    assert backoff.until == clock.now() + 2 * ERROR_BACKOFF and posting.started == 1 and posting.finished == 0
     scheduler.wake("posting")  # a wake does not cut a back-off short
     sleeper.advance_to(backoff.until)
     assert len(await posting.next_round()) == 1 and posting.started == 2
-    assert "planning the due work posting failed" in caplog.text and "due work posting failed" in caplog.text
-    assert "RuntimeError: X is down" in caplog.text
+    assert "planning the due work posting failed" in caplog.text
+    assert "due work posting failed again (2 in a row): RuntimeError: X is down" in caplog.text
+
+
+async def test_an_outage_is_retried_with_growing_pauses_and_one_traceback(scheduler, sleeper, clock, caplog):
+    posting = lane(scheduler, clock)
+    posting.failures = 8  # e.g. the database server is down for a while
+    posting.due = [clock.now()]
+    scheduler.start()
+    pauses = []
+    for _ in range(8):
+        backoff = await sleeper.next_nap("posting")
+        pauses.append(backoff.until - clock.now())
+        sleeper.advance_to(backoff.until)
+    assert pauses == [ERROR_BACKOFF * n for n in (1, 2, 4, 8, 16, 32)] + [MAX_SLEEP, MAX_SLEEP]
+    assert len(await posting.next_round()) == 1  # the ninth round works: nothing was lost
+    assert caplog.text.count("Traceback") == 1 and "failed again (8 in a row)" in caplog.text
 
 
 async def test_a_round_that_leaves_its_work_does_not_spin(scheduler, sleeper, clock, caplog):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -14,6 +17,9 @@ from bot.adapters.storage.retry import DEFAULT_BUSY_SECONDS, remember_busy_secon
 from bot.core.errors import SpitzfederError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS = 1.0, 30.0
+
+log = logging.getLogger(__name__)
 
 
 class StorageError(SpitzfederError):
@@ -134,6 +140,51 @@ async def migrate(engine: AsyncEngine) -> None:
         raise _start_error(engine, exc) from exc
 
 
+async def migrate_when_reachable(engine: AsyncEngine, *, patience_seconds: float,
+                                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+    """``migrate``, waiting with growing pauses while the database server does not answer (it may be starting,
+    as PostgreSQL does beside the bot after a reboot). Other errors, and a server silent for longer than
+    ``patience_seconds``, end the start at once."""
+    delay, waited = FIRST_RETRY_SECONDS, 0.0
+    while True:
+        try:
+            await migrate(engine)
+            return
+        except StorageError as exc:
+            if not is_unreachable(exc) or waited + delay > patience_seconds:
+                if waited:
+                    raise StorageError(f"{exc.user_message} (Gewartet: {waited:.0f} s, "
+                                       "DATABASE_START_WAIT_SECONDS)", detail=exc.detail) from exc
+                raise
+            log.warning("database not reachable (%s); trying again in %.0f s", exc.detail, delay)
+            await sleep(delay)
+            waited += delay
+            delay = min(delay * 2, LONGEST_RETRY_SECONDS)
+
+
+_FILE_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+_UNREACHABLE_ERRORS = {"CannotConnectNowError", "TooManyConnectionsError", "ConnectionDoesNotExistError"}
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The server did not answer or is not accepting connections yet (not: a wrong password or database name)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if type(current).__name__ in _UNREACHABLE_ERRORS:
+            return True
+        # Refused, timed out, host not (yet) resolvable; not the file errors of a SQLite path.
+        if isinstance(current, OSError) and not isinstance(current, _FILE_ERRORS):
+            return True
+        orig = getattr(current, "orig", None)
+        pending.extend([orig if isinstance(orig, BaseException) else None, current.__cause__, current.__context__])
+    return False
+
+
 def _start_error(engine: AsyncEngine, exc: Exception) -> StorageError:
     detail = f"{type(exc).__name__}: {exc}"
     if engine.dialect.name == "sqlite" and engine.url.database and _is_damaged_sqlite(exc):
@@ -143,8 +194,15 @@ def _start_error(engine: AsyncEngine, exc: Exception) -> StorageError:
             "Sicherung einspielen oder die Datei umbenennen, dann neu starten.",
             detail=detail,
         )
-    where = f" {describe_database(engine.url.render_as_string(hide_password=False))}" \
-        if engine.dialect.name == "sqlite" else ""
+    if engine.dialect.name != "sqlite":
+        server = f"{engine.url.host or 'localhost'}:{engine.url.port or 5432}"
+        if is_unreachable(exc):
+            return StorageError(f"Der Datenbankserver {server} antwortet nicht. Läuft er? DATABASE_URL prüfen.",
+                                detail=detail)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return StorageError(f"Die Datenbank {engine.url.database or ''} auf {server} lehnt ab: {reason}. "
+                            "DATABASE_URL, Benutzer und Rechte prüfen.", detail=detail)
+    where = f" {describe_database(engine.url.render_as_string(hide_password=False))}"
     return StorageError(
         f"Die Datenbank{where} ist nicht beschreibbar oder nicht erreichbar. DATABASE_URL und Dateirechte prüfen.",
         detail=detail,
