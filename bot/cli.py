@@ -180,7 +180,10 @@ async def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 def _unsaved_message(exc: Exception) -> str:
     from bot.adapters.storage.retry import is_locked
+    from bot.core.errors import SpitzfederError
 
+    if isinstance(exc, SpitzfederError):  # e.g. the disk is full: its own German explanation
+        return f"Die Entwürfe ließen sich nicht speichern; sie stehen oben. {exc.user_message}"
     why = "Datenbank belegt" if is_locked(exc) else "Datenbankfehler"
     return (f"Die Entwürfe ließen sich nicht speichern ({why}); sie stehen oben und sind nicht in der "
             "Datenbank. Später erneut versuchen oder mit --no-save arbeiten.")
@@ -281,6 +284,8 @@ async def cmd_run(settings: Settings) -> int:
     from bot.wiring import run
 
     _require_discord_token(settings)
+    if settings.earlier_database_problem:  # starting would begin with an empty database
+        raise ConfigError(settings.earlier_database_problem)
     return await run(settings)
 
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.core.errors import CheckSkipped, SpitzfederError
 from bot.settings import (
-    DATABASE_FILE,
     DEFAULT_PROMPTS_DIR,
     LLM_KEY_MISSING,
     Settings,
     env_file_candidates,
-    sqlite_url,
 )
 from bot.wiring import build_llm, load_prompts, open_database
 
@@ -67,12 +64,8 @@ async def check_database(settings: Settings) -> str:
     from bot.adapters.storage.database import sqlite_file, why_not_creatable
 
     path = sqlite_file(settings.database_url)
-    legacy = Path.cwd() / "data" / DATABASE_FILE  # the default before SPITZFEDER_HOME
-    if path is not None and not path.exists() and legacy.is_file() and \
-            settings.database_url == sqlite_url(settings.spitzfeder_home / DATABASE_FILE):
-        raise SpitzfederError(f"{legacy} (der frühere Standardort) wird nicht mehr verwendet; die Datenbank liegt "
-                              f"jetzt unter {path}. Die Datei dorthin verschieben oder "
-                              f"DATABASE_URL={sqlite_url(legacy)} setzen.")
+    if settings.earlier_database_problem:
+        raise SpitzfederError(settings.earlier_database_problem)
     if path is not None and not path.exists():  # a check creates nothing
         problem = why_not_creatable(path)
         if problem:

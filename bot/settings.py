@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     # --- storage ---
     database_url: str = ""  # empty: the SQLite file spitzfeder.db in SPITZFEDER_HOME
     database_busy_seconds: float = Field(5.0, gt=0, le=120)
-    database_start_wait_seconds: float = Field(60.0, ge=0, le=3600)  # `run`: how long to wait for an unreachable database
+    database_start_wait_seconds: float = Field(60.0, ge=0, le=3600)  # `run` waits this long for the server
 
     # --- Discord ---
     discord_token: SecretStr = SecretStr("")
@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     def env_file_used(self) -> Path | None:
         """The `.env` the settings were read from (set by `load_settings`), None for none."""
         return self._env_file_used
+
+    @property
+    def earlier_database_problem(self) -> str | None:
+        """A database at ``./data/spitzfeder.db`` (the default before SPITZFEDER_HOME) while the default one in
+        the home does not exist yet: starting now would begin with an empty database by mistake."""
+        earlier, default = Path.cwd() / "data" / DATABASE_FILE, self.spitzfeder_home / DATABASE_FILE
+        if self.database_url != sqlite_url(default) or default.exists() or not earlier.is_file():
+            return None
+        return (f"{earlier} (der frühere Standardort) wird nicht mehr verwendet; die Datenbank liegt jetzt unter "
+                f"{default}. Die Datei dorthin verschieben oder DATABASE_URL={sqlite_url(earlier)} setzen.")
 
     @property
     def llm_key_missing(self) -> bool:

@@ -230,3 +230,12 @@ def test_doctor_points_at_a_database_left_at_the_old_default_place(capsys, llm_e
     assert (f"FEHLER       Datenbank: {tmp_path / 'data' / 'spitzfeder.db'} (der frühere Standardort) wird nicht "
             f"mehr verwendet; die Datenbank liegt jetzt unter {home / 'spitzfeder.db'}.") in out
     assert f"DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'data' / 'spitzfeder.db'}" in out
+
+
+def test_run_does_not_start_empty_beside_a_database_at_the_old_default_place(capsys, monkeypatch, tmp_path, home):
+    monkeypatch.setenv("DISCORD_TOKEN", "discord-test-token-123456")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "spitzfeder.db").write_bytes(b"")
+    code, _, err = run(capsys, "run")
+    assert code == 2 and "(der frühere Standardort) wird nicht mehr verwendet" in err
+    assert not (home / "spitzfeder.db").exists()

@@ -99,8 +99,23 @@ def create_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> As
             cursor.close()
 
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+    event.listen(engine.sync_engine, "handle_error", _disk_full)
     remember_busy_seconds(engine, busy_seconds)
     return engine
+
+
+DISK_FULL = ("Die Datenbank hat keinen Speicherplatz mehr (Datenträger voll). Nichts davon wurde gespeichert; "
+             "bitte Platz schaffen und dann noch einmal versuchen.")
+
+
+def _disk_full(context) -> None:
+    """A full disk is said in German wherever a write fails; the transaction is rolled back, nothing half-written.
+
+    SQLite: SQLITE_FULL ("database or disk is full"); PostgreSQL: SQLSTATE 53100 (disk_full)."""
+    error = context.original_exception
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL" or "database or disk is full" in str(error) \
+            or getattr(error, "sqlstate", None) == "53100" or "53100" in str(getattr(error, "pgcode", "")):
+        raise StorageError(DISK_FULL, detail=f"{type(error).__name__}: {error}") from error
 
 
 def _upgrade(sync_connection) -> None:
