@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -309,9 +311,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logged = args.command == "run" or args.verbose  # otherwise no log line reaches the terminal
     try:
-        return _main(args, logged)
+        code = _main(args, logged)
+        sys.stdout.flush()  # a closed pipe shows here, not later when Python exits
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `spitzfeder doctor | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 128 + signal.SIGPIPE
     except Exception as exc:  # a bug or a failure nobody translated: a short German line, the traceback in the log
         if logged:  # quiet: not even Python's last-resort handler may print it
             if not logging.getLogger().handlers:

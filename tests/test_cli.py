@@ -3,6 +3,7 @@
 import asyncio
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -426,3 +427,16 @@ async def test_health_on_the_injected_clock(llm_env, tmp_path):
     assert (await health(settings, clock=clock)).ok
     clock.advance(1)
     assert (await health(settings, clock=clock)).problems == ["Kein Lebenszeichen seit 3 min"]
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(monkeypatch, llm_env):
+    """`spitzfeder doctor | head -1`: no error message about the closed pipe."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone
+    stderr = io.StringIO()
+    with os.fdopen(write_end, "w") as closed_pipe:  # block-buffered like stdout into a pipe
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        monkeypatch.setattr(sys, "stderr", stderr)
+        assert main(["doctor"]) == 141  # 128 + SIGPIPE, as a shell tool cut off by `head`
+        monkeypatch.undo()
+    assert stderr.getvalue() == ""
