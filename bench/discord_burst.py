@@ -1,7 +1,8 @@
 """20 news items arrive together; the LLM takes 2 s per answer. How long until all 20 draft sets are in Discord,
 and how long was the event loop ever blocked?
 
-The real `run_bot` talks to a local Discord-compatible server (REST + gateway) and a slow fake LLM server.
+The real `run_bot` talks to a local Discord-compatible server (REST + gateway) and a slow fake LLM server, both
+in a second process.
 Run: python bench/discord_burst.py [--items 20] [--llm-seconds 2]
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -46,40 +49,65 @@ async def loop_lag_probe(lags: list[float], stop: asyncio.Event, interval: float
         lags.append(time.perf_counter() - start - interval)
 
 
-async def main(items: int, llm_seconds: float, settle: float) -> None:
+def serve_fakes(conn, items: int, llm_seconds: float) -> None:
+    """The fake Discord and the slow LLM, in a process of their own: in the bot's process their request handling
+    would compete with the bot for the interpreter lock, which a real Discord and LLM never do."""
     discord_server, llm = FakeDiscord().start(), slow_llm(llm_seconds)
+    conn.send((discord_server.api_url, discord_server.gateway_url, llm.base_url))
+    discord_server.wait_until(lambda s: any(r.path.endswith("/commands") for r in s.requests), 60)
+    conn.send("ready")
+    conn.recv()  # go
+    author = user(4242, "anna")
+    start = time.perf_counter()
+    for _ in range(items):
+        discord_server.dispatch("MESSAGE_CREATE", discord_server.message_event(author, [], f"<@{BOT_ID}> {NEWS}"))
+
+    def all_shown(server: FakeDiscord) -> bool:
+        return sum(r.body["content"].startswith("📰") for r in server.sent()) >= items
+
+    discord_server.wait_until(all_shown, 60)
+    conn.send(time.perf_counter() - start)
+    conn.recv()  # done
+    discord_server.stop()
+    llm.stop()
+
+
+async def main(items: int, llm_seconds: float, settle: float, profile: str | None = None) -> None:
+    ours, theirs = multiprocessing.Pipe()
+    fakes = multiprocessing.get_context("spawn").Process(target=serve_fakes, args=(theirs, items, llm_seconds))
+    fakes.start()
+    api_url, gateway_url, llm_url = await asyncio.to_thread(ours.recv)
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
-            _env_file=None, discord_token="bench-token-123456", discord_api_base_url=discord_server.api_url,
-            discord_gateway_url=discord_server.gateway_url, openai_api_key="sk-bench-123456",
-            openai_base_url=llm.base_url + "/v1", openai_model="test-model", prompts_dir=DEFAULT_PROMPTS_DIR,
+            _env_file=None, discord_token="bench-token-123456", discord_api_base_url=api_url,
+            discord_gateway_url=gateway_url, openai_api_key="sk-bench-123456",
+            openai_base_url=llm_url + "/v1", openai_model="test-model", prompts_dir=DEFAULT_PROMPTS_DIR,
             database_url=f"sqlite+aiosqlite:///{folder}/bench.db", log_level="WARNING",
         )
         bot = asyncio.create_task(run_bot(settings))
-        await asyncio.to_thread(discord_server.wait_until,
-                                lambda s: any(r.path.endswith("/commands") for r in s.requests))
+        await asyncio.to_thread(ours.recv)  # the bot is connected and has synced its commands
         # In its first seconds the bot loads what the first news item needs (language profiles, the LLM library)
         # in the background; --settle 0 sends the burst into that.
         await asyncio.sleep(settle)
         lags: list[float] = []
         stop = asyncio.Event()
         probe = asyncio.create_task(loop_lag_probe(lags, stop))
-        author = user(4242, "anna")
-        start, loop_cpu = time.perf_counter(), time.thread_time()  # this coroutine runs on the loop's thread
-        for _ in range(items):
-            discord_server.dispatch("MESSAGE_CREATE", discord_server.message_event(author, [], f"<@{BOT_ID}> {NEWS}"))
-
-        def all_shown(server: FakeDiscord) -> bool:
-            return sum(r.body["content"].startswith("📰") for r in server.sent()) >= items
-
-        await asyncio.to_thread(discord_server.wait_until, all_shown, 60)
-        elapsed, loop_cpu = time.perf_counter() - start, time.thread_time() - loop_cpu
+        profiler = cProfile.Profile() if profile else None
+        loop_cpu = time.thread_time()  # this coroutine runs on the loop's thread
+        if profiler:
+            profiler.enable()  # the loop's thread only
+        ours.send("go")
+        elapsed = await asyncio.to_thread(ours.recv)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        loop_cpu = time.thread_time() - loop_cpu
         stop.set()
         await probe
         bot.cancel()
         await asyncio.gather(bot, return_exceptions=True)
-    discord_server.stop()
-    llm.stop()
+    ours.send("done")
+    fakes.join(10)
     print(f"news items: {items}, LLM answer time: {llm_seconds:.1f} s")
     print(f"all {items} draft sets in Discord after: {elapsed:.2f} s")
     print(f"CPU time on the event loop's thread during the burst: {loop_cpu * 1000:.0f} ms "
@@ -93,5 +121,6 @@ if __name__ == "__main__":
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--llm-seconds", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between the start and the burst")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the loop's thread during the burst")
     args = parser.parse_args()
-    asyncio.run(main(args.items, args.llm_seconds, args.settle))
+    asyncio.run(main(args.items, args.llm_seconds, args.settle, args.profile))

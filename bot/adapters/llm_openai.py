@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import re
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
@@ -58,26 +59,28 @@ class OpenAIChat:
             "max_retries": 0, "http_client": http_client,
         }
         self._made: openai.AsyncOpenAI | None = None
+        self._making = threading.Lock()
         self._structured = True
 
-    @staticmethod
-    def warm_up() -> None:
-        """Import `openai` ahead of the first request (in a worker thread, so the event loop stays free)."""
-        import openai  # noqa: F401
+    def warm_up(self) -> None:
+        """Everything the first request would otherwise do on the event loop, done ahead (in a worker thread):
+        import `openai`, make the client (its TLS context reads the CA bundle) and load the chat resources,
+        which `openai` imports only on first use (about 0.25 s)."""
+        self._client.chat.completions  # noqa: B018 - the attribute access is the import
 
     async def _loaded(self) -> None:
-        """`openai` imported in a worker thread: importing it takes long enough to stall the event loop."""
         if self._made is None:
             await asyncio.to_thread(self.warm_up)
 
     @property
     def _client(self) -> openai.AsyncOpenAI:
-        """Made with the first request: `openai` takes a while to import, and a start should not wait for it."""
-        if self._made is None:
-            from openai import AsyncOpenAI
+        """Made on first use: `openai` takes a while to import, and a start should not wait for it."""
+        with self._making:  # the warm-up thread and a first request may ask at once
+            if self._made is None:
+                from openai import AsyncOpenAI
 
-            self._made = AsyncOpenAI(**self._options)  # type: ignore[arg-type]
-        return self._made
+                self._made = AsyncOpenAI(**self._options)  # type: ignore[arg-type]
+            return self._made
 
     @property
     def base_url(self) -> str:
