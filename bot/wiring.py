@@ -159,7 +159,7 @@ def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, c
     from bot.adapters.storage.summaries import SqlSummaryStore
 
     tz = ZoneInfo(settings.timezone)
-    return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(tz),
+    return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(),
                           summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars)
 
 

@@ -1,4 +1,5 @@
-"""The summary chart: impressions and interactions over time as a PNG (matplotlib, Agg backend, no display).
+"""The summary chart as a PNG (matplotlib, Agg backend, no display): one horizontal bar of impressions per post,
+numbered as in the summary's list, its multiplier written at the bar's end.
 
 matplotlib costs about 40 MB and is needed once a day, so it is imported by the first rendering, not with this module.
 """
@@ -7,47 +8,52 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import timedelta
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from bot.core.reach.summary import ChartSeries
+from bot.core.reach.metrics import format_multiplier
+from bot.core.reach.summary import ChartBar
 from bot.core.text.numbers import de_int
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+BAR_COLOUR = "#1d6fa5"
+WIDTH_INCHES, DPI = 8.0, 110  # about 880 px wide: Discord's preview shows it without scaling much
 
 
 class MatplotlibChart:
-    def __init__(self, tz: ZoneInfo) -> None:
-        self._tz = tz
+    async def render(self, bars: list[ChartBar], *, title: str) -> bytes:
+        return await asyncio.to_thread(self.render_sync, bars, title)
 
-    async def render(self, series: list[ChartSeries], *, title: str) -> bytes:
-        return await asyncio.to_thread(self.render_sync, series, title)
-
-    def render_sync(self, series: list[ChartSeries], title: str) -> bytes:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from matplotlib import dates as mdates
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import FuncFormatter
-
-        figure = Figure(figsize=(9, 6), dpi=100)  # no pyplot: no global state, safe in a thread
-        impressions, interactions = figure.subplots(2, 1, sharex=True)
-        for line in series:
-            times = [t.astimezone(self._tz) for t, _, _ in line.points]
-            impressions.plot(times, [i for _, i, _ in line.points], marker="o", label=line.label)
-            interactions.plot(times, [e for _, _, e in line.points], marker="o")
-        thousands = FuncFormatter(lambda value, _pos: de_int(int(value)))
-        for axis, name in ((impressions, "Impressionen"), (interactions, "Interaktionen")):
-            axis.set_ylabel(name)
-            axis.yaxis.set_major_formatter(thousands)
-            axis.grid(True, alpha=0.3)
-        moments = [t for line in series for t, _, _ in line.points]
-        if min(moments) == max(moments):  # one reading: give the axis a width
-            interactions.set_xlim(min(moments) - timedelta(hours=1), max(moments) + timedelta(hours=1))
-        interactions.xaxis.set_major_locator(mdates.AutoDateLocator(tz=self._tz, maxticks=8))
-        interactions.xaxis.set_major_formatter(mdates.DateFormatter("%d.%m.\n%H:%M", tz=self._tz))
-        impressions.set_title(title)
-        impressions.legend(fontsize="small", loc="upper left")
-        figure.tight_layout()
+    def render_sync(self, bars: list[ChartBar], title: str) -> bytes:
+        figure = draw(bars, title)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
         return buffer.getvalue()
+
+
+def draw(bars: list[ChartBar], title: str) -> Figure:
+    """The figure (no pyplot: no global state, safe in a thread); the tests look at what it draws."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    figure = Figure(figsize=(WIDTH_INCHES, 1.8 + 0.5 * len(bars)), dpi=DPI, layout="constrained")
+    axes = figure.subplots()
+    rows = range(len(bars))
+    drawn = axes.barh(rows, [bar.impressions for bar in bars], color=BAR_COLOUR, height=0.6)
+    axes.set_yticks(rows, [f"{bar.number}. {bar.label}" for bar in bars], fontsize=10)
+    axes.invert_yaxis()  # the highest multiplier on top
+    axes.bar_label(drawn, [format_multiplier(bar.multiplier) for bar in bars], padding=4, fontsize=10,
+                   fontweight="bold")
+    axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * 1.15)  # from 0, with room for the labels
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # few: German thousands are wide
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: de_int(int(value))))
+    axes.set_xlabel("Impressionen")
+    axes.grid(True, axis="x", alpha=0.3)
+    axes.set_axisbelow(True)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.suptitle(title, x=0.02, ha="left", fontsize=11)
+    return figure

@@ -21,7 +21,7 @@ from bot.adapters.storage.schema import PostRow, SentSummaryRow, SnapshotRow
 from bot.adapters.storage.tracking import ENDED, TAKEN
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
-from bot.core.reach.summary import PostRecord, Reading
+from bot.core.reach.summary import PostRecord
 
 _METRICS = (SnapshotRow.retweets, SnapshotRow.likes, SnapshotRow.replies, SnapshotRow.quotes, SnapshotRow.bookmarks,
             SnapshotRow.impressions)  # in the order of `Metrics`
@@ -52,7 +52,7 @@ def _record(row: Row[Any]) -> PostRecord:
 
 
 class SqlSummaryStore:
-    """The `SummaryStore`: posts with their figures, readings for the chart, and the sent summaries."""
+    """The `SummaryStore`: posts with their figures, and the sent summaries."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -78,19 +78,6 @@ class SqlSummaryStore:
             async for rows in result.partitions(_ROWS_PER_STEP):  # the event loop runs other work in between
                 records.extend(_record(row) for row in rows)
         return records
-
-    async def readings(self, post_ids: list[int]) -> dict[int, list[Reading]]:
-        result: dict[int, list[Reading]] = {}
-        if not post_ids:
-            return result
-        query = (select(SnapshotRow.post_id, SnapshotRow.taken_at, *_METRICS)
-                 .where(SnapshotRow.post_id.in_(post_ids), SnapshotRow.state == TAKEN)
-                 .order_by(SnapshotRow.taken_at, SnapshotRow.id))
-        async with self._engine.connect() as connection:
-            rows: Sequence[Any] = (await connection.execute(query)).all()
-        for row in rows:
-            result.setdefault(row[0], []).append(Reading(row[1], Metrics(*row[2:])))
-        return result
 
     # --- sent summaries ---
 

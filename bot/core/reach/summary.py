@@ -37,13 +37,7 @@ PERIOD = timedelta(days=7)
 SEND_RETRY_PAUSE = timedelta(minutes=1)  # a summary that could not be sent is tried again after this
 CHART_FILE = "zusammenfassung.png"
 CHANGE_WINDOW = timedelta(hours=24)  # "in 24 h": growth since the last reading taken a day ago
-CHART_MAX_POSTS = 50  # the chart draws the newest tracked posts; more lines would be unreadable anyway
-
-
-@dataclass(frozen=True)
-class Reading:
-    taken_at: datetime
-    metrics: Metrics
+CHART_MAX_POSTS = 8  # bars in the chart: the posts with the highest multiplier; more are unreadable in a preview
 
 
 @dataclass(slots=True)
@@ -80,9 +74,6 @@ class SummaryStore(Protocol):
         """Posts that went out since ``since`` (real and simulated), oldest first, each with its newest reading
         and the last reading taken at or before ``baseline_at``."""
 
-    async def readings(self, post_ids: list[int]) -> dict[int, list[Reading]]:
-        """Every reading of these posts, oldest first (what the chart draws)."""
-
     async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
         """Mark the day's summary as sent; False if it already was."""
 
@@ -99,14 +90,16 @@ class SummaryStore(Protocol):
 
 
 @dataclass(frozen=True)
-class ChartSeries:
-    label: str
-    points: list[tuple[datetime, int, int]]  # (taken at, impressions, interactions)
+class ChartBar:
+    number: int  # the post's number in the summary's list
+    label: str  # the beginning of its text
+    impressions: int
+    multiplier: float | None
 
 
 class ChartRenderer(Protocol):
-    async def render(self, series: list[ChartSeries], *, title: str) -> bytes:
-        """A PNG of impressions and interactions over time."""
+    async def render(self, bars: list[ChartBar], *, title: str) -> bytes:
+        """A PNG: one horizontal bar of impressions per post, its multiplier written on it."""
 
 
 @dataclass
@@ -124,6 +117,14 @@ class Report:
     @property
     def tracked(self) -> list[PostRecord]:
         return [p for p in self.posts if p.latest is not None]
+
+    @property
+    def real(self) -> list[PostRecord]:
+        """The posts on X, newest first: the list of the summary, numbered from 1 (simulated ones never count)."""
+        return [p for p in reversed(self.posts) if not p.simulated]
+
+    def number_of(self, post: PostRecord) -> int:
+        return next(n for n, p in enumerate(self.real, 1) if p.post_id == post.post_id)
 
     def total(self) -> Metrics:
         return _sum(p.latest for p in self.posts if p.latest is not None)
@@ -203,14 +204,12 @@ def stamp(moment: datetime, tz: tzinfo | None) -> str:
 
 def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
     head = f"{quote(post.text)} — {stamp(post.posted_at, tz)}"
-    if post.simulated:
-        return [f"{head} (simuliert, nicht auf X)"]
     if post.latest is None:
-        return [head, "   noch keine Zahlen" + (f" ({post.tracking_note})" if post.tracking_note else "")]
+        return [head, f"   {post.tracking_note or 'noch keine Zahlen'}"]
     change = post.change_since(report.baseline_at)
     numbers = describe(post.latest)
-    if change is not None:
-        numbers += f" ({signed(change.impressions)} Impressionen in 24 h)"
+    if change is not None and change.impressions:
+        numbers += f" ({signed(change.impressions)} in 24 h)"
     details = (f"Multiplikator {format_multiplier(post.multiplier)}, "
                f"Interaktionsrate {format_percent(engagement_rate(post.latest))}, "
                f"Repost-Anteil {format_percent(repost_share(post.latest))}")
@@ -218,14 +217,14 @@ def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
     if post.tracking_note:
         lines.append(f"   Tracking beendet: {post.tracking_note}")
     if post.url:
-        lines.append(f"   {post.url}")
+        lines.append(f"   <{post.url}>")  # in angle brackets: Discord shows no preview
     return lines
 
 
 def render_summary(report: Report, tz: ZoneInfo, *, max_posts: int | None = None,
                    max_chars: int | None = None) -> str:
     """The summary text; with limits, only the newest posts that fit are listed (totals always cover all)."""
-    count = len(report.posts) if max_posts is None else min(max_posts, len(report.posts))
+    count = len(report.real) if max_posts is None else min(max_posts, len(report.real))
     totals = _totals_lines(report) if report.posts else []
     text = _summary_text(report, tz, count, totals)
     while max_chars is not None and len(text) > max_chars and count > 0:
@@ -239,50 +238,71 @@ def render_summary(report: Report, tz: ZoneInfo, *, max_posts: int | None = None
 def _summary_text(report: Report, tz: ZoneInfo, count: int, totals: list[str]) -> str:
     day = report.local_now.strftime("%d.%m.%Y")
     lines = [f"📊 Zusammenfassung vom {day} — Posts der letzten 7 Tage"]
-    if not report.posts:
-        lines.append("Keine Posts in den letzten 7 Tagen.")
+    if not report.real:
+        lines.append("Keine Posts auf X in den letzten 7 Tagen."
+                     + (f" ({_simulated(len(report.posts))})" if report.posts else ""))
         return "\n".join(lines)
-    shown = report.posts[len(report.posts) - count:]  # the newest
-    for number, post in enumerate(reversed(shown), 1):
+    for number, post in enumerate(report.real[:count], 1):
         lines.append("")
         first, *rest = post_lines(post, report, tz)
         lines.append(f"{number}. {first}")
         lines.extend(rest)
-    if len(shown) < len(report.posts):
-        lines.append(f"… und {len(report.posts) - len(shown)} ältere (alle: `spitzfeder summary`)")
+    if count < len(report.real):
+        lines.append(f"… und {len(report.real) - count} ältere (alle: `spitzfeder summary`)")
     lines.append("")
     lines.extend(totals)
     return "\n".join(lines)
 
 
+def _simulated(count: int) -> str:
+    return f"{de_int(count)} {'simulierter Post' if count == 1 else 'simulierte Posts'}, nicht auf X"
+
+
 def _totals_lines(report: Report) -> list[str]:
-    real = [p for p in report.posts if not p.simulated]
+    real = report.real
     simulated = len(report.posts) - len(real)
     count = f"{de_int(len(real))} {'Post' if len(real) == 1 else 'Posts'} auf X"
     if simulated:
-        count += f", {de_int(simulated)} simuliert"
+        count += f", {_simulated(simulated).removesuffix(', nicht auf X')}"
     lines = [f"Summe: {count}"]
     if report.tracked:
         total, change = report.total(), report.total_change()
-        lines.append(f"   {describe(total)} ({signed(change.impressions)} Impressionen, "
-                     f"{signed(change.interactions)} Interaktionen in 24 h)")
-    best = report.best_by_engagement()
+        grown = [f"{signed(value)} {name}" for value, name in
+                 ((change.impressions, "Impressionen"), (change.interactions, "Interaktionen")) if value]
+        lines.append(f"   {describe(total)}" + (f" ({', '.join(grown)} in 24 h)" if grown else ""))
+    best, top = report.best_by_engagement(), report.best_by_multiplier()
+    if best and best is top:
+        numbers = latest_numbers(best)
+        lines.append(f"Meiste Interaktionen und höchster Multiplikator: Nr. {report.number_of(best)} "
+                     f"{quote(best.text, 50)} — {de_int(numbers.interactions)} Interaktionen, "
+                     f"{format_multiplier(best.multiplier)}")
+        return lines
     if best:
         numbers = latest_numbers(best)
-        lines.append(f"Beste Interaktion: {quote(best.text, 50)} — {de_int(numbers.interactions)} Interaktionen, "
-                     f"Rate {format_percent(engagement_rate(numbers))}")
-    top = report.best_by_multiplier()
+        lines.append(f"Meiste Interaktionen: Nr. {report.number_of(best)} {quote(best.text, 50)} — "
+                     f"{de_int(numbers.interactions)} (Rate {format_percent(engagement_rate(numbers))})")
     if top:
-        lines.append(f"Bester Multiplikator: {quote(top.text, 50)} — {format_multiplier(top.multiplier)}")
+        lines.append(f"Höchster Multiplikator: Nr. {report.number_of(top)} {quote(top.text, 50)} — "
+                     f"{format_multiplier(top.multiplier)}")
     return lines
 
 
-def chart_series(posts: list[PostRecord], readings: dict[int, list[Reading]]) -> list[ChartSeries]:
-    return [
-        ChartSeries(quote(p.text, 30), [(r.taken_at, r.metrics.impressions, r.metrics.interactions)
-                                         for r in readings.get(p.post_id, [])])
-        for p in posts
-    ]
+def chart_bars(report: Report) -> list[ChartBar]:
+    """The posts with the highest multiplier (those without a follower count after, by impressions), at most
+    CHART_MAX_POSTS, numbered as in the list."""
+    ranked = sorted((p for p in report.real if p.latest is not None),
+                    key=lambda p: (p.multiplier is not None, p.multiplier or 0.0, latest_numbers(p).impressions),
+                    reverse=True)[:CHART_MAX_POSTS]
+    return [ChartBar(report.number_of(p), quote(p.text, 34), latest_numbers(p).impressions, p.multiplier)
+            for p in ranked]
+
+
+def chart_title(report: Report, tz: ZoneInfo) -> str:
+    """Names the days the shown posts went out, not a nominal period."""
+    days = sorted({p.posted_at.astimezone(tz).date() for p in report.real if p.latest is not None})
+    span = days[0].strftime("%d.%m.") + (f"–{days[-1].strftime('%d.%m.%Y')}" if days[-1] != days[0]
+                                          else days[0].strftime("%Y"))
+    return f"Impressionen je Post, Posts vom {span}\nam Balken: Multiplikator (Impressionen ÷ Follower beim Posten)"
 
 
 # --- the service ---
@@ -363,14 +383,11 @@ class SummaryService:
         return Announcement(text, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
 
     async def chart_png(self, report: Report) -> bytes | None:
-        """The chart of the report's newest tracked posts; their readings are read only now, for the drawing."""
-        if self._chart is None or not report.tracked:
+        """The chart of the posts with the highest multiplier; None when no post on X has numbers yet."""
+        bars = chart_bars(report)
+        if self._chart is None or not bars:
             return None
-        posts = report.tracked[-CHART_MAX_POSTS:]
-        series = [s for s in chart_series(posts, await self._store.readings([p.post_id for p in posts])) if s.points]
-        if not series:
-            return None
-        return await self._chart.render(series, title="Impressionen und Interaktionen, letzte 7 Tage")
+        return await self._chart.render(bars, title=chart_title(report, self._tz))
 
     async def _chart_file(self, report: Report) -> tuple[str, bytes] | None:
         try:

@@ -1,9 +1,8 @@
 """SqlSummaryStore: per post only its newest reading and the one a day before, picked in SQL; readings for the chart."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.core.reach.metrics import Metrics
-from bot.core.reach.summary import Reading
 from bot.core.reach.tracking import Step
 from tests.fixtures.x import posted_post
 
@@ -50,16 +49,3 @@ async def test_newest_and_baseline_readings_per_post(engine, tracking_store, sum
         == [fresh.id, simulated.id, gone.id]
 
 
-async def test_readings_for_the_chart_are_oldest_first_per_post(engine, tracking_store, summary_store, clock):
-    first = await posted_post(engine, clock, "1")
-    second = await posted_post(engine, clock, "2")
-    start = clock.now()
-    await take(tracking_store, first, 7200, Metrics(impressions=20), start + timedelta(hours=2))
-    await take(tracking_store, first, 3600, Metrics(impressions=10), start + timedelta(hours=1))
-    await take(tracking_store, second, 3600, Metrics(impressions=5), start + timedelta(hours=1))
-
-    assert await summary_store.readings([first.id]) == {first.id: [
-        Reading(start + timedelta(hours=1), Metrics(impressions=10)),
-        Reading(start + timedelta(hours=2), Metrics(impressions=20))]}
-    assert set(await summary_store.readings([first.id, second.id])) == {first.id, second.id}
-    assert await summary_store.readings([]) == {}

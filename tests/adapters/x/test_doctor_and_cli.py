@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.adapters.chart import MatplotlibChart
-from bot.adapters.storage.database import create_engine, migrate
+from bot.adapters.storage.database import create_engine, migrate, sqlite_file
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.adapters.x.doctor import check_x_account, check_x_write
@@ -15,14 +15,14 @@ from bot.core.clock import SystemClock
 from bot.core.notices import Announcement, PostPublished
 from bot.core.posting.service import PostingService
 from bot.core.reach.metrics import Metrics
-from bot.core.reach.summary import ChartSeries
+from bot.core.reach.summary import ChartBar
 from bot.core.timespec import Step
 from bot.doctor import run_checks
 from bot.settings import Settings
 from bot.wiring import build_reach
 from tests.fakes.publisher import RecordingNotifier
 from tests.fakes.samples import GOOD_DRAFTS
-from tests.fixtures.x import BERLIN, new_draft_set, posted_post
+from tests.fixtures.x import new_draft_set, posted_post
 
 TEXT = GOOD_DRAFTS[0][0]
 X_CHECKS = [("X", check_x_account), ("X-Schreibrecht", check_x_write)]
@@ -74,8 +74,7 @@ async def test_dry_run_builds_no_tracking(engine, clock, monkeypatch):
 
 
 def test_chart_is_a_png():
-    points = [(datetime(2026, 11, 20 + n, 12, tzinfo=UTC), 1000 * n, 10 * n) for n in range(4)]
-    png = MatplotlibChart(BERLIN).render_sync([ChartSeries("„Frage?“", points)], "Test")
+    png = MatplotlibChart().render_sync([ChartBar(1, "„Frage?“", 1500, 6.0)], "Test")
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
 
 
@@ -115,14 +114,14 @@ def test_summary_cli_with_an_empty_database(capsys, x_env):
 
     asyncio.run(create())
     code, out, _ = run(capsys, "summary", "--chart", "c.png")
-    assert code == 0 and "Keine Posts in den letzten 7 Tagen." in out and "Kein Diagramm" in out
+    assert code == 0 and "Keine Posts auf X in den letzten 7 Tagen." in out and "Kein Diagramm" in out
 
 
 @pytest.mark.sqlite_only
-def test_summary_cli_creates_no_database(capsys, x_env, tmp_path):
+def test_summary_cli_creates_no_database(capsys, x_env, tmp_path, database_url):
     code, out, err = run(capsys, "summary", "--chart", "c.png")
     assert code == 0, err
-    assert out.startswith(f"Noch keine Datenbank unter {tmp_path / 'db' / 'cli.db'}")
+    assert out.startswith(f"Noch keine Datenbank unter {sqlite_file(database_url)}")
     assert not (tmp_path / "db").exists() and not (tmp_path / "c.png").exists()
 
 

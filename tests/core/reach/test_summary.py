@@ -1,6 +1,6 @@
 """The daily summary: content, German formats, DST-correct timing, catch-up, never twice; questions answered."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -10,8 +10,8 @@ from bot.core.reach.metrics import Metrics
 from bot.core.reach.reports import StoredReports
 from bot.core.reach.summary import (
     CHART_MAX_POSTS,
+    ChartBar,
     PostRecord,
-    Reading,
     SummaryService,
     last_slot,
     next_slot,
@@ -27,8 +27,8 @@ class FakeChart:
     def __init__(self) -> None:
         self.calls = []
 
-    async def render(self, series, *, title):
-        self.calls.append(series)
+    async def render(self, bars, *, title):
+        self.calls.append((bars, title))
         return b"\x89PNG fake"
 
 
@@ -211,35 +211,37 @@ async def test_summary_content(week, make_summary):
     text = sent.text
     assert "Eine alte Frage" not in text and "99.999" not in text  # older than 7 days
     assert text.index(GOOD_DRAFTS[1][0][:40]) < text.index(GOOD_DRAFTS[0][0][:40])  # newest first
-    assert ("20 Reposts, 41 Likes, 6 Antworten, 3 Zitate, 2.400 Impressionen (+0 Impressionen in 24 h)"
-            in text)
+    assert "\n3. „Wer zahlt am Ende" in text and "\n4. " not in text  # the simulated post takes no place
+    assert "20 Reposts, 41 Likes, 6 Antworten, 3 Zitate, 2.400 Impressionen\n" in text  # no „+0 in 24 h“
     assert "Multiplikator 4,8×, Interaktionsrate 2,9 %, Repost-Anteil 1,0 %" in text
-    assert "5 Reposts, 20 Likes, 2 Antworten, 1 Zitat, 12.000 Impressionen (+10.000 Impressionen in 24 h)" in text
+    assert "5 Reposts, 20 Likes, 2 Antworten, 1 Zitat, 12.000 Impressionen (+10.000 in 24 h)" in text
     assert "Multiplikator 30,0×" in text
-    assert "(simuliert, nicht auf X)" in text
-    assert "noch keine Zahlen (gelöscht oder nicht mehr auffindbar)" in text
-    assert "https://x.com/spitzfeder/status/101" in text
-    assert "Summe: 3 Posts auf X, 1 simuliert" in text
+    assert GOOD_DRAFTS[2][0][:30] not in text and "simuliert" not in text.split("Summe")[0]
+    assert "1. „Wie soll die Verkehrswende" in text and "\n   gelöscht oder nicht mehr auffindbar" in text
+    assert "noch keine Zahlen" not in text
+    assert "<https://x.com/spitzfeder/status/101>" in text
+    assert "Summe: 3 Posts auf X, 1 simulierter Post" in text
     assert ("25 Reposts, 61 Likes, 8 Antworten, 4 Zitate, 14.400 Impressionen "
             "(+10.000 Impressionen, +22 Interaktionen in 24 h)") in text
-    assert "Beste Interaktion: „Wer zahlt am Ende" in text and "70 Interaktionen, Rate 2,9 %" in text
-    assert "Bester Multiplikator: „Was ist ein Versprechen" in text and "30,0×" in text
+    assert "Meiste Interaktionen: Nr. 3 „Wer zahlt am Ende" in text and "— 70 (Rate 2,9 %)" in text
+    assert "Höchster Multiplikator: Nr. 2 „Was ist ein Versprechen" in text and "30,0×" in text
     assert sent.attachment == ("zusammenfassung.png", b"\x89PNG fake")
-    [series] = chart.calls
-    assert [len(s.points) for s in series] == [3, 2]
+    [(bars, title)] = chart.calls
+    assert [(bar.number, bar.impressions, bar.multiplier) for bar in bars] == [(2, 12_000, 30.0), (3, 2_400, 4.8)]
+    assert title.startswith("Impressionen je Post, Posts vom 22.11.–24.11.2026\nam Balken: Multiplikator")
 
 
 async def test_summary_without_posts_and_without_chart(make_summary, clock):
     sent = await make_summary(chart=FakeChart()).summary()
-    assert "Keine Posts in den letzten 7 Tagen." in sent.text and sent.attachment is None
+    assert "Keine Posts auf X in den letzten 7 Tagen." in sent.text and sent.attachment is None
 
 
 async def test_long_summaries_list_the_newest_posts(week, summary_store, clock):
     service = SummaryService(summary_store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN,
                              max_posts=2)
     text = (await service.summary()).text
-    assert "… und 2 ältere (alle: `spitzfeder summary`)" in text and "1. „Wie soll die Verkehrswende" in text
-    assert "\n2. „Wohin fließen" in text and "\n3. " not in text
+    assert "… und 1 ältere (alle: `spitzfeder summary`)" in text and "1. „Wie soll die Verkehrswende" in text
+    assert "\n2. „Was ist ein Versprechen" in text and "\n3. " not in text
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -283,21 +285,22 @@ async def test_a_new_installation_does_not_catch_up_a_slot_from_before_it_existe
     assert await make().run_due() is not None and len(notifier.events) == 1
 
 
+@dataclass(frozen=True)
+class Reading:
+    taken_at: datetime
+    metrics: Metrics
+
+
 class ListedPosts:
     """A SummaryStore with fixed posts and their readings (an installation that has sent summaries before)."""
 
     def __init__(self, posts: list[tuple[PostRecord, list[Reading]]]) -> None:
         self.posts = posts
-        self.readings_asked: list[list[int]] = []
 
     async def posts_since(self, since, *, baseline_at):
         return [replace(post, latest=readings[-1].metrics if readings else None,
                         baseline=next((r.metrics for r in reversed(readings) if r.taken_at <= baseline_at), None))
                 for post, readings in self.posts if post.posted_at >= since]
-
-    async def readings(self, post_ids):
-        self.readings_asked.append(post_ids)
-        return {post.post_id: readings for post, readings in self.posts if post.post_id in post_ids}
 
     async def claim_summary(self, local_day, *, at):
         return True
@@ -335,22 +338,22 @@ async def test_the_chat_summary_fits_one_discord_message(clock):
     assert len(render_summary(await service.report(), BERLIN)) > 1900  # the terminal lists all
 
 
-async def test_the_chart_reads_the_readings_of_the_newest_posts_only_when_it_is_drawn(clock):
+async def test_the_chart_shows_the_posts_with_the_highest_multiplier_numbered_as_in_the_list(clock):
     now = clock.current = utc(2026, 11, 25, 17)
     posts = []
     for n in range(CHART_MAX_POSTS + 3):
         posted = now - timedelta(hours=CHART_MAX_POSTS + 3 - n)  # oldest first
-        posts.append((PostRecord(n, n, f"Frage {n}?", None, posted, False, 100),
-                      [Reading(posted + timedelta(minutes=30), Metrics(likes=n, impressions=10 * n))]))
-    store = ListedPosts(posts)
+        followers = None if n == 0 else 100
+        posts.append((PostRecord(n, n, f"Frage {n}?", None, posted, n == 1, followers),
+                      [Reading(posted + timedelta(minutes=30), Metrics(likes=n, impressions=10 * n + 5))]))
     chart = FakeChart()
-    service = SummaryService(store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN, chart=chart)
-
-    await StoredReports(service).statistics("Welche Frage lief diese Woche am besten?")
-    assert store.readings_asked == []  # answers need no readings
-    sent = await service.summary()
-    assert sent.attachment is not None
-    assert store.readings_asked == [list(range(3, CHART_MAX_POSTS + 3))]
-    [series] = chart.calls
-    assert len(series) == CHART_MAX_POSTS and series[0].label == "„Frage 3?“"
-    assert series[-1].points == [(posts[-1][1][0].taken_at, 10 * (CHART_MAX_POSTS + 2), CHART_MAX_POSTS + 2)]
+    service = SummaryService(ListedPosts(posts), RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN,
+                             chart=chart)
+    assert (await service.summary()).attachment is not None
+    [(bars, title)] = chart.calls
+    newest = CHART_MAX_POSTS + 2
+    assert len(bars) == CHART_MAX_POSTS and bars[0] == ChartBar(1, f"„Frage {newest}?“", 10 * newest + 5,
+                                                              (10 * newest + 5) / 100)
+    assert [bar.number for bar in bars] == list(range(1, CHART_MAX_POSTS + 1))  # the list's numbers
+    assert all(bar.label != "„Frage 1?“" for bar in bars)  # simulated: never drawn
+    assert title.startswith("Impressionen je Post, Posts vom 25.11.2026\n")
