@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     x_bearer_token: SecretStr = SecretStr("")
     x_api_base_url: str | None = None
     dry_run: bool = False
-    source_as_reply: bool = False
+    source_as_reply: bool = True  # the reply „Quelle: <Medium>, <Datum> <URL>" under each post with a news link
     metrics_schedule: str = "1h,6h,24h,48h,7d"
     x_read_budget_month: int = Field(10_000, ge=0)
 
@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     health_port: int | None = Field(None, ge=1, le=65535)  # GET /healthz on 127.0.0.1 while the bot runs
+
+    # --- trust before posting: the approval gate ---
+    # Which drafts need an approver's ✅ „Quelle geprüft" before their votes approve them: those with a premise
+    # warning or without evidence (warned), every draft (always), none (never).
+    source_confirmation: Literal["warned", "always", "never"] = "warned"
 
     _env_file_used: Path | None = PrivateAttr(default=None)
 

@@ -84,7 +84,8 @@ async def test_a_current_database_is_left_alone_and_an_old_one_is_upgraded(tmp_p
         await migrate(engine)  # 0003 → head builds the tracking tables, the heartbeats, the trust columns
         await migrate(engine)  # at the newest revision already: nothing to do
         async with engine.connect() as connection:
-            assert (await connection.execute(text("select version_num from alembic_version"))).scalar() == head_revision()
+            version = (await connection.execute(text("select version_num from alembic_version"))).scalar()
+            assert version == head_revision()
             assert (await connection.execute(text("select count(*) from metric_snapshots"))).scalar() == 0
             assert (await connection.execute(text("select count(*) from heartbeats"))).scalar() == 0
             assert (await connection.execute(text("select count(*) from source_confirmations"))).scalar() == 0

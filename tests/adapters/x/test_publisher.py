@@ -25,25 +25,28 @@ def publisher(make_client):
 
 
 async def test_posts_and_returns_link_and_followers(publisher, fake_x, usage_store, clock):
-    published = await publisher.publish(TEXT, source_url="https://example.org/news")
+    published = await publisher.publish(TEXT)
     [post] = fake_x.posts.values()
-    assert post.text == TEXT and post.reply_to is None  # SOURCE_AS_REPLY is off: no link, no reply
+    assert post.text == TEXT and post.reply_to is None  # no source line (SOURCE_AS_REPLY off, or no link): no reply
     assert published.post_id == post.id and not published.simulated and published.followers == 500
     assert published.url == f"https://x.com/spitzfeder/status/{post.id}"
     usage = await usage_store.usage(clock.now())
     assert (usage.write_requests, usage.read_requests) == (1, 1)  # the post, and the account before it
 
 
-async def test_source_link_as_reply_to_our_own_post(make_client, fake_x):
-    published = await XPublisher(make_client(), source_as_reply=True).publish(TEXT, source_url="https://example.org/a")
+SOURCE = "Quelle: tagesschau.de, 24.11.2026 https://www.tagesschau.de/inland/a.html"
+
+
+async def test_source_line_as_reply_to_our_own_post(publisher, fake_x):
+    published = await publisher.publish(TEXT, source_line=SOURCE)
     question, reply = fake_x.posts.values()
-    assert question.id == published.post_id and question.text == TEXT
-    assert reply.text == "https://example.org/a" and reply.reply_to == question.id
+    assert question.id == published.post_id and question.text == TEXT and question.reply_to is None
+    assert reply.text == SOURCE and reply.reply_to == question.id
 
 
 async def test_a_failed_source_reply_does_not_undo_the_post(make_client, fake_x):
     fake_x.reject_replies = True
-    published = await XPublisher(make_client(), source_as_reply=True).publish(TEXT, source_url="https://example.org/a")
+    published = await XPublisher(make_client()).publish(TEXT, source_line=SOURCE)
     [question] = fake_x.posts.values()
     assert question.id == published.post_id and fake_x.count("POST", "/2/tweets") == 2
     assert published.notice.startswith("Die Quelle konnte nicht als Antwort gepostet werden")

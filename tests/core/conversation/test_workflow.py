@@ -43,10 +43,10 @@ class GatedPublisher(FakePublisher):
         self.gate = asyncio.Event()
         self.entered = asyncio.Event()
 
-    async def publish(self, text, *, source_url=None):
+    async def publish(self, text, *, source_line=None):
         self.entered.set()
         await self.gate.wait()
-        return await super().publish(text, source_url=source_url)
+        return await super().publish(text, source_line=source_line)
 
 
 class Rig:
@@ -283,7 +283,10 @@ def test_reading_a_message_outside_a_thread(text, intent):
 def test_reading_messages_in_a_thread_and_in_a_dm():
     assert in_case("kürzer") is Intent.REFINE
     assert in_case("2: Warum eigentlich?") is Intent.HAND_EDIT
-    assert hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?")
+    assert hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?", "")
+    assert hand_edit("2: Warum eigentlich? | Beleg: „Der Senat begründet“") == (2, "Warum eigentlich?",
+                                                                               "Der Senat begründet")
+    assert hand_edit("3: Wer zahlt?|beleg:Energiekosten ") == (3, "Wer zahlt?", "Energiekosten")
     assert in_dm("schärfer bitte", has_case=True) is Intent.REFINE
     assert in_dm(NEWS, has_case=True) is Intent.NEWS
     assert in_dm("schärfer bitte", has_case=False) is Intent.HELP

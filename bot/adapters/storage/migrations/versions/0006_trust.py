@@ -1,5 +1,5 @@
 """Trust before posting: the article's outlet and date, each draft's premise, pattern and source-check need,
-the reasons drafts were dropped, a case's tone, and approvers' source confirmations.
+the reasons drafts were dropped, a case's tone, approvers' source confirmations, and the source reply of a post.
 
 Revision ID: 0006
 Revises: 0005
@@ -29,6 +29,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("needs_source_check", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("tone", sa.String(20)))
+    with op.batch_alter_table("posts") as batch:
+        batch.add_column(sa.Column("source_line", sa.Text()))
+    # A post approved before the upgrade replies with its bare link, as it would have before.
+    op.execute("UPDATE posts SET source_line = source_url")
     op.create_table(
         "source_confirmations",
         sa.Column("draft_id", sa.Integer(), sa.ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True),
@@ -39,6 +43,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("source_confirmations")
+    with op.batch_alter_table("posts") as batch:
+        batch.drop_column("source_line")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("tone")
     with op.batch_alter_table("drafts") as batch:
