@@ -289,16 +289,17 @@ class Workflow:
         record = await self._store.set_record(set_id)
         if await self._posts.for_set(set_id) or record.state is not SetState.OPEN or set_id != case.current_set_id:
             return  # nothing left to approve here
-        confirmed: list[DraftEntry] = []
+        gated: list[DraftEntry] = []
         for number, draft_id in sorted(shown.numbers.items()):
             entry = record.draft(number)
             if entry is None or entry.id != draft_id:
                 continue  # replaced by a hand edit: the new version has its own message
+            if not self.policy.needs_source_check(entry.needs_source_check):
+                continue  # its votes approve it without ✅
             if await self._store.add_confirmation(draft_id, user_id):
                 await self._audit.record("source_confirmed", actor=str(user_id), set_id=set_id,
                                          detail=f"draft {number}")
-                confirmed.append(entry)
-        gated = [entry for entry in confirmed if self.policy.needs_source_check(entry.needs_source_check)]
+                gated.append(entry)
         if not gated:
             return
         log.info("source confirmed: set %d, drafts %s", set_id, ",".join(str(e.number) for e in gated))

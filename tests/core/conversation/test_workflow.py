@@ -50,7 +50,7 @@ class GatedPublisher(FakePublisher):
 
 
 class Rig:
-    def __init__(self, engine, *, undo=30, publisher=None, **policy) -> None:
+    def __init__(self, engine, *, undo=30, publisher=None, source_as_reply=False, **policy) -> None:
         self.clock = FakeClock()
         self.llm = ScriptedLLM()
         self.chat = FakeChat()
@@ -59,7 +59,9 @@ class Rig:
         self.posts = SqlPostStore(engine)
         self.audit = SqlAuditLog(engine, self.clock)
         self.publisher = publisher or FakePublisher(self.clock)
-        board = SetBoard(self.store, self.posts, self.chat)
+        board = SetBoard(self.store, self.posts, self.chat,  # ✅ buttons as bot/wiring.py puts them
+                         needs_confirmation=lambda entry: self.workflow.policy.needs_source_check(
+                             entry.needs_source_check))
         self.announcer = ChatAnnouncer(self.store, board, self.chat, summary_channel_id=900)
         self.wakes: list[str] = []  # the scheduler's posting lane, woken on every approval and retry
         self.posting = PostingService(self.posts, self.publisher, self.audit, self.announcer, self.clock,
@@ -69,7 +71,7 @@ class Rig:
             drafting=drafting, articles=None, store=self.store, posts=self.posts, posting=self.posting,
             audit=self.audit, chat=self.chat, members=self.members, board=board,
             policy=ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), **policy),
-            undo_seconds=undo, default_count=4,
+            undo_seconds=undo, default_count=4, source_as_reply=source_as_reply,
         )
         self.posting.still_approved = self.workflow.still_approved  # as bot/wiring.py does
 
