@@ -307,10 +307,15 @@ def _decode(body: bytes, header_charset: str | None) -> str:
         return body.decode("cp1252", errors="replace")
 
 
+_DATE_SEARCH = {"extensive_search": False, "original_date": True}
+
+
 def _extract(html: str, url: str) -> _Extracted:
     import trafilatura  # large (about 0.2 s to import): loaded with the first article, not at start
 
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    # Only dates the page states as such (metadata, a byline): not a guess from a footer's „© 2025“.
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                           date_extraction_params=_DATE_SEARCH)
     if document is None or isinstance(document, dict):
         return _Extracted(None, "")
     title = (document.title or "").strip() or None

@@ -23,7 +23,7 @@ def host_name(url: str) -> str:
 
 def outlet_of(news: NewsItem) -> str:
     """The medium: its name from the article's metadata, else the link's host name; '' without either."""
-    name = plain_line(news.outlet or "").lstrip("@")  # a leading @ would be a handle on X
+    name = plain_line(one_paragraph(news.outlet or "")).lstrip("@ ")  # a leading @ would be a handle on X
     if name:
         return name if len(name) <= OUTLET_CHARS else name[: OUTLET_CHARS - 1].rstrip() + "…"
     return host_name(news.url) if news.url else ""

@@ -66,12 +66,16 @@ async def test_drafts_stored_before_the_trust_columns_keep_their_data(tmp_path):
                                           "completion_tokens, state) values (1, 1, '2026-11-01', 1, 0, 0, 'open')"))
             await connection.execute(text("insert into drafts (id, set_id, position, text, evidence, evidence_found, "
                                           "weighted_length, warnings) values (1, 1, 1, 'Frage?', '', 0, 6, '[]')"))
+            await connection.execute(text(  # a post approved before the upgrade, its link still to be replied
+                "insert into posts (set_id, draft_id, text, state, approved_at, due_at, approved_by, source_url) "
+                "values (1, 1, 'Frage?', 'scheduled', '2026-11-01', '2026-11-01', '[]', 'https://example.org/a')"))
         await migrate(engine)
         async with engine.connect() as connection:
             row = (await connection.execute(text(
                 "select text, premise, pattern, needs_source_check from drafts"))).one()
             assert tuple(row) == ("Frage?", "", "andere", 0)
             assert (await connection.execute(text("select outlet, published from news_items"))).one() == (None, None)
+            assert (await connection.execute(text("select source_line from posts"))).scalar() == "https://example.org/a"
     finally:
         await engine.dispose()
 

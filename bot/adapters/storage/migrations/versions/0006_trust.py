@@ -18,19 +18,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("news_items") as batch:
-        batch.add_column(sa.Column("outlet", sa.Text()))
-        batch.add_column(sa.Column("published", sa.Date()))
-    with op.batch_alter_table("draft_sets") as batch:
-        batch.add_column(sa.Column("dropped", sa.JSON(), nullable=False, server_default="[]"))
-    with op.batch_alter_table("drafts") as batch:
-        batch.add_column(sa.Column("premise", sa.Text(), nullable=False, server_default=""))
-        batch.add_column(sa.Column("pattern", sa.String(40), nullable=False, server_default="andere"))
-        batch.add_column(sa.Column("needs_source_check", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("tone", sa.String(20)))
-    with op.batch_alter_table("posts") as batch:
-        batch.add_column(sa.Column("source_line", sa.Text()))
+    # Plain ALTER TABLE ADD COLUMN, no batch mode: on SQLite a batch recreates the table, and with foreign keys on,
+    # dropping the old drafts or news table would cascade into posts, votes and cases.
+    op.add_column("news_items", sa.Column("outlet", sa.Text()))
+    op.add_column("news_items", sa.Column("published", sa.Date()))
+    op.add_column("draft_sets", sa.Column("dropped", sa.JSON(), nullable=False, server_default="[]"))
+    op.add_column("drafts", sa.Column("premise", sa.Text(), nullable=False, server_default=""))
+    op.add_column("drafts", sa.Column("pattern", sa.String(40), nullable=False, server_default="andere"))
+    op.add_column("drafts", sa.Column("needs_source_check", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    op.add_column("cases", sa.Column("tone", sa.String(20)))
+    op.add_column("posts", sa.Column("source_line", sa.Text()))
     # A post approved before the upgrade replies with its bare link, as it would have before.
     op.execute("UPDATE posts SET source_line = source_url")
     op.create_table(
