@@ -8,9 +8,11 @@ import pytest
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.x.metrics import XMetrics
 from bot.adapters.x.publisher import XPublisher, comparable
+from bot.core.drafting.models import NewsItem
 from bot.core.errors import PublishError
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
+from bot.core.posting.source import source_line
 from tests.fakes.publisher import RecordingNotifier
 from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.x_server import DUPLICATE, NOT_ENROLLED, READ_ONLY
@@ -204,3 +206,17 @@ async def test_a_post_goes_out_while_a_slow_metrics_read_is_in_progress(make_cli
     lookup, followers = await asyncio.gather(slow_read, second_read)
     assert lookup.metrics[tracked.id].impressions == 70 and followers == 500
     assert fake_x.count("GET", "/2/users/me") == 2
+
+
+async def test_an_approved_post_goes_out_with_its_source_reply_through_tweepy(engine, make_client, fake_x, clock):
+    set_id = await new_draft_set(engine)
+    service = PostingService(SqlPostStore(engine), XPublisher(make_client()), SqlAuditLog(engine, clock),
+                             RecordingNotifier(), clock)
+    news = NewsItem("Meldung", "https://www.example.org/a", outlet=None, published=None)  # no metadata
+    await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=news.url, source_line=source_line(news),
+                          approved_by=["anna"], undo_seconds=0)
+    await service.run_due()
+    question, reply = fake_x.posts.values()
+    assert question.text == TEXT and reply.reply_to == question.id
+    assert reply.text == "Quelle: example.org https://www.example.org/a"
+    assert (await SqlPostStore(engine).for_set(set_id)).source_line == reply.text

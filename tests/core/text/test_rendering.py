@@ -18,6 +18,7 @@ from bot.core.text.rendering import (
     VOTE_HINT,
     Chunk,
     cancelled_text,
+    confirm_hint,
     draft_block,
     drafting_failed_text,
     failed_text,
@@ -327,3 +328,15 @@ def test_help_text_explains_starting_approving_and_numbers():
     for word in ("/entwurf", "/statistik", "/zusammenfassung", CANCEL, RENEW, DISCARD):
         assert word in HELP_TEXT
     assert len(HELP_TEXT) <= MESSAGE_LIMIT
+
+
+def test_a_dry_run_shows_the_source_reply_that_would_have_followed():
+    post = make_post(PostState.POSTED, simulated=True, source_line="Quelle: example.org https://example.org/a")
+    assert published_text(1, post) == ("🧪 Entwurf 1: simuliert (Dry Run) — nichts wurde auf X veröffentlicht. "
+                                       "Als Antwort wäre „Quelle: example.org <https://example.org/a>“ gefolgt.")
+
+
+def test_the_confirm_hint_names_the_drafts_that_need_a_source_check():
+    assert confirm_hint([2]).startswith("✅ Entwurf 2: vor der Freigabe bitte die Quelle prüfen")
+    assert confirm_hint([1, 3]).startswith("✅ Entwürfe 1, 3: vor der Freigabe")
+    assert "| Beleg:" in HELP_TEXT and "✅" in HELP_TEXT
