@@ -152,7 +152,7 @@ def confirm_hint(numbers: list[int]) -> str:
     """Which drafts need an approver's ✅ „Quelle geprüft“ before their votes approve them."""
     which = f"Entwurf {numbers[0]}" if len(numbers) == 1 else "Entwürfe " + ", ".join(map(str, numbers))
     return (f"{CONFIRM} {which}: vor der Freigabe bitte die Quelle prüfen — dann {CONFIRM} „Quelle geprüft“ "
-            "anklicken (nur Freigebende); Stimmen zählen erst danach.")
+            "anklicken (zählt nur von Freigebenden); Stimmen zählen erst danach.")
 
 
 # --- notices ---
