@@ -91,8 +91,8 @@ def refusal_text(refusal: Refusal, who: str) -> str:
                 "(ALLOW_SELF_APPROVAL ist aus). Deine Reaktion zählt nicht.")
     if refusal is Refusal.BOT:
         return f"{who} ist ein Bot; Reaktionen von Bots zählen nie als Freigabe."
-    return (f"{who}, nur Freigebende (APPROVER_ROLE_IDS / APPROVER_USER_IDS) können freigeben, "
-            "abbrechen oder verwerfen. Deine Reaktion zählt nicht.")
+    return (f"{who}, nur Freigebende (APPROVER_ROLE_IDS / APPROVER_USER_IDS) können freigeben, die Quelle "
+            "bestätigen (✅), abbrechen oder verwerfen. Deine Reaktion zählt nicht.")
 
 
 def source_gap(warnings: Sequence[str], evidence: str) -> str:
