@@ -1,7 +1,11 @@
 """The ✅ „Quelle geprüft“ gate with the real discord.py client: votes wait for an approver's source check."""
 
+import pytest
+from aiohttp import web
+
 from bot.core.conversation.approval import SourceRule
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
+from tests.fakes.threaded_server import ThreadedServer
 from tests.fixtures.discord import audit, start_news, texts
 
 UNBACKED = [(GOOD_DRAFTS[0][0], "Ein Satz, der nicht in der Meldung steht."), *GOOD_DRAFTS[1:]]
@@ -138,3 +142,55 @@ async def test_a_hand_edit_whose_evidence_is_not_in_the_news_needs_the_check(wor
     assert "braucht vor der Freigabe ein ✅" in texts(world, world.thread())[-1]
     await world.bert.react(edit, "✅")
     assert texts(world, world.thread())[-1].startswith("⏳ Entwurf 2 wird in 30 s gepostet")
+
+
+ARTICLE = f"""<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Nahverkehr wird teurer</title>
+<meta property="og:site_name" content="Hamburger Abendblatt">
+<meta property="article:published_time" content="2026-11-24T09:30:00+01:00"></head>
+<body><article><h1>Nahverkehr wird teurer</h1>{"".join(f"<p>{s}.</p>" for s in NEWS.split(". "))}</article>
+</body></html>"""
+
+
+@pytest.fixture
+def news_site():
+    app = web.Application()
+
+    async def article(_request):
+        return web.Response(text=ARTICLE, content_type="text/html", charset="utf-8")
+
+    app.router.add_get("/hamburg/nahverkehr.html", article)
+    server = ThreadedServer(app).start()
+    yield server
+    server.stop()
+
+
+async def test_a_linked_article_shows_its_source_and_the_post_gets_it_as_a_reply(world, news_site):
+    world.settings.fetch_allow_private_hosts = True  # the news site runs on this machine
+    url = f"{news_site.base_url}/hamburg/nahverkehr.html"
+    world.llm.reply_drafts(*GOOD_DRAFTS)
+    await world.carla.send(world.channel, f"{world.env.bot.user.mention} {url}")
+    header = world.draft_message().content.splitlines()[:3]
+    assert header == ["📰 **Nahverkehr wird teurer**", f"Quelle: Hamburger Abendblatt, 24.11.2026 · <{url}>",
+                      "Status: **offen**"]
+    await world.anna.react(world.draft_message(), "1️⃣")
+    assert texts(world, world.thread())[-1].endswith(
+        f"Als Antwort darunter: „Quelle: Hamburger Abendblatt, 24.11.2026 <{url}>“ (ein Post mit Link kostet bei X "
+        "etwa 0,20 $ statt 0,015 $)")
+    world.clock.advance(30)
+    await world.tick()
+    assert posted(world) == [GOOD_DRAFTS[0][0]]
+    assert world.publisher.source_lines == [f"Quelle: Hamburger Abendblatt, 24.11.2026 {url}"]
+
+
+async def test_without_source_as_reply_the_post_goes_out_alone_and_the_notice_says_so(world, news_site):
+    world.settings.fetch_allow_private_hosts = True
+    world.settings.source_as_reply = False
+    await world.restart()
+    url = f"{news_site.base_url}/hamburg/nahverkehr.html"
+    world.llm.reply_drafts(*GOOD_DRAFTS)
+    await world.carla.send(world.channel, f"{world.env.bot.user.mention} {url}")
+    await world.anna.react(world.draft_message(), "1️⃣")
+    assert texts(world, world.thread())[-1].endswith("Ohne Quellenantwort (SOURCE_AS_REPLY ist aus).")
+    world.clock.advance(30)
+    await world.tick()
+    assert world.publisher.source_lines == [None]
