@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
@@ -282,6 +282,9 @@ def _reason(name: str, error: Any) -> str:
         return f"muss {_expected_number(name)} sein{was}"
     if kind in _BOOL_ERRORS:
         return f"muss true oder false sein{was}"
+    if kind == "literal_error" and field is not None:
+        *first, last = [str(choice) for choice in get_args(field.annotation)]
+        return f"muss {', '.join(first)} oder {last} sein{was}"
     return f"ungültiger Wert{was}"
 
 
