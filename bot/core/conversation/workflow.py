@@ -356,7 +356,8 @@ class Workflow:
         return self.policy.may_vote(Reactor(voter, roles), requester_id=case.requester_id), False
 
     async def still_approved(self, post: Post) -> Withdrawal | None:
-        """When a post's undo window ends: do its approvals still reach the quorum (roles, policy, self-approval)?
+        """When a post's undo window ends: do its approvals still reach the quorum (roles, policy, self-approval),
+        and does its source check (✅) still hold where the draft needs one?
 
         The guard of `PostingService`; a Withdrawal names the approvers whose approval lapsed, in German.
         """
@@ -376,11 +377,20 @@ class Workflow:
                 lapsed.append((approver, "nicht mehr auf dem Server" if left else refusal_reason(refusal),
                                refusal.value + (", left" if left else "")))
         if not lapsed or len(set(kept)) >= self.policy.required:  # the quorum holds without them
-            return None
+            return await self._confirmation_lapsed(case, post)
         said = "; ".join(f"Die Freigabe von {self._chat.mention(int(who))} gilt nicht mehr ({why})"
                          for who, why, _ in lapsed)
         return Withdrawal(tuple(who for who, _, _ in lapsed), f"{said}.",
                           detail="; ".join(f"{who}: {code}" for who, _, code in lapsed))
+
+    async def _confirmation_lapsed(self, case: Case, post: Post) -> Withdrawal | None:
+        """The post's draft needs ✅, and nobody who may still approve has given it (any more)."""
+        record = await self._store.set_record(post.set_id)
+        entry = next((draft for draft in record.drafts if draft.id == post.draft_id), None)
+        if entry is None or await self._source_confirmed(case, post.set_id, entry):
+            return None
+        return Withdrawal((), f"Die Bestätigung {CONFIRM} „Quelle geprüft“ gilt nicht mehr (keine "
+                              "Freigabe-Berechtigung mehr).", detail="source confirmation lapsed")
 
     async def _withdraw(self, shown: ShownMessage, number: int, reactor: Reactor) -> None:
         if shown.set_id is None or await self._posts.for_set(shown.set_id):

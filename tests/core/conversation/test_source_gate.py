@@ -188,3 +188,16 @@ async def test_the_source_goes_out_as_a_reply_with_outlet_and_date(engine):
     await rig.run_due()
     assert rig.publisher.source_lines == [
         "Quelle: Hamburger Abendblatt, 24.11.2026 https://www.abendblatt.de/hamburg/preise.html"]
+
+
+async def test_a_check_whose_giver_lost_the_rights_in_the_undo_window_stops_the_post(engine):
+    rig = Rig(engine)
+    case, message = await start_unbacked(rig)
+    await rig.react(message, "✅", ANNA)
+    await rig.react(message, "1️⃣", BERT)
+    rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT}))  # anna is no approver any more
+    rig.clock.advance(30)
+    await rig.run_due()
+    assert rig.publisher.calls == 0
+    assert "Die Bestätigung ✅ „Quelle geprüft“ gilt nicht mehr" in rig.chat.texts(case.channel_id)[-1]
+    assert ("approval_withdrawn", "") in await actions(rig)
