@@ -99,7 +99,7 @@ class Workflow:
         self.policy = policy
         self._undo_seconds = undo_seconds
         self._default_count = default_count
-        self._source_as_reply = source_as_reply  # SOURCE_AS_REPLY: the news link goes out as a reply to the post
+        self._source_as_reply = source_as_reply  # SOURCE_AS_REPLY: the source goes out as a reply under the post
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     # --- intake ---

@@ -40,17 +40,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # ALTER TABLE DROP COLUMN (SQLite 3.35 and newer), for the same reason as above: no table is recreated.
     op.drop_table("source_confirmations")
-    with op.batch_alter_table("posts") as batch:
-        batch.drop_column("source_line")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("tone")
-    with op.batch_alter_table("drafts") as batch:
-        batch.drop_column("needs_source_check")
-        batch.drop_column("pattern")
-        batch.drop_column("premise")
-    with op.batch_alter_table("draft_sets") as batch:
-        batch.drop_column("dropped")
-    with op.batch_alter_table("news_items") as batch:
-        batch.drop_column("published")
-        batch.drop_column("outlet")
+    for table, column in [("posts", "source_line"), ("cases", "tone"), ("drafts", "needs_source_check"),
+                          ("drafts", "pattern"), ("drafts", "premise"), ("draft_sets", "dropped"),
+                          ("news_items", "published"), ("news_items", "outlet")]:
+        op.drop_column(table, column)
