@@ -31,9 +31,9 @@ async def main(rounds: int) -> None:
     published = asyncio.Queue()
     original = DryRunPublisher.publish
 
-    async def timed_publish(self, text, *, source_url=None):
+    async def timed_publish(self, text, *, source_line=None):
         published.put_nowait(time.perf_counter())
-        return await original(self, text, source_url=source_url)
+        return await original(self, text, source_line=source_line)
 
     DryRunPublisher.publish = timed_publish
     server, llm = FakeDiscord().start(), FakeOpenAI().start()

@@ -80,7 +80,7 @@ class TimedPublisher:
         self.called_at: datetime | None = None
         self.called = asyncio.Event()
 
-    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
         self.called_at = datetime.now().astimezone()
         self.called.set()
         return PublishedPost(post_id="9" * 19, url=None, followers=500)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     x_bearer_token: SecretStr = SecretStr("")
     x_api_base_url: str | None = None
     dry_run: bool = False
-    source_as_reply: bool = False
+    source_as_reply: bool = True  # the reply „Quelle: <Medium>, <Datum> <URL>" under each post with a news link
     metrics_schedule: str = "1h,6h,24h,48h,7d"
     x_read_budget_month: int = Field(10_000, ge=0)
 
@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     health_port: int | None = Field(None, ge=1, le=65535)  # GET /healthz on 127.0.0.1 while the bot runs
+
+    # --- trust before posting: the approval gate ---
+    # Which drafts need an approver's ✅ „Quelle geprüft" before their votes approve them: those with a premise
+    # warning or without evidence (warned), every draft (always), none (never).
+    source_confirmation: Literal["warned", "always", "never"] = "warned"
 
     _env_file_used: Path | None = PrivateAttr(default=None)
 
@@ -288,6 +293,9 @@ def _reason(name: str, error: Any) -> str:
         return f"muss {_expected_number(name)} sein{was}"
     if kind in _BOOL_ERRORS:
         return f"muss true oder false sein{was}"
+    if kind == "literal_error" and field is not None:
+        *first, last = [str(choice) for choice in get_args(field.annotation)]
+        return f"muss {', '.join(first)} oder {last} sein{was}"
     return f"ungültiger Wert{was}"
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.conversation.approval import ApprovalPolicy
+from bot.core.conversation.approval import ApprovalPolicy, SourceRule
 from bot.core.drafting.ports import Article, ArticleSource, DraftStore
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
@@ -201,7 +201,8 @@ async def terminal_summary(settings: Settings) -> AsyncIterator[SummaryService]:
 
 def approval_policy(settings: Settings) -> ApprovalPolicy:
     return ApprovalPolicy(frozenset(settings.approver_role_ids), frozenset(settings.approver_user_ids),
-                          settings.approvals_required, settings.allow_self_approval)
+                          settings.approvals_required, settings.allow_self_approval,
+                          SourceRule(settings.source_confirmation))
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,10 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
 
             def services(chat: Chat, members: Members) -> BotServices:
                 nonlocal reach
-                board = SetBoard(store, posts, chat)
+                # ✅ goes on the messages of drafts that need it under the approval rules in force.
+                board = SetBoard(store, posts, chat,
+                                 needs_confirmation=lambda entry: workflow.policy.needs_source_check(
+                                     entry.needs_source_check))
                 announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
                 reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100)
                 # A new post is enrolled for tracking at once; an approval or 🔁 wakes the posting lane.
@@ -264,7 +268,8 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                 workflow = Workflow(
                     drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
                     chat=chat, members=members, board=board, policy=approval_policy(settings),
-                    undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count)
+                    undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count,
+                    source_as_reply=settings.source_as_reply)
                 scheduler.add_lane("posting", posting.run_due, posting.next_due)
                 # X requests are counted in memory; this lane writes the counts (a locked database waits).
                 reach.usage.wake = scheduler.waker("usage")

@@ -53,3 +53,10 @@ def test_a_rejected_secret_is_not_repeated(monkeypatch):
     error = ValidationError.from_exception_data("Settings", [InitErrorDetails(
         type=PydanticCustomError("odd", "odd"), loc=("x_api_secret",), input="very-secret-value")])
     assert configuration_problems(error) == ["X_API_SECRET: ungültiger Wert"]
+
+
+def test_a_setting_with_fixed_choices_names_them_in_german():
+    with pytest.raises(ValidationError) as caught:
+        Settings(source_confirmation="manchmal")
+    assert configuration_problems(caught.value) == [
+        "SOURCE_CONFIRMATION: muss warned, always oder never sein (war „manchmal“)"]

@@ -11,7 +11,7 @@ from bot.core.posting.ports import PublishedPost
 class DryRunPublisher:
     simulated = True
 
-    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
         return PublishedPost(post_id=f"simuliert-{uuid.uuid4().hex[:12]}", url=None, simulated=True)
 
     async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:

@@ -19,6 +19,7 @@ import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit
 
 import httpcore2
@@ -43,6 +44,16 @@ class FetchedArticle:
     url: str  # final URL after redirects
     title: str | None
     text: str
+    outlet: str | None = None  # the site's name from its metadata, else the host without www.
+    published: date | None = None  # the article's date from its metadata, if it gives one
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    title: str | None
+    text: str
+    sitename: str | None = None
+    published: date | None = None
 
 
 class ArticleFetcher:
@@ -68,18 +79,19 @@ class ArticleFetcher:
         html = _decode(body, charset)
         try:
             # trafilatura is sync and CPU-bound: keep it off the event loop.
-            title, text = await asyncio.to_thread(_extract, html, final_url)
+            found = await asyncio.to_thread(_extract, html, final_url)
         except Exception as exc:  # parser crash on odd markup: still a page we cannot use
             raise NewsFetchError(
                 f"Die Seite konnte nicht ausgewertet werden – bitte {_PASTE}.",
                 detail=f"extraction failed for {final_url}: {exc!r}",
             ) from exc
-        if len(text) < MIN_TEXT_CHARS:
+        if len(found.text) < MIN_TEXT_CHARS:
             raise NewsFetchError(
                 f"Auf der Seite wurde kein Artikeltext gefunden – bitte {_PASTE}.",
-                detail=f"extracted {len(text)} chars (< {MIN_TEXT_CHARS}) from {final_url}",
+                detail=f"extracted {len(found.text)} chars (< {MIN_TEXT_CHARS}) from {final_url}",
             )
-        return FetchedArticle(url=final_url, title=title, text=text)
+        return FetchedArticle(url=final_url, title=found.title, text=found.text,
+                              outlet=found.sitename or _host(final_url), published=found.published)
 
     async def _download(self, url: str) -> tuple[str, bytes, str | None]:
         """Return (final URL, body bytes with Content-Encoding undone, header charset)."""
@@ -295,11 +307,31 @@ def _decode(body: bytes, header_charset: str | None) -> str:
         return body.decode("cp1252", errors="replace")
 
 
-def _extract(html: str, url: str) -> tuple[str | None, str]:
+_DATE_SEARCH = {"extensive_search": False, "original_date": True}
+
+
+def _extract(html: str, url: str) -> _Extracted:
     import trafilatura  # large (about 0.2 s to import): loaded with the first article, not at start
 
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    # Only dates the page states as such (metadata, a byline): not a guess from a footer's „© 2025“.
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                           date_extraction_params=_DATE_SEARCH)
     if document is None or isinstance(document, dict):
-        return None, ""
+        return _Extracted(None, "")
     title = (document.title or "").strip() or None
-    return title, (document.text or "").strip()
+    sitename = " ".join(str(document.sitename or "").split()) or None
+    return _Extracted(title, (document.text or "").strip(), sitename, _date(document.date))
+
+
+def _date(value: object) -> date | None:
+    """trafilatura's date ('2026-11-24'), or None when it gives none or an unreadable one."""
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _host(url: str) -> str | None:
+    """The host name without a leading www., as the outlet of a page whose metadata names none."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return host or None

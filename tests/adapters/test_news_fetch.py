@@ -10,6 +10,7 @@ import subprocess
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 
 import httpx2
 import pytest
@@ -51,6 +52,14 @@ ARTICLE_HTML = f"""<!DOCTYPE html>
 </body>
 </html>
 """
+
+# The outlet's name and the article's date in the page's metadata, as news sites give them.
+METADATA_HTML = ARTICLE_HTML.replace(
+    '<meta property="og:title"',
+    '<meta property="og:site_name" content="Musterstädter Anzeiger">\n'
+    '  <meta property="article:published_time" content="2026-11-24T09:30:00+01:00">\n  <meta property="og:title"',
+).replace('<p class="byline">Von Erika Mustermann, 14.05.2025</p>', "")
+UNDATED_HTML = ARTICLE_HTML.replace('<p class="byline">Von Erika Mustermann, 14.05.2025</p>', "")
 
 EMPTY_HTML = """<!DOCTYPE html><html lang="de"><head><title>Seite</title></head>
 <body><nav><a href="/">Startseite</a> <a href="/politik">Politik</a></nav>
@@ -142,8 +151,12 @@ def _make_app(release: asyncio.Event) -> web.Application:
         body = ARTICLE_HTML.encode() if request.query.get("kind") == "html" else PNG_BODY
         return web.Response(body=body)
 
+    async def with_metadata(_: web.Request) -> web.Response:
+        return web.Response(text=METADATA_HTML, content_type="text/html", charset="utf-8")
+
     app = web.Application()
     app.router.add_get("/article", article)
+    app.router.add_get("/with-metadata", with_metadata)
     app.router.add_get("/redirect", redirect)
     app.router.add_get("/loop", loop)
     app.router.add_get("/404", not_found)
@@ -402,8 +415,12 @@ async def recording_server() -> AsyncIterator[tuple[int, list[Seen]]]:
         seen.append(Seen(request.host, "", []))
         raise web.HTTPFound(f"http://{request.query['to']}/article")
 
+    async def with_metadata(_: web.Request) -> web.Response:
+        return web.Response(text=METADATA_HTML, content_type="text/html", charset="utf-8")
+
     app = web.Application()
     app.router.add_get("/article", article)
+    app.router.add_get("/with-metadata", with_metadata)
     app.router.add_get("/hop", hop)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -509,8 +526,12 @@ async def tls_server(tmp_path) -> AsyncIterator[tuple[int, list[Seen], str]]:
         seen.append(Seen(request.host, request.transport.get_extra_info("sockname")[0], list(sni)))
         return web.Response(text=ARTICLE_HTML, content_type="text/html", charset="utf-8")
 
+    async def with_metadata(_: web.Request) -> web.Response:
+        return web.Response(text=METADATA_HTML, content_type="text/html", charset="utf-8")
+
     app = web.Application()
     app.router.add_get("/article", article)
+    app.router.add_get("/with-metadata", with_metadata)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
@@ -541,3 +562,16 @@ async def test_https_certificate_for_another_name_is_rejected(tls_server, resolv
 
     assert "nicht erreichbar" in error.user_message and "CERTIFICATE_VERIFY_FAILED" in error.detail
     assert seen == []
+
+
+async def test_outlet_and_date_come_from_the_metadata(server: Server, fetcher: ArticleFetcher) -> None:
+    article = await fetcher.fetch(server.url("/with-metadata"))
+    assert (article.outlet, article.published) == ("Musterstädter Anzeiger", date(2026, 11, 24))
+
+
+def test_without_metadata_the_outlet_is_the_host_without_www_and_there_is_no_date() -> None:
+    found = news_fetch._extract(UNDATED_HTML, "https://www.musterstadt-anzeiger.de/politik/radwege")
+    assert (found.sitename, found.published) == ("musterstadt-anzeiger.de", None)
+    assert news_fetch._host("https://www.musterstadt-anzeiger.de/a") == "musterstadt-anzeiger.de"
+    assert news_fetch._date("2026-11-24") == date(2026, 11, 24)
+    assert news_fetch._date("irgendwann") is None and news_fetch._date(None) is None

@@ -17,11 +17,13 @@ class FakePublisher:
         self.timeline: list[tuple[datetime, PublishedPost, str]] = []
         self.failures: deque[BaseException] = deque()
         self.calls = 0
+        self.source_lines: list[str | None] = []  # the source reply asked for with each publish
         self.crash_after_posting = False
         self.lookup_fails = False
 
-    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
         self.calls += 1
+        self.source_lines.append(source_line)
         if self.failures:
             raise self.failures.popleft()
         post_id = str(1000 + len(self.timeline))

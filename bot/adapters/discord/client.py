@@ -244,8 +244,7 @@ class SpitzfederClient(discord.Client):
         author = message.author.display_name
         edit = hand_edit(text) if intent is Intent.HAND_EDIT else None
         if edit is not None:
-            number, new_text = edit
-            await self.workflow.hand_edit(case, author, number, new_text)
+            await self.workflow.hand_edit(case, author, edit.number, edit.text, edit.evidence)
         else:
             await self.workflow.wish(case, author, text)
 

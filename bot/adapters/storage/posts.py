@@ -32,8 +32,10 @@ class SqlPostStore:
         self._retry = retry or WriteRetry.of(engine)
 
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
-                               approved_by: list[str], approved_at: datetime, due_at: datetime) -> Post | None:
-        row = PostRow(set_id=set_id, draft_id=draft_id, text=text, source_url=source_url, approved_by=approved_by,
+                               approved_by: list[str], approved_at: datetime, due_at: datetime,
+                               source_line: str | None = None) -> Post | None:
+        row = PostRow(set_id=set_id, draft_id=draft_id, text=text, source_url=source_url, source_line=source_line,
+                      approved_by=approved_by,
                       approved_at=approved_at, due_at=due_at, state=PostState.SCHEDULED.value, attempts=0,
                       simulated=False, retryable=True, uncertain=False)
 

@@ -103,6 +103,7 @@ class PostRow(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     approved_by: Mapped[list] = mapped_column(JSON, default=list)
     source_url: Mapped[str | None] = mapped_column(Text)
+    source_line: Mapped[str | None] = mapped_column(Text)  # the reply with the source, if any
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -22,6 +22,7 @@ from bot.adapters.storage.schema import (
     NoticeRow,
     PostRow,
     ShownMessageRow,
+    SourceConfirmationRow,
     TurnRow,
     VoteRow,
 )
@@ -234,6 +235,22 @@ class SqlWorkflowStore:
         async with self._sessions() as session:
             return list(await session.scalars(select(VoteRow.voter_id).where(VoteRow.draft_id == draft_id)
                                               .order_by(VoteRow.id)))
+
+    async def add_confirmation(self, draft_id: int, user_id: int) -> bool:
+        return await self._insert_once(SourceConfirmationRow(draft_id=draft_id, user_id=user_id,
+                                                             at=self._clock.now()))
+
+    async def remove_confirmation(self, draft_id: int, user_id: int) -> bool:
+        async with self._writing() as session:
+            result = await session.execute(delete(SourceConfirmationRow).where(
+                SourceConfirmationRow.draft_id == draft_id, SourceConfirmationRow.user_id == user_id))
+            return cast(CursorResult[Any], result).rowcount == 1
+
+    async def confirmers(self, draft_id: int) -> list[int]:
+        async with self._sessions() as session:
+            return list(await session.scalars(select(SourceConfirmationRow.user_id)
+                                              .where(SourceConfirmationRow.draft_id == draft_id)
+                                              .order_by(SourceConfirmationRow.at, SourceConfirmationRow.user_id)))
 
     async def add_turn(self, case_id: int, turn: ConversationTurn) -> None:
         async with self._writing() as session:

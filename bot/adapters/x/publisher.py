@@ -35,19 +35,18 @@ class XPublisher:
 
     simulated = False
 
-    def __init__(self, client: XClient, *, source_as_reply: bool = False) -> None:
+    def __init__(self, client: XClient) -> None:
         self._client = client
-        self._source_as_reply = source_as_reply
 
     @classmethod
     def from_settings(cls, settings, usage: UsageRecorder | None = None) -> XPublisher:
-        return cls(XClient.from_settings(settings, usage=usage), source_as_reply=settings.source_as_reply)
+        return cls(XClient.from_settings(settings, usage=usage))
 
     @property
     def client(self) -> XClient:
         return self._client
 
-    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
         # The account first: a key problem shows before anything is posted, and the follower count
         # at posting time is what the multiplier divides by.
         account = await self._client.me(lane="post")
@@ -57,14 +56,14 @@ class XPublisher:
             raise PublishError("X hat den Post angenommen, aber keine ID geliefert. 🔁 prüft zuerst das Konto.",
                                detail=str(body)[:300], maybe_posted=True)
         notice = None
-        if self._source_as_reply and source_url:
-            notice = await self._reply_with_source(post_id, source_url)
+        if source_line:
+            notice = await self._reply_with_source(post_id, source_line)
         return replace(self._published(account, post_id), notice=notice)
 
-    async def _reply_with_source(self, post_id: str, source_url: str) -> str | None:
-        """Post the news link under our post; returns what the team should know if that failed."""
+    async def _reply_with_source(self, post_id: str, source_line: str) -> str | None:
+        """Post the source („Quelle: …") under our post; returns what the team should know if that failed."""
         try:
-            await self._client.call("create_tweet", kind="write", text=source_url, in_reply_to_tweet_id=post_id)
+            await self._client.call("create_tweet", kind="write", text=source_line, in_reply_to_tweet_id=post_id)
         except PublishError as exc:  # the question is out; a missing source reply must not undo that
             log.warning("posting the source link as a reply to %s failed: %s", post_id, exc.detail)
             problem = exc.problem if isinstance(exc, XError) else exc.user_message

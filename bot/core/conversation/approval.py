@@ -1,9 +1,9 @@
-"""Who may approve a draft, and when a draft is approved."""
+"""Who may approve a draft, and when a draft is approved (votes, quorum, and the source confirmation ✅)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -14,6 +14,14 @@ class Reactor:
     user_id: int
     role_ids: frozenset[int] = frozenset()
     is_bot: bool = False
+
+
+class SourceRule(str, enum.Enum):
+    """Which drafts need an approver's ✅ „Quelle geprüft" before their votes approve them (SOURCE_CONFIRMATION)."""
+
+    WARNED = "warned"  # drafts whose premise is not (surely) backed, or that have no evidence
+    ALWAYS = "always"  # every draft
+    NEVER = "never"  # none
 
 
 class Refusal(enum.Enum):
@@ -28,6 +36,7 @@ class ApprovalPolicy:
     approver_user_ids: frozenset[int] = frozenset()
     required: int = 1
     allow_self_approval: bool = True
+    source_rule: SourceRule = SourceRule.WARNED
 
     @property
     def configured(self) -> bool:
@@ -56,6 +65,16 @@ class ApprovalPolicy:
         """Votes from distinct approvers reach the quorum."""
         return len(set(voter_ids)) >= self.required
 
+    def needs_source_check(self, flagged: bool) -> bool:
+        """Does a draft need an approver's ✅ before approval? ``flagged``: its checks asked for one."""
+        if self.source_rule is SourceRule.ALWAYS:
+            return True
+        return flagged and self.source_rule is SourceRule.WARNED
+
+    def releasable(self, voter_ids: Iterable[int], *, flagged: bool, confirmed: bool) -> bool:
+        """The quorum is reached and, where the draft needs it, its source is confirmed."""
+        return self.approved(voter_ids) and (confirmed or not self.needs_source_check(flagged))
+
 
 def refusal_reason(refusal: Refusal) -> str:
     """Why a vote does not count, in a few words."""
@@ -72,5 +91,24 @@ def refusal_text(refusal: Refusal, who: str) -> str:
                 "(ALLOW_SELF_APPROVAL ist aus). Deine Reaktion zählt nicht.")
     if refusal is Refusal.BOT:
         return f"{who} ist ein Bot; Reaktionen von Bots zählen nie als Freigabe."
-    return (f"{who}, nur Freigebende (APPROVER_ROLE_IDS / APPROVER_USER_IDS) können freigeben, "
-            "abbrechen oder verwerfen. Deine Reaktion zählt nicht.")
+    return (f"{who}, nur Freigebende (APPROVER_ROLE_IDS / APPROVER_USER_IDS) können freigeben, die Quelle "
+            "bestätigen (✅), abbrechen oder verwerfen. Deine Reaktion zählt nicht.")
+
+
+def source_gap(warnings: Sequence[str], evidence: str) -> str:
+    """Why a draft needs an approver's ✅ before approval, in a few words (from its warnings)."""
+    said = " ".join(warnings).lower()
+    if "ungeprüft" in said:
+        return "die Prämisse ist ungeprüft"
+    if "teilweise" in said:
+        return "die Prämisse ist nur teilweise belegt"
+    if not evidence.strip():
+        return "der Entwurf hat keinen Beleg aus der Meldung"
+    if "nicht belegt" in said:
+        return "die Prämisse ist nicht belegt"
+    return "vor jeder Freigabe ist die Quelle zu prüfen (SOURCE_CONFIRMATION=always)"
+
+
+def source_needed_text(number: int, why: str) -> str:
+    return (f"Entwurf {number} braucht vor der Freigabe ein ✅ „Quelle geprüft“ einer freigebenden Person — "
+            f"{why}. Bitte die Quelle prüfen und dann ✅ an den Entwurf setzen.")

@@ -4,28 +4,41 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 
 from bot.core.conversation.ports import Chat, WorkflowStore
 from bot.core.conversation.records import Case, DraftEntry, MessageKind, ShownMessage
 from bot.core.posting.ports import PostStore
 from bot.core.text.rendering import (
+    CONFIRM,
     DISCARD,
     NUMBERS,
     RENEW,
     VOTE_HINT,
+    confirm_hint,
     draft_block,
     first_message,
+    header_reserve,
     set_header,
     split_blocks,
     status_label,
 )
 
 
+def _never(entry: DraftEntry) -> bool:
+    return False
+
+
 class SetBoard:
-    def __init__(self, store: WorkflowStore, posts: PostStore, chat: Chat) -> None:
+    """``needs_confirmation``: whether a draft needs an approver's ✅ before approval (then the message showing it
+    gets a ✅ button and the hint says so)."""
+
+    def __init__(self, store: WorkflowStore, posts: PostStore, chat: Chat, *,
+                 needs_confirmation: Callable[[DraftEntry], bool] = _never) -> None:
         self._store = store
         self._posts = posts
         self._chat = chat
+        self._needs_confirmation = needs_confirmation
         # Edits of one set's header run one at a time, each rendering the state read inside the lock,
         # so the last edit always shows the newest state.
         self._render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -33,8 +46,11 @@ class SetBoard:
     async def show_set(self, case: Case, set_id: int) -> None:
         record = await self._store.set_record(set_id)
         blocks: list[tuple[int | None, str]] = [(d.number, draft_block(d)) for d in record.drafts]
-        chunks = split_blocks([*blocks, (None, VOTE_HINT)], limit=self._chat.max_message_chars)
+        gated = {d.number for d in record.drafts if self._needs_confirmation(d)}
+        hints = [(None, VOTE_HINT)] + ([(None, confirm_hint(sorted(gated)))] if gated else [])
         header = set_header(case.news, status_label(record.state, None))
+        chunks = split_blocks([*blocks, *hints], limit=self._chat.max_message_chars,
+                              first_reserve=header_reserve(header))
         for index, chunk in enumerate(chunks):
             first, last = index == 0, index == len(chunks) - 1
             text = first_message(header, chunk.body) if first else chunk.body
@@ -44,16 +60,20 @@ class SetBoard:
                 message_id, case.channel_id, case.id, MessageKind.DRAFTS, set_id,
                 {n: record.entry(n).id for n in chunk.numbers}, chunk.body, first,
             ))
-            reactions = [NUMBERS[n - 1] for n in chunk.numbers] + ([RENEW, DISCARD] if last else [])
+            reactions = ([NUMBERS[n - 1] for n in chunk.numbers] + ([CONFIRM] if gated & set(chunk.numbers) else [])
+                         + ([RENEW, DISCARD] if last else []))
             await self._chat.add_reactions(case.channel_id, message_id, reactions)
 
     async def show_edit(self, case: Case, set_id: int, entry: DraftEntry) -> None:
         text = (f"✏️ Neue Fassung von Entwurf {entry.number} (die obige zählt nicht mehr):\n\n"
                 + draft_block(entry, edited=True))
+        if self._needs_confirmation(entry):
+            text += "\n\n" + confirm_hint([entry.number])
         message_id = await self._chat.send(case.channel_id, text)
         await self._store.remember_message(ShownMessage(
             message_id, case.channel_id, case.id, MessageKind.EDIT, set_id, {entry.number: entry.id}))
-        await self._chat.add_reactions(case.channel_id, message_id, [NUMBERS[entry.number - 1]])
+        confirm = [CONFIRM] if self._needs_confirmation(entry) else []
+        await self._chat.add_reactions(case.channel_id, message_id, [NUMBERS[entry.number - 1], *confirm])
 
     async def status(self, set_id: int) -> str:
         record = await self._store.set_record(set_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from typing import NamedTuple
 
 from bot.core.drafting.intake import split_url
 from bot.core.drafting.limits import MIN_NEWS_CHARS
@@ -12,6 +13,9 @@ NEWS_IN_DM_CHARS = 200  # in a DM with a running case, shorter texts are wishes,
 QUESTION_CHARS = 200  # a short text ending in '?' is a question to the bot, not a news item
 
 _HAND_EDIT = re.compile(r"^\s*(\d)\s*[:：]\s*(\S.*)$", re.DOTALL)
+# '… | Beleg: <quote>': the evidence for a hand edit, a quote from the news (the last such part counts).
+_EVIDENCE = re.compile(r"\s*[|｜]\s*Beleg\s*[:：]\s*", re.IGNORECASE)
+_QUOTES = "\"'„“”‚‘’«»"
 _STATS_WORDS = re.compile(
     r"\b(statistik\w*|zahlen|lief|läuft|laufen|reichweite|impressions?|aufrufe|likes?|klicks?|"
     r"am besten|beste\w*|erfolgreich\w*|zusammenfassung|performance|follower\w*)\b",
@@ -27,12 +31,22 @@ class Intent(enum.Enum):
     HAND_EDIT = "hand_edit"
 
 
-def hand_edit(text: str) -> tuple[int, str] | None:
-    """'2: neuer Text' -> (2, 'neuer Text')."""
+class HandEdit(NamedTuple):
+    number: int
+    text: str
+    evidence: str = ""  # the quote from the news the new text rests on; '' when none was given
+
+
+def hand_edit(text: str) -> HandEdit | None:
+    """'2: neuer Text' -> (2, 'neuer Text', ''); '2: neuer Text | Beleg: „Zitat“' -> (2, 'neuer Text', 'Zitat')."""
     match = _HAND_EDIT.match(text)
     if not match:
         return None
-    return int(match.group(1)), match.group(2).strip()
+    body, evidence = match.group(2), ""
+    parts = _EVIDENCE.split(body)
+    if len(parts) > 1:
+        body, evidence = " | Beleg: ".join(parts[:-1]), parts[-1].strip().strip(_QUOTES).strip()
+    return HandEdit(int(match.group(1)), body.strip(), evidence)
 
 
 def is_stats_question(text: str) -> bool:

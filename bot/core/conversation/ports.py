@@ -92,6 +92,14 @@ class WorkflowStore(Protocol):
 
     async def voters(self, draft_id: int) -> list[int]: ...
 
+    async def add_confirmation(self, draft_id: int, user_id: int) -> bool:
+        """Store an approver's ✅ „Quelle geprüft" for a draft (with the time); True when it is new."""
+
+    async def remove_confirmation(self, draft_id: int, user_id: int) -> bool: ...
+
+    async def confirmers(self, draft_id: int) -> list[int]:
+        """Who confirmed the draft's source, earliest first."""
+
     async def add_turn(self, case_id: int, turn: ConversationTurn) -> None: ...
 
     async def turns(self, case_id: int) -> list[ConversationTurn]: ...

@@ -13,10 +13,26 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.core.conversation.approval import ApprovalPolicy, Reactor, Refusal, refusal_reason, refusal_text
+from bot.core.conversation.approval import (
+    ApprovalPolicy,
+    Reactor,
+    Refusal,
+    refusal_reason,
+    refusal_text,
+    source_gap,
+    source_needed_text,
+)
 from bot.core.conversation.board import SetBoard
 from bot.core.conversation.ports import Chat, Members, WorkflowStore
-from bot.core.conversation.records import Case, MessageKind, Pending, SetState, ShownMessage, drafts_of
+from bot.core.conversation.records import (
+    Case,
+    DraftEntry,
+    MessageKind,
+    Pending,
+    SetState,
+    ShownMessage,
+    drafts_of,
+)
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.limits import checked_count
 from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
@@ -26,7 +42,17 @@ from bot.core.errors import InputError, SpitzfederError
 from bot.core.posting.ports import AuditLog, PostStore, Withdrawal
 from bot.core.posting.records import Post, PostState
 from bot.core.posting.service import PostingService
-from bot.core.text.rendering import CANCEL, DISCARD, RENEW, drafting_failed_text, number_of, same_emoji, thread_name
+from bot.core.posting.source import source_line
+from bot.core.text.rendering import (
+    CANCEL,
+    CONFIRM,
+    DISCARD,
+    RENEW,
+    drafting_failed_text,
+    number_of,
+    same_emoji,
+    thread_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +85,8 @@ class ReactionEvent:
 class Workflow:
     def __init__(self, *, drafting: DraftingService, articles: ArticleSource, store: WorkflowStore,
                  posts: PostStore, posting: PostingService, audit: AuditLog, chat: Chat, members: Members,
-                 board: SetBoard, policy: ApprovalPolicy, undo_seconds: int, default_count: int) -> None:
+                 board: SetBoard, policy: ApprovalPolicy, undo_seconds: int, default_count: int,
+                 source_as_reply: bool = False) -> None:
         self._drafting = drafting
         self._articles = articles
         self._store = store
@@ -72,6 +99,7 @@ class Workflow:
         self.policy = policy
         self._undo_seconds = undo_seconds
         self._default_count = default_count
+        self._source_as_reply = source_as_reply  # SOURCE_AS_REPLY: the source goes out as a reply under the post
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     # --- intake ---
@@ -118,8 +146,9 @@ class Workflow:
             else:
                 await self._produce(case, Pending.REFINE, text.strip(), author=author)
 
-    async def hand_edit(self, case: Case, author: str, number: int, text: str) -> None:
-        """`2: <text>`: replace draft 2 by hand; the new version is checked and can be approved like any draft."""
+    async def hand_edit(self, case: Case, author: str, number: int, text: str, evidence: str = "") -> None:
+        """`2: <text> | Beleg: <quote>`: replace draft 2 by hand; the new version is checked and can be approved
+        like any draft. Without a quote found in the news it needs an approver's ✅ (see ApprovalPolicy)."""
         async with self._locks[case.id]:
             case = await self._store.case(case.id)
             if await self._say_if_closed(case, edit=number):
@@ -134,7 +163,7 @@ class Workflow:
                 return
             others = [d.as_draft() for d in record.drafts if d.number != number]
             try:
-                draft = self._drafting.check_manual(case.news, text, others)
+                draft = self._drafting.check_manual(case.news, text, others, evidence=evidence)
             except InputError as exc:
                 await self._chat.send(case.channel_id, exc.user_message)
                 return
@@ -145,7 +174,8 @@ class Workflow:
                 return
             entry = await self._store.add_draft_version(record.id, number, draft)
             await self._store.add_turn(case.id, ConversationTurn(author, f"Entwurf {number} von Hand ersetzt: {text}"))
-            await self._audit.record("hand_edit", actor=author, set_id=record.id, detail=f"draft {number}")
+            await self._audit.record("hand_edit", actor=author, set_id=record.id,
+                                     detail=f"draft {number}" + (", with evidence" if evidence else ""))
             log.info("hand edit: case %d, set %d, draft %d", case.id, record.id, number)
             await self._board.show_edit(case, record.id, entry)
 
@@ -165,6 +195,11 @@ class Workflow:
                     await self._vote(case, shown, number, event)
                 else:
                     await self._withdraw(shown, number, event.reactor)
+            elif same_emoji(event.emoji, CONFIRM) and shown.kind in (MessageKind.DRAFTS, MessageKind.EDIT):
+                if event.added:
+                    await self._confirm(case, shown, event)
+                else:
+                    await self._unconfirm(shown, event.reactor)
             elif not event.added:
                 return
             elif same_emoji(event.emoji, CANCEL):
@@ -205,15 +240,89 @@ class Workflow:
         log.info("vote: set %d, draft %d, %d/%d", set_id, number, len(voters), self.policy.required)
         if self.policy.approved(voters):
             voters = await self._still_entitled(case, set_id, draft_id, number, voters, fresh=reactor.user_id)
-        if not self.policy.approved(voters):
-            await self._chat.send(case.channel_id, f"Stimme für Entwurf {number} gezählt "
-                                                   f"({len(voters)}/{self.policy.required}).")
+        confirmed = await self._source_confirmed(case, set_id, current)
+        if self.policy.approved(voters) and confirmed:
+            await self._approve(case, set_id, current, voters)
             return
-        post = await self._posting.approve(set_id=set_id, draft_id=draft_id, text=current.text,
-                                           source_url=case.news.url, approved_by=[str(v) for v in voters],
-                                           undo_seconds=self._undo_seconds)
+        counted = f"Stimme für Entwurf {number} gezählt ({len(voters)}/{self.policy.required})."
+        if not confirmed and await self._store.first_notice(case.id, 0, f"source:{draft_id}"):
+            counted += " " + source_needed_text(number, source_gap(current.warnings, current.evidence))
+        elif not confirmed:
+            counted += f" Es fehlt noch ein {CONFIRM} „Quelle geprüft“."
+        await self._chat.send(case.channel_id, counted)
+
+    async def _approve(self, case: Case, set_id: int, entry: DraftEntry, voters: list[int]) -> None:
+        """Schedule the approved draft (the post store lets only one post per set through)."""
+        post = await self._posting.approve(
+            set_id=set_id, draft_id=entry.id, text=entry.text, source_url=case.news.url,
+            source_line=source_line(case.news) if self._source_as_reply else None,
+            approved_by=[str(v) for v in voters], undo_seconds=self._undo_seconds)
         if post:
-            log.info("approved: set %d, draft %d, post %d", set_id, number, post.id)
+            log.info("approved: set %d, draft %d, post %d", set_id, entry.number, post.id)
+
+    # --- source confirmation (✅ „Quelle geprüft") ---
+
+    async def _source_confirmed(self, case: Case, set_id: int, entry: DraftEntry) -> bool:
+        """True when the draft needs no ✅, or an approver who still may act has given one.
+
+        A confirmation of someone who lost the approver rights meanwhile is dropped (audit log)."""
+        if not self.policy.needs_source_check(entry.needs_source_check):
+            return True
+        for user_id in await self._store.confirmers(entry.id):
+            roles = await self._members.roles(user_id, case.guild_id)
+            if roles is not None and self.policy.may_act(Reactor(user_id, roles)) is None:
+                return True
+            await self._store.remove_confirmation(entry.id, user_id)
+            await self._audit.record("source_confirmation_dropped", actor=str(user_id), set_id=set_id,
+                                     detail=f"draft {entry.number}: no approver any more")
+        return False
+
+    async def _confirm(self, case: Case, shown: ShownMessage, event: ReactionEvent) -> None:
+        """✅ by an approver: „Quelle geprüft" for the drafts this message shows; votes waiting for it approve."""
+        set_id, user_id = shown.set_id, event.reactor.user_id
+        if set_id is None or not shown.numbers:
+            return
+        refusal = self.policy.may_act(event.reactor)
+        if refusal:
+            await self._refuse(case, shown, event, refusal)
+            return
+        record = await self._store.set_record(set_id)
+        if await self._posts.for_set(set_id) or record.state is not SetState.OPEN or set_id != case.current_set_id:
+            return  # nothing left to approve here
+        gated: list[DraftEntry] = []
+        for number, draft_id in sorted(shown.numbers.items()):
+            entry = record.draft(number)
+            if entry is None or entry.id != draft_id:
+                continue  # replaced by a hand edit: the new version has its own message
+            if not self.policy.needs_source_check(entry.needs_source_check):
+                continue  # its votes approve it without ✅
+            if await self._store.add_confirmation(draft_id, user_id):
+                await self._audit.record("source_confirmed", actor=str(user_id), set_id=set_id,
+                                         detail=f"draft {number}")
+                gated.append(entry)
+        if not gated:
+            return
+        log.info("source confirmed: set %d, drafts %s", set_id, ",".join(str(e.number) for e in gated))
+        numbers = ", ".join(str(entry.number) for entry in gated)
+        await self._chat.send(case.channel_id, f"{CONFIRM} Quelle geprüft von {self._chat.mention(user_id)}: "
+                                               f"Entwurf {numbers}.")
+        for entry in gated:
+            voters = await self._store.voters(entry.id)
+            if self.policy.approved(voters):
+                voters = await self._still_entitled(case, set_id, entry.id, entry.number, voters)
+            if self.policy.approved(voters):
+                await self._approve(case, set_id, entry, voters)
+                return
+
+    async def _unconfirm(self, shown: ShownMessage, reactor: Reactor) -> None:
+        """✅ removed before approval: the confirmation is withdrawn."""
+        if shown.set_id is None or await self._posts.for_set(shown.set_id):
+            return  # after approval only ❌ stops the post
+        for number, draft_id in sorted(shown.numbers.items()):
+            if await self._store.remove_confirmation(draft_id, reactor.user_id):
+                await self._audit.record("source_unconfirmed", actor=str(reactor.user_id), set_id=shown.set_id,
+                                         detail=f"draft {number}")
+                log.info("source confirmation withdrawn: set %d, draft %d", shown.set_id, number)
 
     async def _still_entitled(self, case: Case, set_id: int, draft_id: int, number: int, voters: list[int],
                               fresh: int | None = None) -> list[int]:
@@ -247,7 +356,8 @@ class Workflow:
         return self.policy.may_vote(Reactor(voter, roles), requester_id=case.requester_id), False
 
     async def still_approved(self, post: Post) -> Withdrawal | None:
-        """When a post's undo window ends: do its approvals still reach the quorum (roles, policy, self-approval)?
+        """When a post's undo window ends: do its approvals still reach the quorum (roles, policy, self-approval),
+        and does its source check (✅) still hold where the draft needs one?
 
         The guard of `PostingService`; a Withdrawal names the approvers whose approval lapsed, in German.
         """
@@ -267,11 +377,20 @@ class Workflow:
                 lapsed.append((approver, "nicht mehr auf dem Server" if left else refusal_reason(refusal),
                                refusal.value + (", left" if left else "")))
         if not lapsed or len(set(kept)) >= self.policy.required:  # the quorum holds without them
-            return None
+            return await self._confirmation_lapsed(case, post)
         said = "; ".join(f"Die Freigabe von {self._chat.mention(int(who))} gilt nicht mehr ({why})"
                          for who, why, _ in lapsed)
         return Withdrawal(tuple(who for who, _, _ in lapsed), f"{said}.",
                           detail="; ".join(f"{who}: {code}" for who, _, code in lapsed))
+
+    async def _confirmation_lapsed(self, case: Case, post: Post) -> Withdrawal | None:
+        """The post's draft needs ✅, and nobody who may still approve has given it (any more)."""
+        record = await self._store.set_record(post.set_id)
+        entry = next((draft for draft in record.drafts if draft.id == post.draft_id), None)
+        if entry is None or await self._source_confirmed(case, post.set_id, entry):
+            return None
+        return Withdrawal((), f"Die Bestätigung {CONFIRM} „Quelle geprüft“ gilt nicht mehr (keine "
+                              "Freigabe-Berechtigung mehr).", detail="source confirmation lapsed")
 
     async def _withdraw(self, shown: ShownMessage, number: int, reactor: Reactor) -> None:
         if shown.set_id is None or await self._posts.for_set(shown.set_id):
@@ -423,7 +542,7 @@ class Workflow:
                 log.warning("could not report the interrupted case %d: %s", case.id, exc.detail or exc.user_message)
 
     async def resume_approvals(self) -> None:
-        """At start: a draft whose deciding vote was stored just before a stop is approved now."""
+        """At start: a draft whose deciding vote (or ✅) was stored just before a stop is approved now."""
         for set_id in await self._store.voted_open_sets():
             case = await self._store.case_for_set(set_id)
             if case is None:
@@ -434,11 +553,9 @@ class Workflow:
                     voters = await self._store.voters(draft.id)
                     if self.policy.approved(voters):
                         voters = await self._still_entitled(case, set_id, draft.id, draft.number, voters)
-                    if self.policy.approved(voters):
+                    if self.policy.approved(voters) and await self._source_confirmed(case, set_id, draft):
                         log.warning("approval completed after a restart: set %d, draft %d", set_id, draft.number)
-                        await self._posting.approve(set_id=set_id, draft_id=draft.id, text=draft.text,
-                                                    source_url=case.news.url, approved_by=[str(v) for v in voters],
-                                                    undo_seconds=self._undo_seconds)
+                        await self._approve(case, set_id, draft, voters)
                         break
 
     async def _make_set(self, case: Case, kind: Pending, instruction: str | None) -> DraftSet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 
 from bot.core.drafting.models import NewsItem
 from bot.core.drafting.ports import ArticleSource
@@ -44,4 +45,5 @@ async def obtain_news(
         if len(text) >= 200:  # enough pasted text to work from
             return await asyncio.to_thread(drafting.prepare_news, text, url=url)
         raise
-    return await asyncio.to_thread(drafting.prepare_news, article.text, url=article.url, title=article.title)
+    news = await asyncio.to_thread(drafting.prepare_news, article.text, url=article.url, title=article.title)
+    return replace(news, outlet=article.outlet, published=article.published)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from bot.core.drafting.models import DraftSet, Usage
@@ -38,6 +39,14 @@ class Article(Protocol):
 
     @property
     def text(self) -> str: ...
+
+    @property
+    def outlet(self) -> str | None:
+        """The medium's name from the page's metadata, else its host name."""
+
+    @property
+    def published(self) -> date | None:
+        """The article's date, when its metadata gives one."""
 
 
 class ArticleSource(Protocol):

@@ -101,11 +101,11 @@ class DraftingService:
         draft_set.instruction = instruction
         return draft_set
 
-    def check_manual(self, news: NewsItem, text: str, others: Sequence[Draft] = ()) -> Draft:
-        """Check a hand-written draft like any other; it has no evidence quote of its own."""
+    def check_manual(self, news: NewsItem, text: str, others: Sequence[Draft] = (), *, evidence: str = "") -> Draft:
+        """Check a hand-written draft like any other; ``evidence``: its quote from the news, if the author gave one."""
         if not text.strip():
             raise InputError("Der neue Text ist leer.")
-        draft = check_draft(text, "", news)
+        draft = check_draft(text, evidence, news)
         return mark_near_duplicates([*others, draft])[-1]
 
     # --- pipeline ---

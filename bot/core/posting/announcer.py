@@ -74,7 +74,7 @@ class ChatAnnouncer:
         match event:
             case PostScheduled():
                 undo = round((post.due_at - post.approved_at).total_seconds())
-                text = scheduled_text(number, undo)
+                text = scheduled_text(number, undo, post, [self._who(by) for by in post.approved_by])
                 reactions = [CANCEL] if undo > 0 else []
             case PostCancelled(by=by):
                 text = cancelled_text(number, self._who(by))

@@ -22,8 +22,10 @@ class PublishedPost:
 class Publisher(Protocol):
     simulated: bool  # True for the dry-run publisher: nothing reaches X
 
-    async def publish(self, text: str, *, source_url: str | None = None) -> PublishedPost:
-        """Post ``text``; raises PublishError."""
+    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
+        """Post ``text``, and ``source_line`` (if any) as a reply under it; raises PublishError.
+
+        A failed reply does not fail the post: the returned ``notice`` says so."""
 
     async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
         """Our own post with exactly ``text`` created after ``since``, if any (for reconciliation)."""
@@ -50,7 +52,8 @@ class AuditLog(Protocol):
 
 class PostStore(Protocol):
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
-                               approved_by: list[str], approved_at: datetime, due_at: datetime) -> Post | None:
+                               approved_by: list[str], approved_at: datetime, due_at: datetime,
+                               source_line: str | None = None) -> Post | None:
         """Create the set's one post; None if the set already has one."""
 
     async def transition(self, post_id: int, from_states: set[PostState], to_state: PostState,

@@ -26,6 +26,7 @@ class Post:
     due_at: datetime  # scheduled: end of the undo window; in flight: when it is looked up on X if still in flight
     approved_by: list[str] = field(default_factory=list)
     source_url: str | None = None
+    source_line: str | None = None  # the reply under the post („Quelle: …"); None: no reply
     attempts: int = 0
     attempted_at: datetime | None = None
     posted_at: datetime | None = None

@@ -81,12 +81,14 @@ class PostingService:
         self._record_patience = record_patience
 
     async def approve(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
-                      approved_by: list[str], undo_seconds: int) -> Post | None:
-        """Schedule the approved draft; None when the set already has a post (approved twice)."""
+                      approved_by: list[str], undo_seconds: int, source_line: str | None = None) -> Post | None:
+        """Schedule the approved draft; None when the set already has a post (approved twice).
+
+        ``source_line``: the reply with the source that goes out under the post (None: no reply)."""
         now = self._clock.now()
         post = await self._store.create_scheduled(
             set_id=set_id, draft_id=draft_id, text=text, source_url=source_url, approved_by=approved_by,
-            approved_at=now, due_at=now + timedelta(seconds=undo_seconds),
+            approved_at=now, due_at=now + timedelta(seconds=undo_seconds), source_line=source_line,
         )
         if post is None:
             return None
@@ -190,7 +192,7 @@ class PostingService:
             if found:
                 return await self._mark_posted(claimed, found, {PostState.IN_FLIGHT}, note="found on the account")
         try:
-            published = await self._publisher.publish(claimed.text, source_url=claimed.source_url)
+            published = await self._publisher.publish(claimed.text, source_line=claimed.source_line)
         except PublishError as exc:
             if exc.duplicate or exc.maybe_posted:
                 try:

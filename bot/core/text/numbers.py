@@ -1,6 +1,7 @@
 """German number formats for user-facing texts."""
 
 import math
+from datetime import date
 
 
 def de_int(value: int) -> str:
@@ -23,3 +24,8 @@ def de_duration(seconds: float) -> str:
         return f"{minutes} Minuten"
     hours = math.ceil(minutes / 60)
     return f"{de_int(hours)} Stunden"
+
+
+def de_date(day: date) -> str:
+    """date(2026, 11, 24) -> '24.11.2026'."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"

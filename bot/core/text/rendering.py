@@ -9,16 +9,19 @@ from bot.core.conversation.records import DraftEntry, SetState
 from bot.core.drafting.models import NewsItem
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
 from bot.core.posting.records import Post, PostState
+from bot.core.posting.source import source_label
 from bot.core.text.untrusted import literal, plain_line
 
 THREAD_NAME_LIMIT = 100
-HEADER_RESERVE = 260  # room kept in the first message for the header (headline and state)
+HEADER_RESERVE = 260  # room kept in the first message for the header (headline, source and state)
+STATUS_RESERVE = 120  # room for the longest state line the header may get later
 EVIDENCE_CHARS = 140
 
 NUMBERS = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣"]
 RENEW = "🔁"
 DISCARD = "🗑️"
 CANCEL = "❌"
+CONFIRM = "✅"  # an approver's „Quelle geprüft"
 
 
 def same_emoji(a: str, b: str) -> bool:
@@ -81,8 +84,22 @@ def status_label(state: SetState, post: Post | None, number: int | None = None) 
     return "offen"
 
 
+def source_text(news: NewsItem) -> str:
+    """Where the news is from, for the chat: 'tagesschau.de, 24.11.2026 · <https://…>' (no link preview), or
+    „ohne Quellenlink“ for pasted text."""
+    if not news.url:
+        return "ohne Quellenlink (eingefügter Text)"
+    url = news.url if not any(c in news.url for c in "<> \n") else literal(news.url)
+    return f"{literal(source_label(news))} · <{url}>"
+
+
 def set_header(news: NewsItem, status: str) -> str:
-    return f"📰 **{literal(headline(news))}**\nStatus: **{status}**"
+    return f"📰 **{literal(headline(news))}**\nQuelle: {source_text(news)}\nStatus: **{status}**"
+
+
+def header_reserve(header: str) -> int:
+    """Room to keep in a set's first message for its header, whose state line may grow later."""
+    return max(HEADER_RESERVE, len(header) + STATUS_RESERVE)
 
 
 # --- drafts ---
@@ -128,20 +145,48 @@ def first_message(header: str, body: str) -> str:
 
 
 VOTE_HINT = (f"Freigeben: Zahl anklicken · {RENEW} neue Entwürfe · {DISCARD} verwerfen · "
-             "im Thread schreiben, z. B. „kürzer“, oder `2: eigener Text`")
+             "im Thread schreiben, z. B. „kürzer“, oder `2: eigener Text | Beleg: Zitat aus der Meldung`")
+
+
+def confirm_hint(numbers: list[int]) -> str:
+    """Which drafts need an approver's ✅ „Quelle geprüft“ before their votes approve them."""
+    which = f"Entwurf {numbers[0]}" if len(numbers) == 1 else "Entwürfe " + ", ".join(map(str, numbers))
+    return (f"{CONFIRM} {which}: vor der Freigabe bitte die Quelle prüfen — dann {CONFIRM} „Quelle geprüft“ "
+            "anklicken (zählt nur von Freigebenden); Stimmen zählen erst danach.")
 
 
 # --- notices ---
 
-def scheduled_text(number: int, undo_seconds: int) -> str:
+QUOTE_CHARS = 300  # a post is at most 280 weighted characters; the notice quotes it whole
+
+
+def scheduled_text(number: int, undo_seconds: int, post: Post, approvers: list[str]) -> str:
+    """The approval notice: the text that goes out (escaped: it never pings or formats), who approved it, and
+    the source reply with what it costs — or that the question goes out without a source link."""
+    who = ", ".join(approvers)
+    quoted = f"„{literal(shorten(post.text, QUOTE_CHARS))}“"
     if undo_seconds <= 0:
-        return f"✅ Entwurf {number} ist freigegeben und wird jetzt gepostet."
-    return f"⏳ Entwurf {number} wird in {undo_seconds} s gepostet — {CANCEL} zum Abbrechen"
+        by = f" (von {who})" if who else ""
+        head = f"✅ Entwurf {number} ist freigegeben{by} und wird jetzt gepostet: {quoted}"
+    else:
+        by = f" (freigegeben von {who})" if who else ""
+        head = f"⏳ Entwurf {number} wird in {undo_seconds} s gepostet{by}: {quoted} — {CANCEL} zum Abbrechen"
+    return f"{head}\n{source_reply_text(post)}"
+
+
+def source_reply_text(post: Post) -> str:
+    if post.source_line:
+        return (f"Als Antwort darunter: „{literal(post.source_line)}“ (ein Post mit Link kostet bei X "
+                "etwa 0,20 $ statt 0,015 $)")
+    if post.source_url:
+        return "Ohne Quellenantwort (SOURCE_AS_REPLY ist aus)."
+    return "Ohne Quellenlink: die Meldung wurde als Text eingefügt."
 
 
 def published_text(number: int, post: Post) -> str:
     if post.simulated:
-        return f"🧪 Entwurf {number}: simuliert (Dry Run) — nichts wurde auf X veröffentlicht."
+        reply = f" Als Antwort wäre „{literal(post.source_line)}“ gefolgt." if post.source_line else ""
+        return f"🧪 Entwurf {number}: simuliert (Dry Run) — nichts wurde auf X veröffentlicht.{reply}"
     return f"✅ Entwurf {number} ist gepostet: {post.url or post.x_post_id}"
 
 
@@ -171,9 +216,11 @@ HELP_TEXT = (
     "• **Starten:** erwähne mich mit dem Text oder der URL einer Meldung, nutze `/entwurf`, "
     "oder schick mir die Meldung als Direktnachricht.\n"
     "• **Im Thread:** schreib Wünsche wie „kürzer“, „schärfer“ oder „ohne Anglizismen“; "
-    "`2: eigener Text` ersetzt Entwurf 2.\n"
+    "`2: eigener Text` ersetzt Entwurf 2, `2: eigener Text | Beleg: Zitat aus der Meldung` mit Beleg.\n"
     f"• **Freigeben:** Freigebende klicken die Zahl des Entwurfs; {CANCEL} bricht in der Wartezeit ab, "
     f"{RENEW} bringt neue Entwürfe, {DISCARD} verwirft.\n"
+    f"• **Quelle geprüft:** ist eine Prämisse nicht belegt oder fehlt der Beleg (⚠️), zählen die Stimmen erst, "
+    f"wenn eine freigebende Person die Quelle geprüft und {CONFIRM} an den Entwurf gesetzt hat.\n"
     "• **Zahlen:** `/statistik` oder `/zusammenfassung`, oder frag mich z. B. "
     "„Welche Frage lief diese Woche am besten?“"
 )

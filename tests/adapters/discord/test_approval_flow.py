@@ -8,7 +8,9 @@ from tests.fixtures.discord import audit, reply_drafts, start_news, texts
 async def test_an_approver_approves_and_the_post_goes_out_after_the_undo_window(world):
     await start_news(world)
     await world.anna.react(world.draft_message(), "1️⃣")
-    assert texts(world, world.thread())[-1] == "⏳ Entwurf 1 wird in 30 s gepostet — ❌ zum Abbrechen"
+    assert texts(world, world.thread())[-1] == (
+        f"⏳ Entwurf 1 wird in 30 s gepostet (freigegeben von <@{world.anna.id}>): „{GOOD_DRAFTS[0][0]}“ — ❌ zum "
+        "Abbrechen\nOhne Quellenlink: die Meldung wurde als Text eingefügt.")
     assert "Status: **freigegeben (Entwurf 1)**" in world.draft_message().content
     await world.tick()
     assert world.publisher.calls == 0  # still inside the undo window

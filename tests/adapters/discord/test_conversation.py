@@ -55,10 +55,12 @@ async def test_a_hand_edit_replaces_a_draft_and_can_be_approved(world):
     edit = world.bot_messages(world.thread())[-1]
     assert edit.content.startswith("✏️ Neue Fassung von Entwurf 2") and OWN_TEXT in edit.content
     assert "⚠️ Prämisse nicht belegt" in edit.content  # checked like any draft
-    assert [str(r.emoji) for r in edit.reactions] == [NUMBERS[1]]
+    assert [str(r.emoji) for r in edit.reactions] == [NUMBERS[1], "✅"]  # no evidence: the source needs a check
     await world.anna.react(world.draft_message(), "2️⃣")  # the old version no longer counts
     assert "von Hand ersetzt" in texts(world, world.thread())[-1]
     await world.anna.react(edit, "2️⃣")
+    assert "braucht vor der Freigabe ein ✅" in texts(world, world.thread())[-1]
+    await world.bert.react(edit, "✅")
     world.clock.advance(30)
     await world.tick()
     assert [text for _, _, text in world.publisher.timeline] == [OWN_TEXT]
@@ -181,8 +183,8 @@ async def test_after_a_cancel_renew_brings_new_drafts_and_a_hand_edit_asks_for_t
     await world.carla.react(cancelled, "🔁")
     fresh = world.draft_message()
     assert fresh.id != cancelled.id and SHORTER[0][0] in fresh.content
-    await world.carla.send(world.thread(), f"1: {OWN_TEXT}")
-    await world.anna.react(world.bot_messages(world.thread())[-1], "1️⃣")
+    await world.carla.send(world.thread(), f"1: {OWN_TEXT} | Beleg: {GOOD_DRAFTS[0][1]}")
+    await world.anna.react(world.bot_messages(world.thread())[-1], "1️⃣")  # with evidence: no ✅ needed
     world.clock.advance(30)
     await world.tick()
     assert [text for _, _, text in world.publisher.timeline] == [OWN_TEXT]

@@ -93,7 +93,7 @@ async def test_an_approver_by_role_may_send_news_by_dm_and_approve_there(world):
     drafts = world.draft_message(dm)
     assert GOOD_DRAFTS[0][0] in drafts.content
     await world.anna.user.set_reaction(drafts, "1️⃣", reacted=True)
-    assert texts(world, dm)[-1] == "⏳ Entwurf 1 wird in 30 s gepostet — ❌ zum Abbrechen"
+    assert texts(world, dm)[-1].startswith(f"⏳ Entwurf 1 wird in 30 s gepostet (freigegeben von <@{world.anna.id}>)")
 
 
 async def test_a_failing_slash_command_answers_in_german_instead_of_thinking_forever(world):

@@ -46,12 +46,12 @@ def test_the_quick_head_check_agrees_with_alembic():
     assert head_revision() == _scripts().get_current_head()
 
 
-def _upgrade_to(revision: str):
+def _upgrade_to(revision: str, *, down: bool = False):
     def upgrade(sync_connection) -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = sync_connection
-        command.upgrade(config, revision)
+        (command.downgrade if down else command.upgrade)(config, revision)
     return upgrade
 
 
@@ -66,12 +66,16 @@ async def test_drafts_stored_before_the_trust_columns_keep_their_data(database_u
                                           "completion_tokens, state) values (1, 1, '2026-11-01', 1, 0, 0, 'open')"))
             await connection.execute(text("insert into drafts (id, set_id, position, text, evidence, evidence_found, "
                                           "weighted_length, warnings) values (1, 1, 1, 'Frage?', '', false, 6, '[]')"))
+            await connection.execute(text(  # a post approved before the upgrade, its link still to be replied
+                "insert into posts (set_id, draft_id, text, state, approved_at, due_at, approved_by, source_url) "
+                "values (1, 1, 'Frage?', 'scheduled', '2026-11-01', '2026-11-01', '[]', 'https://example.org/a')"))
         await migrate(engine)
         async with engine.connect() as connection:
             row = (await connection.execute(text(
                 "select text, premise, pattern, needs_source_check from drafts"))).one()
             assert tuple(row) == ("Frage?", "", "andere", 0)
             assert (await connection.execute(text("select outlet, published from news_items"))).one() == (None, None)
+            assert (await connection.execute(text("select source_line from posts"))).scalar() == "https://example.org/a"
     finally:
         await engine.dispose()
 
@@ -89,5 +93,28 @@ async def test_a_current_database_is_left_alone_and_an_old_one_is_upgraded(datab
             assert (await connection.execute(text("select count(*) from metric_snapshots"))).scalar() == 0
             assert (await connection.execute(text("select count(*) from heartbeats"))).scalar() == 0
             assert (await connection.execute(text("select count(*) from source_confirmations"))).scalar() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_going_back_before_the_trust_columns_keeps_posts_and_drafts(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        await migrate(engine)
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "insert into news_items (id, created_at, origin, text) values (1, '2026-11-01', 'cli', 'Meldung')"))
+            await connection.execute(text("insert into draft_sets (id, news_id, created_at, llm_calls, prompt_tokens, "
+                                          "completion_tokens, state) values (1, 1, '2026-11-01', 1, 0, 0, 'open')"))
+            await connection.execute(text("insert into drafts (id, set_id, position, text, evidence, evidence_found, "
+                                          "weighted_length, warnings) values (1, 1, 1, 'Frage?', '', 0, 6, '[]')"))
+            await connection.execute(text(
+                "insert into posts (set_id, draft_id, text, state, approved_at, due_at, approved_by) "
+                "values (1, 1, 'Frage?', 'scheduled', '2026-11-01', '2026-11-01', '[]')"))
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to("0005", down=True))
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("select text from posts"))).scalar() == "Frage?"
+            assert (await connection.execute(text("select text from drafts"))).scalar() == "Frage?"
     finally:
         await engine.dispose()

@@ -8,9 +8,11 @@ import pytest
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.x.metrics import XMetrics
 from bot.adapters.x.publisher import XPublisher, comparable
+from bot.core.drafting.models import NewsItem
 from bot.core.errors import PublishError
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
+from bot.core.posting.source import source_line
 from tests.fakes.publisher import RecordingNotifier
 from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.x_server import DUPLICATE, NOT_ENROLLED, READ_ONLY
@@ -25,25 +27,28 @@ def publisher(make_client):
 
 
 async def test_posts_and_returns_link_and_followers(publisher, fake_x, usage_store, clock):
-    published = await publisher.publish(TEXT, source_url="https://example.org/news")
+    published = await publisher.publish(TEXT)
     [post] = fake_x.posts.values()
-    assert post.text == TEXT and post.reply_to is None  # SOURCE_AS_REPLY is off: no link, no reply
+    assert post.text == TEXT and post.reply_to is None  # no source line (SOURCE_AS_REPLY off, or no link): no reply
     assert published.post_id == post.id and not published.simulated and published.followers == 500
     assert published.url == f"https://x.com/spitzfeder/status/{post.id}"
     usage = await usage_store.usage(clock.now())
     assert (usage.write_requests, usage.read_requests) == (1, 1)  # the post, and the account before it
 
 
-async def test_source_link_as_reply_to_our_own_post(make_client, fake_x):
-    published = await XPublisher(make_client(), source_as_reply=True).publish(TEXT, source_url="https://example.org/a")
+SOURCE = "Quelle: tagesschau.de, 24.11.2026 https://www.tagesschau.de/inland/a.html"
+
+
+async def test_source_line_as_reply_to_our_own_post(publisher, fake_x):
+    published = await publisher.publish(TEXT, source_line=SOURCE)
     question, reply = fake_x.posts.values()
-    assert question.id == published.post_id and question.text == TEXT
-    assert reply.text == "https://example.org/a" and reply.reply_to == question.id
+    assert question.id == published.post_id and question.text == TEXT and question.reply_to is None
+    assert reply.text == SOURCE and reply.reply_to == question.id
 
 
 async def test_a_failed_source_reply_does_not_undo_the_post(make_client, fake_x):
     fake_x.reject_replies = True
-    published = await XPublisher(make_client(), source_as_reply=True).publish(TEXT, source_url="https://example.org/a")
+    published = await XPublisher(make_client()).publish(TEXT, source_line=SOURCE)
     [question] = fake_x.posts.values()
     assert question.id == published.post_id and fake_x.count("POST", "/2/tweets") == 2
     assert published.notice.startswith("Die Quelle konnte nicht als Antwort gepostet werden")
@@ -201,3 +206,17 @@ async def test_a_post_goes_out_while_a_slow_metrics_read_is_in_progress(make_cli
     lookup, followers = await asyncio.gather(slow_read, second_read)
     assert lookup.metrics[tracked.id].impressions == 70 and followers == 500
     assert fake_x.count("GET", "/2/users/me") == 2
+
+
+async def test_an_approved_post_goes_out_with_its_source_reply_through_tweepy(engine, make_client, fake_x, clock):
+    set_id = await new_draft_set(engine)
+    service = PostingService(SqlPostStore(engine), XPublisher(make_client()), SqlAuditLog(engine, clock),
+                             RecordingNotifier(), clock)
+    news = NewsItem("Meldung", "https://www.example.org/a", outlet=None, published=None)  # no metadata
+    await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=news.url, source_line=source_line(news),
+                          approved_by=["anna"], undo_seconds=0)
+    await service.run_due()
+    question, reply = fake_x.posts.values()
+    assert question.text == TEXT and reply.reply_to == question.id
+    assert reply.text == "Quelle: example.org https://www.example.org/a"
+    assert (await SqlPostStore(engine).for_set(set_id)).source_line == reply.text

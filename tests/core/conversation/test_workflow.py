@@ -43,14 +43,14 @@ class GatedPublisher(FakePublisher):
         self.gate = asyncio.Event()
         self.entered = asyncio.Event()
 
-    async def publish(self, text, *, source_url=None):
+    async def publish(self, text, *, source_line=None):
         self.entered.set()
         await self.gate.wait()
-        return await super().publish(text, source_url=source_url)
+        return await super().publish(text, source_line=source_line)
 
 
 class Rig:
-    def __init__(self, engine, *, undo=30, publisher=None, **policy) -> None:
+    def __init__(self, engine, *, undo=30, publisher=None, source_as_reply=False, **policy) -> None:
         self.clock = FakeClock()
         self.llm = ScriptedLLM()
         self.chat = FakeChat()
@@ -59,7 +59,9 @@ class Rig:
         self.posts = SqlPostStore(engine)
         self.audit = SqlAuditLog(engine, self.clock)
         self.publisher = publisher or FakePublisher(self.clock)
-        board = SetBoard(self.store, self.posts, self.chat)
+        board = SetBoard(self.store, self.posts, self.chat,  # ✅ buttons as bot/wiring.py puts them
+                         needs_confirmation=lambda entry: self.workflow.policy.needs_source_check(
+                             entry.needs_source_check))
         self.announcer = ChatAnnouncer(self.store, board, self.chat, summary_channel_id=900)
         self.wakes: list[str] = []  # the scheduler's posting lane, woken on every approval and retry
         self.posting = PostingService(self.posts, self.publisher, self.audit, self.announcer, self.clock,
@@ -69,7 +71,7 @@ class Rig:
             drafting=drafting, articles=None, store=self.store, posts=self.posts, posting=self.posting,
             audit=self.audit, chat=self.chat, members=self.members, board=board,
             policy=ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), **policy),
-            undo_seconds=undo, default_count=4,
+            undo_seconds=undo, default_count=4, source_as_reply=source_as_reply,
         )
         self.posting.still_approved = self.workflow.still_approved  # as bot/wiring.py does
 
@@ -283,7 +285,10 @@ def test_reading_a_message_outside_a_thread(text, intent):
 def test_reading_messages_in_a_thread_and_in_a_dm():
     assert in_case("kürzer") is Intent.REFINE
     assert in_case("2: Warum eigentlich?") is Intent.HAND_EDIT
-    assert hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?")
+    assert hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?", "")
+    assert hand_edit("2: Warum eigentlich? | Beleg: „Der Senat begründet“") == (2, "Warum eigentlich?",
+                                                                               "Der Senat begründet")
+    assert hand_edit("3: Wer zahlt?|beleg:Energiekosten ") == (3, "Wer zahlt?", "Energiekosten")
     assert in_dm("schärfer bitte", has_case=True) is Intent.REFINE
     assert in_dm(NEWS, has_case=True) is Intent.NEWS
     assert in_dm("schärfer bitte", has_case=False) is Intent.HELP

@@ -1,8 +1,10 @@
 import logging
+from datetime import date
 
 import pytest
 from aiohttp import web
 
+from bot.adapters.news_fetch import FetchedArticle
 from bot.cli import main
 from bot.core.drafting.intake import obtain_news, split_url
 from bot.core.drafting.prompts import PromptError, PromptLibrary, fence
@@ -54,6 +56,18 @@ def test_split_url(message, rest, url):
 async def test_pasted_text_is_the_fallback_when_the_page_fails(drafting):
     news = await obtain_news(drafting, FailingSource(), text=NEWS, url="https://example.com/a")
     assert news.text == NEWS and news.url == "https://example.com/a"
+
+
+async def test_the_article_brings_its_outlet_and_date(drafting):
+    class Source:
+        async def fetch(self, url):
+            return FetchedArticle(url, "Nahverkehr wird teurer", NEWS, "Hamburger Abendblatt", date(2026, 11, 24))
+
+    news = await obtain_news(drafting, Source(), url="https://www.abendblatt.de/a")
+    assert (news.url, news.title, news.outlet, news.published) == (
+        "https://www.abendblatt.de/a", "Nahverkehr wird teurer", "Hamburger Abendblatt", date(2026, 11, 24))
+    pasted = await obtain_news(drafting, FailingSource(), text=NEWS, url="https://www.abendblatt.de/a")
+    assert (pasted.outlet, pasted.published) == (None, None)  # the source line falls back to the host
 
 
 async def test_page_failure_without_enough_text_is_reported(drafting):

@@ -68,7 +68,7 @@ class Rig:
 
     def header_line(self) -> str:
         """The state line of the set's first message."""
-        return self.chat.texts(THREAD)[0].splitlines()[1]
+        return self.chat.texts(THREAD)[0].splitlines()[2]
 
 
 @pytest.fixture
@@ -122,7 +122,8 @@ async def test_a_scheduled_post_with_undo_window_can_be_cancelled_with_a_reactio
     set_id = await rig.shown_set()
     await rig.announcer.notify(PostScheduled(await rig.post(set_id, 2, undo=30)))
     message = rig.chat.last(THREAD)
-    assert message.text == f"⏳ Entwurf 2 wird in 30 s gepostet — {CANCEL} zum Abbrechen"
+    assert message.text == (f"⏳ Entwurf 2 wird in 30 s gepostet (freigegeben von anna): „{GOOD_DRAFTS[1][0]}“ "
+                            f"— {CANCEL} zum Abbrechen\nOhne Quellenlink: die Meldung wurde als Text eingefügt.")
     assert message.reactions == [CANCEL]
 
 
@@ -130,7 +131,8 @@ async def test_a_scheduled_post_without_undo_window_gets_no_reaction(rig):
     set_id = await rig.shown_set()
     await rig.announcer.notify(PostScheduled(await rig.post(set_id, 3, undo=0)))
     message = rig.chat.last(THREAD)
-    assert message.text == "✅ Entwurf 3 ist freigegeben und wird jetzt gepostet." and message.reactions == []
+    assert message.text.startswith("✅ Entwurf 3 ist freigegeben (von anna) und wird jetzt gepostet: „Wohin")
+    assert message.reactions == []
 
 
 async def test_a_scheduled_post_refreshes_the_sets_state_line(rig):

@@ -1,6 +1,6 @@
 """The German chat texts: names, states, draft blocks, message splitting and posting notices."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -18,6 +18,7 @@ from bot.core.text.rendering import (
     VOTE_HINT,
     Chunk,
     cancelled_text,
+    confirm_hint,
     draft_block,
     drafting_failed_text,
     failed_text,
@@ -40,7 +41,8 @@ MESSAGE_LIMIT = 2000  # the chat's limit (FakeChat and Discord)
 
 
 def make_post(state: PostState = PostState.SCHEDULED, **fields) -> Post:
-    return Post(id=7, set_id=3, draft_id=11, text="Frage?", state=state, approved_at=NOON, due_at=NOON, **fields)
+    values = {"id": 7, "set_id": 3, "draft_id": 11, "text": "Frage?", "approved_at": NOON, "due_at": NOON}
+    return Post(state=state, **(values | fields))
 
 
 def make_entry(number: int = 2, **fields) -> DraftEntry:
@@ -145,8 +147,24 @@ def test_status_label_leaves_out_an_unknown_draft_number():
     assert status_label(SetState.OPEN, make_post(PostState.SCHEDULED)) == "freigegeben"
 
 
-def test_set_header_shows_headline_and_state():
-    assert set_header(NewsItem("Preise steigen. Mehr dazu."), "offen") == "📰 **Preise steigen.**\nStatus: **offen**"
+def test_set_header_shows_headline_and_state_and_says_when_there_is_no_source_link():
+    assert set_header(NewsItem("Preise steigen. Mehr dazu."), "offen") == (
+        "📰 **Preise steigen.**\nQuelle: ohne Quellenlink (eingefügter Text)\nStatus: **offen**")
+
+
+def test_set_header_shows_outlet_date_and_the_link_without_preview():
+    news = NewsItem("Preise steigen.", "https://www.tagesschau.de/inland/preise-100.html", "Preise steigen",
+                    outlet="tagesschau.de", published=date(2026, 11, 24))
+    assert set_header(news, "offen").splitlines()[1] == (
+        "Quelle: tagesschau.de, 24.11.2026 · <https://www.tagesschau.de/inland/preise-100.html>")
+
+
+def test_set_header_falls_back_to_the_host_and_escapes_the_outlet():
+    assert set_header(NewsItem("Preise.", "https://www.example.org/a"), "offen").splitlines()[1] == (
+        "Quelle: example.org · <https://www.example.org/a>")
+    news = NewsItem("Preise.", "https://example.org/a", outlet="**Die** Zeitung", published=date(2026, 1, 2))
+    assert set_header(news, "offen").splitlines()[1] == (
+        "Quelle: \\*\\*Die\\*\\* Zeitung, 02.01.2026 · <https://example.org/a>")
 
 
 def test_first_message_puts_the_body_below_the_header():
@@ -238,13 +256,30 @@ def test_split_blocks_respects_a_custom_limit_and_reserve():
 
 # --- posting notices ---
 
-def test_scheduled_text_with_undo_window_offers_cancel():
-    assert scheduled_text(2, 30) == f"⏳ Entwurf 2 wird in 30 s gepostet — {CANCEL} zum Abbrechen"
+def test_scheduled_text_quotes_the_post_names_the_approvers_and_offers_cancel():
+    post = make_post(source_url="https://example.org/a", source_line="Quelle: example.org https://example.org/a")
+    assert scheduled_text(2, 30, post, ["@A", "@B"]) == (
+        f"⏳ Entwurf 2 wird in 30 s gepostet (freigegeben von @A, @B): „Frage?“ — {CANCEL} zum Abbrechen\n"
+        "Als Antwort darunter: „Quelle: example.org <https://example.org/a>“ (ein Post mit Link kostet bei X "
+        "etwa 0,20 $ statt 0,015 $)")
+
+
+def test_scheduled_text_shows_the_text_escaped_so_it_never_pings_or_formats():
+    post = make_post(text="Warum **schweigt** @everyone <@123>?")
+    said = scheduled_text(2, 30, post, ["@A"])
+    assert "„Warum \\*\\*schweigt\\*\\* @everyone \\<@123\\>?“" in said
+    assert said.endswith("Ohne Quellenlink: die Meldung wurde als Text eingefügt.")
+
+
+def test_scheduled_text_says_when_the_source_reply_is_off():
+    assert scheduled_text(2, 30, make_post(source_url="https://example.org/a"), ["@A"]).endswith(
+        "Ohne Quellenantwort (SOURCE_AS_REPLY ist aus).")
 
 
 @pytest.mark.parametrize("undo", [0, -1])
 def test_scheduled_text_without_undo_window_posts_now(undo):
-    assert scheduled_text(2, undo) == "✅ Entwurf 2 ist freigegeben und wird jetzt gepostet."
+    assert scheduled_text(2, undo, make_post(), ["@A"]).startswith(
+        "✅ Entwurf 2 ist freigegeben (von @A) und wird jetzt gepostet: „Frage?“")
 
 
 def test_published_text_links_the_post():
@@ -293,3 +328,15 @@ def test_help_text_explains_starting_approving_and_numbers():
     for word in ("/entwurf", "/statistik", "/zusammenfassung", CANCEL, RENEW, DISCARD):
         assert word in HELP_TEXT
     assert len(HELP_TEXT) <= MESSAGE_LIMIT
+
+
+def test_a_dry_run_shows_the_source_reply_that_would_have_followed():
+    post = make_post(PostState.POSTED, simulated=True, source_line="Quelle: example.org https://example.org/a")
+    assert published_text(1, post) == ("🧪 Entwurf 1: simuliert (Dry Run) — nichts wurde auf X veröffentlicht. "
+                                       "Als Antwort wäre „Quelle: example.org <https://example.org/a>“ gefolgt.")
+
+
+def test_the_confirm_hint_names_the_drafts_that_need_a_source_check():
+    assert confirm_hint([2]).startswith("✅ Entwurf 2: vor der Freigabe bitte die Quelle prüfen")
+    assert confirm_hint([1, 3]).startswith("✅ Entwürfe 1, 3: vor der Freigabe")
+    assert "| Beleg:" in HELP_TEXT and "✅" in HELP_TEXT

@@ -1,5 +1,5 @@
 """Trust before posting: the article's outlet and date, each draft's premise, pattern and source-check need,
-the reasons drafts were dropped, a case's tone, and approvers' source confirmations.
+the reasons drafts were dropped, a case's tone, approvers' source confirmations, and the source reply of a post.
 
 Revision ID: 0006
 Revises: 0005
@@ -18,17 +18,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("news_items") as batch:
-        batch.add_column(sa.Column("outlet", sa.Text()))
-        batch.add_column(sa.Column("published", sa.Date()))
-    with op.batch_alter_table("draft_sets") as batch:
-        batch.add_column(sa.Column("dropped", sa.JSON(), nullable=False, server_default="[]"))
-    with op.batch_alter_table("drafts") as batch:
-        batch.add_column(sa.Column("premise", sa.Text(), nullable=False, server_default=""))
-        batch.add_column(sa.Column("pattern", sa.String(40), nullable=False, server_default="andere"))
-        batch.add_column(sa.Column("needs_source_check", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("tone", sa.String(20)))
+    # Plain ALTER TABLE ADD COLUMN, no batch mode: on SQLite a batch recreates the table, and with foreign keys on,
+    # dropping the old drafts or news table would cascade into posts, votes and cases.
+    op.add_column("news_items", sa.Column("outlet", sa.Text()))
+    op.add_column("news_items", sa.Column("published", sa.Date()))
+    op.add_column("draft_sets", sa.Column("dropped", sa.JSON(), nullable=False, server_default="[]"))
+    op.add_column("drafts", sa.Column("premise", sa.Text(), nullable=False, server_default=""))
+    op.add_column("drafts", sa.Column("pattern", sa.String(40), nullable=False, server_default="andere"))
+    op.add_column("drafts", sa.Column("needs_source_check", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    op.add_column("cases", sa.Column("tone", sa.String(20)))
+    op.add_column("posts", sa.Column("source_line", sa.Text()))
+    # A post approved before the upgrade replies with its bare link, as it would have before.
+    op.execute("UPDATE posts SET source_line = source_url")
     op.create_table(
         "source_confirmations",
         sa.Column("draft_id", sa.Integer(), sa.ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True),
@@ -38,15 +40,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # ALTER TABLE DROP COLUMN (SQLite 3.35 and newer), for the same reason as above: no table is recreated.
     op.drop_table("source_confirmations")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("tone")
-    with op.batch_alter_table("drafts") as batch:
-        batch.drop_column("needs_source_check")
-        batch.drop_column("pattern")
-        batch.drop_column("premise")
-    with op.batch_alter_table("draft_sets") as batch:
-        batch.drop_column("dropped")
-    with op.batch_alter_table("news_items") as batch:
-        batch.drop_column("published")
-        batch.drop_column("outlet")
+    for table, column in [("posts", "source_line"), ("cases", "tone"), ("drafts", "needs_source_check"),
+                          ("drafts", "pattern"), ("drafts", "premise"), ("draft_sets", "dropped"),
+                          ("news_items", "published"), ("news_items", "outlet")]:
+        op.drop_column(table, column)
