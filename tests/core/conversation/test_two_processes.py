@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 from bot.adapters.storage.database import create_engine
 from tests.core.conversation.test_workflow import ANNA, BERT, Rig
+from tests.fakes.chat import FakeMessage
 from tests.fakes.clock import FakeClock
 from tests.fakes.publisher import FakePublisher
 from tests.fixtures.database import rows
@@ -25,16 +26,19 @@ class CountingPublisher(FakePublisher):
         super().__init__(clock)
         self._log = log
 
-    async def publish(self, text, *, source_url=None):
+    async def publish(self, text, *, source_line=None):
         with self._log.open("a", encoding="utf-8") as log:
             log.write(text.replace("\n", " ") + "\n")
-        return await super().publish(text, source_url=source_url)
+        return await super().publish(text, source_line=source_line)
 
 
-async def _vote_and_post(url: str, messages: list[tuple[int, int]], voter: int, barrier, log: Path) -> None:
+async def _vote_and_post(url: str, messages: list[tuple[int, int]], shown: list[FakeMessage], voter: int, barrier,
+                         log: Path) -> None:
     engine = create_engine(url)
     try:
         rig = Rig(engine, undo=0, required=2, publisher=CountingPublisher(FakeClock(), log))
+        rig.chat.messages = {message.id: message for message in shown}  # one Discord for both processes
+        rig.chat._next_id = 100_000 * voter  # and its message ids are unique across them
         for message_id, channel_id in messages:
             barrier.wait()  # both processes vote for this draft at the same instant
             await rig.react(SimpleNamespace(id=message_id, channel_id=channel_id), "1️⃣", voter)
@@ -43,8 +47,9 @@ async def _vote_and_post(url: str, messages: list[tuple[int, int]], voter: int, 
         await engine.dispose()
 
 
-def _bot_process(url: str, messages: list[tuple[int, int]], voter: int, barrier, log: str) -> None:
-    asyncio.run(_vote_and_post(url, messages, voter, barrier, Path(log)))
+def _bot_process(url: str, messages: list[tuple[int, int]], shown: list[FakeMessage], voter: int, barrier,
+                 log: str) -> None:
+    asyncio.run(_vote_and_post(url, messages, shown, voter, barrier, Path(log)))
 
 
 async def test_votes_in_two_processes_at_once_post_each_draft_once(migrated_database_url, tmp_path):
@@ -55,12 +60,14 @@ async def test_votes_in_two_processes_at_once_post_each_draft_once(migrated_data
         for _ in range(CASES):
             _, message = await rig.start()
             messages.append((message.id, message.channel_id))
+        shown = list(rig.chat.messages.values())
     finally:
         await engine.dispose()
     log = tmp_path / "published.txt"
     context = multiprocessing.get_context("spawn")  # a fresh interpreter each, as two bot processes are
     barrier = context.Barrier(2)
-    processes = [context.Process(target=_bot_process, args=(migrated_database_url, messages, voter, barrier, str(log)))
+    processes = [context.Process(target=_bot_process, args=(migrated_database_url, messages, shown, voter, barrier,
+                                                                    str(log)))
                  for voter in (ANNA, BERT)]
     for process in processes:
         process.start()
