@@ -155,13 +155,19 @@ class Reach:
 
 
 def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
-                  max_chars: int | None = None) -> SummaryService:
+                  max_chars: int | None = None, usage: SqlUsageStore | None = None) -> SummaryService:
+    """``usage``: the summary ends with this month's X requests and estimated cost."""
     from bot.adapters.chart import MatplotlibChart
     from bot.adapters.storage.summaries import SqlSummaryStore
 
+    async def costs() -> str:
+        assert usage is not None
+        return usage_text(await usage.month_usage(clock.now()), settings.x_read_budget_month)
+
     tz = ZoneInfo(settings.timezone)
     return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(tz),
-                          summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars)
+                          summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars,
+                          costs=costs if usage is not None else None)
 
 
 def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
@@ -172,7 +178,8 @@ def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clo
 
     usage = SqlUsageStore(engine, clock)
     publisher = build_publisher(settings, usage=usage)
-    summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars)
+    summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars,
+                            usage=None if publisher.simulated else usage)
     tracking = amplifiers = None
     book = SqlAmplifierStore(engine)
     if not publisher.simulated:
