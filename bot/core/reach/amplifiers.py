@@ -210,6 +210,7 @@ class AmplifierService:
         self._rules = rules
         self._budget = ReadBudget(usage, notifier, read_budget_month)
         self._paused_until: datetime | None = None
+        self._planned_at: datetime | None = None  # one planning per round, not one per snapshot
 
     # --- the lane ---
 
@@ -257,6 +258,9 @@ class AmplifierService:
         return self._paused_until is not None and now < self._paused_until
 
     async def _plan(self, now: datetime) -> None:
+        if self._planned_at == now:
+            return
+        self._planned_at = now
         for post in await self._store.unplanned_posts(self._horizon(now)):
             await self._store.plan_reads(
                 post.post_id,
