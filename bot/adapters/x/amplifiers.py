@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.adapters.x.client import XClient, XError
+from bot.adapters.x.client import XClient, XError, XNotFound
 from bot.core.reach.amplifiers import Amplifier, AmplifierRead, FollowerScan, Kind
 from bot.core.reach.prices import Resource
 
@@ -46,12 +46,19 @@ class XAmplifiers:
         self._client = client
         self._account_id: str | None = None
 
-    async def _pages(self, method: str, resource: Resource, max_pages: int, **params: Any) -> list[dict]:
-        bodies = []
+    async def _pages(self, method: str, resource: Resource, max_pages: int, *, gone_ok: bool = True,
+                     **params: Any) -> list[dict]:
+        """Up to ``max_pages`` pages; with ``gone_ok`` a 404 on the first page (the post or list is gone) is an
+        answer without data, not a failure to retry."""
+        bodies: list[dict] = []
         token: str | None = None
         for _ in range(max_pages):
             try:
                 body = await self._client.call(method, resource=resource, pagination_token=token, **params)
+            except XNotFound as exc:
+                if bodies or not gone_ok:
+                    raise exc.without_posting_hints() from None
+                return [{"errors": [{"title": "Not Found Error", "detail": f"{params.get('id')} (HTTP 404)"}]}]
             except XError as exc:
                 raise exc.without_posting_hints() from None
             bodies.append(body if isinstance(body, dict) else {})
@@ -111,7 +118,7 @@ class XAmplifiers:
             except XError as exc:
                 raise exc.without_posting_hints() from None
         pages = max(1, -(-max_count // FOLLOWER_PAGE))
-        bodies = await self._pages("get_users_followers", "owned", pages, id=self._account_id,
+        bodies = await self._pages("get_users_followers", "owned", pages, gone_ok=False, id=self._account_id,
                                    max_results=FOLLOWER_PAGE)
         ids = {str(raw["id"]) for body in bodies for raw in body.get("data") or []
                if isinstance(raw, dict) and _ID.match(str(raw.get("id", "")))}

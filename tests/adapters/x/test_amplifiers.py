@@ -164,3 +164,18 @@ async def test_budget_order_and_restart_against_the_wire(engine, make_reach, fak
     await amplifiers.run_due()
     assert fake_x.count("GET", f"/2/tweets/{on_x.id}/retweeted_by") == 1
     assert timedelta(0) <= clock.now() - (await SqlAmplifierStore(engine).amplifiers_of(1))[0].first_seen
+
+
+async def test_a_post_that_is_gone_has_no_amplifiers_and_is_not_asked_again(amplifiers, fake_x, engine, make_reach,
+                                                                            clock):
+    fake_x.fail("GET /2/tweets/1/retweeted_by", 404, {"title": "Not Found Error", "status": 404})
+    read = await amplifiers.reposters("1", max_pages=1)
+    assert read.amplifiers == [] and "404" in read.notes[0]
+    on_x = fake_x.add_post("Frage?", retweets=3)
+    await posted_post(engine, clock, on_x.id, text=on_x.text)
+    tracking, service = make_reach(RecordingNotifier(), schedule="1h,6h", amplifier_schedule="6h,24h")
+    await run_for(tracking, service, clock, 2)
+    fake_x.deleted.add(on_x.id)  # deleted after the 1 h snapshot counted 3 reposts
+    await run_for(tracking, service, clock, 30)  # the 6 h snapshot finds it gone: tracking ends, amplifiers too
+    assert fake_x.count("GET", f"/2/tweets/{on_x.id}/retweeted_by") == 0
+    assert await service.next_due() is None
