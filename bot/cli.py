@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("health", "prüfen, ob der laufende Bot gesund ist (Exit-Code 0 oder 1)")
     summary = command("summary", "Zusammenfassung der letzten 7 Tage ausgeben")
     summary.add_argument("--chart", metavar="PFAD", help="Diagramm als PNG in diese Datei schreiben")
+    amplifiers = command("amplifiers", "zeigen, wer einen Post weitergetragen hat (Reposts und Zitate)")
+    amplifiers.add_argument("--post", metavar="ID", default=None,
+                            help="Nummer des Posts oder Link auf X (Standard: der neueste Post)")
     backup = command("backup", "eine SQLite-Datenbank im laufenden Betrieb sichern")
     backup.add_argument("path", metavar="PFAD", help="Datei, in die die Sicherung geschrieben wird")
     backup.add_argument("--force", action="store_true", help="eine vorhandene Datei PFAD überschreiben")
@@ -226,6 +229,19 @@ async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     _write(Path(args.chart), png)
     print(f"\nDiagramm: {args.chart}")
+    return 0
+
+
+async def cmd_amplifiers(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.adapters.storage.database import sqlite_file
+    from bot.wiring import terminal_amplifiers
+
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():  # reading creates nothing
+        print(f"Noch keine Datenbank unter {path}: noch keine Weiterträger.")
+        return 0
+    async with terminal_amplifiers(settings, args.post) as listing:
+        print(listing)
     return 0
 
 
@@ -374,4 +390,6 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
         return await cmd_health(settings)
     if args.command == "backup":
         return await cmd_backup(args, settings)
+    if args.command == "amplifiers":
+        return await cmd_amplifiers(args, settings)
     return await cmd_run(settings)

@@ -76,6 +76,33 @@ async def check_database(settings: Settings) -> str:
         return f"{engine.url.render_as_string(hide_password=True)} beschreibbar, Schema aktuell"
 
 
+async def check_watchlist(settings: Settings) -> str:
+    from bot.adapters.watchlist_file import load_watchlist
+
+    if settings.watchlist_path is None and not settings.watchlist_x_list_ids.strip():
+        raise CheckSkipped("keine Beobachtungsliste (WATCHLIST_PATH und WATCHLIST_X_LIST_IDS leer); "
+                           "auffällig sind dann Konten ab NOTABLE_FOLLOWERS Followern und verifizierte Behörden "
+                           "und Organisationen")
+    watchlist = load_watchlist(settings.watchlist_path, settings.watchlist_x_list_ids)
+    parts = []
+    if settings.watchlist_path is not None:
+        parts.append(f"{len(watchlist.by_handle)} Konten aus {settings.watchlist_path}")
+    if watchlist.list_labels:
+        parts.append(f"{len(watchlist.list_labels)} X-Liste(n), Mitglieder werden höchstens täglich gelesen")
+    return ", ".join(parts)
+
+
+async def check_x_costs(settings: Settings) -> str:
+    from bot.adapters.storage.database import sqlite_file
+    from bot.wiring import month_usage_text
+
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise CheckSkipped("noch keine Datenbank: noch keine Anfragen an X gezählt")
+    async with open_database(settings) as engine:
+        return await month_usage_text(settings, engine)
+
+
 def all_checks() -> list[tuple[str, Check]]:
     from bot.adapters.discord.doctor import check_channels, check_roles, check_token
     from bot.adapters.x.doctor import check_x_account, check_x_write
@@ -89,6 +116,8 @@ def all_checks() -> list[tuple[str, Check]]:
         ("Discord-Freigaben", check_roles),
         ("X", check_x_account),
         ("X-Schreibrecht", check_x_write),
+        ("Beobachtungsliste", check_watchlist),
+        ("X-Kosten", check_x_costs),
     ]
 
 

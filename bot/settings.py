@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.drafting.limits import MAX_COUNT, MAX_REPLY_CHARS, MIN_COUNT
 from bot.core.errors import ConfigError
+from bot.core.reach.watchlist import parse_list_ids
 from bot.core.timespec import parse_schedule, parse_time_of_day
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -113,6 +114,36 @@ class Settings(BaseSettings):
     # Which drafts need an approver's ✅ „Quelle geprüft" before their votes approve them: those with a premise
     # warning or without evidence (warned), every draft (always), none (never).
     source_confirmation: Literal["warned", "always", "never"] = "warned"
+
+    # --- who carried it: amplifiers, notable accounts, reach beyond our followers ---
+    amplifier_schedule: str = "6h,24h,7d"  # when reposters and quoters are read (only if the counts grew)
+    amplifier_max_pages: int = Field(1, ge=1, le=10)  # pages of 100 per endpoint and step
+    notable_followers: int = Field(10_000, ge=0)  # from this many followers an amplifier is notable
+    watchlist_path: Path | None = None  # CSV handle,label,note
+    watchlist_x_list_ids: str = ""  # X list ids, each optionally with a label: 123,456:MdB
+    follower_scan_max: int = Field(2_000, ge=0, le=100_000)  # our followers are compared only up to this many
+    follower_scan_days: int = Field(7, ge=1, le=365)  # read our follower list at most this often
+
+    @field_validator("amplifier_schedule")
+    @classmethod
+    def _valid_amplifier_schedule(cls, value: str) -> str:
+        try:
+            parse_schedule(value)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("METRICS_SCHEDULE", "AMPLIFIER_SCHEDULE").replace(
+                "1h,6h,24h,48h,7d", "6h,24h,7d")) from None
+        return value
+
+    @field_validator("watchlist_x_list_ids")
+    @classmethod
+    def _valid_list_ids(cls, value: str) -> str:
+        parse_list_ids(value)
+        return value
+
+    @field_validator("watchlist_path", mode="before")
+    @classmethod
+    def _no_watchlist(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     _env_file_used: Path | None = PrivateAttr(default=None)
 

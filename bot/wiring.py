@@ -25,11 +25,14 @@ from bot.core.health import HealthReport, Presence, check
 from bot.core.notices import Notice, Notifier, PostPublished
 from bot.core.posting.ports import Publisher, Withdrawal
 from bot.core.posting.records import Post
+from bot.core.reach.amplifiers import AmplifierRules, AmplifierService
+from bot.core.reach.listing import amplifier_listing
+from bot.core.reach.prices import usage_text
 from bot.core.reach.read_budget import UsageRecorder
 from bot.core.reach.reports import Reports, StoredReports
 from bot.core.reach.summary import SummaryService
 from bot.core.reach.tracking import TrackingService
-from bot.core.scheduler import Scheduler, WakeOn
+from bot.core.scheduler import NextDue, RunDue, Scheduler, WakeOn, in_sequence
 from bot.core.timespec import parse_schedule, parse_time_of_day
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 
@@ -151,36 +154,79 @@ class Reach:
     summary: SummaryService
     reports: StoredReports
     usage: SqlUsageStore  # every X request, counted
+    amplifiers: AmplifierService | None = None  # who carried a post; None in the dry run
 
 
 def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
-                  max_chars: int | None = None) -> SummaryService:
+                  max_chars: int | None = None, usage: SqlUsageStore | None = None) -> SummaryService:
+    """``usage``: the summary ends with this month's X requests and estimated cost."""
     from bot.adapters.chart import MatplotlibChart
     from bot.adapters.storage.summaries import SqlSummaryStore
 
+    async def costs() -> str:
+        assert usage is not None
+        return usage_text(await usage.month_usage(clock.now()), settings.x_read_budget_month)
+
     tz = ZoneInfo(settings.timezone)
     return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(),
-                          summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars)
+                          summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars,
+                          costs=costs if usage is not None else None)
 
 
 def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
                 max_chars: int | None = None) -> Reach:
+    from bot.adapters.storage.amplifiers import SqlAmplifierStore
     from bot.adapters.storage.tracking import SqlTrackingStore
     from bot.adapters.storage.usage import SqlUsageStore
 
     usage = SqlUsageStore(engine, clock)
     publisher = build_publisher(settings, usage=usage)
-    summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars)
-    tracking = None
+    summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars,
+                            usage=None if publisher.simulated else usage)
+    tracking = amplifiers = None
+    book = SqlAmplifierStore(engine)
     if not publisher.simulated:
+        from bot.adapters.x.amplifiers import XAmplifiers
         from bot.adapters.x.metrics import XMetrics
         from bot.adapters.x.publisher import XPublisher
 
         assert isinstance(publisher, XPublisher)
+        amplifiers = AmplifierService(book, XAmplifiers(publisher.client), notifier, clock, usage=usage,
+                                      read_budget_month=settings.x_read_budget_month,
+                                      rules=amplifier_rules(settings))
         tracking = TrackingService(SqlTrackingStore(engine), XMetrics(publisher.client), notifier, clock,
                                    usage=usage, schedule=parse_schedule(settings.metrics_schedule),
-                                   read_budget_month=settings.x_read_budget_month)
-    return Reach(publisher, tracking, summary, StoredReports(summary), usage)
+                                   read_budget_month=settings.x_read_budget_month, after_snapshot=amplifiers)
+    return Reach(publisher, tracking, summary, StoredReports(summary, book), usage, amplifiers)
+
+
+def amplifier_rules(settings: Settings) -> AmplifierRules:
+    """AMPLIFIER_* and the watchlist; raises ConfigError for a watchlist that cannot be used."""
+    from bot.adapters.watchlist_file import load_watchlist
+
+    return AmplifierRules(
+        schedule=parse_schedule(settings.amplifier_schedule), max_pages=settings.amplifier_max_pages,
+        notable_followers=settings.notable_followers, follower_scan_max=settings.follower_scan_max,
+        follower_scan_days=settings.follower_scan_days,
+        watchlist=load_watchlist(settings.watchlist_path, settings.watchlist_x_list_ids))
+
+
+@asynccontextmanager
+async def terminal_amplifiers(settings: Settings, reference: str | None) -> AsyncIterator[str]:
+    """`spitzfeder amplifiers`: a post's amplifiers, all of them, from the database."""
+    from bot.adapters.storage.amplifiers import SqlAmplifierStore
+
+    async with open_database(settings) as engine:
+        yield await amplifier_listing(SqlAmplifierStore(engine), reference, limit=None)
+
+
+async def month_usage_text(settings: Settings, engine: AsyncEngine, clock: Clock | None = None) -> str:
+    """This month's X requests and estimated dollars (summary, doctor)."""
+    from bot.adapters.storage.usage import SqlUsageStore
+
+    clock = clock or SystemClock()
+    usage = await SqlUsageStore(engine, clock).month_usage(clock.now())
+    return usage_text(usage, settings.x_read_budget_month)
 
 
 class _Terminal:
@@ -275,7 +321,10 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                 reach.usage.wake = scheduler.waker("usage")
                 scheduler.add_lane("usage", reach.usage.run_flush, reach.usage.next_flush)
                 if reach.tracking is not None:
-                    scheduler.add_lane("tracking", reach.tracking.run_due, reach.tracking.next_due)
+                    lane: list[tuple[RunDue, NextDue]] = [(reach.tracking.run_due, reach.tracking.next_due)]
+                    if reach.amplifiers is not None:  # right after the snapshots, with their numbers
+                        lane.append((reach.amplifiers.run_due, reach.amplifiers.next_due))
+                    scheduler.add_lane("tracking", *in_sequence(*lane))
                 if settings.summary_channel_id:
                     scheduler.add_lane("summary", reach.summary.run_due, reach.summary.next_due)
                 scheduler.add_lane("heartbeat", presence.run_due, presence.next_due)  # at most once a minute

@@ -52,8 +52,21 @@ class ApprovalWithdrawn:
     reason: str  # German: whose approval lapsed and why
 
 
+@dataclass(frozen=True)
+class AmplifierSpotted:
+    """A notable account reposted or quoted a post (said once per account and post, in the set's thread)."""
+
+    set_id: int
+    handle: str
+    kind: str  # "repost" or "quote"
+    followers: int
+    label: str | None = None  # e.g. „MdB“ from the watchlist
+    quote_text: str | None = None  # untrusted: shown escaped
+    quote_url: str | None = None
+
+
 PostEvent = PostScheduled | PostCancelled | PostPublished | PostFailed | ApprovalWithdrawn
-Notice = Announcement | PostEvent
+Notice = Announcement | PostEvent | AmplifierSpotted
 
 
 class Notifier(Protocol):

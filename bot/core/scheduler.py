@@ -187,6 +187,21 @@ class Scheduler:
             await self._sleep_until(self._clock.now() + pause, self._stopped, lane=lane.name)
 
 
+def in_sequence(*works: tuple[RunDue, NextDue]) -> tuple[RunDue, NextDue]:
+    """Several kinds of due work as one lane: each round runs them in order (e.g. amplifier reads right
+    after the metric snapshots whose numbers they need); the lane is due when the earliest of them is."""
+
+    async def run_due() -> None:
+        for run, _ in works:
+            await run()
+
+    async def next_due() -> datetime | None:
+        times = [await next_time() for _, next_time in works]
+        return min((t for t in times if t is not None), default=None)
+
+    return run_due, next_due
+
+
 class WakeOn:
     """A Notifier that wakes lanes on certain notices, then passes every notice on.
 

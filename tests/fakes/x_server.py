@@ -75,6 +75,20 @@ def public_metrics(retweets=0, likes=0, replies=0, quotes=0, bookmarks=0, impres
             "bookmark_count": bookmarks, "impression_count": impressions}
 
 
+def x_user(user_id: str, handle: str, followers: int = 100, verified_type: str = "none") -> dict[str, Any]:
+    """A user object as X API v2 returns it with the amplifier user.fields."""
+    return {"id": user_id, "username": handle, "name": handle.capitalize(), "verified": verified_type != "none",
+            "verified_type": verified_type, "description": "",
+            "public_metrics": {"followers_count": followers, "following_count": 10, "tweet_count": 5,
+                               "listed_count": 0}}
+
+
+def _not_found(user_id: str) -> dict[str, str]:
+    return {"value": user_id, "detail": f"Could not find user with id: [{user_id}].", "title": "Not Found Error",
+            "resource_type": "user", "parameter": "id", "resource_id": user_id,
+            "type": "https://api.twitter.com/2/problems/resource-not-found"}
+
+
 class FakeX:
     def __init__(self) -> None:
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -89,12 +103,21 @@ class FakeX:
         self.faults: dict[str, deque[Fault]] = {}
         self.holds: dict[str, deque[Hold]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.reposters: dict[str, list[dict[str, Any]]] = {}  # post id -> users who reposted it
+        self.quotes: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}  # post id -> (quote id, text, author)
+        self.gone_users: set[str] = set()  # deleted or protected: an error inside the 200 instead of the user
+        self.follower_ids: list[str] = []  # the account's followers
+        self.lists: dict[str, list[dict[str, Any]]] = {}  # list id -> members
         self._next_id = 1_900_000_000_000_000_001
         app = web.Application()
         app.router.add_get("/2/users/me", self._me)
         app.router.add_post("/2/tweets", self._create)
         app.router.add_get("/2/tweets", self._lookup)
         app.router.add_get("/2/users/{id}/tweets", self._timeline)
+        app.router.add_get("/2/tweets/{id}/retweeted_by", self._retweeted_by)
+        app.router.add_get("/2/tweets/{id}/quote_tweets", self._quote_tweets)
+        app.router.add_get("/2/users/{id}/followers", self._followers)
+        app.router.add_get("/2/lists/{id}/members", self._list_members)
         self._server = ThreadedServer(app)
 
     @property
@@ -133,6 +156,10 @@ class FakeX:
 
     def count(self, method: str, path_prefix: str) -> int:
         return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
+
+    def count_amplifier_requests(self) -> int:
+        return sum(1 for m, p, _ in self.requests if p.endswith(("/retweeted_by", "/quote_tweets", "/followers"))
+                   or p.startswith("/2/lists/"))
 
     # --- handlers ---
 
@@ -226,3 +253,58 @@ class FakeX:
                 for p in mine[:limit]]
         return web.json_response({"data": data, "meta": {"result_count": len(data)}} if data
                                  else {"meta": {"result_count": 0}})
+
+    # --- amplifiers ---
+
+    @staticmethod
+    def _page(request: web.Request, items: list[Any], cap: int) -> tuple[list[Any], dict[str, Any]]:
+        size = min(int(request.query.get("max_results", "100")), cap)
+        start = int(request.query.get("pagination_token", "0"))
+        page = items[start:start + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if start + size < len(items):
+            meta["next_token"] = str(start + size)
+        return page, meta
+
+    def _users_body(self, users: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"meta": meta}
+        shown = [u for u in users if u["id"] not in self.gone_users]
+        if shown:
+            body["data"] = shown
+        errors = [_not_found(u["id"]) for u in users if u["id"] in self.gone_users]
+        if errors:
+            body["errors"] = errors
+        return body
+
+    async def _retweeted_by(self, request: web.Request) -> web.Response:
+        if answer := await self._check(request):
+            return answer
+        page, meta = self._page(request, self.reposters.get(request.match_info["id"], []), 100)
+        return web.json_response(self._users_body(page, meta))
+
+    async def _quote_tweets(self, request: web.Request) -> web.Response:
+        if answer := await self._check(request):
+            return answer
+        page, meta = self._page(request, self.quotes.get(request.match_info["id"], []), 100)
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = [{"id": qid, "text": text, "author_id": author["id"], "edit_history_tweet_ids": [qid]}
+                            for qid, text, author in page]
+            body["includes"] = {"users": [a for _, _, a in page if a["id"] not in self.gone_users]}
+        errors = [_not_found(a["id"]) for _, _, a in page if a["id"] in self.gone_users]
+        if errors:
+            body["errors"] = errors
+        return web.json_response(body)
+
+    async def _followers(self, request: web.Request) -> web.Response:
+        if answer := await self._check(request):
+            return answer
+        users = [x_user(uid, f"f{uid}") for uid in self.follower_ids]
+        page, meta = self._page(request, users, 1000)
+        return web.json_response(self._users_body(page, meta))
+
+    async def _list_members(self, request: web.Request) -> web.Response:
+        if answer := await self._check(request):
+            return answer
+        page, meta = self._page(request, self.lists.get(request.match_info["id"], []), 100)
+        return web.json_response(self._users_body(page, meta))

@@ -1,4 +1,5 @@
-"""Slash commands (/entwurf, /zusammenfassung, /statistik) and their sync per guild, only when they change."""
+"""Slash commands (/entwurf, /zusammenfassung, /statistik, /weitertraeger) and their sync per guild,
+only when they change."""
 
 from __future__ import annotations
 
@@ -71,6 +72,14 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
         async with answered(_say_to(interaction), "/statistik"):
             await interaction.response.defer(thinking=True)
             await interaction.followup.send(await reports.statistics(frage))
+
+    @tree.command(name="weitertraeger", description="Wer einen Post weitergetragen hat (Reposts und Zitate)")
+    @app_commands.describe(post="Nummer des Posts oder Link auf X (leer: der neueste)")
+    @app_commands.guild_only()
+    async def weitertraeger(interaction: discord.Interaction, post: str | None = None) -> None:
+        async with answered(_say_to(interaction), "/weitertraeger"):
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send(await reports.amplifiers(post))
 
 
 def command_digest(tree: app_commands.CommandTree) -> str:

@@ -267,6 +267,7 @@ class XUsageRow(Base):
     read_items: Mapped[int] = mapped_column(Integer, default=0)
     write_requests: Mapped[int] = mapped_column(Integer, default=0)
     budget_notice_level: Mapped[int] = mapped_column(Integer, default=0)  # 1 thinned, 2 exhausted: said so
+    cost_micro_usd: Mapped[int] = mapped_column(BigInteger, default=0)  # estimated X costs, millionths of a dollar
 
 
 # --- signs of life of the running bot ---
@@ -279,3 +280,84 @@ class HeartbeatRow(Base):
     component: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     state: Mapped[str | None] = mapped_column(String(20))
+
+
+# --- who carried a post: amplifiers, the watchlist's X lists, our followers ---
+
+class AmplifierReadRow(Base):
+    """One scheduled amplifier read of a post (AMPLIFIER_SCHEDULE): pending until taken or skipped."""
+
+    __tablename__ = "amplifier_reads"
+    __table_args__ = (
+        UniqueConstraint("post_id", "step_seconds", name="uq_amplifier_reads_post_step"),
+        Index("ix_amplifier_reads_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(20))
+    step_seconds: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(20))  # pending | taken | skipped
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reposts: Mapped[int | None] = mapped_column(Integer)  # the counts X was asked at (None: X was not asked)
+    quotes: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AmplifierRow(Base):
+    """An account that reposted or quoted a post, as X showed it when first seen."""
+
+    __tablename__ = "amplifiers"
+    __table_args__ = (UniqueConstraint("post_id", "user_id", "kind", name="uq_amplifiers_post_user_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))  # repost | quote
+    handle: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(Text)
+    followers: Mapped[int] = mapped_column(Integer)  # at first seen
+    verified_type: Mapped[str | None] = mapped_column(String(20))
+    quote_id: Mapped[str | None] = mapped_column(String(40))
+    quote_text: Mapped[str | None] = mapped_column(Text)  # untrusted
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    notable: Mapped[bool] = mapped_column(Boolean, default=False)
+    label: Mapped[str | None] = mapped_column(String(60))
+    follows_us: Mapped[bool | None] = mapped_column(Boolean)  # None: unknown
+    alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class WatchListRow(Base):
+    """A watchlist X list (WATCHLIST_X_LIST_IDS) and when its members were last read."""
+
+    __tablename__ = "watch_lists"
+
+    list_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WatchListMemberRow(Base):
+    __tablename__ = "watch_list_members"
+
+    list_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    handle: Mapped[str] = mapped_column(String(40))
+
+
+class FollowerScanRow(Base):
+    """A complete read of the account's followers (FOLLOWER_SCAN_DAYS); the latest one counts."""
+
+    __tablename__ = "follower_scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class OurFollowerRow(Base):
+    """The account's followers as of the latest scan."""
+
+    __tablename__ = "our_followers"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)

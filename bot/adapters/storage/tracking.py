@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.adapters.storage.schema import FollowerCountRow, PostRow, SnapshotRow
+from bot.adapters.storage.schema import AmplifierReadRow, FollowerCountRow, PostRow, SnapshotRow
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.tracking import DueSnapshot, TrackedPost
@@ -74,6 +74,9 @@ class SqlTrackingStore:
             await session.execute(update(SnapshotRow)
                                   .where(SnapshotRow.post_id == post_id, SnapshotRow.state == PENDING)
                                   .values(state=ENDED, taken_at=at, note=reason))
+            await session.execute(update(AmplifierReadRow)  # who carried a post that is gone: not asked either
+                                  .where(AmplifierReadRow.post_id == post_id, AmplifierReadRow.state == PENDING)
+                                  .values(state=SKIPPED, taken_at=at, note=reason))
 
     async def _set_state(self, snapshot_ids: list[int], state: str, **values: object) -> None:
         if not snapshot_ids:

@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters.storage.schema import XUsageRow
 from bot.core.clock import Clock, SystemClock
+from bot.core.reach.prices import MonthUsage
 
 log = logging.getLogger(__name__)
 
 FLUSH_BACKOFF = timedelta(seconds=30)  # after a failed flush, before the usage lane tries again
-_COLUMNS = ("read_requests", "read_items", "write_requests")
+_COLUMNS = ("read_requests", "read_items", "write_requests", "cost_micro_usd")
 
 
 def _month(moment: datetime) -> str:
@@ -53,9 +54,11 @@ class SqlUsageStore:
         self._flush_lock = asyncio.Lock()
         self._retry_at: datetime | None = None  # after a failed flush: when the usage lane tries again
 
-    async def record(self, kind: str, *, items: int = 0) -> None:
+    async def record(self, kind: str, *, items: int = 0, cost: float = 0.0) -> None:
         """Count one X request in the current UTC month (the UsageRecorder port); in memory, never fails."""
         counts = self._pending[_month(self._clock.now())]
+        if cost:
+            counts["cost_micro_usd"] += round(cost * 1_000_000)
         if kind == "write":
             counts["write_requests"] += 1
         else:
@@ -120,6 +123,15 @@ class SqlUsageStore:
                 setattr(row, name, getattr(row, name) + unwritten[name])
         return row
 
+    async def month_usage(self, now: datetime) -> MonthUsage:
+        """This month's X requests and estimated dollars (for the summary and doctor)."""
+        row = await self.usage(now)
+        if row is None:
+            pending = self._pending.get(_month(now), Counter())
+            return MonthUsage(pending["read_requests"], pending["write_requests"], pending["read_items"],
+                              pending["cost_micro_usd"] / 1_000_000)
+        return MonthUsage(row.read_requests, row.write_requests, row.read_items, row.cost_micro_usd / 1_000_000)
+
     async def reads_in_month(self, now: datetime) -> int:
         row = await self.usage(now)
         if row is None:
@@ -141,7 +153,7 @@ class SqlUsageStore:
             try:
                 async with self._sessions.begin() as session:
                     session.add(XUsageRow(month=month, read_requests=0, read_items=0, write_requests=0,
-                                          budget_notice_level=level))
+                                          cost_micro_usd=0, budget_notice_level=level))
                 return
             except IntegrityError:
                 pass  # created by a concurrent writer: update it now

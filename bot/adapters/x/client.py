@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,12 +22,14 @@ import requests
 import tweepy
 
 from bot.core.errors import PublishError
+from bot.core.reach.prices import Resource, cost
 from bot.core.reach.read_budget import UsageRecorder
 
 log = logging.getLogger(__name__)
 
 TWEEPY_HOST = "https://api.twitter.com"  # tweepy hard-codes it; X_API_BASE_URL replaces it
 DEFAULT_TIMEOUT = 20.0
+_URL = re.compile(r"https?://|\b[a-z0-9-]+\.(?:de|com|org|net|eu|info|io)\b", re.IGNORECASE)
 
 
 class _RedirectingSession(requests.Session):
@@ -109,17 +112,22 @@ class XClient:
             tz=ZoneInfo(settings.timezone), usage=usage,
         )
 
-    async def call(self, method: str, *, kind: str = "read", lane: Lane | None = None, **params: Any) -> dict:
+    async def call(self, method: str, *, kind: str = "read", lane: Lane | None = None,
+                   resource: Resource | None = None, **params: Any) -> dict:
         """One X request through tweepy (user context); raises XError.
 
         ``lane``: writes always go in the posting lane; reads in the reading lane unless a post needs them.
-        Every request is counted; for reads, the posts or users returned (what X bills).
+        Every request is counted; for reads, the posts or users returned (what X bills). ``resource``: what
+        X bills them as (bot.core.reach.prices); by default our own posts and account (owned reads), and for
+        writes a created post (with or without a URL). Failed requests cost nothing.
         """
         chosen = self._lanes["post" if kind == "write" else lane or "read"]
         async with chosen.lock:
             body: dict = {}
+            succeeded = False
             try:
                 body = await asyncio.to_thread(getattr(chosen.tweepy, method), user_auth=True, **params)
+                succeeded = True
                 return body
             except tweepy.HTTPException as exc:
                 raise x_error(exc, self._tz) from None
@@ -131,7 +139,10 @@ class XClient:
                 ) from None
             finally:
                 if self.usage is not None:
-                    await self.usage.record(kind, items=_returned(body))
+                    items = _returned(body)
+                    billed = resource or _default_resource(kind, params)
+                    spent = cost(billed, 1 if kind == "write" else items) if succeeded else 0.0
+                    await self.usage.record(kind, items=items, cost=spent)
 
     def last_headers(self, lane: Lane = "read") -> dict[str, str]:
         """The headers of the lane's latest answer."""
@@ -147,6 +158,12 @@ class XClient:
         access = {k.lower(): v for k, v in self.last_headers(lane).items()}.get("x-access-level")
         return Account(data["id"], data.get("username", ""),
                        (data.get("public_metrics") or {}).get("followers_count"), access)
+
+
+def _default_resource(kind: str, params: dict[str, Any]) -> Resource:
+    if kind != "write":
+        return "owned"
+    return "create_url" if _URL.search(str(params.get("text") or "")) else "create"
 
 
 def _returned(body: dict) -> int:

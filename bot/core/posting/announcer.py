@@ -8,6 +8,7 @@ from bot.core.conversation.board import SetBoard
 from bot.core.conversation.ports import Chat, WorkflowStore
 from bot.core.conversation.records import MessageKind, ShownMessage
 from bot.core.notices import (
+    AmplifierSpotted,
     Announcement,
     ApprovalWithdrawn,
     Notice,
@@ -17,6 +18,7 @@ from bot.core.notices import (
     PostPublished,
     PostScheduled,
 )
+from bot.core.reach.alerts import spotted_text
 from bot.core.text.rendering import (
     CANCEL,
     RENEW,
@@ -45,6 +47,8 @@ class ChatAnnouncer:
         try:
             if isinstance(notice, Announcement):
                 await self._announce(notice)
+            elif isinstance(notice, AmplifierSpotted):
+                await self._announce(Announcement(spotted_text(notice), set_id=notice.set_id))
             else:
                 await self._post_event(notice)
         except Exception:

@@ -29,8 +29,9 @@ T = TypeVar("T")
 
 
 class UsageRecorder(Protocol):
-    async def record(self, kind: str, *, items: int = 0) -> None:
-        """Count one X request: kind "read" (``items`` posts or users read) or "write"."""
+    async def record(self, kind: str, *, items: int = 0, cost: float = 0.0) -> None:
+        """Count one X request: kind "read" (``items`` posts or users read) or "write"; ``cost``: its estimated
+        dollars (bot.core.reach.prices)."""
 
 
 class UsageStore(Protocol):
@@ -57,6 +58,13 @@ class ReadBudget:
 
     async def has_room(self, now: datetime) -> bool:
         return self._monthly > 0 and await self._store.reads_in_month(now) < self._monthly
+
+    async def room_beside_metrics(self, items: int, now: datetime) -> bool:
+        """Room for reads that come after metric snapshots (amplifiers, lists, followers): ``items`` more must
+        stay below the share from which tracking thins out, so these stop first."""
+        if self._monthly <= 0:
+            return False
+        return await self._store.reads_in_month(now) + items <= THIN_AT * self._monthly
 
     async def ration(self, wanted: Sequence[T], now: datetime, *, thinnable: Callable[[T], bool]) -> Ration[T]:
         """Which of ``wanted`` (one read each) may be read now; near the cap ``thinnable`` ones are left out."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.core.notices import Announcement
+from bot.core.reach.listing import AmplifierBook, amplifier_listing
 from bot.core.reach.metrics import describe, engagement_rate, format_multiplier, format_percent
 from bot.core.reach.summary import PostRecord, Report, SummaryService, latest_numbers, quote, stamp
 from bot.core.text.numbers import de_int
@@ -22,6 +23,9 @@ class Reports(Protocol):
 
     async def statistics(self, question: str | None = None) -> str:
         """A German answer from the stored numbers (e.g. 'Welche Frage lief diese Woche am besten?')."""
+
+    async def amplifiers(self, reference: str | None = None) -> str:
+        """Who carried a post (its number or X link; empty: the newest), notable first."""
 
 
 _WORST = ("schlecht", "schwäch", "wenigsten", "flop")
@@ -91,8 +95,9 @@ def overview(report: Report, period_label: str) -> str:
 class StoredReports:
     """The `Reports` port, answered from the database."""
 
-    def __init__(self, summaries: SummaryService) -> None:
+    def __init__(self, summaries: SummaryService, book: AmplifierBook | None = None) -> None:
         self._summaries = summaries
+        self._book = book
 
     async def summary(self) -> Announcement:
         return await self._summaries.summary()
@@ -101,3 +106,8 @@ class StoredReports:
         period, label = period_of(question or "")
         report = await self._summaries.report(period)
         return await asyncio.to_thread(answer, question or "", report, label)  # not on the event loop
+
+    async def amplifiers(self, reference: str | None = None) -> str:
+        if self._book is None:
+            return "Weiterträger gibt es nur für echte Posts auf X (im Testbetrieb wird nichts gepostet)."
+        return await amplifier_listing(self._book, reference)

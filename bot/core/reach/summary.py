@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from operator import attrgetter
@@ -316,8 +316,9 @@ class SummaryService:
 
     def __init__(self, store: SummaryStore, notifier: Notifier, clock: Clock, *, summary_time: time,
                  tz: ZoneInfo, chart: ChartRenderer | None = None, max_posts: int = 5,
-                 max_chars: int | None = None) -> None:
+                 max_chars: int | None = None, costs: Callable[[], Awaitable[str]] | None = None) -> None:
         self._store = store
+        self._costs = costs  # this month's X requests and estimated dollars, as a last line
         self._notifier = notifier
         self._clock = clock
         self._time = summary_time
@@ -377,9 +378,11 @@ class SummaryService:
 
     async def summary(self) -> Announcement:
         report = await self.report()
+        costs = await self._costs() if self._costs is not None else ""
+        limit = self._max_chars - len(costs) - 1 if self._max_chars is not None and costs else self._max_chars
         # Thousands of posts take a while to weigh and word: not on the event loop.
-        text = await asyncio.to_thread(render_summary, report, self._tz, max_posts=self._max_posts,
-                                       max_chars=self._max_chars)
+        text = await asyncio.to_thread(render_summary, report, self._tz, max_posts=self._max_posts, max_chars=limit)
+        text += f"\n{costs}" if costs else ""
         return Announcement(text, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
 
     async def chart_png(self, report: Report) -> bytes | None:

@@ -117,6 +117,11 @@ class TrackingStore(Protocol):
         """Keep the count as the one of ``at``'s UTC day (a later reading that day replaces it)."""
 
 
+class AfterSnapshot(Protocol):
+    async def after_snapshot(self, post: TrackedPost, metrics: Metrics) -> str | None:
+        """Work that needs the fresh numbers (amplifier reads); returns a line for the follow-up, or None."""
+
+
 @dataclass
 class TrackingRound:
     taken: int = 0
@@ -158,8 +163,10 @@ ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von X abgefragt werden: {message
 
 class TrackingService:
     def __init__(self, store: TrackingStore, source: MetricsSource, notifier: Notifier, clock: Clock, *,
-                 usage: UsageStore, schedule: list[Step], read_budget_month: int) -> None:
+                 usage: UsageStore, schedule: list[Step], read_budget_month: int,
+                 after_snapshot: AfterSnapshot | None = None) -> None:
         self._store = store
+        self._after_snapshot = after_snapshot
         self._source = source
         self._notifier = notifier
         self._clock = clock
@@ -269,8 +276,11 @@ class TrackingService:
                 result.ended += 1
                 continue
             await self._store.record_snapshot(snapshot.id, metrics, taken_at=now)
-            await self._notifier.notify(Announcement(follow_up_text(snapshot, metrics, now),
-                                                     set_id=snapshot.post.set_id))
+            text = follow_up_text(snapshot, metrics, now)
+            if self._after_snapshot is not None:
+                extra = await self._after_snapshot.after_snapshot(snapshot.post, metrics)
+                text += f"\n{extra}" if extra else ""
+            await self._notifier.notify(Announcement(text, set_id=snapshot.post.set_id))
             result.taken += 1
 
     async def _daily_followers(self, now: datetime, result: TrackingRound) -> None:

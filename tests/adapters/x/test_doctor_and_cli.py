@@ -60,11 +60,14 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
     clock.current = datetime(2026, 11, 25, 17, tzinfo=UTC)
     summary = await reach.summary.run_due()
     assert summary.set_id is None and "2.500 Impressionen" in summary.text
+    assert summary.text.endswith("X diesen Monat: 6 Anfragen (1 zum Posten), 3 gelesene Einträge von 10.000, "
+                                 "geschätzt 0,02 $")
     assert summary.attachment[0] == "zusammenfassung.png" and summary.attachment[1].startswith(b"\x89PNG")
     assert await reach.summary.run_due() is None
     assert "Am besten lief" in await reach.reports.statistics("Welche Frage lief diese Woche am besten?")
     usage = await reach.usage.usage(clock.now())
-    assert usage.write_requests == 1 and usage.read_requests == x_env.count("GET", "/2/") == 3
+    assert usage.write_requests == 1 and usage.read_requests == x_env.count("GET", "/2/") == 5
+    assert x_env.count_amplifier_requests() == 2  # at 6 h: who reposted, who quoted (reposts and quotes grew)
 
 
 async def test_dry_run_builds_no_tracking(engine, clock, monkeypatch):

@@ -11,7 +11,7 @@ from bot.core.conversation.board import SetBoard
 from bot.core.conversation.records import MessageKind
 from bot.core.drafting.checks import check_draft
 from bot.core.drafting.models import DraftSet, NewsItem
-from bot.core.notices import Announcement, PostCancelled, PostFailed, PostPublished, PostScheduled
+from bot.core.notices import AmplifierSpotted, Announcement, PostCancelled, PostFailed, PostPublished, PostScheduled
 from bot.core.posting.announcer import ChatAnnouncer
 from bot.core.posting.records import PostState
 from bot.core.text.rendering import CANCEL, RENEW, cancelled_text, failed_text, published_text, set_header
@@ -83,6 +83,14 @@ async def test_an_announcement_for_a_set_goes_to_its_thread(rig):
     await rig.announcer.notify(Announcement("📈 Zahlen nach 24 h", set_id=set_id, attachment=CHART))
     message = rig.chat.last(THREAD)
     assert message.text == "📈 Zahlen nach 24 h" and rig.chat.attachments[message.id] == CHART
+
+
+async def test_a_notable_amplifier_is_told_in_the_posts_thread(rig):
+    set_id = await rig.shown_set()
+    await rig.announcer.notify(AmplifierSpotted(set_id, "presse_1", "quote", 12_100, "Journalistin", "Na **so** was",
+                                                "https://x.com/presse_1/status/9"))
+    assert rig.chat.last(THREAD).text == ("💬 Zitiert von @presse\\_1 (Journalistin, 12.100 Follower): "
+                                          "„Na \\*\\*so\\*\\* was“ <https://x.com/presse_1/status/9>")
 
 
 async def test_an_announcement_without_set_goes_to_the_summary_channel(rig):

@@ -1,0 +1,385 @@
+"""Who carried a post: the accounts that reposted or quoted it, which of them are notable, and how far beyond
+our followers they took it.
+
+Amplifier reads are jobs in the store (one per post and AMPLIFIER_SCHEDULE step), so a restart loses
+nothing. A read asks X only when the post's latest metric snapshot shows reposts (resp. quotes) grown since
+the last read: a post nobody reposted costs nothing extra. Near the read budget's cap amplifier reads stop
+before metric snapshots are thinned (bot.core.reach.read_budget).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from bot.core.clock import Clock
+from bot.core.errors import SpitzfederError
+from bot.core.notices import AmplifierSpotted, Notifier
+from bot.core.reach.metrics import Metrics
+from bot.core.reach.read_budget import ReadBudget, UsageStore
+from bot.core.reach.tracking import TrackedPost
+from bot.core.reach.watchlist import Watchlist
+from bot.core.text.numbers import de_int
+from bot.core.timespec import Step
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["repost", "quote"]
+ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, before X is asked again
+LIST_REFRESH = timedelta(days=1)  # watchlist X lists are read at most this often
+NOTABLE_VERIFIED = {"government": "Regierung", "business": "Organisation"}
+PAGE_ITEMS = 100  # users or posts per page of the amplifier endpoints
+
+
+# --- what X returns ---
+
+@dataclass(frozen=True)
+class Amplifier:
+    user_id: str
+    handle: str
+    name: str
+    followers: int
+    verified_type: str | None  # "blue", "business", "government" or None
+    kind: Kind
+    quote_id: str | None = None
+    quote_text: str | None = None
+
+
+@dataclass(frozen=True)
+class AmplifierRead:
+    amplifiers: list[Amplifier]
+    notes: list[str] = field(default_factory=list)  # users or posts X did not return (deleted, protected …)
+
+
+@dataclass(frozen=True)
+class FollowerScan:
+    user_ids: set[str]
+    complete: bool  # False: the account had more followers than the pages read
+
+
+class AmplifierSource(Protocol):
+    async def reposters(self, x_post_id: str, *, max_pages: int) -> AmplifierRead: ...
+
+    async def quoters(self, x_post_id: str, *, max_pages: int) -> AmplifierRead: ...
+
+    async def list_members(self, list_id: str) -> list[tuple[str, str]]:
+        """(user id, handle) of every member of an X list (all pages)."""
+
+    async def our_followers(self, *, max_count: int) -> FollowerScan:
+        """The ids of the account's followers, at most ``max_count`` (pages of 1 000)."""
+
+
+# --- what is stored ---
+
+@dataclass(frozen=True)
+class StoredAmplifier:
+    amplifier: Amplifier
+    first_seen: datetime
+    notable: bool
+    label: str | None  # watchlist label, or the verified type in German
+    follows_us: bool | None  # None: unknown (no follower scan, or the account too large)
+
+
+@dataclass(frozen=True)
+class DueRead:
+    id: int
+    post: TrackedPost
+    step: str
+    due_at: datetime
+
+
+class AmplifierStore(Protocol):
+    async def unplanned_posts(self, posted_since: datetime) -> list[TrackedPost]:
+        """Real posts posted since then that have no amplifier reads planned yet."""
+
+    async def plan_reads(self, post_id: int, jobs: list[tuple[Step, datetime]]) -> None: ...
+
+    async def due_reads(self, now: datetime, post_id: int | None = None) -> list[DueRead]:
+        """Pending reads due by ``now`` (of one post, if given), oldest first."""
+
+    async def next_read_due(self) -> datetime | None: ...
+
+    async def latest_metrics(self, post_id: int) -> Metrics | None:
+        """The post's newest metric snapshot."""
+
+    async def counts_at_last_read(self, post_id: int) -> tuple[int, int]:
+        """(reposts, quotes) the post had at its last amplifier read that asked X; (0, 0) before any."""
+
+    async def finish_read(self, read_id: int, state: str, *, at: datetime, note: str | None = None,
+                          counts: tuple[int, int] | None = None) -> None:
+        """state "taken" (``counts``: the reposts and quotes read at) or "skipped"."""
+
+    async def add_amplifiers(self, post_id: int, found: list[StoredAmplifier]) -> list[StoredAmplifier]:
+        """Keep the ones not yet stored for the post (per user and kind); returns those."""
+
+    async def amplifiers_of(self, post_id: int) -> list[StoredAmplifier]: ...
+
+    async def alerted(self, post_id: int) -> set[str]:
+        """User ids already announced for the post."""
+
+    async def mark_alerted(self, post_id: int, user_ids: set[str], *, at: datetime) -> None: ...
+
+    async def follower_count(self) -> int | None:
+        """The account's latest recorded follower count."""
+
+    async def last_follower_scan(self) -> datetime | None: ...
+
+    async def replace_followers(self, user_ids: set[str], *, at: datetime) -> None: ...
+
+    async def followers_among(self, user_ids: set[str]) -> set[str]: ...
+
+    async def list_refreshed_at(self, list_id: str) -> datetime | None: ...
+
+    async def replace_list_members(self, list_id: str, members: list[tuple[str, str]], *, at: datetime) -> None: ...
+
+    async def lists_of(self, user_ids: set[str]) -> dict[str, frozenset[str]]:
+        """The watchlist X lists each of these users is a member of."""
+
+
+# --- rules and texts ---
+
+def notability(amplifier: Amplifier, watch_label: str | None, notable_followers: int) -> tuple[bool, str | None]:
+    """Notable: on the watchlist, at least ``notable_followers`` followers, or verified as government or
+    organisation. The label shown: the watchlist's, else the verified type in German."""
+    verified = NOTABLE_VERIFIED.get(amplifier.verified_type or "")
+    label = watch_label or verified
+    notable = watch_label is not None or verified is not None or amplifier.followers >= notable_followers
+    return notable, label
+
+
+def followers_de(count: int) -> str:
+    return f"{de_int(count)} Follower"
+
+
+def by_user(amplifiers: list[StoredAmplifier]) -> list[StoredAmplifier]:
+    """One entry per account (the first seen), notable first, then by followers."""
+    first: dict[str, StoredAmplifier] = {}
+    for item in sorted(amplifiers, key=lambda a: a.first_seen):
+        first.setdefault(item.amplifier.user_id, item)
+    return sorted(first.values(), key=lambda a: (not a.notable, -a.amplifier.followers, a.amplifier.handle.lower()))
+
+
+def reach_line(amplifiers: list[StoredAmplifier], *, named: int = 3) -> str | None:
+    """„Weitergetragen von 14 Konten (9 neu für uns), zusammen 182.000 Follower; darunter @… (MdB)“."""
+    accounts = by_user(amplifiers)
+    if not accounts:
+        return None
+    count = f"{de_int(len(accounts))} {'Konto' if len(accounts) == 1 else 'Konten'}"
+    if any(a.follows_us is None for a in accounts):
+        new = "neu für uns: unbekannt"
+    else:
+        new = f"{de_int(sum(not a.follows_us for a in accounts))} neu für uns"
+    total = sum(a.amplifier.followers for a in accounts)
+    text = f"Weitergetragen von {count} ({new}), zusammen {followers_de(total)}"
+    notable = [a for a in accounts if a.notable][:named]
+    if notable:
+        text += "; darunter " + ", ".join(
+            f"@{a.amplifier.handle}" + (f" ({a.label})" if a.label else "") for a in notable)
+    return text
+
+
+@dataclass
+class AmplifierRound:
+    reads: int = 0  # read jobs finished
+    requests: int = 0  # amplifier requests to X (list and follower reads included)
+    found: int = 0  # new amplifiers stored
+    alerts: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AmplifierRules:
+    schedule: list[Step]
+    max_pages: int = 1
+    notable_followers: int = 10_000
+    follower_scan_max: int = 2_000
+    follower_scan_days: int = 7
+    watchlist: Watchlist = field(default_factory=Watchlist)
+
+
+class AmplifierService:
+    def __init__(self, store: AmplifierStore, source: AmplifierSource, notifier: Notifier, clock: Clock, *,
+                 usage: UsageStore, read_budget_month: int, rules: AmplifierRules) -> None:
+        self._store = store
+        self._source = source
+        self._notifier = notifier
+        self._clock = clock
+        self._rules = rules
+        self._budget = ReadBudget(usage, notifier, read_budget_month)
+        self._paused_until: datetime | None = None
+        self._planned_at: datetime | None = None  # one planning per round, not one per snapshot
+
+    # --- the lane ---
+
+    async def run_due(self) -> AmplifierRound:
+        """Every amplifier read that is due, against the latest stored snapshot of its post."""
+        now = self._clock.now()
+        result = AmplifierRound()
+        await self._plan(now)
+        if self._paused(now):
+            return result
+        due = await self._store.due_reads(now)
+        posts = {read.post.post_id: read.post for read in due}
+        for post in posts.values():
+            metrics = await self._store.latest_metrics(post.post_id)
+            reads = [r for r in due if r.post.post_id == post.post_id]
+            if not await self._take(post, reads, metrics, now, result):
+                break
+        return result
+
+    async def next_due(self) -> datetime | None:
+        now = self._clock.now()
+        if await self._store.unplanned_posts(self._horizon(now)):
+            return now
+        due = await self._store.next_read_due()
+        if due is not None and self._paused_until is not None:
+            due = max(due, self._paused_until)
+        return due
+
+    async def after_snapshot(self, post: TrackedPost, metrics: Metrics) -> str | None:
+        """Called by tracking right after a snapshot: the post's due amplifier reads with these fresh numbers,
+        then the line for the follow-up (None: nobody carried it so far)."""
+        now = self._clock.now()
+        await self._plan(now)
+        due = await self._store.due_reads(now, post.post_id)
+        if due and not self._paused(now):
+            await self._take(post, due, metrics, now, AmplifierRound())
+        return reach_line(await self._store.amplifiers_of(post.post_id))
+
+    # --- one post ---
+
+    def _horizon(self, now: datetime) -> datetime:
+        return now - timedelta(seconds=self._rules.schedule[-1].seconds) - timedelta(days=1)
+
+    def _paused(self, now: datetime) -> bool:
+        return self._paused_until is not None and now < self._paused_until
+
+    async def _plan(self, now: datetime) -> None:
+        if self._planned_at == now:
+            return
+        self._planned_at = now
+        for post in await self._store.unplanned_posts(self._horizon(now)):
+            await self._store.plan_reads(
+                post.post_id,
+                [(step, post.posted_at + timedelta(seconds=step.seconds)) for step in self._rules.schedule])
+
+    async def _take(self, post: TrackedPost, due: list[DueRead], metrics: Metrics | None, now: datetime,
+                    result: AmplifierRound) -> bool:
+        """Read what grew since the last read; False when X failed (the reads stay pending)."""
+        *superseded, read = sorted(due, key=lambda r: r.due_at)
+        for old in superseded:
+            await self._store.finish_read(old.id, "skipped", at=now, note="ersetzt durch einen späteren Messpunkt")
+            result.skipped += 1
+        reposts, quotes = (metrics.retweets, metrics.quotes) if metrics else (0, 0)
+        last_reposts, last_quotes = await self._store.counts_at_last_read(post.post_id)
+        wanted: list[Kind] = []
+        if reposts > last_reposts:
+            wanted.append("repost")
+        if quotes > last_quotes:
+            wanted.append("quote")
+        if not wanted:
+            await self._store.finish_read(read.id, "taken", at=now, note="keine neuen Reposts oder Zitate")
+            result.reads += 1
+            return True
+        if not await self._budget.room_beside_metrics(len(wanted) * self._rules.max_pages * PAGE_ITEMS, now):
+            await self._store.finish_read(read.id, "skipped", at=now,
+                                          note="Lesebudget knapp: Weiterträger übersprungen")
+            log.info("amplifier read of post %d skipped: the read budget is nearly used up", post.post_id)
+            result.skipped += 1
+            return True
+        try:
+            found: list[Amplifier] = []
+            for kind in wanted:
+                read_result = await (self._source.reposters if kind == "repost" else self._source.quoters)(
+                    post.x_post_id, max_pages=self._rules.max_pages)
+                result.requests += 1
+                for note in read_result.notes:
+                    log.info("amplifier of post %d skipped: %s", post.post_id, note)
+                found.extend(read_result.amplifiers)
+            await self._keep(post, found, now, result)
+        except SpitzfederError as exc:
+            log.warning("reading amplifiers failed: %s", exc.detail or exc.user_message)
+            self._paused_until = now + ERROR_PAUSE
+            result.error = exc.user_message
+            return False
+        await self._store.finish_read(read.id, "taken", at=now, counts=(reposts, quotes))
+        result.reads += 1
+        return True
+
+    async def _keep(self, post: TrackedPost, found: list[Amplifier], now: datetime, result: AmplifierRound) -> None:
+        if not found:
+            return
+        user_ids = {a.user_id for a in found}
+        lists = await self._watch_lists(user_ids, now, result)
+        follows = await self._follows(user_ids, now, result)
+        stored = []
+        for amplifier in found:
+            watch = self._rules.watchlist.label_for(amplifier.handle, lists.get(amplifier.user_id, frozenset()))
+            notable, label = notability(amplifier, watch, self._rules.notable_followers)
+            stored.append(StoredAmplifier(amplifier, now, notable, label,
+                                          None if follows is None else amplifier.user_id in follows))
+        new = await self._store.add_amplifiers(post.post_id, stored)
+        result.found += len(new)
+        await self._alert(post, new, now, result)
+
+    async def _alert(self, post: TrackedPost, new: list[StoredAmplifier], now: datetime,
+                     result: AmplifierRound) -> None:
+        told = await self._store.alerted(post.post_id)
+        for item in new:
+            user_id = item.amplifier.user_id
+            if not item.notable or user_id in told:
+                continue
+            told.add(user_id)
+            await self._store.mark_alerted(post.post_id, {user_id}, at=now)
+            a = item.amplifier
+            await self._notifier.notify(AmplifierSpotted(
+                set_id=post.set_id, handle=a.handle, kind=a.kind, followers=a.followers, label=item.label,
+                quote_text=a.quote_text,
+                quote_url=f"https://x.com/{a.handle}/status/{a.quote_id}" if a.quote_id else None))
+            result.alerts += 1
+
+    async def _watch_lists(self, user_ids: set[str], now: datetime,
+                           result: AmplifierRound) -> dict[str, frozenset[str]]:
+        """Refresh the watchlist's X lists (at most daily, within the budget), then whose lists these users are on."""
+        for list_id in sorted(self._rules.watchlist.list_labels):
+            refreshed = await self._store.list_refreshed_at(list_id)
+            if refreshed is not None and now - refreshed < LIST_REFRESH:
+                continue
+            if not await self._budget.room_beside_metrics(PAGE_ITEMS, now):
+                continue
+            try:
+                members = await self._source.list_members(list_id)
+            except SpitzfederError as exc:
+                log.warning("reading the members of X list %s failed: %s", list_id, exc.detail or exc.user_message)
+                continue
+            result.requests += 1
+            await self._store.replace_list_members(list_id, members, at=now)
+        if not self._rules.watchlist.list_labels:
+            return {}
+        return await self._store.lists_of(user_ids)
+
+    async def _follows(self, user_ids: set[str], now: datetime, result: AmplifierRound) -> set[str] | None:
+        """Which of these users follow the account; None when unknown (too many followers, no scan)."""
+        count = await self._store.follower_count()
+        if count is None or count > self._rules.follower_scan_max:
+            return None
+        scanned = await self._store.last_follower_scan()
+        if scanned is None or now - scanned >= timedelta(days=self._rules.follower_scan_days):
+            if not await self._budget.room_beside_metrics(count, now):
+                return None  # without budget: unknown, never guessed
+            try:
+                scan = await self._source.our_followers(max_count=self._rules.follower_scan_max)
+            except SpitzfederError as exc:
+                log.warning("reading our followers failed: %s", exc.detail or exc.user_message)
+                return None
+            result.requests += 1
+            if not scan.complete:
+                return None  # grown past FOLLOWER_SCAN_MAX: unknown, never guessed
+            await self._store.replace_followers(scan.user_ids, at=now)
+            scanned = now
+        if scanned is None:
+            return None
+        return await self._store.followers_among(user_ids)
