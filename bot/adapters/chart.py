@@ -46,8 +46,7 @@ def draw(bars: list[ChartBar], title: str) -> Figure:
     drawn = axes.barh(rows, [bar.impressions for bar in bars], color=BAR_COLOUR, height=0.6)
     axes.set_yticks(rows, [f"{bar.number}. {bar.label}" for bar in bars], fontsize=10)
     axes.invert_yaxis()  # the highest multiplier on top
-    axes.bar_label(drawn, [format_multiplier(bar.multiplier) for bar in bars], padding=4, fontsize=10,
-                   fontweight="bold")
+    axes.bar_label(drawn, [_at_the_bar(bar) for bar in bars], padding=4, fontsize=10, fontweight="bold")
     axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * 1.15)  # from 0, with room for the labels
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # few: German thousands are wide
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: de_int(int(value))))
@@ -57,3 +56,8 @@ def draw(bars: list[ChartBar], title: str) -> Figure:
     axes.spines[["top", "right"]].set_visible(False)
     figure.suptitle(title, x=0.02, ha="left", fontsize=11)
     return figure
+
+
+def _at_the_bar(bar: ChartBar) -> str:
+    """The multiplier, and ★ with the number of notable accounts that carried the post."""
+    return format_multiplier(bar.multiplier) + (f"  ★ {bar.notable}" if bar.notable else "")

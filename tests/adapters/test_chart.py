@@ -59,3 +59,8 @@ def test_the_png_is_readable_at_discords_preview_size():
     png = MatplotlibChart().render_sync(bars(CHART_MAX_POSTS), "Titel")
     width = int.from_bytes(png[16:20], "big")
     assert png.startswith(b"\x89PNG") and 800 <= width <= 1000
+
+
+def test_notable_accounts_are_starred_at_the_bar():
+    axes = drawn([ChartBar(1, "„Frage?“", 4000, 40.0, notable=2), ChartBar(2, "„Andere?“", 100, 1.0)])
+    assert [text.get_text() for text in axes.texts] == ["40,0×  ★ 2", "1,0×"]

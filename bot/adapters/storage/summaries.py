@@ -3,7 +3,7 @@
 
 The figures are picked in the database: one row per post with only its newest reading and the last one
 taken at or before the baseline (correlated subqueries find their ids, joined by primary key), as plain
-columns, never ORM objects. Every reading is read only for the posts the chart draws.
+columns, never ORM objects; with each post the number of notable accounts that carried it.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.schema import PostRow, SentSummaryRow, SnapshotRow
+from bot.adapters.storage.schema import AmplifierRow, PostRow, SentSummaryRow, SnapshotRow
 from bot.adapters.storage.tracking import ENDED, TAKEN
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
-from bot.core.reach.summary import PostRecord
+from bot.core.reach.summary import NotableSighting, PostRecord
 
 _METRICS = (SnapshotRow.retweets, SnapshotRow.likes, SnapshotRow.replies, SnapshotRow.quotes, SnapshotRow.bookmarks,
             SnapshotRow.impressions)  # in the order of `Metrics`
@@ -43,12 +43,18 @@ def _metrics(values: Sequence[Any]) -> Metrics | None:
     return None if values[-1] is None else Metrics(*values[:-1])  # the snapshot id is None without a reading
 
 
+_NOTABLE_COUNT = (select(func.count(func.distinct(AmplifierRow.user_id)))
+                  .where(AmplifierRow.post_id == PostRow.id, AmplifierRow.notable.is_(True))
+                  .correlate(PostRow).scalar_subquery())
+
+
 def _record(row: Row[Any]) -> PostRecord:
     post_id, set_id, text, url, posted_at, simulated, followers = row[:len(_POST)]
     start, width = len(_POST), len(_METRICS) + 1
     return PostRecord(post_id, set_id, text, url, posted_at, simulated, followers,
                       latest=_metrics(row[start:start + width]),
-                      baseline=_metrics(row[start + width:start + 2 * width]), tracking_note=row[-1])
+                      baseline=_metrics(row[start + width:start + 2 * width]), tracking_note=row[-2],
+                      notable=row[-1] or 0)
 
 
 class SqlSummaryStore:
@@ -65,7 +71,7 @@ class SqlSummaryStore:
         query = (select(*_POST,
                         *(getattr(latest, c.key) for c in _METRICS), latest.id,
                         *(getattr(baseline, c.key) for c in _METRICS), baseline.id,
-                        ended.note)
+                        ended.note, _NOTABLE_COUNT)
                  .select_from(PostRow)
                  .outerjoin(latest, latest.id == _newest(TAKEN))
                  .outerjoin(baseline, baseline.id == _newest(TAKEN, taken_by=baseline_at))
@@ -78,6 +84,14 @@ class SqlSummaryStore:
             async for rows in result.partitions(_ROWS_PER_STEP):  # the event loop runs other work in between
                 records.extend(_record(row) for row in rows)
         return records
+
+    async def notable_since(self, since: datetime) -> list[NotableSighting]:
+        query = (select(AmplifierRow.post_id, AmplifierRow.handle, AmplifierRow.label, AmplifierRow.followers,
+                        AmplifierRow.kind)
+                 .where(AmplifierRow.notable.is_(True), AmplifierRow.first_seen >= since)
+                 .order_by(AmplifierRow.followers.desc(), AmplifierRow.id))
+        async with self._engine.connect() as connection:
+            return [NotableSighting(*row) for row in await connection.execute(query)]
 
     # --- sent summaries ---
 

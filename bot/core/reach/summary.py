@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from operator import attrgetter
 from typing import Protocol
@@ -54,6 +54,7 @@ class PostRecord:
     latest: Metrics | None = None  # the newest reading
     baseline: Metrics | None = None  # the last reading taken at or before the report's baseline (24 h ago)
     tracking_note: str | None = None  # why tracking ended early, if it did
+    notable: int = 0  # notable accounts (watchlist, many followers, verified institution) that carried it
 
     def change_since(self, since: datetime) -> Metrics | None:
         """The growth since ``since`` (the baseline moment the store was asked for): latest numbers minus the
@@ -69,10 +70,24 @@ class PostRecord:
         return multiplier(self.latest, self.followers_at_post) if self.latest else None
 
 
+@dataclass(frozen=True)
+class NotableSighting:
+    """A notable account that reposted or quoted one of our posts."""
+
+    post_id: int
+    handle: str
+    label: str | None  # watchlist label or verified type
+    followers: int
+    kind: str  # "repost" | "quote"
+
+
 class SummaryStore(Protocol):
     async def posts_since(self, since: datetime, *, baseline_at: datetime) -> list[PostRecord]:
         """Posts that went out since ``since`` (real and simulated), oldest first, each with its newest reading
         and the last reading taken at or before ``baseline_at``."""
+
+    async def notable_since(self, since: datetime) -> list[NotableSighting]:
+        """Notable accounts first seen carrying a post since then, most followers first."""
 
     async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
         """Mark the day's summary as sent; False if it already was."""
@@ -95,6 +110,7 @@ class ChartBar:
     label: str  # the beginning of its text
     impressions: int
     multiplier: float | None
+    notable: int = 0  # notable accounts that carried the post (marked at the bar)
 
 
 class ChartRenderer(Protocol):
@@ -108,6 +124,7 @@ class Report:
     local_now: datetime
     since: datetime
     posts: list[PostRecord]
+    notable_today: list[NotableSighting] = field(default_factory=list)  # first seen in the last 24 h
 
     @property
     def baseline_at(self) -> datetime:
@@ -276,7 +293,7 @@ def _totals_lines(report: Report) -> list[str]:
         lines.append(f"Meiste Interaktionen und höchster Multiplikator: Nr. {report.number_of(best)} "
                      f"{quote(best.text, 50)} — {de_int(numbers.interactions)} Interaktionen, "
                      f"{format_multiplier(best.multiplier)}")
-        return lines
+        return lines + _notable_lines(report)
     if best:
         numbers = latest_numbers(best)
         lines.append(f"Meiste Interaktionen: Nr. {report.number_of(best)} {quote(best.text, 50)} — "
@@ -284,7 +301,23 @@ def _totals_lines(report: Report) -> list[str]:
     if top:
         lines.append(f"Höchster Multiplikator: Nr. {report.number_of(top)} {quote(top.text, 50)} — "
                      f"{format_multiplier(top.multiplier)}")
-    return lines
+    return lines + _notable_lines(report)
+
+
+NOTABLE_SHOWN = 5
+
+
+def _notable_lines(report: Report) -> list[str]:
+    """The notable accounts that carried a post in the last 24 h (handles are X usernames: no Discord ping)."""
+    numbers = {p.post_id: n for n, p in enumerate(report.real, 1)}
+    seen = [s for s in report.notable_today if s.post_id in numbers]
+    if not seen:
+        return []
+    names = [f"@{s.handle} ({', '.join(filter(None, [s.label, f'{de_int(s.followers)} Follower']))}, "
+             f"{'repostet' if s.kind == 'repost' else 'zitiert'} Nr. {numbers[s.post_id]})"
+             for s in seen[:NOTABLE_SHOWN]]
+    more = f" und {len(seen) - NOTABLE_SHOWN} weitere" if len(seen) > NOTABLE_SHOWN else ""
+    return [f"Neu weitergetragen (24 h): {'; '.join(names)}{more}"]
 
 
 def chart_bars(report: Report) -> list[ChartBar]:
@@ -293,8 +326,8 @@ def chart_bars(report: Report) -> list[ChartBar]:
     ranked = sorted((p for p in report.real if p.latest is not None),
                     key=lambda p: (p.multiplier is not None, p.multiplier or 0.0, latest_numbers(p).impressions),
                     reverse=True)[:CHART_MAX_POSTS]
-    return [ChartBar(report.number_of(p), quote(p.text, 34), latest_numbers(p).impressions, p.multiplier)
-            for p in ranked]
+    return [ChartBar(report.number_of(p), quote(p.text, 34), latest_numbers(p).impressions, p.multiplier,
+                     p.notable) for p in ranked]
 
 
 def chart_title(report: Report, tz: ZoneInfo) -> str:
@@ -302,7 +335,9 @@ def chart_title(report: Report, tz: ZoneInfo) -> str:
     days = sorted({p.posted_at.astimezone(tz).date() for p in report.real if p.latest is not None})
     span = days[0].strftime("%d.%m.") + (f"–{days[-1].strftime('%d.%m.%Y')}" if days[-1] != days[0]
                                           else days[0].strftime("%Y"))
-    return f"Impressionen je Post, Posts vom {span}\nam Balken: Multiplikator (Impressionen ÷ Follower beim Posten)"
+    star = ", ★ bemerkenswerte Weiterträger" if any(bar.notable for bar in chart_bars(report)) else ""
+    return (f"Impressionen je Post, Posts vom {span}\n"
+            f"am Balken: Multiplikator (Impressionen ÷ Follower beim Posten){star}")
 
 
 # --- the service ---
@@ -333,7 +368,8 @@ class SummaryService:
         now = self._clock.now()
         since = now - period
         return Report(now, now.astimezone(self._tz), since,
-                      await self._store.posts_since(since, baseline_at=now - CHANGE_WINDOW))
+                      await self._store.posts_since(since, baseline_at=now - CHANGE_WINDOW),
+                      await self._store.notable_since(now - CHANGE_WINDOW))
 
     async def next_due(self) -> datetime | None:
         """When ``run_due`` next has work: the next slot, a retry after a failed send, or now (first round,

@@ -1,7 +1,9 @@
-"""SqlSummaryStore: per post only its newest reading and the one a day before, picked in SQL; readings for the chart."""
+"""SqlSummaryStore: per post only its newest reading and the one a day before, picked in SQL; notable amplifiers."""
 
 from datetime import UTC, datetime
 
+from bot.adapters.storage.amplifiers import SqlAmplifierStore
+from bot.core.reach.amplifiers import Amplifier, StoredAmplifier
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.tracking import Step
 from tests.fixtures.x import posted_post
@@ -49,3 +51,25 @@ async def test_newest_and_baseline_readings_per_post(engine, tracking_store, sum
         == [fresh.id, simulated.id, gone.id]
 
 
+
+
+async def test_notable_accounts_per_post_and_those_first_seen_since(engine, summary_store, clock):
+    clock.current = utc(2026, 11, 25, 8)
+    post = await posted_post(engine, clock, "1", followers=300, text="Wer zahlt?")
+
+    def amplifier(user: str, followers: int, notable: bool, seen: datetime, kind="repost") -> StoredAmplifier:
+        return StoredAmplifier(Amplifier(user, f"handle{user}", f"Name {user}", followers, None, kind,
+                                         "9" if kind == "quote" else None, "Zitat" if kind == "quote" else None),
+                               seen, notable, "MdB" if notable else None, None)
+
+    await SqlAmplifierStore(engine).add_amplifiers(post.id, [
+        amplifier("1", 45_300, True, utc(2026, 11, 24, 9)),
+        amplifier("1", 45_300, True, utc(2026, 11, 25, 9), kind="quote"),  # the same account again: counted once
+        amplifier("2", 80, False, utc(2026, 11, 25, 9)),
+        amplifier("3", 12_100, True, utc(2026, 11, 25, 10))])
+
+    [record] = await summary_store.posts_since(utc(2026, 11, 18), baseline_at=utc(2026, 11, 24, 17))
+    assert record.notable == 2
+    since = await summary_store.notable_since(utc(2026, 11, 25, 0))
+    assert [(s.handle, s.kind, s.followers) for s in since] == [("handle1", "quote", 45_300),
+                                                                 ("handle3", "repost", 12_100)]

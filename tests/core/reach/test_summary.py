@@ -11,6 +11,7 @@ from bot.core.reach.reports import StoredReports
 from bot.core.reach.summary import (
     CHART_MAX_POSTS,
     ChartBar,
+    NotableSighting,
     PostRecord,
     SummaryService,
     last_slot,
@@ -294,13 +295,17 @@ class Reading:
 class ListedPosts:
     """A SummaryStore with fixed posts and their readings (an installation that has sent summaries before)."""
 
-    def __init__(self, posts: list[tuple[PostRecord, list[Reading]]]) -> None:
+    def __init__(self, posts: list[tuple[PostRecord, list[Reading]]], notable=()) -> None:
         self.posts = posts
+        self.notable = list(notable)
 
     async def posts_since(self, since, *, baseline_at):
         return [replace(post, latest=readings[-1].metrics if readings else None,
                         baseline=next((r.metrics for r in reversed(readings) if r.taken_at <= baseline_at), None))
                 for post, readings in self.posts if post.posted_at >= since]
+
+    async def notable_since(self, since):
+        return self.notable
 
     async def claim_summary(self, local_day, *, at):
         return True
@@ -357,3 +362,20 @@ async def test_the_chart_shows_the_posts_with_the_highest_multiplier_numbered_as
     assert [bar.number for bar in bars] == list(range(1, CHART_MAX_POSTS + 1))  # the list's numbers
     assert all(bar.label != "„Frage 1?“" for bar in bars)  # simulated: never drawn
     assert title.startswith("Impressionen je Post, Posts vom 25.11.2026\n")
+
+
+async def test_notable_accounts_of_the_last_day_are_named_and_starred_in_the_chart(clock):
+    now = clock.current = utc(2026, 11, 25, 17)
+    posted = now - timedelta(hours=5)
+    posts = [(PostRecord(7, 7, "Wer zahlt?", None, posted, False, 100, notable=2),
+              [Reading(now - timedelta(hours=1), Metrics(retweets=40, impressions=4000))])]
+    sightings = [NotableSighting(7, "mdb_beispiel", "MdB", 45_300, "repost"),
+                 NotableSighting(7, "journalistin", None, 12_100, "quote")]
+    chart = FakeChart()
+    service = SummaryService(ListedPosts(posts, sightings), RecordingNotifier(), clock, summary_time=time(18),
+                             tz=BERLIN, chart=chart)
+    text = (await service.summary()).text
+    assert ("Neu weitergetragen (24 h): @mdb_beispiel (MdB, 45.300 Follower, repostet Nr. 1); "
+            "@journalistin (12.100 Follower, zitiert Nr. 1)") in text
+    [(bars, title)] = chart.calls
+    assert bars[0].notable == 2 and title.endswith("★ bemerkenswerte Weiterträger")
