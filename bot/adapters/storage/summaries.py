@@ -49,12 +49,13 @@ _NOTABLE_COUNT = (select(func.count(func.distinct(AmplifierRow.user_id)))
 
 
 def _record(row: Row[Any]) -> PostRecord:
-    post_id, set_id, text, url, posted_at, simulated, followers = row[:len(_POST)]
+    values: tuple[Any, ...] = tuple(row)
+    post_id, set_id, text, url, posted_at, simulated, followers = values[:len(_POST)]
     start, width = len(_POST), len(_METRICS) + 1
     return PostRecord(post_id, set_id, text, url, posted_at, simulated, followers,
-                      latest=_metrics(row[start:start + width]),
-                      baseline=_metrics(row[start + width:start + 2 * width]), tracking_note=row[-2],
-                      notable=row[-1] or 0)
+                      latest=_metrics(values[start:start + width]),
+                      baseline=_metrics(values[start + width:start + 2 * width]), tracking_note=values[-2],
+                      notable=values[-1] or 0)
 
 
 class SqlSummaryStore:
