@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -181,8 +181,8 @@ _FILE_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirec
 _UNREACHABLE_ERRORS = {"CannotConnectNowError", "TooManyConnectionsError", "ConnectionDoesNotExistError"}
 
 
-def is_unreachable(exc: BaseException) -> bool:
-    """The server did not answer or is not accepting connections yet (not: a wrong password or database name)."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The error, the driver's error SQLAlchemy wraps (``orig``), their causes and contexts, each once."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [exc]
     while pending:
@@ -190,14 +190,17 @@ def is_unreachable(exc: BaseException) -> bool:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if type(current).__name__ in _UNREACHABLE_ERRORS:
-            return True
-        # Refused, timed out, host not (yet) resolvable; not the file errors of a SQLite path.
-        if isinstance(current, OSError) and not isinstance(current, _FILE_ERRORS):
-            return True
+        yield current
         orig = getattr(current, "orig", None)
         pending.extend([orig if isinstance(orig, BaseException) else None, current.__cause__, current.__context__])
-    return False
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The server did not answer or is not accepting connections yet (not: a wrong password or database name).
+
+    Refused, timed out, host not (yet) resolvable; not the file errors of a SQLite path."""
+    return any(type(error).__name__ in _UNREACHABLE_ERRORS
+               or (isinstance(error, OSError) and not isinstance(error, _FILE_ERRORS)) for error in _chain(exc))
 
 
 def _start_error(engine: AsyncEngine, exc: Exception) -> StorageError:
@@ -226,16 +229,5 @@ def _start_error(engine: AsyncEngine, exc: Exception) -> StorageError:
 
 def _is_damaged_sqlite(exc: BaseException) -> bool:
     """SQLite said "file is not a database" or "database disk image is malformed" somewhere in the chain."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        name = str(getattr(current, "sqlite_errorname", ""))  # set by sqlite3 on its errors
-        if name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT"):
-            return True
-        orig = getattr(current, "orig", None)  # SQLAlchemy's wrapper keeps the driver's error here
-        pending.extend([orig if isinstance(orig, BaseException) else None, current.__cause__, current.__context__])
-    return False
+    names = (str(getattr(error, "sqlite_errorname", "")) for error in _chain(exc))  # set by sqlite3 on its errors
+    return any(name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT") for name in names)
