@@ -55,6 +55,7 @@ def test_amplifiers_cli_lists_a_post(capsys, x_env):
     assert code == 2 and "weder eine Postnummer" in err
 
 
+@pytest.mark.sqlite_only
 def test_amplifiers_cli_creates_no_database(capsys, x_env, tmp_path):
     code, out, _ = run(capsys, "amplifiers")
     assert code == 0 and out.startswith("Noch keine Datenbank") and not (tmp_path / "db").exists()
@@ -66,9 +67,13 @@ def test_amplifiers_help_is_german(capsys):
     assert "Nummer des Posts oder Link auf X" in capsys.readouterr().out
 
 
-async def test_doctor_shows_this_months_x_requests_and_cost(x_env, tmp_path, monkeypatch):
+@pytest.mark.sqlite_only
+async def test_doctor_skips_the_costs_without_a_database(x_env):
     [watch, costs] = await run_checks(Settings(), CHECKS)
     assert watch.skipped and costs.skipped
+
+
+async def test_doctor_shows_this_months_x_requests_and_cost(x_env, tmp_path, monkeypatch):
     await asyncio.to_thread(seed)
     csv = tmp_path / "watch.csv"
     csv.write_text("handle,label,note\nanna,MdB,\n", encoding="utf-8")
