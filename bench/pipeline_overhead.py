@@ -44,7 +44,10 @@ REPLY = json.dumps({"drafts": [
 
 
 class InstantLLM:
-    async def complete_json(self, messages, schema):
+    async def complete_json(self, messages, schema, *, name="drafts"):
+        if name == "premise_check":
+            return LLMReply(json.dumps({"verdicts": [{"number": n, "supported": "ja", "reason": ""}
+                                                     for n in range(1, 9)]}), Usage(100, 10))
         return LLMReply(REPLY, Usage(100, 50))
 
 
