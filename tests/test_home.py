@@ -10,7 +10,8 @@ from bot.cli import build_parser, main
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings, default_home, load_settings
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
-TEMPLATES = ["draft.txt", "refine.txt", "repair.txt", "system.txt"]
+TEMPLATES = ["draft.txt", "fairness.txt", "patterns.txt", "premise_check.txt", "refine.txt", "repair.txt", "style.txt",
+             "system.txt"]
 
 
 def run(capsys, *argv):

@@ -14,6 +14,7 @@ from bot.core.text.rendering import (
     RENEW,
     VOTE_HINT,
     draft_block,
+    dropped_line,
     first_message,
     set_header,
     split_blocks,
@@ -33,6 +34,8 @@ class SetBoard:
     async def show_set(self, case: Case, set_id: int) -> None:
         record = await self._store.set_record(set_id)
         blocks: list[tuple[int | None, str]] = [(d.number, draft_block(d)) for d in record.drafts]
+        if record.dropped:
+            blocks.append((None, dropped_line(record.dropped)))
         chunks = split_blocks([*blocks, (None, VOTE_HINT)], limit=self._chat.max_message_chars)
         header = set_header(case.news, status_label(record.state, None))
         for index, chunk in enumerate(chunks):

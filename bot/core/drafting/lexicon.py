@@ -65,7 +65,7 @@ def _whole_words(forms: tuple[str, ...]) -> re.Pattern[str]:
 
 def parse_fairness(text: str) -> FairnessLexicon:
     """One lemma a line: `Lemma: Form, Form, …` (the lemma itself is a form too)."""
-    lemmas = []
+    lemmas: list[Lemma] = []
     for line in text.splitlines():
         name, _, rest = line.partition(":")
         name = name.strip()

@@ -28,7 +28,8 @@ def sleep():
 
 @pytest.fixture
 def service(llm, sleep):
-    return DraftingService(llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0, premise_check=False,
+    return DraftingService(llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0,
+                           premise_check=False,
                            sleep=sleep)
 
 
@@ -187,7 +188,8 @@ def test_news_language_is_recorded(service):
 
 @pytest.fixture
 def patient(llm, sleep):
-    return DraftingService(llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0, premise_check=False,
+    return DraftingService(llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0,
+                           premise_check=False,
                            max_retry_wait_seconds=60.0, max_reply_chars=5_000, sleep=sleep)
 
 
