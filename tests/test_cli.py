@@ -47,7 +47,7 @@ def test_draft_text_output_shows_length_evidence_and_warnings(capsys, llm_env):
     code, out, _ = run(capsys, "draft", NEWS, "--count", "2", "--no-save")
     assert code == 0
     assert f"1. {GOOD_DRAFTS[0][0]}" in out and f"Länge: {len(GOOD_DRAFTS[0][0])}/280" in out
-    assert "⚠️ Prämisse nicht belegt" in out and "LLM: 2 Aufrufe, 300 Tokens" in out
+    assert "⚠️ Kein Beleg aus der Meldung" in out and "LLM: 3 Aufrufe, 300 Tokens" in out  # with the premise check
 
 
 def test_draft_from_stdin(capsys, llm_env, monkeypatch):

@@ -65,9 +65,11 @@ class FakeOpenAI:
         self.models_endpoint = True
         self.models_page: str | None = None  # HTML (or any text) answered with 200 instead of the model list
         self.reject_json_schema = False
-        self.requests: list[dict] = []
+        self.requests: list[dict] = []  # every request but the premise checks
         self.script: deque[Scripted] = deque()
-        # Premise checks take their answers from here; with none scripted every premise is supported („ja“).
+        # Premise checks are recorded apart and take their answers from here; with none scripted every premise
+        # is supported („ja“): tests of other things need not know that each draft set makes one more request.
+        self.premise_requests: list[dict] = []
         self.premise_script: deque[Scripted] = deque()
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
@@ -120,15 +122,6 @@ class FakeOpenAI:
         """A premise-check answer with this content (e.g. broken JSON)."""
         self.premise_script.append(Scripted(body=completion(content)))
 
-    @property
-    def draft_requests(self) -> list[dict]:
-        """The requests that were not premise checks."""
-        return [r for r in self.requests if "payload" not in r or not is_premise_check(r["payload"])]
-
-    @property
-    def premise_requests(self) -> list[dict]:
-        return [r for r in self.requests if "payload" in r and is_premise_check(r["payload"])]
-
     def prompt_of(self, index: int) -> str:
         """The user message of the ``index``-th chat request (what the model was asked)."""
         return self.requests[index]["payload"]["messages"][-1]["content"]
@@ -140,11 +133,13 @@ class FakeOpenAI:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         payload = await request.json()
-        self.requests.append({"payload": payload, "headers": dict(request.headers)})
+        premise_check = is_premise_check(payload)
+        (self.premise_requests if premise_check else self.requests).append(
+            {"payload": payload, "headers": dict(request.headers)})
         if self.reject_json_schema and (payload.get("response_format") or {}).get("type") == "json_schema":
             return web.json_response({"error": {"message": "response_format json_schema is not supported"}},
                                      status=400)
-        if is_premise_check(payload):
+        if premise_check:
             step = (self.premise_script.popleft() if self.premise_script
                     else Scripted(body=completion(ALL_SUPPORTED, prompt_tokens=0, completion_tokens=0)))
         elif not self.script:

@@ -244,14 +244,19 @@ def _house_style(style: str) -> str:
 
 
 def _checked(output: DraftOut, news: NewsItem, rules: CheckRules, patterns: frozenset[str]) -> Draft:
-    """One reply entry checked; a missing premise or a missing or unknown pattern is logged, never fatal."""
+    """One reply entry checked; a missing or unknown pattern becomes „andere“, a missing premise "" (never fatal)."""
     pattern = (output.pattern or "").strip().casefold()
-    if pattern not in patterns:
-        log.warning("draft without a known pattern (%r): using %r", (output.pattern or "")[:40], DEFAULT_PATTERN)
-        pattern = DEFAULT_PATTERN
-    if not (output.premise or "").strip():
-        log.warning("draft without a premise")
-    return check_draft(output.text, output.evidence, news, rules, premise=output.premise or "", pattern=pattern)
+    return check_draft(output.text, output.evidence, news, rules, premise=output.premise or "",
+                       pattern=pattern if pattern in patterns else DEFAULT_PATTERN)
+
+
+def _log_missing_fields(outputs: Sequence[DraftOut], patterns: frozenset[str]) -> None:
+    """One warning per reply whose drafts lack a premise or a known pattern (older prompts, weak models)."""
+    no_premise = sum(1 for o in outputs if not (o.premise or "").strip())
+    unknown = [o.pattern or "" for o in outputs if (o.pattern or "").strip().casefold() not in patterns]
+    if no_premise or unknown:
+        log.warning("reply of %d drafts: %d without a premise, %d without a known pattern %s (using %r)",
+                    len(outputs), no_premise, len(unknown), [u[:40] for u in unknown[:3]], DEFAULT_PATTERN)
 
 
 def _check_set(news: NewsItem, outputs: Sequence[DraftOut], rules: CheckRules,
@@ -259,6 +264,7 @@ def _check_set(news: NewsItem, outputs: Sequence[DraftOut], rules: CheckRules,
     """Check every draft of a reply, mark near-duplicates and name the ones a repair round should replace.
 
     Pure CPU work; the pipeline runs it in a worker thread."""
+    _log_missing_fields(outputs, patterns)
     drafts = mark_near_duplicates([_checked(o, news, rules, patterns) for o in outputs])
     return drafts, [i for i, d in enumerate(drafts) if needs_repair(d)]
 
@@ -269,6 +275,7 @@ def _merge_repairs(
 ) -> list[Draft]:
     """Check the repaired drafts and put each in place of its original unless it is worse (worker thread)."""
     repaired = list(drafts)
+    _log_missing_fields(replacements, patterns)
     for index, replacement in zip(failing, replacements, strict=False):  # the model may return fewer
         candidate = _checked(replacement, news, rules, patterns)
         # A repair that is worse than the original does not replace it.
