@@ -34,7 +34,7 @@ def test_draft_json(capsys, llm_env, tmp_path):
     first = data["drafts"][0]
     assert set(first) == {"text", "weighted_length", "evidence", "evidence_found", "language", "warnings"}
     assert first["evidence_found"] is True and first["language"] == "de" and first["warnings"] == []
-    assert data["llm_calls"] == 1 and data["usage"]["total_tokens"] == 150
+    assert data["llm_calls"] == 2 and data["usage"]["total_tokens"] == 150
     assert data["news"]["language"] == "de" and data["draft_set_id"] == 1
     with sqlite3.connect(tmp_path / "db" / "test.db") as db:
         assert db.execute("select count(*) from drafts").fetchone() == (4,)
