@@ -248,8 +248,8 @@ async def test_hashtag_and_handle_rules(service, fake_openai):
 
 async def test_a_hand_edit_may_name_any_handle_and_carry_its_evidence(service):
     news = service.prepare_news(NEWS)
-    edit = service.check_manual(news, "Was sagt @peter_schaar zu 9 Millionen Euro im Jahr?",
-                                evidence="„Die Stelle kostet nach Angaben des Ministeriums jährlich rund 9 Millionen Euro.“")
+    quote = "„Die Stelle kostet nach Angaben des Ministeriums jährlich rund 9 Millionen Euro.“"
+    edit = service.check_manual(news, "Was sagt @peter_schaar zu 9 Millionen Euro im Jahr?", evidence=quote)
     assert edit.usable and edit.evidence_found and edit.warnings == []
     without = service.check_manual(news, "Was sagt @peter_schaar dazu?")
     assert without.warnings == ["Kein Beleg aus der Meldung"] and without.needs_source_check

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.conversation.records import DraftEntry
-from bot.core.text.rendering import dropped_line, draft_block
+from bot.core.text.rendering import draft_block, dropped_line
 
 
 def make_entry(**fields) -> DraftEntry:
@@ -25,7 +25,8 @@ def test_a_quote_inside_the_evidence_stays():
 
 def test_the_premise_is_shown_on_its_own_line_shortened_and_escaped():
     lines = draft_block(make_entry(premise="Der Senat **erhöht** die Preise.", warnings=("Prämisse ungeprüft",)))
-    assert lines.splitlines()[2:] == ["   Prämisse: Der Senat \\*\\*erhöht\\*\\* die Preise.", "   ⚠️ Prämisse ungeprüft"]
+    assert lines.splitlines()[2:] == ["   Prämisse: Der Senat \\*\\*erhöht\\*\\* die Preise.",
+                                      "   ⚠️ Prämisse ungeprüft"]
     long = draft_block(make_entry(premise="Wort " * 60)).splitlines()[2]
     assert long.endswith("…") and len(long) == len("   Prämisse: ") + 120
 
