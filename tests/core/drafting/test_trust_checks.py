@@ -124,7 +124,8 @@ def test_tones_and_their_check():
     assert checked_tone(" Ironisch ") == "ironisch" and checked_tone(None) == "zugespitzt"
     with pytest.raises(InputError) as info:
         checked_tone("zynisch")
-    assert info.value.user_message == "Den Ton „zynisch“ gibt es nicht. Möglich sind: sachlich, zugespitzt, ironisch, konstruktiv."
+    assert info.value.user_message == ("Den Ton „zynisch“ gibt es nicht. "
+                                       "Möglich sind: sachlich, zugespitzt, ironisch, konstruktiv.")
 
 
 @pytest.mark.parametrize(("wish", "tone"), [
