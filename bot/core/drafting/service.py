@@ -61,8 +61,8 @@ class DraftingService:
         self._default_tone = checked_tone(default_tone)
         patterns = parse_patterns(prompts.text_of("patterns"))
         self._patterns = frozenset(p.key for p in patterns)
-        self._system = prompts.render("system", patterns=patterns_for_prompt(patterns)) + _house_style(
-            prompts.text_of("style"))
+        self._rules_prompt = prompts.render("system", patterns=patterns_for_prompt(patterns))
+        self._style = prompts.text_of("style")
         self.rules = CheckRules(
             lexicon=parse_fairness(prompts.text_of("fairness")), hashtags_max=hashtags_max,
             handle_allowlist=frozenset(h.strip().lstrip("@").lower() for h in handle_allowlist if h.strip()),
@@ -92,10 +92,9 @@ class DraftingService:
             )
         return NewsItem(text=text, url=url, title=title, language=guess_language(text).language)
 
-    @property
     def system_prompt(self) -> str:
-        """The system message of every drafting request: the rules, the patterns and the house style."""
-        return self._system
+        """The system message of a drafting request: the rules, the patterns and the house style (fenced anew)."""
+        return self._rules_prompt + _house_style(self._style)
 
     async def draft(self, news: NewsItem, count: int, *, tone: str | None = None) -> DraftSet:
         """Up to ``count`` drafts in ``tone`` (None: the default tone)."""
@@ -150,7 +149,7 @@ class DraftingService:
 
     async def _produce(self, news: NewsItem, prompt: str, count: int, tone: str | None = None) -> DraftSet:
         run = _Run()
-        history = [ChatMessage("system", self._system), ChatMessage("user", prompt)]
+        history = [ChatMessage("system", self.system_prompt()), ChatMessage("user", prompt)]
         outputs = (await self._ask(history, run))[:count]
         # The checks (language detection above all) take milliseconds per draft: off the event loop.
         drafts, failing = await asyncio.to_thread(_check_set, news, outputs, self.rules, self._patterns)
@@ -184,7 +183,7 @@ class DraftingService:
             "repair", count=len(failing), tag=tag, news=fence(news.text, tag), drafts_tag=drafts_tag,
             failures=fence(failures, drafts_tag), kept=fence(kept, drafts_tag), tone=self._tone(tone),
         )
-        history = [ChatMessage("system", self._system), ChatMessage("user", prompt)]
+        history = [ChatMessage("system", self.system_prompt()), ChatMessage("user", prompt)]
         try:
             replacements = await self._ask(history, run)
         except LLMTransientError as exc:
