@@ -10,8 +10,7 @@ from bot.cli import build_parser, main
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings, default_home, load_settings
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
-TEMPLATES = ["draft.txt", "fairness.txt", "patterns.txt", "premise_check.txt", "refine.txt", "repair.txt", "style.txt",
-             "system.txt"]
+TEMPLATES = ["draft.txt", "refine.txt", "repair.txt", "system.txt"]
 
 
 def run(capsys, *argv):
@@ -155,8 +154,9 @@ def test_prompts_export_writes_the_shipped_templates(capsys, tmp_path):
     target = tmp_path / "neu" / "prompts"
     code, out, err = run(capsys, "prompts", "export", target)
     assert code == 0, err
-    assert sorted(path.name for path in target.iterdir()) == TEMPLATES
-    for name in TEMPLATES:
+    shipped = sorted([*TEMPLATES, "fairness.txt", "patterns.txt", "premise_check.txt", "style.txt"])  # + data files
+    assert sorted(path.name for path in target.iterdir()) == shipped
+    for name in shipped:
         assert (target / name).read_text(encoding="utf-8") == (DEFAULT_PROMPTS_DIR / name).read_text(encoding="utf-8")
     assert f"PROMPTS_DIR={target}" in out
 
