@@ -82,7 +82,7 @@ def evidence_in_news(evidence: str, news_text: str) -> bool:
 
 
 def is_question(text: str) -> bool:
-    """Ends with '?' once trailing hashtags, emoji, closing quotes and brackets are ignored."""
+    """Ends with "?" once trailing hashtags, @handles, emoji, closing quotes and brackets are ignored."""
     core = emoji.replace_emoji(text, replace="")
     core = _TRAILING_DECOR.sub("", core).rstrip("\"'“”»«)]").rstrip()
     return core.endswith("?") or core.endswith("?!")
