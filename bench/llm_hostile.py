@@ -3,7 +3,8 @@ reply blocks the event loop.
 
 The real `openai` client and drafting pipeline talk to the fake OpenAI server (tests/fakes/openai_server.py) on
 127.0.0.1. Pauses between attempts are recorded, not slept, so the figures count calls and CPU, not waiting.
-Every evidence quote is verbatim, so no repair round is caused by the premise check.
+Every evidence quote is verbatim, so no repair round is caused by the evidence check. The premise check
+(PREMISE_CHECK, on by default) is one more call per delivered set, answered „ja“ by the fake server.
 
 Run: .venv/bin/python bench/llm_hostile.py [--sets 20] [--lag-runs 10]
 """
@@ -70,6 +71,7 @@ async def calls_per_set(server: FakeOpenAI, first: list[Script | None]) -> tuple
     sleep = VirtualSleep()
     service = DraftingService(chat, PromptLibrary.load(DEFAULT_PROMPTS_DIR), sleep=sleep)
     server.requests.clear()
+    server.premise_requests.clear()
     delivered = 0
     for hostile in first:
         if hostile is not None:
@@ -83,7 +85,7 @@ async def calls_per_set(server: FakeOpenAI, first: list[Script | None]) -> tuple
             print(f"  set failed: {exc.user_message}")
         server.script.clear()
     await chat.aclose()
-    calls = sum(1 for r in server.requests if "payload" in r)
+    calls = sum(1 for r in server.requests if "payload" in r) + len(server.premise_requests)  # with premise checks
     return calls / max(delivered, 1), delivered, sleep.total
 
 
@@ -108,10 +110,11 @@ async def lag_while_checking(server: FakeOpenAI, reply: str, count: int, runs: i
     for _ in range(runs):
         server.script.clear()
         server.requests.clear()
+        server.premise_requests.clear()
         server.reply(reply)
         server.reply_drafts(*GOOD_DRAFTS * 2)  # the repair round
         await service.draft(service.prepare_news(NEWS), count)
-        calls += len(server.requests)
+        calls += len(server.requests) + len(server.premise_requests)
     await asyncio.sleep(0.05)
     stop.set()
     await prober

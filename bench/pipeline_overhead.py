@@ -33,18 +33,25 @@ NEWS = (
 ) * 6
 REPLY = json.dumps({"drafts": [
     {"text": "Wer zahlt am Ende für die gestiegenen Energiekosten – wirklich nur die Fahrgäste?",
-     "evidence": "Der Senat begründet den Schritt mit gestiegenen Energiekosten."},
+     "evidence": "Der Senat begründet den Schritt mit gestiegenen Energiekosten.",
+     "premise": "Der Senat begründet die Preiserhöhung mit gestiegenen Energiekosten.", "pattern": "kosten"},
     {"text": "Was ist ein Versprechen im Wahlkampf eigentlich noch wert, Herr Tschentscher?",
-     "evidence": "Bürgermeister Peter Tschentscher noch versprochen, die Ticketpreise stabil zu halten"},
+     "evidence": "Bürgermeister Peter Tschentscher noch versprochen, die Ticketpreise stabil zu halten",
+     "premise": "Tschentscher hatte stabile Ticketpreise versprochen.", "pattern": "versprechen"},
     {"text": "Wohin fließen die 60 Millionen Euro Mehreinnahmen pro Jahr genau?",
-     "evidence": "Der Verkehrsverbund rechnet mit Mehreinnahmen von 60 Millionen Euro pro Jahr."},
+     "evidence": "Der Verkehrsverbund rechnet mit Mehreinnahmen von 60 Millionen Euro pro Jahr.",
+     "premise": "Der Verkehrsverbund erwartet 60 Millionen Euro Mehreinnahmen im Jahr.", "pattern": "nutzniesser"},
     {"text": "Wie soll die Verkehrswende gelingen, wenn Bus und Bahn fast zehn Prozent teurer werden?",
-     "evidence": "erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent"},
+     "evidence": "erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent",
+     "premise": "Die Preise steigen um durchschnittlich 9,5 Prozent.", "pattern": "folgen"},
 ]}, ensure_ascii=False)
 
 
 class InstantLLM:
-    async def complete_json(self, messages, schema):
+    async def complete_json(self, messages, schema, *, name="drafts"):
+        if name == "premise_check":
+            return LLMReply(json.dumps({"verdicts": [{"number": n, "supported": "ja", "reason": ""}
+                                                     for n in range(1, 9)]}), Usage(100, 10))
         return LLMReply(REPLY, Usage(100, 50))
 
 
@@ -57,7 +64,7 @@ async def measure(runs: int) -> list[float]:
         start = time.perf_counter()
         result = await service.draft(service.prepare_news(NEWS), 4)
         timings.append((time.perf_counter() - start) * 1000)
-        assert len(result.drafts) == 4 and result.llm_calls == 1
+        assert len(result.drafts) == 4 and result.llm_calls == 2  # the drafts and the premise check
     return timings
 
 

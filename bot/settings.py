@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_valid
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.drafting.limits import MAX_COUNT, MAX_REPLY_CHARS, MIN_COUNT
+from bot.core.drafting.tone import TONES
 from bot.core.errors import ConfigError
 from bot.core.reach.watchlist import parse_list_ids
 from bot.core.timespec import parse_schedule, parse_time_of_day
@@ -145,6 +146,12 @@ class Settings(BaseSettings):
     def _no_watchlist(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    # --- trust in drafting: premise check, tone, hashtags, handles ---
+    premise_check: bool = True  # one more LLM request per draft set: does the news back each question's premise?
+    tone_default: str = "zugespitzt"  # sachlich, zugespitzt, ironisch, konstruktiv
+    hashtags_max: int = Field(1, ge=0, le=10)  # more hashtags in a draft: a warning
+    handle_allowlist: Annotated[list[str], NoDecode] = []  # @handles the model may always use (e.g. the team's own)
+
     _env_file_used: Path | None = PrivateAttr(default=None)
 
     @property
@@ -184,6 +191,27 @@ class Settings(BaseSettings):
             if not part.isdigit():
                 raise ValueError(f"„{part}“ ist keine ID; erwartet werden Zahlen, durch Kommas getrennt")
         return [int(part) for part in parts]
+
+    @field_validator("tone_default", mode="before")
+    @classmethod
+    def _valid_tone(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().casefold()
+            if value not in TONES:
+                raise ValueError(f"TONE_DEFAULT: „{value}“ ist kein Ton; erlaubt sind {', '.join(TONES)}")
+        return value
+
+    @field_validator("handle_allowlist", mode="before")
+    @classmethod
+    def _split_handles(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        handles = [part.strip().lstrip("@") for part in value.replace(";", ",").split(",") if part.strip()]
+        for handle in handles:
+            if not handle.replace("_", "").isalnum() or not handle.isascii() or len(handle) > 15:
+                raise ValueError(f"HANDLE_ALLOWLIST: „{handle}“ ist kein X-Handle (Buchstaben, Ziffern, _; "
+                                 "höchstens 15 Zeichen)")
+        return [handle.lower() for handle in handles]
 
     @field_validator("log_format", mode="before")
     @classmethod

@@ -62,7 +62,9 @@ def build_llm(settings: Settings) -> OpenAIChat:
 def build_drafting(settings: Settings, llm: OpenAIChat) -> DraftingService:
     return DraftingService(llm, load_prompts(settings), max_news_chars=settings.max_news_chars,
                            max_attempts=settings.llm_max_attempts, max_retry_wait_seconds=settings.llm_timeout_seconds,
-                           max_reply_chars=settings.llm_max_reply_chars, sleep=asyncio.sleep)
+                           max_reply_chars=settings.llm_max_reply_chars, sleep=asyncio.sleep,
+                           premise_check=settings.premise_check, default_tone=settings.tone_default,
+                           hashtags_max=settings.hashtags_max, handle_allowlist=settings.handle_allowlist)
 
 
 def load_prompts(settings: Settings) -> PromptLibrary:

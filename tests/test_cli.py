@@ -36,7 +36,7 @@ def test_draft_json(capsys, llm_env, database_url):
     first = data["drafts"][0]
     assert set(first) == {"text", "weighted_length", "evidence", "evidence_found", "language", "warnings"}
     assert first["evidence_found"] is True and first["language"] == "de" and first["warnings"] == []
-    assert data["llm_calls"] == 1 and data["usage"]["total_tokens"] == 150
+    assert data["llm_calls"] == 2 and data["usage"]["total_tokens"] == 150
     assert data["news"]["language"] == "de" and data["draft_set_id"] == 1
     assert rows(database_url, "select count(*) from drafts") == [(4,)]
     assert rows(database_url, "select origin from news_items") == [("cli",)]
@@ -48,7 +48,7 @@ def test_draft_text_output_shows_length_evidence_and_warnings(capsys, llm_env):
     code, out, _ = run(capsys, "draft", NEWS, "--count", "2", "--no-save")
     assert code == 0
     assert f"1. {GOOD_DRAFTS[0][0]}" in out and f"Länge: {len(GOOD_DRAFTS[0][0])}/280" in out
-    assert "⚠️ Prämisse nicht belegt" in out and "LLM: 2 Aufrufe, 300 Tokens" in out
+    assert "⚠️ Kein Beleg aus der Meldung" in out and "LLM: 3 Aufrufe, 300 Tokens" in out  # with the premise check
 
 
 def test_draft_from_stdin(capsys, llm_env, monkeypatch):

@@ -156,8 +156,9 @@ def test_prompts_export_writes_the_shipped_templates(capsys, tmp_path):
     target = tmp_path / "neu" / "prompts"
     code, out, err = run(capsys, "prompts", "export", target)
     assert code == 0, err
-    assert sorted(path.name for path in target.iterdir()) == TEMPLATES
-    for name in TEMPLATES:
+    shipped = sorted([*TEMPLATES, "fairness.txt", "patterns.txt", "premise_check.txt", "style.txt"])  # + data files
+    assert sorted(path.name for path in target.iterdir()) == shipped
+    for name in shipped:
         assert (target / name).read_text(encoding="utf-8") == (DEFAULT_PROMPTS_DIR / name).read_text(encoding="utf-8")
     assert f"PROMPTS_DIR={target}" in out
 

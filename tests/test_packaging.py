@@ -64,4 +64,6 @@ def test_a_wheel_install_drafts_outside_the_checkout(tmp_path, llm_env):
 
     prompts = elsewhere / "meine-prompts"
     _run(script, "prompts", "export", prompts, cwd=elsewhere, env=env)
-    assert sorted(path.name for path in prompts.iterdir()) == ["draft.txt", "refine.txt", "repair.txt", "system.txt"]
+    assert sorted(path.name for path in prompts.iterdir()) == [
+        "draft.txt", "fairness.txt", "patterns.txt", "premise_check.txt", "refine.txt", "repair.txt", "style.txt",
+        "system.txt"]

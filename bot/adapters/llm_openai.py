@@ -86,14 +86,14 @@ class OpenAIChat:
     def base_url(self) -> str:
         return str(self._client.base_url)
 
-    async def complete_json(self, messages: list[ChatMessage], schema: dict) -> LLMReply:
+    async def complete_json(self, messages: list[ChatMessage], schema: dict, *, name: str = "drafts") -> LLMReply:
         await self._loaded()
         import openai
 
         payload = cast("list[ChatCompletionMessageParam]", [{"role": m.role, "content": m.content} for m in messages])
         if self._structured:
             response_format: ResponseFormatJSONSchema = {
-                "type": "json_schema", "json_schema": {"name": "drafts", "schema": schema, "strict": True},
+                "type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True},
             }
             try:
                 return await self._complete(payload, response_format)

@@ -24,9 +24,12 @@ async def chat(fake_openai: FakeOpenAI):
     await client.aclose()
 
 
+PROMPTS = PromptLibrary.load(DEFAULT_PROMPTS_DIR)
+
+
 @pytest.fixture
 def service(chat):
-    return DraftingService(chat, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, sleep=RecordingSleep())
+    return DraftingService(chat, PROMPTS, premise_check=False, max_attempts=3, sleep=RecordingSleep())
 
 
 async def test_happy_path_uses_structured_output(service, fake_openai):
@@ -108,7 +111,7 @@ async def test_config_faults_are_not_retried(service, fake_openai, status, code,
 
 async def test_unreachable_server(unused_port):
     chat = OpenAIChat(api_key="k", model="m", base_url=f"http://127.0.0.1:{unused_port}/v1")
-    service = DraftingService(chat, PromptLibrary.load(DEFAULT_PROMPTS_DIR), sleep=RecordingSleep())
+    service = DraftingService(chat, PROMPTS, premise_check=False, sleep=RecordingSleep())
     with pytest.raises(LLMTransientError) as info:
         await service.draft(service.prepare_news(NEWS), 4)
     await chat.aclose()
@@ -149,7 +152,7 @@ def sleep():
 @pytest.fixture
 def patient(chat, sleep):
     """A service that waits up to 60 s for a server's Retry-After, with a recorded (never real) sleep."""
-    return DraftingService(chat, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0,
+    return DraftingService(chat, PROMPTS, premise_check=False, max_attempts=3, backoff_seconds=1.0,
                            max_retry_wait_seconds=60.0, sleep=sleep)
 
 

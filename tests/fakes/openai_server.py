@@ -35,14 +35,42 @@ def drafts_json(*pairs: tuple[str, str]) -> str:
     return json.dumps({"drafts": [{"text": t, "evidence": e} for t, e in pairs]}, ensure_ascii=False)
 
 
+def full_drafts_json(*drafts: tuple[str, str, str, str]) -> str:
+    """Drafts with all four fields: text, evidence, premise, pattern."""
+    return json.dumps({"drafts": [{"text": t, "evidence": e, "premise": p, "pattern": k} for t, e, p, k in drafts]},
+                      ensure_ascii=False)
+
+
+def verdicts_json(*verdicts: tuple[str, str]) -> str:
+    """The premise check's reply: (supported, reason) for drafts 1, 2, …"""
+    return json.dumps({"verdicts": [{"number": n, "supported": s, "reason": r}
+                                    for n, (s, r) in enumerate(verdicts, 1)]}, ensure_ascii=False)
+
+
+ALL_SUPPORTED = verdicts_json(*[("ja", "belegt")] * 8)  # the default answer to a premise check
+
+
+def is_premise_check(payload: dict) -> bool:
+    """A premise-check request: its schema's name, or (for JSON in text) its prompt's reply format."""
+    schema = ((payload.get("response_format") or {}).get("json_schema") or {}).get("name")
+    if schema is not None:
+        return bool(schema == "premise_check")
+    messages = payload.get("messages") or [{}]
+    return '{"verdicts"' in str(messages[-1].get("content", ""))
+
+
 class FakeOpenAI:
     def __init__(self, models: list[str] | None = None) -> None:
         self.models = models if models is not None else ["test-model"]
         self.models_endpoint = True
         self.models_page: str | None = None  # HTML (or any text) answered with 200 instead of the model list
         self.reject_json_schema = False
-        self.requests: list[dict] = []
+        self.requests: list[dict] = []  # every request but the premise checks
         self.script: deque[Scripted] = deque()
+        # Premise checks are recorded apart and take their answers from here; with none scripted every premise
+        # is supported („ja“): tests of other things need not know that each draft set makes one more request.
+        self.premise_requests: list[dict] = []
+        self.premise_script: deque[Scripted] = deque()
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
@@ -83,6 +111,17 @@ class FakeOpenAI:
         """A 429 (or 503) that names its wait: Retry-After, retry-after-ms, x-ratelimit-reset-*."""
         self.error(status, "Rate limit reached", code="rate_limit_exceeded", headers=headers)
 
+    def reply_verdicts(self, *verdicts: tuple[str, str], **kwargs: Any) -> None:
+        """The answer to the next premise check: (supported, reason) for drafts 1, 2, …"""
+        self.premise_script.append(Scripted(body=completion(verdicts_json(*verdicts), **kwargs)))
+
+    def premise_error(self, status: int, message: str = "error") -> None:
+        self.premise_script.append(Scripted(status=status, body={"error": {"message": message, "type": "error"}}))
+
+    def premise_raw(self, content: str) -> None:
+        """A premise-check answer with this content (e.g. broken JSON)."""
+        self.premise_script.append(Scripted(body=completion(content)))
+
     def prompt_of(self, index: int) -> str:
         """The user message of the ``index``-th chat request (what the model was asked)."""
         return self.requests[index]["payload"]["messages"][-1]["content"]
@@ -94,13 +133,19 @@ class FakeOpenAI:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         payload = await request.json()
-        self.requests.append({"payload": payload, "headers": dict(request.headers)})
+        premise_check = is_premise_check(payload)
+        (self.premise_requests if premise_check else self.requests).append(
+            {"payload": payload, "headers": dict(request.headers)})
         if self.reject_json_schema and (payload.get("response_format") or {}).get("type") == "json_schema":
             return web.json_response({"error": {"message": "response_format json_schema is not supported"}},
                                      status=400)
-        if not self.script:
+        if premise_check:
+            step = (self.premise_script.popleft() if self.premise_script
+                    else Scripted(body=completion(ALL_SUPPORTED, prompt_tokens=0, completion_tokens=0)))
+        elif not self.script:
             return web.json_response({"error": {"message": "fake server: script exhausted"}}, status=500)
-        step = self.script.popleft()
+        else:
+            step = self.script.popleft()
         if step.hang:
             await self._server.release.wait()
             return web.json_response({}, status=500)

@@ -265,10 +265,11 @@ class SpitzfederClient(discord.Client):
             await self.workflow.draft_first(case)
 
     async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
-                          count: int | None) -> None:
+                          count: int | None, tone: str | None = None) -> None:
         if not self.access.channel_allowed(interaction.channel):
             await interaction.response.send_message(WRONG_CHANNEL, ephemeral=True)
             return
+        self.workflow.check_tone(tone)  # a wrong tone is said before anything is fetched
         await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
         news = await self.workflow.read_news(text, url)
         anchor = await interaction.followup.send(
@@ -277,7 +278,8 @@ class SpitzfederClient(discord.Client):
         assert interaction.channel_id is not None, "slash commands are guild-only"
         case = await self.workflow.open_case(
             news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count)
+            channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count,
+            tone=tone)
         await self.workflow.draft_first(case)
 
     # --- reactions (raw: they arrive for messages of any age, cached or not) ---

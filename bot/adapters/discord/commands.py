@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.adapters.discord.errors import Say, answered
 from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
+from bot.core.drafting.tone import TONES
 from bot.core.reach.reports import Reports
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 class SlashDrafting(Protocol):
     async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
-                          count: int | None) -> None: ...
+                          count: int | None, tone: str | None = None) -> None: ...
 
 
 class CommandSyncStore(Protocol):
@@ -48,12 +49,15 @@ def _say_to(interaction: discord.Interaction) -> Say:
 def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, reports: Reports) -> None:
     @tree.command(name="entwurf", description="Zugespitzte Fragen zu einer Meldung entwerfen")
     @app_commands.describe(text="Text der Meldung", url="URL der Meldung (der Artikel wird geladen)",
-                           anzahl=f"Anzahl der Entwürfe ({MIN_COUNT}–{MAX_COUNT})")
+                           anzahl=f"Anzahl der Entwürfe, höchstens ({MIN_COUNT}–{MAX_COUNT})",
+                           ton="Ton der Fragen (sonst der voreingestellte)")
+    @app_commands.choices(ton=[app_commands.Choice(name=tone, value=tone) for tone in TONES])
     @app_commands.guild_only()
     async def entwurf(interaction: discord.Interaction, text: str | None = None, url: str | None = None,
-                      anzahl: app_commands.Range[int, MIN_COUNT, MAX_COUNT] | None = None) -> None:
+                      anzahl: app_commands.Range[int, MIN_COUNT, MAX_COUNT] | None = None,
+                      ton: str | None = None) -> None:
         async with answered(_say_to(interaction), "/entwurf"):
-            await drafting.slash_draft(interaction, text or "", url, anzahl)
+            await drafting.slash_draft(interaction, text or "", url, anzahl, ton)
 
     @tree.command(name="zusammenfassung", description="Zusammenfassung der letzten 7 Tage")
     @app_commands.guild_only()

@@ -68,7 +68,7 @@ class SqlWorkflowStore:
     # --- cases ---
 
     async def create_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
-                          channel_id: int, count: int) -> Case:
+                          channel_id: int, count: int, tone: str | None = None) -> Case:
         async with self._writing() as session:
             news_row = NewsRow(created_at=self._clock.now(), origin=origin, url=news.url, title=news.title,
                                text=news.text, language=news.language, author_id=str(requester_id),
@@ -76,7 +76,8 @@ class SqlWorkflowStore:
             session.add(news_row)
             await session.flush()
             row = CaseRow(news_id=news_row.id, created_at=self._clock.now(), requester_id=requester_id,
-                          guild_id=guild_id, channel_id=channel_id, count=count, pending=Pending.DRAFT.value)
+                          guild_id=guild_id, channel_id=channel_id, count=count, pending=Pending.DRAFT.value,
+                          tone=tone)
             session.add(row)
             await session.flush()
             return _case(row, news_row)
@@ -146,6 +147,10 @@ class SqlWorkflowStore:
         async with self._writing() as session:
             await session.execute(update(CaseRow).where(CaseRow.id == case_id).values(
                 pending=pending.value if pending else None, pending_instruction=instruction))
+
+    async def set_tone(self, case_id: int, tone: str) -> None:
+        async with self._writing() as session:
+            await session.execute(update(CaseRow).where(CaseRow.id == case_id).values(tone=tone))
 
     # --- draft sets ---
 

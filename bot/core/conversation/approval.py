@@ -102,7 +102,7 @@ def source_gap(warnings: Sequence[str], evidence: str) -> str:
         return "die Prämisse ist ungeprüft"
     if "teilweise" in said:
         return "die Prämisse ist nur teilweise belegt"
-    if not evidence.strip():
+    if not evidence.strip() or "kein beleg" in said:
         return "der Entwurf hat keinen Beleg aus der Meldung"
     if "nicht belegt" in said:
         return "die Prämisse ist nicht belegt"

@@ -17,6 +17,7 @@ from bot.core.text.rendering import (
     VOTE_HINT,
     confirm_hint,
     draft_block,
+    dropped_line,
     first_message,
     header_reserve,
     set_header,
@@ -46,6 +47,8 @@ class SetBoard:
     async def show_set(self, case: Case, set_id: int) -> None:
         record = await self._store.set_record(set_id)
         blocks: list[tuple[int | None, str]] = [(d.number, draft_block(d)) for d in record.drafts]
+        if record.dropped:
+            blocks.append((None, dropped_line(record.dropped)))
         gated = {d.number for d in record.drafts if self._needs_confirmation(d)}
         hints = [(None, VOTE_HINT)] + ([(None, confirm_hint(sorted(gated)))] if gated else [])
         header = set_header(case.news, status_label(record.state, None))

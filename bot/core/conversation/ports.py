@@ -43,8 +43,10 @@ class Members(Protocol):
 
 class WorkflowStore(Protocol):
     async def create_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
-                          channel_id: int, count: int) -> Case:
-        """Store the news item and its case; the case starts with its first drafts pending."""
+                          channel_id: int, count: int, tone: str | None = None) -> Case:
+        """Store the news item and its case; the case starts with its first drafts pending.
+
+        ``tone``: the tone asked for (None: the default), used by every draft and refinement of the case."""
 
     async def case(self, case_id: int) -> Case:
         """The case; raises MissingRecord if there is none."""
@@ -78,6 +80,9 @@ class WorkflowStore(Protocol):
     async def draft_number(self, draft_id: int) -> int | None: ...
 
     async def set_pending(self, case_id: int, pending: Pending | None, instruction: str | None = None) -> None: ...
+
+    async def set_tone(self, case_id: int, tone: str) -> None:
+        """A wish named another tone: the case's drafts use it from now on."""
 
     async def remember_message(self, message: ShownMessage) -> None: ...
 

@@ -38,6 +38,7 @@ from bot.core.drafting.limits import checked_count
 from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
 from bot.core.drafting.ports import ArticleSource
 from bot.core.drafting.service import DraftingService
+from bot.core.drafting.tone import checked_tone, tone_in_wish
 from bot.core.errors import InputError, SpitzfederError
 from bot.core.posting.ports import AuditLog, PostStore, Withdrawal
 from bot.core.posting.records import Post, PostState
@@ -109,17 +110,24 @@ class Workflow:
         return await obtain_news(self._drafting, self._articles, text=text, url=url)
 
     async def open_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
-                        channel_id: int, anchor_message_id: int | None, count: int | None = None) -> Case:
+                        channel_id: int, anchor_message_id: int | None, count: int | None = None,
+                        tone: str | None = None) -> Case:
         """Store the news item and open its place: a thread on the anchor message in a guild, else the DM."""
         count = checked_count(count or self._default_count)
+        tone = self.check_tone(tone)
         place = channel_id
         if guild_id is not None and anchor_message_id is not None:
             place = await self._chat.open_thread(channel_id, anchor_message_id, thread_name(news))
         case = await self._store.create_case(news, origin=origin, requester_id=requester_id, guild_id=guild_id,
-                                             channel_id=place, count=count)
+                                             channel_id=place, count=count, tone=tone)
         log.info("news received: case %d from %s (%d chars, url: %s)", case.id, origin, len(news.text),
                  "yes" if news.url else "no")
         return case
+
+    @staticmethod
+    def check_tone(tone: str | None) -> str | None:
+        """The tone asked for (None: the default); raises InputError with the possible tones for an unknown one."""
+        return checked_tone(tone) if tone and tone.strip() else None
 
     async def draft_first(self, case: Case) -> None:
         async with self._locks[case.id]:
@@ -144,6 +152,10 @@ class Workflow:
             if case.current_set_id is None:
                 await self._produce(case, Pending.DRAFT)
             else:
+                named = tone_in_wish(text)
+                if named is not None and named != case.tone:
+                    await self._store.set_tone(case.id, named)  # this and every later set of the case
+                    case.tone = named
                 await self._produce(case, Pending.REFINE, text.strip(), author=author)
 
     async def hand_edit(self, case: Case, author: str, number: int, text: str, evidence: str = "") -> None:
@@ -560,11 +572,11 @@ class Workflow:
 
     async def _make_set(self, case: Case, kind: Pending, instruction: str | None) -> DraftSet:
         if kind is Pending.DRAFT or case.current_set_id is None:
-            return await self._drafting.draft(case.news, case.count)
+            return await self._drafting.draft(case.news, case.count, tone=case.tone)
         record = await self._store.set_record(case.current_set_id)
         turns = await self._store.turns(case.id)
         return await self._drafting.refine(case.news, drafts_of(record), turns, instruction or RENEW_WISH,
-                                           case.count)
+                                           case.count, tone=case.tone)
 
     async def _say_if_closed(self, case: Case, *, edit: int | None = None) -> bool:
         """Tell why the current set cannot change (posted, scheduled, discarded); False while it can.

@@ -1,16 +1,19 @@
-"""Deterministic checks on every draft: length, question, German, duplicates, links, evidence."""
+"""Deterministic checks on every draft: length, question, German, duplicates, links, handles, hashtags, evidence,
+loaded words."""
 
 from __future__ import annotations
 
 import difflib
 import re
 import unicodedata
+from dataclasses import dataclass, field, replace
 
 import emoji
 
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.lexicon import FairnessLexicon
 from bot.core.drafting.limits import MAX_DRAFT_CHARS
-from bot.core.drafting.models import Draft, NewsItem, Problem, ProblemKind, Severity
+from bot.core.drafting.models import DEFAULT_PATTERN, Draft, NewsItem, Problem, ProblemKind, Severity
 from bot.core.drafting.xlength import (
     MAX_WEIGHTED_LENGTH,
     extract_mentions,
@@ -22,15 +25,32 @@ from bot.core.text.numbers import de_int
 from bot.core.text.untrusted import chat_markup, one_paragraph
 
 NEAR_DUPLICATE_RATIO = 0.85
-MIN_EVIDENCE_CHARS = 12
+MIN_EVIDENCE_CHARS = 20  # a shorter quote counts only when it is a complete clause of the news
+HASHTAGS_MAX = 1
+
+
+@dataclass(frozen=True)
+class CheckRules:
+    """The team's settings for the checks."""
+
+    lexicon: FairnessLexicon = field(default_factory=FairnessLexicon)
+    hashtags_max: int = HASHTAGS_MAX
+    handle_allowlist: frozenset[str] = frozenset()  # lowercased, without "@": handles the model may always use
+
+
+DEFAULT_RULES = CheckRules()
 
 _QUOTES = str.maketrans({c: None for c in "„“”‟«»‹›‚‘’‛`´'\""})
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
-_TRAILING_DECOR = re.compile(r"(?:\s+#\w+|\s+)+$")
+_TRAILING_DECOR = re.compile(r"(?:\s+[#@]\w+|\s+)+$")  # hashtags, @handles and spaces after the question
+_HASHTAG = re.compile(r"(?<![\w&])[#＃]\w*[^\W\d_]\w*")
 # Anything with a scheme, and bare domains like "spiegel.de" that X itself would leave unlinked.
 _SCHEME_URL = re.compile(r"https?://[^\s<>\"]+|(?<![@\w.])(?:[a-z0-9-]+\.)+[a-z]{2,24}\b(?:/[^\s<>\"]*)?",
                          re.IGNORECASE)
-_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\])\s*")
+_GAP = r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\])"
+_EDGE_GAPS = re.compile(rf"^\s*{_GAP}\s*|\s*{_GAP}\s*$")
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;]\s)$")
+_CLAUSE_END = re.compile(r"^(?:$|[.!?:;])")
 
 
 def normalise_for_match(text: str) -> str:
@@ -41,23 +61,28 @@ def normalise_for_match(text: str) -> str:
 
 
 def evidence_in_news(evidence: str, news_text: str) -> bool:
-    """True when the quote (whose gaps may be marked with '…') stands verbatim in the news, in order."""
-    haystack = normalise_for_match(news_text)
-    parts = [normalise_for_match(part) for part in _ELLIPSIS.split(evidence)]
-    parts = [part for part in parts if part]
-    if sum(len(part) for part in parts) < MIN_EVIDENCE_CHARS:
+    """True when the quote stands in the news as one contiguous span (after folding quotes, dashes, spacing).
+
+    A gap at either end („… sagte der Minister“) is allowed; fragments joined with „…“ are no quote. The span has
+    at least MIN_EVIDENCE_CHARS characters or is a complete clause of the news.
+    """
+    quote = normalise_for_match(_EDGE_GAPS.sub("", evidence))
+    if not quote:
         return False
-    position = 0
-    for part in parts:
-        found = haystack.find(part, position)
-        if found < 0:
-            return False
-        position = found + len(part)
-    return True
+    haystack = normalise_for_match(news_text)
+    found = haystack.find(quote)
+    if found < 0:
+        return False
+    if len(quote) >= MIN_EVIDENCE_CHARS:
+        return True
+    end = found + len(quote)
+    whole = (_CLAUSE_START.search(haystack[:found]) is not None
+             and (quote[-1] in ".!?" or _CLAUSE_END.match(haystack[end:]) is not None))
+    return whole and len(quote.split()) >= 2
 
 
 def is_question(text: str) -> bool:
-    """Ends with '?' once trailing hashtags, emoji, closing quotes and brackets are ignored."""
+    """Ends with "?" once trailing hashtags, @handles, emoji, closing quotes and brackets are ignored."""
     core = emoji.replace_emoji(text, replace="")
     core = _TRAILING_DECOR.sub("", core).rstrip("\"'“”»«)]").rstrip()
     return core.endswith("?") or core.endswith("?!")
@@ -76,32 +101,44 @@ def _link_key(url: str) -> str:
     return url.rstrip("/.")
 
 
-def foreign_links(text: str, news: NewsItem) -> list[str]:
-    """URLs and @handles in ``text`` that the news item does not contain."""
+def foreign_links(text: str, news: NewsItem, allowed_handles: frozenset[str] | None = frozenset()) -> list[str]:
+    """URLs and @handles in ``text`` that the news item does not contain.
+
+    ``allowed_handles``: handles that are never foreign (the allowlist); None: no handle is foreign (a hand edit).
+    """
     source = news.text + " " + (news.url or "")
     known_links = {_link_key(url) for url in _links(source)}
     if news.url:
         known_links.add(_link_key(news.url))
-    known_handles = set(extract_mentions(source))
     foreign = [url for url in _links(text) if _link_key(url) not in known_links]
-    foreign += ["@" + handle for handle in extract_mentions(text) if handle not in known_handles]
+    if allowed_handles is not None:
+        known_handles = set(extract_mentions(source)) | allowed_handles
+        foreign += ["@" + handle for handle in extract_mentions(text) if handle not in known_handles]
     return foreign
+
+
+def hashtags(text: str) -> list[str]:
+    return _HASHTAG.findall(text)
 
 
 def _problem(kind: ProblemKind, label: str, reason: str, severity: Severity = Severity.FATAL) -> Problem:
     return Problem(kind, severity, label, reason)
 
 
-def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
+def check_draft(text: str, evidence: str, news: NewsItem, rules: CheckRules = DEFAULT_RULES, *, premise: str = "",
+                pattern: str = DEFAULT_PATTERN, manual: bool = False) -> Draft:
     """Run every single-draft check and return the draft with its problems.
+
+    ``manual``: a hand edit by an approver, which may name any @handle (links still must come from the news).
 
     A text of more than MAX_DRAFT_CHARS characters is too long for any post: it is rejected before the costly
     checks (language detection, link search, evidence search) run, so a runaway reply cannot hog the CPU; a
     shorter text over X's limit skips only the language detection.
     """
     text, evidence = text.strip(), evidence.strip()
+    premise = one_paragraph(premise)[:MAX_DRAFT_CHARS]
     if len(text) > MAX_DRAFT_CHARS:
-        return _oversized(text, evidence)
+        return replace(_oversized(text, evidence), premise=premise, pattern=pattern)
     text, evidence = one_paragraph(text), one_paragraph(evidence)
     length = weighted_length(text)
     # Language detection is the costliest check (several ms a draft); a draft too long to post is not worth it.
@@ -130,7 +167,7 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
             ProblemKind.NOT_GERMAN, "Nicht auf Deutsch",
             "Der Text ist nicht (eindeutig) deutsch. Auf Deutsch schreiben.",
         ))
-    foreign = foreign_links(text, news)
+    foreign = foreign_links(text, news, None if manual else rules.handle_allowlist)
     if foreign:
         problems.append(_problem(
             ProblemKind.FOREIGN_LINK, "Fremder Link/Handle: " + ", ".join(foreign),
@@ -149,14 +186,41 @@ def check_draft(text: str, evidence: str, news: NewsItem) -> Draft:
             "Der Text enthält Discord-Formatierung (" + " ".join(markup) + "). Ohne Formatierung schreiben.",
             Severity.WARNING,
         ))
+    tags = hashtags(text)
+    if len(tags) > rules.hashtags_max:
+        problems.append(_problem(
+            ProblemKind.TOO_MANY_HASHTAGS, f"Zu viele Hashtags ({len(tags)}, höchstens {rules.hashtags_max})",
+            f"Der Text hat {len(tags)} Hashtags, erlaubt sind {rules.hashtags_max}.", Severity.WARNING,
+        ))
+    problems.extend(_loaded_words(text, evidence if found else "", rules.lexicon))
     if not found:
         problems.append(_problem(
-            ProblemKind.EVIDENCE_MISSING, "Prämisse nicht belegt",
-            "Das Beleg-Zitat steht nicht wörtlich in der Meldung. Ein wörtliches Zitat aus der Meldung "
-            "angeben, auf dem die Frage beruht, oder die Frage auf belegte Aussagen stützen.",
+            ProblemKind.EVIDENCE_MISSING, "Kein Beleg aus der Meldung",
+            "Das Beleg-Zitat steht nicht als zusammenhängende Stelle in der Meldung (mindestens 20 Zeichen oder "
+            "ein ganzer Satz, ohne Auslassungen „…“). Eine wörtliche Stelle aus der Meldung angeben, auf der die "
+            "Frage beruht, oder die Frage auf belegte Aussagen stützen.",
             Severity.WARNING,
         ))
-    return Draft(text, evidence, length, guess.language if guess else None, found, tuple(problems))
+    return Draft(text, evidence, length, guess.language if guess else None, found, tuple(problems), premise,
+                 pattern)
+
+
+def _loaded_words(text: str, evidence: str, lexicon: FairnessLexicon) -> list[Problem]:
+    """A word of the fairness lexicon is a smear (fatal) unless the found evidence quotes it (a warning)."""
+    problems = []
+    for lemma, form in lexicon.hits(text):
+        if evidence and lexicon.contains(lemma, evidence):
+            problems.append(_problem(
+                ProblemKind.QUOTED_SMEAR, f"„{form}“ zitiert aus der Meldung — Wertung der Quelle, nicht unsere",
+                f"Das Wort „{form}“ stammt aus der Meldung.", Severity.WARNING,
+            ))
+        else:
+            problems.append(_problem(
+                ProblemKind.SMEAR, f"Unterstellung: „{form}“ steht so nicht in der Meldung",
+                f"Der Text enthält das wertende Wort „{form}“, das die Meldung nicht belegt; das ist eine "
+                "Unterstellung. Ohne dieses Wort und ohne Unterstellung fragen: nur belegte Tatsachen zuspitzen.",
+            ))
+    return problems
 
 
 def _oversized(text: str, evidence: str) -> Draft:
@@ -190,8 +254,7 @@ def mark_near_duplicates(drafts: list[Draft]) -> list[Draft]:
                 ProblemKind.NEAR_DUPLICATE, f"Fast gleich wie Entwurf {twin}",
                 f"Der Text wiederholt fast wörtlich Entwurf {twin}. Einen anderen Aspekt der Meldung zuspitzen.",
             )
-            draft = Draft(draft.text, draft.evidence, draft.weighted_length, draft.language,
-                          draft.evidence_found, draft.problems + (problem,))
+            draft = replace(draft, problems=draft.problems + (problem,))
         result.append(draft)
     return result
 

@@ -23,8 +23,9 @@ class LLMReply:
 
 
 class LLMClient(Protocol):
-    async def complete_json(self, messages: list[ChatMessage], schema: dict[str, Any]) -> LLMReply:
-        """Ask for one JSON object following ``schema``.
+    async def complete_json(self, messages: list[ChatMessage], schema: dict[str, Any], *,
+                            name: str = "drafts") -> LLMReply:
+        """Ask for one JSON object following ``schema``, which is called ``name`` (e.g. "premise_check").
 
         Raises LLMConfigError (no retry helps) or LLMTransientError.
         """

@@ -18,7 +18,13 @@ TEMPLATES: dict[str, set[str]] = {
     "draft": {"count", "tag", "news"},
     "repair": {"count", "tag", "news", "failures", "kept"},
     "refine": {"count", "tag", "news", "current", "wish_tag", "conversation", "instruction"},
+    "premise_check": {"tag", "news", "drafts_tag", "drafts"},
 }
+# Optional placeholders the shipped templates use: $tone (draft, refine, repair) and $patterns (system).
+
+# Data files beside the templates, each replaceable the same way: the kinds of question, the fairness lexicon
+# and the team's house style (may be empty). Lines starting with '#' are comments.
+DATA_FILES = ("patterns", "fairness", "style")
 
 
 class PromptError(SpitzfederError):
@@ -42,14 +48,20 @@ def fence(text: str, tag: str) -> str:
 
 
 def template_files() -> list[str]:
-    """The file name of every template: system.txt, draft.txt, …"""
-    return [f"{name}.txt" for name in TEMPLATES]
+    """The file name of every template and data file: system.txt, draft.txt, …, patterns.txt, …"""
+    return [f"{name}.txt" for name in (*TEMPLATES, *DATA_FILES)]
+
+
+def without_comments(text: str) -> str:
+    """A data file's content: comment lines ('#' first) and surrounding blank lines removed."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")).strip()
 
 
 @dataclass(frozen=True)
 class PromptLibrary:
     templates: dict[str, Template]
     sources: dict[str, Path] = field(default_factory=dict)  # the file each template was read from
+    data: dict[str, str] = field(default_factory=dict)  # each data file's content, comments removed
 
     @classmethod
     def load(cls, directory: Path, own: Path | None = None) -> PromptLibrary:
@@ -63,9 +75,7 @@ class PromptLibrary:
         templates: dict[str, Template] = {}
         sources: dict[str, Path] = {}
         for name, required in TEMPLATES.items():
-            path = directory / f"{name}.txt"
-            if own is not None and (own / f"{name}.txt").exists():
-                path = own / f"{name}.txt"
+            path = _chosen(directory, own, name)
             try:
                 template = Template(path.read_text(encoding="utf-8"))
             except OSError as exc:
@@ -81,7 +91,15 @@ class PromptLibrary:
                 )
             templates[name] = template
             sources[name] = path
-        return cls(templates, sources)
+        data: dict[str, str] = {}
+        for name in DATA_FILES:
+            path = _chosen(directory, own, name)
+            try:
+                data[name] = without_comments(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise PromptError(f"Prompt-Datei {path} fehlt oder ist nicht lesbar.", detail=str(exc)) from exc
+            sources[name] = path
+        return cls(templates, sources, data)
 
     def own_files(self, shipped: Path) -> list[Path]:
         """The templates not read from ``shipped``, in template order."""
@@ -89,3 +107,14 @@ class PromptLibrary:
 
     def render(self, name: str, **values: object) -> str:
         return self.templates[name].substitute({k: str(v) for k, v in values.items()})
+
+    def text_of(self, name: str) -> str:
+        """A data file's content (patterns, fairness, style); empty when the library was built without it."""
+        return self.data.get(name, "")
+
+
+def _chosen(directory: Path, own: Path | None, name: str) -> Path:
+    """The file ``name``.txt from ``own`` if it has one, else the shipped one."""
+    if own is not None and (own / f"{name}.txt").exists():
+        return own / f"{name}.txt"
+    return directory / f"{name}.txt"

@@ -7,18 +7,28 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.core.drafting.checks import check_draft, mark_near_duplicates, needs_repair
+from bot.core.drafting.checks import CheckRules, check_draft, mark_near_duplicates, needs_repair
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.lexicon import parse_fairness, parse_patterns, patterns_for_prompt
 from bot.core.drafting.limits import MAX_REPLY_CHARS, MIN_NEWS_CHARS, checked_count
-from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem, ProblemKind, Usage
+from bot.core.drafting.models import (
+    DEFAULT_PATTERN,
+    ConversationTurn,
+    Draft,
+    DraftSet,
+    NewsItem,
+    ProblemKind,
+    Usage,
+)
 from bot.core.drafting.ports import ChatMessage, LLMClient
+from bot.core.drafting.premise import PremiseChecker
 from bot.core.drafting.prompts import PromptLibrary, clip, fence, new_tag
 from bot.core.drafting.replies import DraftOut, parse_reply, reply_schema
+from bot.core.drafting.tone import DEFAULT_TONE, checked_tone, tone_instruction
 from bot.core.errors import InputError, LLMConfigError, LLMTransientError, NoUsableDraftError
 from bot.core.text.numbers import de_duration, de_int
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -41,9 +51,23 @@ class DraftingService:
         max_retry_wait_seconds: float = 60.0,
         max_reply_chars: int = MAX_REPLY_CHARS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        premise_check: bool = True,
+        default_tone: str = DEFAULT_TONE,
+        hashtags_max: int = 1,
+        handle_allowlist: Iterable[str] = (),
     ) -> None:
         self._llm = llm
         self._prompts = prompts
+        self._default_tone = checked_tone(default_tone)
+        patterns = parse_patterns(prompts.text_of("patterns"))
+        self._patterns = frozenset(p.key for p in patterns)
+        self._rules_prompt = prompts.render("system", patterns=patterns_for_prompt(patterns))
+        self._style = prompts.text_of("style")
+        self.rules = CheckRules(
+            lexicon=parse_fairness(prompts.text_of("fairness")), hashtags_max=hashtags_max,
+            handle_allowlist=frozenset(h.strip().lstrip("@").lower() for h in handle_allowlist if h.strip()),
+        )
+        self._premise = PremiseChecker(llm, prompts, max_reply_chars=max_reply_chars) if premise_check else None
         self._max_news_chars = max_news_chars
         self._max_attempts = max_attempts
         self._backoff_seconds = backoff_seconds
@@ -68,11 +92,17 @@ class DraftingService:
             )
         return NewsItem(text=text, url=url, title=title, language=guess_language(text).language)
 
-    async def draft(self, news: NewsItem, count: int) -> DraftSet:
+    def system_prompt(self) -> str:
+        """The system message of a drafting request: the rules, the patterns and the house style (fenced anew)."""
+        return self._rules_prompt + _house_style(self._style)
+
+    async def draft(self, news: NewsItem, count: int, *, tone: str | None = None) -> DraftSet:
+        """Up to ``count`` drafts in ``tone`` (None: the default tone)."""
         count = checked_count(count)
         tag = new_tag("meldung")
-        prompt = self._prompts.render("draft", count=count, tag=tag, news=fence(news.text, tag))
-        return await self._produce(news, prompt, count)
+        prompt = self._prompts.render("draft", count=count, tag=tag, news=fence(news.text, tag),
+                                      tone=self._tone(tone))
+        return await self._produce(news, prompt, count, tone)
 
     async def refine(
         self,
@@ -81,6 +111,8 @@ class DraftingService:
         conversation: Sequence[ConversationTurn],
         instruction: str,
         count: int,
+        *,
+        tone: str | None = None,
     ) -> DraftSet:
         count = checked_count(count)
         instruction = instruction.strip()
@@ -92,32 +124,41 @@ class DraftingService:
             count=count,
             tag=tag,
             news=fence(news.text, tag),
-            current=_numbered(clip(d.text) for d in current) or "(keine)",
+            current=fence(_numbered(clip(d.text) for d in current) or "(keine)", wish_tag),
             wish_tag=wish_tag,
-            conversation=fence("\n".join(f"- {t.author}: {t.text}" for t in conversation) or "(noch keins)", wish_tag),
+            conversation=fence("\n".join(f"- {t.author}: {clip(t.text)}" for t in conversation) or "(noch keins)",
+                               wish_tag),
             instruction=fence(instruction, wish_tag),
+            tone=self._tone(tone),
         )
-        draft_set = await self._produce(news, prompt, count)
+        draft_set = await self._produce(news, prompt, count, tone)
         draft_set.instruction = instruction
         return draft_set
 
     def check_manual(self, news: NewsItem, text: str, others: Sequence[Draft] = (), *, evidence: str = "") -> Draft:
-        """Check a hand-written draft like any other; ``evidence``: its quote from the news, if the author gave one."""
+        """Check a hand-written draft like any other; it may carry an evidence quote and name any @handle."""
         if not text.strip():
             raise InputError("Der neue Text ist leer.")
-        draft = check_draft(text, evidence, news)
+        draft = check_draft(text, evidence, news, self.rules, manual=True)
         return mark_near_duplicates([*others, draft])[-1]
 
     # --- pipeline ---
 
-    async def _produce(self, news: NewsItem, prompt: str, count: int) -> DraftSet:
+    def _tone(self, tone: str | None) -> str:
+        return tone_instruction(tone, self._default_tone)
+
+    async def _produce(self, news: NewsItem, prompt: str, count: int, tone: str | None = None) -> DraftSet:
         run = _Run()
-        history = [ChatMessage("system", self._prompts.render("system")), ChatMessage("user", prompt)]
+        history = [ChatMessage("system", self.system_prompt()), ChatMessage("user", prompt)]
         outputs = (await self._ask(history, run))[:count]
         # The checks (language detection above all) take milliseconds per draft: off the event loop.
-        drafts, failing = await asyncio.to_thread(_check_set, news, outputs)
+        drafts, failing = await asyncio.to_thread(_check_set, news, outputs, self.rules, self._patterns)
         if failing:
-            drafts = await self._repair(news, drafts, failing, run)
+            drafts = await self._repair(news, drafts, failing, run, tone)
+        if self._premise is not None and any(d.usable for d in drafts):
+            run.calls += 1
+            drafts, usage = await self._premise.check(news, drafts)
+            run.usage.add(usage)
         usable = [d for d in drafts if d.usable]
         dropped = [d for d in drafts if not d.usable]
         log.info("draft set: %d usable, %d dropped, %d LLM calls, %d tokens",
@@ -130,23 +171,25 @@ class DraftingService:
             )
         return DraftSet(news=news, drafts=usable, llm_calls=run.calls, usage=run.usage, dropped=dropped)
 
-    async def _repair(self, news: NewsItem, drafts: list[Draft], failing: list[int], run: _Run) -> list[Draft]:
-        tag = new_tag("meldung")
+    async def _repair(self, news: NewsItem, drafts: list[Draft], failing: list[int], run: _Run,
+                      tone: str | None = None) -> list[Draft]:
+        tag, drafts_tag = new_tag("meldung"), new_tag("entwuerfe")
         failures = "\n".join(
             f"{n}. \"{clip(drafts[i].text)}\" — Probleme: {_repair_reasons(drafts[i])}"
             for n, i in enumerate(failing, 1)
         )
         kept = _numbered(clip(d.text) for i, d in enumerate(drafts) if i not in failing) or "(keine)"
         prompt = self._prompts.render(
-            "repair", count=len(failing), tag=tag, news=fence(news.text, tag), failures=failures, kept=kept
+            "repair", count=len(failing), tag=tag, news=fence(news.text, tag), drafts_tag=drafts_tag,
+            failures=fence(failures, drafts_tag), kept=fence(kept, drafts_tag), tone=self._tone(tone),
         )
-        history = [ChatMessage("system", self._prompts.render("system")), ChatMessage("user", prompt)]
+        history = [ChatMessage("system", self.system_prompt()), ChatMessage("user", prompt)]
         try:
             replacements = await self._ask(history, run)
         except LLMTransientError as exc:
             log.warning("repair round failed, keeping the checked drafts: %s", exc.detail or exc)
             return drafts
-        return await asyncio.to_thread(_merge_repairs, news, drafts, failing, replacements)
+        return await asyncio.to_thread(_merge_repairs, news, drafts, failing, replacements, self.rules, self._patterns)
 
     async def _ask(self, messages: list[ChatMessage], run: _Run) -> list[DraftOut]:
         """One logical request: retried with backoff on transient faults and unusable replies.
@@ -160,7 +203,7 @@ class DraftingService:
                 await self._sleep(max(self._backoff_seconds * 2 ** (attempt - 2), last_error.retry_after or 0.0))
             run.calls += 1
             try:
-                reply = await self._llm.complete_json(messages, reply_schema())
+                reply = await self._llm.complete_json(messages, reply_schema(), name="drafts")
                 run.usage.add(reply.usage)
                 if reply.finish_reason == "length":
                     raise LLMTransientError(
@@ -189,21 +232,51 @@ class DraftingService:
         )
 
 
-def _check_set(news: NewsItem, outputs: Sequence[DraftOut]) -> tuple[list[Draft], list[int]]:
+def _house_style(style: str) -> str:
+    """The team's house style (style.txt), fenced and labelled, for the end of the system prompt; "" if none."""
+    if not style.strip():
+        return ""
+    tag = new_tag("hausstil")
+    return (f"\n\nHausstil des Teams (zwischen <{tag}> und </{tag}>): Regeln der Redaktion zu Form und Stimme. "
+            f"Sie gelten zusätzlich zu deinen Regeln oben, heben diese aber nie auf.\n\n<{tag}>\n{fence(style, tag)}"
+            f"\n</{tag}>")
+
+
+def _checked(output: DraftOut, news: NewsItem, rules: CheckRules, patterns: frozenset[str]) -> Draft:
+    """One reply entry checked; a missing or unknown pattern becomes „andere“, a missing premise "" (never fatal)."""
+    pattern = (output.pattern or "").strip().casefold()
+    return check_draft(output.text, output.evidence, news, rules, premise=output.premise or "",
+                       pattern=pattern if pattern in patterns else DEFAULT_PATTERN)
+
+
+def _log_missing_fields(outputs: Sequence[DraftOut], patterns: frozenset[str]) -> None:
+    """One warning per reply whose drafts lack a premise or a known pattern (older prompts, weak models)."""
+    no_premise = sum(1 for o in outputs if not (o.premise or "").strip())
+    unknown = [o.pattern or "" for o in outputs if (o.pattern or "").strip().casefold() not in patterns]
+    if no_premise or unknown:
+        log.warning("reply of %d drafts: %d without a premise, %d without a known pattern %s (using %r)",
+                    len(outputs), no_premise, len(unknown), [u[:40] for u in unknown[:3]], DEFAULT_PATTERN)
+
+
+def _check_set(news: NewsItem, outputs: Sequence[DraftOut], rules: CheckRules,
+               patterns: frozenset[str]) -> tuple[list[Draft], list[int]]:
     """Check every draft of a reply, mark near-duplicates and name the ones a repair round should replace.
 
     Pure CPU work; the pipeline runs it in a worker thread."""
-    drafts = mark_near_duplicates([check_draft(o.text, o.evidence, news) for o in outputs])
+    _log_missing_fields(outputs, patterns)
+    drafts = mark_near_duplicates([_checked(o, news, rules, patterns) for o in outputs])
     return drafts, [i for i, d in enumerate(drafts) if needs_repair(d)]
 
 
 def _merge_repairs(
-    news: NewsItem, drafts: Sequence[Draft], failing: Sequence[int], replacements: Sequence[DraftOut]
+    news: NewsItem, drafts: Sequence[Draft], failing: Sequence[int], replacements: Sequence[DraftOut],
+    rules: CheckRules, patterns: frozenset[str],
 ) -> list[Draft]:
     """Check the repaired drafts and put each in place of its original unless it is worse (worker thread)."""
     repaired = list(drafts)
+    _log_missing_fields(replacements, patterns)
     for index, replacement in zip(failing, replacements, strict=False):  # the model may return fewer
-        candidate = check_draft(replacement.text, replacement.evidence, news)
+        candidate = _checked(replacement, news, rules, patterns)
         # A repair that is worse than the original does not replace it.
         if candidate.usable or not drafts[index].usable:
             repaired[index] = candidate

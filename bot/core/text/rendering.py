@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.conversation.records import DraftEntry, SetState
@@ -16,6 +17,8 @@ THREAD_NAME_LIMIT = 100
 HEADER_RESERVE = 260  # room kept in the first message for the header (headline, source and state)
 STATUS_RESERVE = 120  # room for the longest state line the header may get later
 EVIDENCE_CHARS = 140
+PREMISE_CHARS = 120
+_OPENING_QUOTES, _CLOSING_QUOTES = "„“”‚‘’»«\"'", "“”„‘’‚«»\"'"
 
 NUMBERS = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣"]
 RENEW = "🔁"
@@ -105,14 +108,24 @@ def header_reserve(header: str) -> int:
 # --- drafts ---
 
 def draft_block(entry: DraftEntry, *, edited: bool = False) -> str:
-    """One draft, complete: number, text, weighted length, warnings, compact evidence."""
+    """One draft, complete: number, text, weighted length, compact evidence, its premise, warnings."""
     lines = [f"{NUMBERS[entry.number - 1]} {literal(entry.text)}" + (" ✏️ (von Hand)" if edited else "")]
     facts = [f"{entry.weighted_length}/{MAX_WEIGHTED_LENGTH}"]
     if entry.evidence:
-        facts.append(f"Beleg: „{literal(shorten(entry.evidence, EVIDENCE_CHARS))}“")
+        facts.append(f"Beleg: „{literal(shorten(_unquoted(entry.evidence), EVIDENCE_CHARS))}“")
     lines.append("   " + " · ".join(facts))
+    if entry.premise.strip():
+        lines.append(f"   Prämisse: {literal(shorten(entry.premise, PREMISE_CHARS))}")
     lines.extend(f"   ⚠️ {literal(shorten(warning, 120))}" for warning in entry.warnings)
     return "\n".join(lines)
+
+
+def _unquoted(evidence: str) -> str:
+    """The quote without the quotation marks it already has, so that it is not wrapped twice („„…““)."""
+    text = evidence.strip()
+    if len(text) >= 2 and text[0] in _OPENING_QUOTES and text[-1] in _CLOSING_QUOTES:
+        return text[1:-1].strip()
+    return text
 
 
 @dataclass(frozen=True)
@@ -224,3 +237,17 @@ HELP_TEXT = (
     "• **Zahlen:** `/statistik` oder `/zusammenfassung`, oder frag mich z. B. "
     "„Welche Frage lief diese Woche am besten?“"
 )
+
+
+# --- dropped drafts (shown in a draft set) ---
+
+DROPPED_CHARS = 300
+
+
+def dropped_line(reasons: Sequence[str]) -> str:
+    """„2 Entwürfe verworfen: Keine Frage; Nicht auf Deutsch“, or "" when nothing was dropped."""
+    if not reasons:
+        return ""
+    what = "1 Entwurf verworfen" if len(reasons) == 1 else f"{len(reasons)} Entwürfe verworfen"
+    distinct = list(dict.fromkeys(reason.strip() for reason in reasons if reason.strip()))
+    return f"🚫 {what}: {literal(shorten('; '.join(distinct), DROPPED_CHARS))}" if distinct else f"🚫 {what}"

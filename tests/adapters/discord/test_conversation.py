@@ -54,7 +54,7 @@ async def test_a_hand_edit_replaces_a_draft_and_can_be_approved(world):
     await world.carla.send(world.thread(), f"2: {OWN_TEXT}")
     edit = world.bot_messages(world.thread())[-1]
     assert edit.content.startswith("✏️ Neue Fassung von Entwurf 2") and OWN_TEXT in edit.content
-    assert "⚠️ Prämisse nicht belegt" in edit.content  # checked like any draft
+    assert "⚠️ Kein Beleg aus der Meldung" in edit.content  # checked like any draft
     assert [str(r.emoji) for r in edit.reactions] == [NUMBERS[1], "✅"]  # no evidence: the source needs a check
     await world.anna.react(world.draft_message(), "2️⃣")  # the old version no longer counts
     assert "von Hand ersetzt" in texts(world, world.thread())[-1]

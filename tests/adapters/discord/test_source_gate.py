@@ -29,12 +29,12 @@ def posted(world) -> list[str]:
 async def test_a_vote_before_the_check_waits_and_a_non_approver_cannot_check(world):
     await start_unbacked(world)
     message = world.draft_message()
-    assert "✅" in reactions(message) and "⚠️ Prämisse nicht belegt" in message.content
+    assert "✅" in reactions(message) and "⚠️ Kein Beleg aus der Meldung" in message.content
     assert "✅ Entwurf 1: vor der Freigabe bitte die Quelle prüfen" in message.content
     await world.anna.react(message, "1️⃣")
     assert texts(world, world.thread())[-1].startswith(
         "Stimme für Entwurf 1 gezählt (1/1). Entwurf 1 braucht vor der Freigabe ein ✅ „Quelle geprüft“ einer "
-        "freigebenden Person — die Prämisse ist nicht belegt.")
+        "freigebenden Person — der Entwurf hat keinen Beleg aus der Meldung.")
     assert "Status: **offen**" in world.draft_message().content
     await world.carla.react(message, "✅")  # not an approver: removed, explained once
     await world.carla.react(message, "✅")
@@ -137,7 +137,7 @@ async def test_a_hand_edit_whose_evidence_is_not_in_the_news_needs_the_check(wor
     await start_news(world)
     await world.carla.send(world.thread(), f"2: {OWN_TEXT} | Beleg: Das steht nirgends.")
     edit = world.bot_messages(world.thread())[-1]
-    assert "⚠️ Prämisse nicht belegt" in edit.content and reactions(edit) == ["2️⃣", "✅"]
+    assert "⚠️ Kein Beleg aus der Meldung" in edit.content and reactions(edit) == ["2️⃣", "✅"]
     await world.anna.react(edit, "2️⃣")
     assert "braucht vor der Freigabe ein ✅" in texts(world, world.thread())[-1]
     await world.bert.react(edit, "✅")

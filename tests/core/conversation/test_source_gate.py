@@ -36,7 +36,8 @@ def test_a_draft_is_releasable_with_the_quorum_and_where_needed_the_confirmation
 @pytest.mark.parametrize(("warnings", "evidence", "gap"), [
     (["Prämisse ungeprüft"], "Zitat", "die Prämisse ist ungeprüft"),
     (["Prämisse nur teilweise belegt: Zahl fehlt"], "Zitat", "die Prämisse ist nur teilweise belegt"),
-    (["Prämisse nicht belegt"], "", "der Entwurf hat keinen Beleg aus der Meldung"),
+    (["Kein Beleg aus der Meldung"], "", "der Entwurf hat keinen Beleg aus der Meldung"),
+    (["Kein Beleg aus der Meldung"], "nicht in der Meldung", "der Entwurf hat keinen Beleg aus der Meldung"),
     (["Prämisse nicht belegt: stimmt nicht"], "Zitat", "die Prämisse ist nicht belegt"),
     ([], "Zitat", "vor jeder Freigabe ist die Quelle zu prüfen (SOURCE_CONFIRMATION=always)"),
 ])
@@ -67,8 +68,8 @@ async def test_votes_before_the_confirmation_are_kept_and_the_confirmation_appro
     await rig.react(message, "1️⃣", ANNA)
     assert rig.chat.texts(case.channel_id)[-1] == (
         "Stimme für Entwurf 1 gezählt (1/2). Entwurf 1 braucht vor der Freigabe ein ✅ „Quelle geprüft“ einer "
-        "freigebenden Person — die Prämisse ist nicht belegt. Bitte die Quelle prüfen und dann ✅ an den Entwurf "
-        "setzen.")
+        "freigebenden Person — der Entwurf hat keinen Beleg aus der Meldung. Bitte die Quelle prüfen und dann ✅ "
+        "an den Entwurf setzen.")
     await rig.react(message, "1️⃣", BERT)  # the quorum, but no ✅ yet: said once, not again in full
     assert rig.chat.texts(case.channel_id)[-1] == ("Stimme für Entwurf 1 gezählt (2/2). "
                                                    "Es fehlt noch ein ✅ „Quelle geprüft“.")

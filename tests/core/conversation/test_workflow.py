@@ -198,13 +198,13 @@ class HeldLLM:
         self._arrived, self._wanted, self._answer = 0, calls_to_wait_for, rig.llm.complete_json
         rig.llm.complete_json = self._held
 
-    async def _held(self, messages, schema):
+    async def _held(self, messages, schema, **options):
         self._arrived += 1
         self.entered.set()
         if self._arrived == self._wanted:
             self.release.set()
         await self.release.wait()
-        return await self._answer(messages, schema)
+        return await self._answer(messages, schema, **options)
 
 
 async def test_two_news_items_at_once_are_drafted_side_by_side(engine):

@@ -29,6 +29,7 @@ def sleep():
 @pytest.fixture
 def service(llm, sleep):
     return DraftingService(llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0,
+                           premise_check=False,
                            sleep=sleep)
 
 
@@ -84,7 +85,7 @@ async def test_unsupported_premise_survives_repair_with_warning(service, llm):
     unsupported = ("Warum kürzt der Senat gleichzeitig bei den Schulen?", "Kürzungen bei Schulen")
     llm.drafts(*GOOD_DRAFTS[:3], unsupported).drafts(unsupported)
     result = await service.draft(service.prepare_news(NEWS), 4)
-    assert result.drafts[3].warnings == ["Prämisse nicht belegt"] and result.llm_calls == 2
+    assert result.drafts[3].warnings == ["Kein Beleg aus der Meldung"] and result.llm_calls == 2
 
 
 async def test_nothing_usable_is_an_error(service, llm):
@@ -188,6 +189,7 @@ def test_news_language_is_recorded(service):
 @pytest.fixture
 def patient(llm, sleep):
     return DraftingService(llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=3, backoff_seconds=1.0,
+                           premise_check=False,
                            max_retry_wait_seconds=60.0, max_reply_chars=5_000, sleep=sleep)
 
 
