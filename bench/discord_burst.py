@@ -1,5 +1,5 @@
-"""20 news items arrive together; the LLM takes 2 s per answer. How long until all 20 draft sets are in Discord,
-and how long was the event loop ever blocked?
+"""20 news items arrive together; the LLM takes 2 s per answer (the drafts, then the premise check: 4 s a set). How
+long until all 20 draft sets are in Discord with their buttons, and how long was the event loop ever blocked?
 
 The real `run_bot` talks to a local Discord-compatible server (REST + gateway) and a slow fake LLM server, both
 in a second process.
@@ -25,16 +25,19 @@ from aiohttp import web  # noqa: E402
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings  # noqa: E402
 from bot.wiring import run as run_bot  # noqa: E402
 from tests.fakes.discord_server import BOT_ID, FakeDiscord, user  # noqa: E402
-from tests.fakes.openai_server import completion, drafts_json  # noqa: E402
+from tests.fakes.openai_server import ALL_SUPPORTED, completion, full_drafts_json, is_premise_check  # noqa: E402
 from tests.fakes.samples import GOOD_DRAFTS, NEWS  # noqa: E402
 from tests.fakes.threaded_server import ThreadedServer  # noqa: E402
+
+PREMISE = "Der Senat erhöht die Preise."
+DRAFTS = full_drafts_json(*[(text, evidence, PREMISE, "kosten") for text, evidence in GOOD_DRAFTS])
 
 
 def slow_llm(seconds: float) -> ThreadedServer:
     async def chat(request: web.Request) -> web.Response:
-        await request.read()
-        await asyncio.sleep(seconds)
-        return web.json_response(completion(drafts_json(*GOOD_DRAFTS)))
+        payload = await request.json()
+        await asyncio.sleep(seconds)  # the drafts and the premise check each take this long
+        return web.json_response(completion(ALL_SUPPORTED if is_premise_check(payload) else DRAFTS))
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)
@@ -62,8 +65,8 @@ def serve_fakes(conn, items: int, llm_seconds: float) -> None:
     for _ in range(items):
         discord_server.dispatch("MESSAGE_CREATE", discord_server.message_event(author, [], f"<@{BOT_ID}> {NEWS}"))
 
-    def all_shown(server: FakeDiscord) -> bool:
-        return sum(r.body["content"].startswith("📰") for r in server.sent()) >= items
+    def all_shown(server: FakeDiscord) -> bool:  # each set's message and its last reaction button
+        return sum(r.path.endswith("/reactions/🗑️/@me") for r in server.requests) >= items
 
     discord_server.wait_until(all_shown, 60)
     conn.send(time.perf_counter() - start)
