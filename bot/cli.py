@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("health", "prüfen, ob der laufende Bot gesund ist (Exit-Code 0 oder 1)")
     summary = command("summary", "Zusammenfassung der letzten 7 Tage ausgeben")
     summary.add_argument("--chart", metavar="PFAD", help="Diagramm als PNG in diese Datei schreiben")
+    summary.add_argument("--week", action="store_true",
+                         help="mit der Woche: die letzten 7 Tage gegen die 7 davor, die wichtigsten Weiterträger")
     amplifiers = command("amplifiers", "zeigen, wer einen Post weitergetragen hat (Reposts und Zitate)")
     amplifiers.add_argument("--post", metavar="ID", default=None,
                             help="Nummer des Posts oder Link auf X (Standard: der neueste Post)")
@@ -221,6 +223,8 @@ async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     async with terminal_summary(settings) as service:
         report = await service.report()
         print(render_summary(report, ZoneInfo(settings.timezone)))
+        if args.week:
+            print(f"\n{await service.week_text()}")
         if not args.chart:
             return 0
         png = await service.chart_png(report)

@@ -17,7 +17,7 @@ from bot.core.drafting.limits import MAX_COUNT, MAX_REPLY_CHARS, MIN_COUNT
 from bot.core.drafting.tone import TONES
 from bot.core.errors import ConfigError
 from bot.core.reach.watchlist import parse_list_ids
-from bot.core.timespec import parse_schedule, parse_time_of_day
+from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent  # the source checkout when run from one; nothing installed relies on it
@@ -103,6 +103,7 @@ class Settings(BaseSettings):
 
     # --- daily summary ---
     summary_time: str = "18:00"
+    weekly_summary_day: str = "montag"  # on this day the summary adds the week; „aus": never
     timezone: str = "Europe/Berlin"
     summary_channel_id: int | None = None
 
@@ -222,6 +223,12 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
         parse_schedule(value)
+        return value
+
+    @field_validator("weekly_summary_day")
+    @classmethod
+    def _valid_weekday(cls, value: str) -> str:
+        parse_weekday(value)
         return value
 
     @field_validator("summary_time")

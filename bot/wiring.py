@@ -33,7 +33,7 @@ from bot.core.reach.reports import Reports, StoredReports
 from bot.core.reach.summary import SummaryService
 from bot.core.reach.tracking import TrackingService
 from bot.core.scheduler import NextDue, RunDue, Scheduler, WakeOn, in_sequence
-from bot.core.timespec import parse_schedule, parse_time_of_day
+from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 
 if TYPE_CHECKING:
@@ -172,6 +172,7 @@ def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, c
     tz = ZoneInfo(settings.timezone)
     return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(),
                           summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars,
+                          weekly_day=parse_weekday(settings.weekly_summary_day),
                           costs=costs if usage is not None else None)
 
 

@@ -45,3 +45,18 @@ def parse_time_of_day(text: str) -> time:
         return time(hour, minute, second[0] if second else 0)
     except ValueError:
         raise ValueError(f"SUMMARY_TIME: „{text}“ ist keine Uhrzeit im Format HH:MM oder HH:MM:SS") from None
+
+
+WEEKDAYS = ["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"]
+_ENGLISH = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def parse_weekday(value: str) -> int | None:
+    """„Montag" (or "monday") → 0 … 6; „aus"/"off"/empty → None (no weekly part)."""
+    name = value.strip().casefold()
+    if name in ("", "aus", "off", "none", "nie"):
+        return None
+    for names in (WEEKDAYS, _ENGLISH):
+        if name in names:
+            return names.index(name)
+    raise ValueError(f"„{value}“ ist kein Wochentag (Montag … Sonntag, oder „aus“)")

@@ -22,6 +22,7 @@ from bot.adapters.storage.tracking import ENDED, TAKEN
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.summary import NotableSighting, PostRecord
+from bot.core.reach.weekly import TopAmplifier
 
 _METRICS = (SnapshotRow.retweets, SnapshotRow.likes, SnapshotRow.replies, SnapshotRow.quotes, SnapshotRow.bookmarks,
             SnapshotRow.impressions)  # in the order of `Metrics`
@@ -93,6 +94,17 @@ class SqlSummaryStore:
                  .order_by(AmplifierRow.followers.desc(), AmplifierRow.id))
         async with self._engine.connect() as connection:
             return [NotableSighting(*row) for row in await connection.execute(query)]
+
+    async def top_amplifiers_since(self, since: datetime, limit: int) -> list[TopAmplifier]:
+        query = (select(AmplifierRow.handle, func.max(AmplifierRow.label), func.max(AmplifierRow.followers),
+                        func.count(func.distinct(AmplifierRow.post_id)))
+                 .join(PostRow, PostRow.id == AmplifierRow.post_id)
+                 .where(PostRow.posted_at >= since)
+                 .group_by(AmplifierRow.user_id, AmplifierRow.handle)
+                 .order_by(func.max(AmplifierRow.followers).desc(), AmplifierRow.handle)
+                 .limit(limit))
+        async with self._engine.connect() as connection:
+            return [TopAmplifier(*row) for row in await connection.execute(query)]
 
     # --- sent summaries ---
 

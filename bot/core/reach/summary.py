@@ -29,6 +29,7 @@ from bot.core.reach.metrics import (
     repost_share,
     signed,
 )
+from bot.core.reach.weekly import TOP_AMPLIFIERS, WEEK, TopAmplifier, WeekPost, WeekReport, render_week, split_weeks
 from bot.core.text.numbers import de_int
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ class SummaryStore(Protocol):
 
     async def notable_since(self, since: datetime) -> list[NotableSighting]:
         """Notable accounts first seen carrying a post since then, most followers first."""
+
+    async def top_amplifiers_since(self, since: datetime, limit: int) -> list[TopAmplifier]:
+        """The accounts with the most followers that carried a post posted since then, each once."""
 
     async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
         """Mark the day's summary as sent; False if it already was."""
@@ -351,9 +355,11 @@ class SummaryService:
 
     def __init__(self, store: SummaryStore, notifier: Notifier, clock: Clock, *, summary_time: time,
                  tz: ZoneInfo, chart: ChartRenderer | None = None, max_posts: int = 5,
-                 max_chars: int | None = None, costs: Callable[[], Awaitable[str]] | None = None) -> None:
+                 max_chars: int | None = None, costs: Callable[[], Awaitable[str]] | None = None,
+                 weekly_day: int | None = None) -> None:
         self._store = store
         self._costs = costs  # this month's X requests and estimated dollars, as a last line
+        self._weekly_day = weekly_day  # on this local weekday (0: Monday) the summary adds the week
         self._notifier = notifier
         self._clock = clock
         self._time = summary_time
@@ -412,14 +418,27 @@ class SummaryService:
         log.info("daily summary for %s sent", day.isoformat())
         return announcement
 
-    async def summary(self) -> Announcement:
+    async def summary(self, *, week: bool | None = None) -> Announcement:
+        """The summary; with the week on WEEKLY_SUMMARY_DAY (or when ``week`` says so)."""
         report = await self.report()
-        costs = await self._costs() if self._costs is not None else ""
-        limit = self._max_chars - len(costs) - 1 if self._max_chars is not None and costs else self._max_chars
+        if week is None:
+            week = self._weekly_day is not None and report.local_now.weekday() == self._weekly_day
+        extra = [await self.week_text()] if week else []
+        extra += [await self._costs()] if self._costs is not None else []
+        tail = "".join(f"\n\n{part}" for part in extra if part)
+        limit = self._max_chars - len(tail) if self._max_chars is not None else None
         # Thousands of posts take a while to weigh and word: not on the event loop.
         text = await asyncio.to_thread(render_summary, report, self._tz, max_posts=self._max_posts, max_chars=limit)
-        text += f"\n{costs}" if costs else ""
-        return Announcement(text, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
+        return Announcement(text + tail, set_id=None, attachment=await self._chart_file(report), must_arrive=True)
+
+    async def week_text(self) -> str:
+        """The last 7 days against the 7 before, and the accounts with the most followers that carried a post."""
+        now = self._clock.now()
+        posts = await self._store.posts_since(now - 2 * WEEK, baseline_at=now)
+        this_week, last_week = split_weeks(
+            [WeekPost(p.posted_at, p.latest, p.multiplier) for p in posts if not p.simulated], now)
+        top = await self._store.top_amplifiers_since(now - WEEK, TOP_AMPLIFIERS)
+        return render_week(WeekReport(now, this_week, last_week, top), self._tz)
 
     async def chart_png(self, report: Report) -> bytes | None:
         """The chart of the posts with the highest multiplier; None when no post on X has numbers yet."""

@@ -6,6 +6,7 @@ from bot.adapters.storage.amplifiers import SqlAmplifierStore
 from bot.core.reach.amplifiers import Amplifier, StoredAmplifier
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.tracking import Step
+from bot.core.reach.weekly import TopAmplifier
 from tests.fixtures.x import posted_post
 
 
@@ -73,3 +74,23 @@ async def test_notable_accounts_per_post_and_those_first_seen_since(engine, summ
     since = await summary_store.notable_since(utc(2026, 11, 25, 0))
     assert [(s.handle, s.kind, s.followers) for s in since] == [("handle1", "quote", 45_300),
                                                                  ("handle3", "repost", 12_100)]
+
+
+async def test_the_accounts_with_the_most_followers_that_carried_posts_of_the_week(engine, summary_store, clock):
+    clock.current = utc(2026, 11, 20, 8)
+    old = await posted_post(engine, clock, "1", text="Alt?")
+    clock.current = utc(2026, 11, 27, 8)
+    first = await posted_post(engine, clock, "2", text="Eins?")
+    second = await posted_post(engine, clock, "3", text="Zwei?")
+
+    def carried(user: str, followers: int, label: str | None = None, kind="repost") -> StoredAmplifier:
+        return StoredAmplifier(Amplifier(user, f"handle{user}", f"Name {user}", followers, None, kind),
+                               clock.now(), label is not None, label, None)
+
+    store = SqlAmplifierStore(engine)
+    await store.add_amplifiers(old.id, [carried("9", 900_000)])  # a post of the week before: not counted
+    await store.add_amplifiers(first.id, [carried("1", 45_300, "MdB"), carried("2", 500)])
+    await store.add_amplifiers(second.id, [carried("1", 45_300, "MdB"), carried("3", 12_100)])
+
+    top = await summary_store.top_amplifiers_since(utc(2026, 11, 23, 17), 2)
+    assert top == [TopAmplifier("handle1", "MdB", 45_300, 2), TopAmplifier("handle3", None, 12_100, 1)]

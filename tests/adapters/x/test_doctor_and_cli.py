@@ -129,7 +129,7 @@ def test_summary_cli_creates_no_database(capsys, x_env, tmp_path, database_url):
 
 
 @pytest.mark.parametrize("name, value", [("SUMMARY_TIME", "25:00"), ("TIMEZONE", "Mars/Olympus"),
-                                         ("METRICS_SCHEDULE", "1h,6x")])
+                                         ("METRICS_SCHEDULE", "1h,6x"), ("WEEKLY_SUMMARY_DAY", "Mondtag")])
 def test_bad_schedule_settings_are_named(capsys, name, value, monkeypatch):
     monkeypatch.setenv(name, value)
     code, _, err = run(capsys, "summary")
@@ -161,3 +161,15 @@ async def test_doctor_without_keys_and_with_partial_keys(monkeypatch):
     monkeypatch.setenv("X_API_KEY", "only-this-one")
     [account, _] = await run_checks(Settings(), X_CHECKS)
     assert not account.ok and "X_API_SECRET" in account.message and "X_API_KEY," not in account.message
+
+
+def test_summary_cli_with_the_week(capsys, x_env):
+    async def seed():
+        engine = create_engine(Settings().database_url)
+        await migrate(engine)
+        await engine.dispose()
+
+    asyncio.run(seed())
+    code, out, err = run(capsys, "summary", "--week")
+    assert code == 0, err
+    assert "📅 Die Woche (" in out and "Posts: 0 (davor 0)" in out

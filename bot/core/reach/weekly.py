@@ -1,0 +1,80 @@
+"""The week in the summary (on WEEKLY_SUMMARY_DAY): the last 7 days against the 7 before, and who carried the posts."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.reach.metrics import Metrics, format_multiplier
+from bot.core.text.numbers import de_int
+
+WEEK = timedelta(days=7)
+TOP_AMPLIFIERS = 5
+
+
+@dataclass(frozen=True)
+class WeekPost:
+    """A post on X with its newest numbers (None: none yet) and its multiplier."""
+
+    posted_at: datetime
+    latest: Metrics | None
+    multiplier: float | None
+
+
+@dataclass(frozen=True)
+class TopAmplifier:
+    handle: str
+    label: str | None
+    followers: int
+    posts: int  # how many of our posts this account carried in the week
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    end: datetime  # now
+    this_week: list[WeekPost]
+    last_week: list[WeekPost]
+    top: list[TopAmplifier]
+
+
+def split_weeks(posts: Sequence[WeekPost], now: datetime) -> tuple[list[WeekPost], list[WeekPost]]:
+    this_week = [p for p in posts if p.posted_at > now - WEEK]
+    last_week = [p for p in posts if now - 2 * WEEK < p.posted_at <= now - WEEK]
+    return this_week, last_week
+
+
+def _sum(posts: Sequence[WeekPost], field: str) -> int:
+    return sum(getattr(p.latest, field) for p in posts if p.latest is not None)
+
+
+def _change(now: int, before: int) -> str:
+    if not before:
+        return ""
+    percent = round((now - before) * 100 / before)
+    return f" ({'+' if percent > 0 else '−' if percent < 0 else '±'}{abs(percent)} %)"
+
+
+def _median_multiplier(posts: Sequence[WeekPost]) -> float | None:
+    values = [p.multiplier for p in posts if p.multiplier is not None]
+    return statistics.median(values) if values else None
+
+
+def render_week(week: WeekReport, tz: ZoneInfo) -> str:
+    start = (week.end - WEEK).astimezone(tz).strftime("%d.%m.")
+    end = week.end.astimezone(tz).strftime("%d.%m.")
+    now, before = week.this_week, week.last_week
+    lines = [f"📅 Die Woche ({start}–{end}) gegenüber der Woche davor:"]
+    lines.append(f"   Posts: {de_int(len(now))} (davor {de_int(len(before))})")
+    for field, name in (("impressions", "Impressionen"), ("interactions", "Interaktionen")):
+        value, earlier = _sum(now, field), _sum(before, field)
+        lines.append(f"   {name}: {de_int(value)}{_change(value, earlier)} (davor {de_int(earlier)})")
+    lines.append(f"   Multiplikator im Median: {format_multiplier(_median_multiplier(now))} "
+                 f"(davor {format_multiplier(_median_multiplier(before))})")
+    if week.top:
+        names = [f"@{a.handle} ({', '.join(filter(None, [a.label, f'{de_int(a.followers)} Follower']))}"
+                 + (f", {a.posts} Posts" if a.posts > 1 else "") + ")" for a in week.top]
+        lines.append(f"Wichtigste Weiterträger der Woche: {'; '.join(names)}")
+    return "\n".join(lines)
