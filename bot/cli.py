@@ -121,11 +121,13 @@ def draft_to_json(draft_set: DraftSet, set_id: int | None) -> dict[str, Any]:
     return {
         "drafts": [
             {"text": d.text, "weighted_length": d.weighted_length, "evidence": d.evidence,
-             "evidence_found": d.evidence_found, "language": d.language, "warnings": d.warnings}
+             "evidence_found": d.evidence_found, "premise": d.premise, "pattern": d.pattern,
+             "needs_source_check": d.needs_source_check, "language": d.language, "warnings": d.warnings}
             for d in draft_set.drafts
         ],
         "dropped": [{"text": d.text, "warnings": d.warnings} for d in draft_set.dropped],
         "news": {"headline": news.headline, "url": news.url, "title": news.title, "language": news.language,
+                 "outlet": news.outlet, "published": news.published.isoformat() if news.published else None,
                  "chars": len(news.text)},
         "llm_calls": draft_set.llm_calls,
         "usage": draft_set.usage.as_dict(),
@@ -143,10 +145,13 @@ def draft_to_text(draft_set: DraftSet) -> str:
         lines.append(f"   Länge: {d.weighted_length}/{MAX_WEIGHTED_LENGTH}")
         if d.evidence:
             lines.append(f"   Beleg: „{d.evidence}“" + ("" if d.evidence_found else " (nicht in der Meldung gefunden)"))
+        if d.premise:
+            lines.append(f"   Prämisse: {d.premise}")
+        lines.append(f"   Muster: {d.pattern}")
         lines.extend(f"   ⚠️ {w}" for w in d.warnings)
         lines.append("")
     if draft_set.dropped:
-        lines.append(f"Verworfen nach Prüfung: {len(draft_set.dropped)}")
+        lines.append(f"Verworfen nach Prüfung: {len(draft_set.dropped)} ({'; '.join(draft_set.dropped_reasons)})")
     lines.append(f"LLM: {draft_set.llm_calls} Aufrufe, {draft_set.usage.total_tokens} Tokens")
     return "\n".join(lines)
 

@@ -34,7 +34,9 @@ def test_draft_json(capsys, llm_env, database_url):
     data = json.loads(out)
     assert [d["text"] for d in data["drafts"]] == [t for t, _ in GOOD_DRAFTS]
     first = data["drafts"][0]
-    assert set(first) == {"text", "weighted_length", "evidence", "evidence_found", "language", "warnings"}
+    assert set(first) == {"text", "weighted_length", "evidence", "evidence_found", "premise", "pattern",
+                          "needs_source_check", "language", "warnings"}
+    assert first["pattern"] == "andere" and first["needs_source_check"] is False
     assert first["evidence_found"] is True and first["language"] == "de" and first["warnings"] == []
     assert data["llm_calls"] == 2 and data["usage"]["total_tokens"] == 150
     assert data["news"]["language"] == "de" and data["draft_set_id"] == 1
