@@ -2,7 +2,7 @@
 
 5 000 tracked posts of the last 7 days with 5 readings each, in a temporary SQLite database.
 Measured: the time of the /statistik answer (`StoredReports.statistics(QUESTION)`) and of the
-daily summary (text and chart series; the chart itself is not drawn), and meanwhile the lag
+daily summary (text with the week, and the chart drawn), and meanwhile the lag
 of the event loop: a probe task asks to wake every 10 ms and notes how late it wakes. "full GCs"
 counts Python's full garbage collections meanwhile: each stops every thread, and is the usual
 cause of a lag spike. Prints figures; asserts nothing.
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import MetaData, insert  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
+from bot.adapters.chart import MatplotlibChart  # noqa: E402
 from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
 from bot.adapters.storage.summaries import SqlSummaryStore  # noqa: E402
 from bot.core.reach.reports import StoredReports  # noqa: E402
@@ -48,15 +49,14 @@ class Silent:
         pass
 
 
-class CountingChart:
-    """Takes the series like the real chart would, without drawing them."""
+class DrawnChart(MatplotlibChart):
+    """The real chart (drawn in a worker thread), remembering how many bars it drew."""
 
-    def __init__(self) -> None:
-        self.series = 0
+    bars = 0
 
-    async def render(self, series: list, *, title: str) -> bytes:
-        self.series = len(series)
-        return b"\x89PNG"
+    async def render(self, bars: list, *, title: str) -> bytes:
+        self.bars = len(bars)
+        return await super().render(bars, title=title)
 
 
 async def seed(engine: AsyncEngine, posts: int) -> None:
@@ -132,9 +132,9 @@ async def main(posts: int, rounds: int) -> None:
             await seed(engine, posts)
             print(f"{posts} posts with {len(READINGS)} readings each seeded in {time.perf_counter() - started:.1f} s")
             clock = FakeClock(NOW)
-            chart = CountingChart()
+            chart = DrawnChart()
             service = SummaryService(SqlSummaryStore(engine), Silent(), clock, summary_time=time_of_day(18),
-                                     tz=BERLIN, chart=chart)
+                                     tz=BERLIN, chart=chart, max_chars=1900, weekly_day=NOW.weekday())
             reports = StoredReports(service)
             print(f"{'':<12} {'time':>9} {'lag max':>9} {'lag median':>11} {'samples':>8} {'full GCs':>9}")
             for name, work in (("/statistik", lambda: reports.statistics(QUESTION)), ("summary", service.summary)):
@@ -142,7 +142,9 @@ async def main(posts: int, rounds: int) -> None:
                     elapsed, worst, median, samples, collections = await measured(work)
                     print(f"{name:<12} {elapsed * 1000:>6.0f} ms {worst:>6.0f} ms {median:>8.1f} ms {samples:>8} "
                           f"{collections:>9}")
-            print(f"chart series in the summary: {chart.series}")
+            sent = await service.summary()
+            print(f"the summary (with the week): {len(sent.text)} characters, one Discord message; "
+                  f"chart: {chart.bars} bars, {len(sent.attachment[1]) // 1024 if sent.attachment else 0} KiB")
         finally:
             await engine.dispose()
 
