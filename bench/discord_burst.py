@@ -75,7 +75,8 @@ def serve_fakes(conn, items: int, llm_seconds: float) -> None:
     llm.stop()
 
 
-async def main(items: int, llm_seconds: float, settle: float, profile: str | None = None) -> None:
+async def main(items: int, llm_seconds: float, settle: float, profile: str | None = None,
+               premise_check: bool = True) -> None:
     ours, theirs = multiprocessing.Pipe()
     fakes = multiprocessing.get_context("spawn").Process(target=serve_fakes, args=(theirs, items, llm_seconds))
     fakes.start()
@@ -85,7 +86,7 @@ async def main(items: int, llm_seconds: float, settle: float, profile: str | Non
             _env_file=None, discord_token="bench-token-123456", discord_api_base_url=api_url,
             discord_gateway_url=gateway_url, openai_api_key="sk-bench-123456",
             openai_base_url=llm_url + "/v1", openai_model="test-model", prompts_dir=DEFAULT_PROMPTS_DIR,
-            database_url=f"sqlite+aiosqlite:///{folder}/bench.db", log_level="WARNING",
+            database_url=f"sqlite+aiosqlite:///{folder}/bench.db", log_level="WARNING", premise_check=premise_check,
         )
         bot = asyncio.create_task(run_bot(settings))
         await asyncio.to_thread(ours.recv)  # the bot is connected and has synced its commands
@@ -125,5 +126,6 @@ if __name__ == "__main__":
     parser.add_argument("--llm-seconds", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between the start and the burst")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the loop's thread during the burst")
+    parser.add_argument("--no-premise-check", action="store_true", help="one LLM call per set, as before the check")
     args = parser.parse_args()
-    asyncio.run(main(args.items, args.llm_seconds, args.settle, args.profile))
+    asyncio.run(main(args.items, args.llm_seconds, args.settle, args.profile, not args.no_premise_check))
