@@ -7,6 +7,7 @@ module. Heavy libraries are imported by the builders that need them, so `spitzfe
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -355,6 +356,11 @@ def _warm_up(llm: OpenAIChat) -> None:
     guess_language("Das ist ein kurzer deutscher Satz zum Aufwärmen.")
     llm.warm_up()
     import bot.adapters.news_fetch  # noqa: F401  (its HTTP stack, for the first news URL)
+
+    # What is loaded now lives as long as the process: out of the garbage collector's sight, so its full
+    # collections (which stop every thread, the event loop too) stay short.
+    gc.collect()
+    gc.freeze()
 
 
 class _Driven:
