@@ -134,10 +134,17 @@ def _posts(count: int) -> str:
     return f"{de_int(count)} {'Post' if count == 1 else 'Posts'}"
 
 
+def _number(value: float | None) -> str:
+    """A median of counts: „2“, „1,5“, „–“."""
+    if value is None:
+        return "–"
+    return de_int(int(value)) if value.is_integer() else de_float(value)
+
+
 def _line(figures: GroupFigures, *, links: bool) -> str:
     if not figures.enough:
         return f"• {figures.key}: {_posts(figures.posts)} – zu wenig Daten"
-    notable = "–" if figures.median_notable is None else de_float(figures.median_notable)
+    notable = _number(figures.median_notable)
     line = (f"• {figures.key}: {_posts(figures.posts)} · {format_multiplier(figures.median_multiplier)} · "
             f"{format_percent(figures.median_engagement)} · {notable} ⭐")
     best = figures.best
@@ -148,24 +155,31 @@ def _line(figures: GroupFigures, *, links: bool) -> str:
     return line
 
 
-def _section(title: str, groups: Sequence[GroupFigures], *, links: bool) -> list[str]:
-    return [title, *(_line(g, links=links) for g in groups)] if groups else []
-
-
 def render_table(table: LearningTable, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
-    """The table as one Discord message: links dropped, then lines cut, when it would be longer."""
+    """The table as one Discord message: when too long, links go first (from the last line up), then lines."""
     if not table.tracked:
         return (f"Noch keine Zahlen aus den letzten {de_int(table.window_days)} Tagen: kein getrackter echter Post "
                 "auf X, aus dem sich lernen ließe.")
-    head = [f"Was bei uns läuft – {_posts(table.tracked)} der letzten {de_int(table.window_days)} Tage "
+    head = (f"Was bei uns läuft – {_posts(table.tracked)} der letzten {de_int(table.window_days)} Tage "
             f"(Median je Post: Multiplikator · Interaktionsrate · bemerkenswerte Weiterträger; "
-            f"unter {MIN_POSTS} Posts: zu wenig Daten)"]
-    for links in (True, False):
-        lines = [*head, "", *_section("**Nach Fragemuster**", table.patterns, links=links),
-                 "", *_section("**Nach Ton**", table.tones, links=links)]
+            f"unter {MIN_POSTS} Posts: zu wenig Daten)")
+    sections = [("**Nach Fragemuster**", table.patterns), ("**Nach Ton**", table.tones)]
+    groups = [g for _, gs in sections for g in gs]
+    linked = len(groups)  # the first ``linked`` lines keep their link
+    while True:
+        lines, index = [head], 0
+        for title, members in sections:
+            if members:
+                lines += ["", title]
+            for group in members:
+                lines.append(_line(group, links=index < linked))
+                index += 1
         text = "\n".join(lines)
-        if len(text) <= max_chars:
-            return text
+        if len(text) <= max_chars or linked == 0:
+            break
+        linked -= 1
+    if len(text) <= max_chars:
+        return text
     cut = "\n… (gekürzt)"
     return text[:max_chars - len(cut)].rsplit("\n", 1)[0] + cut
 
