@@ -235,6 +235,13 @@ async def terminal_amplifiers(settings: Settings, reference: str | None) -> Asyn
         yield await amplifier_listing(SqlAmplifierStore(engine), reference, limit=None)
 
 
+@asynccontextmanager
+async def terminal_patterns(settings: Settings) -> AsyncIterator[str]:
+    """`spitzfeder patterns`: the table per pattern and tone, from the database, without a message limit."""
+    async with open_database(settings) as engine:
+        yield await build_learning(settings, engine, SystemClock()).answer(max_chars=1_000_000)
+
+
 async def month_usage_text(settings: Settings, engine: AsyncEngine, clock: Clock | None = None) -> str:
     """This month's X requests and estimated dollars (summary, doctor)."""
     from bot.adapters.storage.usage import SqlUsageStore

@@ -1,4 +1,4 @@
-"""The block „Was bei uns gut lief“ on the wire: stored posts → SQL → core → the real openai client → the fake server."""
+"""The block „Was bei uns gut lief“ on the wire: stored posts → SQL → core → the real openai client → fake server."""
 
 from datetime import timedelta
 

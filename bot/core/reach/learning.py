@@ -205,8 +205,8 @@ class LearningService:
     async def table(self) -> LearningTable:
         return learning_table(await self._records(), default_tone=self._default_tone, window_days=self._window_days)
 
-    async def answer(self) -> str:
-        return render_table(await self.table())
+    async def answer(self, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
+        return render_table(await self.table(), max_chars=max_chars)
 
     async def examples(self) -> HistoryBlock | None:
         """The draft prompt's block (the `History` port), read at most once per CACHE_FOR."""
