@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.conversation.intents import is_stats_question
 from bot.core.drafting.history import HISTORY_BLOCK_CHARS, history_prompt
 from bot.core.reach.learning import (
     CACHE_FOR,
@@ -14,6 +15,7 @@ from bot.core.reach.learning import (
     render_table,
 )
 from bot.core.reach.metrics import Metrics
+from bot.core.reach.reports import is_pattern_question
 from tests.fakes.clock import FakeClock
 
 
@@ -162,3 +164,15 @@ def test_a_long_table_drops_links_from_the_bottom_first():
     lines = text.split("\n")
     assert "<https://x.com/" in lines[3]  # the best pattern keeps its link
     assert "<https://x.com/" not in lines[-1]
+
+
+@pytest.mark.parametrize(("question", "about_patterns"), [
+    ("Welche Art Frage läuft bei uns am besten?", True),
+    ("Welcher Ton kommt am besten an?", True),
+    ("Welche Muster funktionieren?", True),
+    ("Welche Frage lief diese Woche am besten?", False),
+    ("Wie viele Likes hatten wir heute?", False),
+])
+def test_questions_about_patterns_and_tones_are_told_apart(question, about_patterns):
+    assert is_stats_question(question)
+    assert is_pattern_question(question) is about_patterns
