@@ -134,14 +134,15 @@ class DraftingTools:
 async def drafting_tools(settings: Settings, *, save: bool) -> AsyncIterator[DraftingTools]:
     llm = build_llm(settings)
     try:
-        tools = DraftingTools(build_drafting(settings, llm), build_articles(settings), None)
         if not save:
-            yield tools
+            yield DraftingTools(build_drafting(settings, llm), build_articles(settings), None)
             return
         from bot.adapters.storage.drafts import SqlDraftStore
 
-        async with open_database(settings) as engine:
-            yield DraftingTools(tools.drafting, tools.articles, SqlDraftStore(engine))
+        async with open_database(settings) as engine:  # with a database, drafts learn from past posts too
+            learning = build_learning(settings, engine, SystemClock()) if settings.learn_from_history else None
+            yield DraftingTools(build_drafting(settings, llm, learning), build_articles(settings),
+                                SqlDraftStore(engine))
     finally:
         await llm.aclose()
 
