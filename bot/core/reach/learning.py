@@ -7,6 +7,7 @@ and tones, and the block „Was bei uns gut lief“ in the draft prompt (the `Hi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -202,11 +203,16 @@ class LearningService:
     async def _records(self) -> list[LearningRecord]:
         return await self._store.learning_posts(self._clock.now() - self._window)
 
+    def _table(self, records: list[LearningRecord]) -> LearningTable:
+        return learning_table(records, default_tone=self._default_tone, window_days=self._window_days)
+
     async def table(self) -> LearningTable:
-        return learning_table(await self._records(), default_tone=self._default_tone, window_days=self._window_days)
+        return self._table(await self._records())
 
     async def answer(self, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
-        return render_table(await self.table(), max_chars=max_chars)
+        """The German table (`/muster`); thousands of posts are reckoned off the event loop."""
+        records = await self._records()
+        return await asyncio.to_thread(lambda: render_table(self._table(records), max_chars=max_chars))
 
     async def examples(self) -> HistoryBlock | None:
         """The draft prompt's block (the `History` port), read at most once per CACHE_FOR."""
