@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     amplifiers = command("amplifiers", "zeigen, wer einen Post weitergetragen hat (Reposts und Zitate)")
     amplifiers.add_argument("--post", metavar="ID", default=None,
                             help="Nummer des Posts oder Link auf X (Standard: der neueste Post)")
+    command("patterns", "zeigen, welche Fragemuster und welcher Ton am besten laufen (wie /muster)")
     backup = command("backup", "eine SQLite-Datenbank im laufenden Betrieb sichern")
     backup.add_argument("path", metavar="PFAD", help="Datei, in die die Sicherung geschrieben wird")
     backup.add_argument("--force", action="store_true", help="eine vorhandene Datei PFAD überschreiben")
@@ -254,6 +255,19 @@ async def cmd_amplifiers(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_patterns(settings: Settings) -> int:
+    from bot.adapters.storage.database import sqlite_file
+    from bot.wiring import terminal_patterns
+
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():  # reading creates nothing
+        print(f"Noch keine Datenbank unter {path}: noch keine Zahlen.")
+        return 0
+    async with terminal_patterns(settings) as table:
+        print(table.replace("**", ""))
+    return 0
+
+
 def _write(path: Path, png: bytes) -> None:
     try:
         path.write_bytes(png)
@@ -401,4 +415,6 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
         return await cmd_backup(args, settings)
     if args.command == "amplifiers":
         return await cmd_amplifiers(args, settings)
+    if args.command == "patterns":
+        return await cmd_patterns(settings)
     return await cmd_run(settings)

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     hashtags_max: int = Field(1, ge=0, le=10)  # more hashtags in a draft: a warning
     handle_allowlist: Annotated[list[str], NoDecode] = []  # @handles the model may always use (e.g. the team's own)
 
+    # --- learning what works: pattern statistics and the draft prompt's „Was bei uns gut lief“ ---
+    learn_from_history: bool = True  # the best past posts go into draft and refine prompts (from 5 tracked posts)
+    learning_window_days: int = Field(90, ge=1, le=3650)  # days of posts for /muster and the draft prompt's block
+
     _env_file_used: Path | None = PrivateAttr(default=None)
 
     @property

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.approval import ApprovalPolicy, SourceRule
+from bot.core.drafting.history import History
 from bot.core.drafting.ports import Article, ArticleSource, DraftStore
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
@@ -27,6 +28,7 @@ from bot.core.notices import Notice, Notifier, PostPublished
 from bot.core.posting.ports import Publisher, Withdrawal
 from bot.core.posting.records import Post
 from bot.core.reach.amplifiers import AmplifierRules, AmplifierService
+from bot.core.reach.learning import LearningService
 from bot.core.reach.listing import amplifier_listing
 from bot.core.reach.prices import usage_text
 from bot.core.reach.read_budget import UsageRecorder
@@ -60,12 +62,22 @@ def build_llm(settings: Settings) -> OpenAIChat:
                       max_reply_chars=settings.llm_max_reply_chars)
 
 
-def build_drafting(settings: Settings, llm: OpenAIChat) -> DraftingService:
+def build_drafting(settings: Settings, llm: OpenAIChat, history: History | None = None) -> DraftingService:
+    """``history``: what worked before, for the draft prompt (needs the database; None: no such block)."""
     return DraftingService(llm, load_prompts(settings), max_news_chars=settings.max_news_chars,
                            max_attempts=settings.llm_max_attempts, max_retry_wait_seconds=settings.llm_timeout_seconds,
                            max_reply_chars=settings.llm_max_reply_chars, sleep=asyncio.sleep,
                            premise_check=settings.premise_check, default_tone=settings.tone_default,
-                           hashtags_max=settings.hashtags_max, handle_allowlist=settings.handle_allowlist)
+                           hashtags_max=settings.hashtags_max, handle_allowlist=settings.handle_allowlist,
+                           history=history)
+
+
+def build_learning(settings: Settings, engine: AsyncEngine, clock: Clock) -> LearningService:
+    """Pattern statistics (/muster) and, with LEARN_FROM_HISTORY, the draft prompt's „Was bei uns gut lief“."""
+    from bot.adapters.storage.learning import SqlLearningStore
+
+    return LearningService(SqlLearningStore(engine), clock, window_days=settings.learning_window_days,
+                           default_tone=settings.tone_default, learn=settings.learn_from_history)
 
 
 def load_prompts(settings: Settings) -> PromptLibrary:
@@ -123,14 +135,15 @@ class DraftingTools:
 async def drafting_tools(settings: Settings, *, save: bool) -> AsyncIterator[DraftingTools]:
     llm = build_llm(settings)
     try:
-        tools = DraftingTools(build_drafting(settings, llm), build_articles(settings), None)
         if not save:
-            yield tools
+            yield DraftingTools(build_drafting(settings, llm), build_articles(settings), None)
             return
         from bot.adapters.storage.drafts import SqlDraftStore
 
-        async with open_database(settings) as engine:
-            yield DraftingTools(tools.drafting, tools.articles, SqlDraftStore(engine))
+        async with open_database(settings) as engine:  # with a database, drafts learn from past posts too
+            learning = build_learning(settings, engine, SystemClock()) if settings.learn_from_history else None
+            yield DraftingTools(build_drafting(settings, llm, learning), build_articles(settings),
+                                SqlDraftStore(engine))
     finally:
         await llm.aclose()
 
@@ -201,7 +214,8 @@ def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clo
         tracking = TrackingService(SqlTrackingStore(engine), XMetrics(publisher.client), notifier, clock,
                                    usage=usage, schedule=parse_schedule(settings.metrics_schedule),
                                    read_budget_month=settings.x_read_budget_month, after_snapshot=amplifiers)
-    return Reach(publisher, tracking, summary, StoredReports(summary, book), usage, amplifiers)
+    reports = StoredReports(summary, book, build_learning(settings, engine, clock))
+    return Reach(publisher, tracking, summary, reports, usage, amplifiers)
 
 
 def amplifier_rules(settings: Settings) -> AmplifierRules:
@@ -222,6 +236,13 @@ async def terminal_amplifiers(settings: Settings, reference: str | None) -> Asyn
 
     async with open_database(settings) as engine:
         yield await amplifier_listing(SqlAmplifierStore(engine), reference, limit=None)
+
+
+@asynccontextmanager
+async def terminal_patterns(settings: Settings) -> AsyncIterator[str]:
+    """`spitzfeder patterns`: the table per pattern and tone, from the database, without a message limit."""
+    async with open_database(settings) as engine:
+        yield await build_learning(settings, engine, SystemClock()).answer(max_chars=1_000_000)
 
 
 async def month_usage_text(settings: Settings, engine: AsyncEngine, clock: Clock | None = None) -> str:
@@ -294,7 +315,8 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
     try:
         async with open_database(settings, wait=True) as engine:
             posts, audit, store = SqlPostStore(engine), SqlAuditLog(engine, clock), SqlWorkflowStore(engine, clock)
-            drafting, articles = build_drafting(settings, llm), build_articles(settings)
+            learning = build_learning(settings, engine, clock) if settings.learn_from_history else None
+            drafting, articles = build_drafting(settings, llm, learning), build_articles(settings)
             presence = Presence(SqlHeartbeats(engine), clock)
             reach: Reach | None = None
 

@@ -1,4 +1,4 @@
-"""Slash commands (/entwurf, /zusammenfassung, /statistik, /weitertraeger) and their sync per guild,
+"""Slash commands (/entwurf, /zusammenfassung, /statistik, /weitertraeger, /muster) and their sync per guild,
 only when they change."""
 
 from __future__ import annotations
@@ -84,6 +84,13 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
         async with answered(_say_to(interaction), "/weitertraeger"):
             await interaction.response.defer(thinking=True)
             await interaction.followup.send(await reports.amplifiers(post))
+
+    @tree.command(name="muster", description="Welche Fragemuster und welcher Ton bei uns am besten laufen")
+    @app_commands.guild_only()
+    async def muster(interaction: discord.Interaction) -> None:
+        async with answered(_say_to(interaction), "/muster"):
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send(await reports.patterns())
 
 
 def command_digest(tree: app_commands.CommandTree) -> str:

@@ -18,7 +18,7 @@ _EVIDENCE = re.compile(r"\s*[|｜]\s*Beleg\s*[:：]\s*", re.IGNORECASE)
 _QUOTES = "\"'„“”‚‘’«»"
 _STATS_WORDS = re.compile(
     r"\b(statistik\w*|zahlen|lief|läuft|laufen|reichweite|impressions?|aufrufe|likes?|klicks?|"
-    r"am besten|beste\w*|erfolgreich\w*|zusammenfassung|performance|follower\w*)\b",
+    r"am besten|beste\w*|erfolgreich\w*|zusammenfassung|performance|follower\w*|muster\w*)\b",
     re.IGNORECASE,
 )
 

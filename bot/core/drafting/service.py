@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.drafting.checks import CheckRules, check_draft, mark_near_duplicates, needs_repair
+from bot.core.drafting.history import History, history_prompt
 from bot.core.drafting.language import guess_language
 from bot.core.drafting.lexicon import parse_fairness, parse_patterns, patterns_for_prompt
 from bot.core.drafting.limits import MAX_REPLY_CHARS, MIN_NEWS_CHARS, checked_count
@@ -55,8 +56,10 @@ class DraftingService:
         default_tone: str = DEFAULT_TONE,
         hashtags_max: int = 1,
         handle_allowlist: Iterable[str] = (),
+        history: History | None = None,
     ) -> None:
         self._llm = llm
+        self._history = history  # what worked before, for draft and refine prompts; None: no such block
         self._prompts = prompts
         self._default_tone = checked_tone(default_tone)
         patterns = parse_patterns(prompts.text_of("patterns"))
@@ -102,7 +105,7 @@ class DraftingService:
         tag = new_tag("meldung")
         prompt = self._prompts.render("draft", count=count, tag=tag, news=fence(news.text, tag),
                                       tone=self._tone(tone))
-        return await self._produce(news, prompt, count, tone)
+        return await self._produce(news, prompt + await self._history_block(), count, tone)
 
     async def refine(
         self,
@@ -131,7 +134,7 @@ class DraftingService:
             instruction=fence(instruction, wish_tag),
             tone=self._tone(tone),
         )
-        draft_set = await self._produce(news, prompt, count, tone)
+        draft_set = await self._produce(news, prompt + await self._history_block(), count, tone)
         draft_set.instruction = instruction
         return draft_set
 
@@ -143,6 +146,20 @@ class DraftingService:
         return mark_near_duplicates([*others, draft])[-1]
 
     # --- pipeline ---
+
+    async def _history_block(self) -> str:
+        """„Was bei uns gut lief“ for the end of the user prompt, or "" (no history port, too little history).
+
+        The block is an aid: when the history cannot be read, drafting goes on without it."""
+        if self._history is None:
+            return ""
+        try:
+            block = await self._history.examples()
+        except Exception:  # noqa: BLE001 - any failure of the aid must not stop drafting
+            log.warning("the history of past posts could not be read; drafting without it", exc_info=True)
+            return ""
+        text = history_prompt(block) if block is not None else ""
+        return f"\n\n{text}" if text else ""
 
     def _tone(self, tone: str | None) -> str:
         return tone_instruction(tone, self._default_tone)

@@ -7,10 +7,12 @@ stored numbers only ("Welche Frage lief diese Woche am besten?").
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Protocol
 
 from bot.core.notices import Announcement
+from bot.core.reach.learning import LearningService
 from bot.core.reach.listing import AmplifierBook, amplifier_listing
 from bot.core.reach.metrics import describe, engagement_rate, format_multiplier, format_percent
 from bot.core.reach.summary import PostRecord, Report, SummaryService, latest_numbers, quote, stamp
@@ -27,10 +29,20 @@ class Reports(Protocol):
     async def amplifiers(self, reference: str | None = None) -> str:
         """Who carried a post (its number or X link; empty: the newest), notable first."""
 
+    async def patterns(self) -> str:
+        """Per pattern and tone: how our posts did (`/muster`, „Welche Art Frage läuft bei uns am besten?“)."""
+
 
 _WORST = ("schlecht", "schwäch", "wenigsten", "flop")
 _REACH = ("multiplikator", "reichweite", "follower")
 _BEST = ("best", "lief", "erfolgreich", "top", "meisten", "gut")
+# „Welche Art Frage läuft …?“, „Welcher Ton kommt am besten an?“: the pattern table answers.
+_PATTERN_QUESTION = re.compile(r"\b(muster\w*|art\s+(von\s+)?frage\w*|fragen?art\w*|fragetyp\w*|ton|tonfall|töne)\b",
+                               re.IGNORECASE)
+
+
+def is_pattern_question(question: str) -> bool:
+    return bool(_PATTERN_QUESTION.search(question))
 
 
 def period_of(question: str) -> tuple[timedelta, str]:
@@ -95,14 +107,18 @@ def overview(report: Report, period_label: str) -> str:
 class StoredReports:
     """The `Reports` port, answered from the database."""
 
-    def __init__(self, summaries: SummaryService, book: AmplifierBook | None = None) -> None:
+    def __init__(self, summaries: SummaryService, book: AmplifierBook | None = None,
+                 learning: LearningService | None = None) -> None:
         self._summaries = summaries
         self._book = book
+        self._learning = learning
 
     async def summary(self) -> Announcement:
         return await self._summaries.summary()
 
     async def statistics(self, question: str | None = None) -> str:
+        if self._learning is not None and is_pattern_question(question or ""):
+            return await self._learning.answer()
         period, label = period_of(question or "")
         report = await self._summaries.report(period)
         return await asyncio.to_thread(answer, question or "", report, label)  # not on the event loop
@@ -111,3 +127,8 @@ class StoredReports:
         if self._book is None:
             return "Weiterträger gibt es nur für echte Posts auf X (im Testbetrieb wird nichts gepostet)."
         return await amplifier_listing(self._book, reference)
+
+    async def patterns(self) -> str:
+        if self._learning is None:
+            return "Die Auswertung nach Fragemuster und Ton ist nicht eingerichtet."
+        return await self._learning.answer()

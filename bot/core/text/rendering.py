@@ -234,7 +234,7 @@ HELP_TEXT = (
     f"{RENEW} bringt neue Entwürfe, {DISCARD} verwirft.\n"
     f"• **Quelle geprüft:** ist eine Prämisse nicht belegt oder fehlt der Beleg (⚠️), zählen die Stimmen erst, "
     f"wenn eine freigebende Person die Quelle geprüft und {CONFIRM} an den Entwurf gesetzt hat.\n"
-    "• **Zahlen:** `/statistik` oder `/zusammenfassung`, oder frag mich z. B. "
+    "• **Zahlen:** `/statistik`, `/muster` oder `/zusammenfassung`, oder frag mich z. B. "
     "„Welche Frage lief diese Woche am besten?“"
 )
 

@@ -1,0 +1,226 @@
+"""Learning what works: per pattern and per tone, how our real posts of the last LEARNING_WINDOW_DAYS did.
+
+One store query returns every post of the window with its pattern, tone, newest reading and notable
+amplifiers; the figures are computed here. The same rows feed `/muster`, the plain questions about patterns
+and tones, and the block „Was bei uns gut lief“ in the draft prompt (the `History` port of drafting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Protocol
+
+from bot.core.clock import Clock
+from bot.core.drafting.history import HISTORY_PATTERNS, HISTORY_POSTS, HistoryBlock, PastPost
+from bot.core.reach.metrics import Metrics, engagement_rate, format_multiplier, format_percent, multiplier
+from bot.core.text.numbers import de_float, de_int
+
+MIN_POSTS = 3  # a pattern or tone with fewer tracked posts shows „zu wenig Daten“
+MIN_HISTORY_POSTS = 5  # tracked posts in the window before the draft prompt learns from them
+CACHE_FOR = timedelta(minutes=10)  # the draft prompt's block is read at most this often
+MAX_ANSWER_CHARS = 2_000  # a Discord message
+
+
+@dataclass(frozen=True, slots=True)
+class LearningRecord:
+    """A posted draft with what the figures need: pattern, tone (None: the default), newest reading."""
+
+    post_id: int
+    text: str
+    url: str | None
+    pattern: str
+    tone: str | None
+    simulated: bool
+    followers_at_post: int | None
+    latest: Metrics | None  # None: no reading taken yet
+    notable: int = 0  # distinct notable accounts that carried it
+
+    @property
+    def multiplier(self) -> float | None:
+        return multiplier(self.latest, self.followers_at_post) if self.latest else None
+
+    @property
+    def engagement(self) -> float | None:
+        return engagement_rate(self.latest) if self.latest else None
+
+
+class LearningStore(Protocol):
+    async def learning_posts(self, since: datetime) -> list[LearningRecord]:
+        """Every real post since ``since`` with its pattern, its case's tone, newest reading and notable count.
+
+        The one place that decides whose posts count (later: only the account's own)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFigures:
+    """One pattern or tone: its tracked posts, their medians and the best post by multiplier."""
+
+    key: str
+    posts: int
+    median_multiplier: float | None
+    median_engagement: float | None
+    median_notable: float | None
+    best: LearningRecord | None
+
+    @property
+    def enough(self) -> bool:
+        return self.posts >= MIN_POSTS
+
+
+@dataclass(frozen=True, slots=True)
+class LearningTable:
+    window_days: int
+    tracked: int
+    patterns: tuple[GroupFigures, ...]  # enough data first, by median multiplier
+    tones: tuple[GroupFigures, ...]
+
+
+def tracked_posts(records: Iterable[LearningRecord]) -> list[LearningRecord]:
+    """Real posts with a reading: simulated posts never count."""
+    return [r for r in records if not r.simulated and r.latest is not None]
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return median(present) if present else None
+
+
+def _best(records: Sequence[LearningRecord]) -> LearningRecord | None:
+    ranked = [r for r in records if r.multiplier is not None]
+    return max(ranked, key=lambda r: (r.multiplier or 0.0, -r.post_id)) if ranked else None
+
+
+def _figures(key: str, records: Sequence[LearningRecord]) -> GroupFigures:
+    return GroupFigures(key, len(records), _median(r.multiplier for r in records),
+                        _median(r.engagement for r in records), _median(float(r.notable) for r in records),
+                        _best(records))
+
+
+def _groups(records: Sequence[LearningRecord], key: Callable[[LearningRecord], str]) -> tuple[GroupFigures, ...]:
+    grouped: dict[str, list[LearningRecord]] = {}
+    for record in records:
+        grouped.setdefault(key(record), []).append(record)
+    figures = [_figures(name, members) for name, members in grouped.items()]
+    return tuple(sorted(figures, key=lambda f: (not f.enough, f.median_multiplier is None,
+                                               -(f.median_multiplier or 0.0), -f.posts, f.key)))
+
+
+def learning_table(records: Iterable[LearningRecord], *, default_tone: str, window_days: int) -> LearningTable:
+    tracked = tracked_posts(records)
+    return LearningTable(window_days, len(tracked), _groups(tracked, lambda r: r.pattern),
+                         _groups(tracked, lambda r: r.tone or default_tone))
+
+
+def history_block(records: Iterable[LearningRecord]) -> HistoryBlock | None:
+    """The best past posts and patterns for the draft prompt; None with fewer than MIN_HISTORY_POSTS tracked."""
+    tracked = tracked_posts(records)
+    if len(tracked) < MIN_HISTORY_POSTS:
+        return None
+    ranked = sorted((r for r in tracked if r.multiplier is not None), key=lambda r: (-(r.multiplier or 0.0), r.post_id))
+    if not ranked:
+        return None
+    posts = tuple(PastPost(r.text, r.pattern, r.multiplier or 0.0) for r in ranked[:HISTORY_POSTS])
+    patterns = tuple((f.key, f.median_multiplier) for f in _groups(tracked, lambda r: r.pattern)
+                     if f.enough and f.median_multiplier is not None)
+    return HistoryBlock(posts, patterns[:HISTORY_PATTERNS])
+
+
+# --- the German table ---
+
+def _posts(count: int) -> str:
+    return f"{de_int(count)} {'Post' if count == 1 else 'Posts'}"
+
+
+def _number(value: float | None) -> str:
+    """A median of counts: „2“, „1,5“, „–“."""
+    if value is None:
+        return "–"
+    return de_int(int(value)) if value.is_integer() else de_float(value)
+
+
+def _line(figures: GroupFigures, *, links: bool) -> str:
+    if not figures.enough:
+        return f"• {figures.key}: {_posts(figures.posts)} – zu wenig Daten"
+    notable = _number(figures.median_notable)
+    line = (f"• {figures.key}: {_posts(figures.posts)} · {format_multiplier(figures.median_multiplier)} · "
+            f"{format_percent(figures.median_engagement)} · {notable} ⭐")
+    best = figures.best
+    if best is not None:
+        line += f" · bester {format_multiplier(best.multiplier)}"
+        if links and best.url:
+            line += f" <{best.url}>"
+    return line
+
+
+def render_table(table: LearningTable, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
+    """The table as one Discord message: when too long, links go first (from the last line up), then lines."""
+    if not table.tracked:
+        return (f"Noch keine Zahlen aus den letzten {de_int(table.window_days)} Tagen: kein getrackter echter Post "
+                "auf X, aus dem sich lernen ließe.")
+    head = (f"Was bei uns läuft – {_posts(table.tracked)} der letzten {de_int(table.window_days)} Tage "
+            f"(Median je Post: Multiplikator · Interaktionsrate · bemerkenswerte Weiterträger; "
+            f"unter {MIN_POSTS} Posts: zu wenig Daten)")
+    sections = [("**Nach Fragemuster**", table.patterns), ("**Nach Ton**", table.tones)]
+    groups = [g for _, gs in sections for g in gs]
+    linked = len(groups)  # the first ``linked`` lines keep their link
+    while True:
+        lines, index = [head], 0
+        for title, members in sections:
+            if members:
+                lines += ["", title]
+            for group in members:
+                lines.append(_line(group, links=index < linked))
+                index += 1
+        text = "\n".join(lines)
+        if len(text) <= max_chars or linked == 0:
+            break
+        linked -= 1
+    if len(text) <= max_chars:
+        return text
+    cut = "\n… (gekürzt)"
+    return text[:max_chars - len(cut)].rsplit("\n", 1)[0] + cut
+
+
+# --- the service: the table on demand, the block for drafting ---
+
+class LearningService:
+    """Pattern statistics for the reports and the `History` of drafting, from one store query each."""
+
+    def __init__(self, store: LearningStore, clock: Clock, *, window_days: int = 90, default_tone: str,
+                 learn: bool = True) -> None:
+        self._store = store
+        self._clock = clock
+        self._window = timedelta(days=window_days)
+        self._window_days = window_days
+        self._default_tone = default_tone
+        self._learn = learn
+        self._cached: tuple[datetime, HistoryBlock | None] | None = None
+
+    async def _records(self) -> list[LearningRecord]:
+        return await self._store.learning_posts(self._clock.now() - self._window)
+
+    def _table(self, records: list[LearningRecord]) -> LearningTable:
+        return learning_table(records, default_tone=self._default_tone, window_days=self._window_days)
+
+    async def table(self) -> LearningTable:
+        return self._table(await self._records())
+
+    async def answer(self, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
+        """The German table (`/muster`); thousands of posts are reckoned off the event loop."""
+        records = await self._records()
+        return await asyncio.to_thread(lambda: render_table(self._table(records), max_chars=max_chars))
+
+    async def examples(self) -> HistoryBlock | None:
+        """The draft prompt's block (the `History` port), read at most once per CACHE_FOR."""
+        if not self._learn:
+            return None
+        now = self._clock.now()
+        if self._cached is not None and now - self._cached[0] < CACHE_FOR:
+            return self._cached[1]
+        block = history_block(await self._records())
+        self._cached = (now, block)
+        return block
