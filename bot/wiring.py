@@ -175,7 +175,8 @@ class Reach:
 
 def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
                   max_chars: int | None = None, usage: SqlUsageStore | None = None) -> SummaryService:
-    """``usage``: the summary ends with this month's X requests and estimated cost."""
+    """``usage``: the summary ends with this month's X requests and estimated cost. The weekly part names the
+    question patterns that travel best."""
     from bot.adapters.chart import MatplotlibChart
     from bot.adapters.storage.summaries import SqlSummaryStore
 
@@ -187,6 +188,7 @@ def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, c
     return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(),
                           summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars,
                           weekly_day=parse_weekday(settings.weekly_summary_day),
+                          patterns=build_learning(settings, engine, clock).patterns_line,
                           costs=costs if usage is not None else None)
 
 

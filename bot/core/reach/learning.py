@@ -185,6 +185,16 @@ def render_table(table: LearningTable, *, max_chars: int = MAX_ANSWER_CHARS) -> 
     return text[:max_chars - len(cut)].rsplit("\n", 1)[0] + cut
 
 
+def patterns_line(table: LearningTable, *, best: int = 3) -> str:
+    """One line for the weekly summary: the patterns with enough posts, best median multiplier first."""
+    enough = [g for g in table.patterns if g.enough][:best]
+    if not enough:
+        return (f"Fragemuster ({de_int(table.window_days)} Tage): noch zu wenig Daten "
+                f"(je Muster ab {MIN_POSTS} Posts; `/muster` zeigt alle)")
+    ranked = ", ".join(f"{g.key} {format_multiplier(g.median_multiplier)} ({_posts(g.posts)})" for g in enough)
+    return f"Fragemuster mit dem höchsten Multiplikator ({de_int(table.window_days)} Tage, Median): {ranked}"
+
+
 # --- the service: the table on demand, the block for drafting ---
 
 class LearningService:
@@ -208,6 +218,9 @@ class LearningService:
 
     async def table(self) -> LearningTable:
         return self._table(await self._records())
+
+    async def patterns_line(self) -> str:
+        return patterns_line(await self.table())
 
     async def answer(self, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
         """The German table (`/muster`); thousands of posts are reckoned off the event loop."""

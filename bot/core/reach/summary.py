@@ -356,10 +356,11 @@ class SummaryService:
     def __init__(self, store: SummaryStore, notifier: Notifier, clock: Clock, *, summary_time: time,
                  tz: ZoneInfo, chart: ChartRenderer | None = None, max_posts: int = 5,
                  max_chars: int | None = None, costs: Callable[[], Awaitable[str]] | None = None,
-                 weekly_day: int | None = None) -> None:
+                 weekly_day: int | None = None, patterns: Callable[[], Awaitable[str]] | None = None) -> None:
         self._store = store
         self._costs = costs  # this month's X requests and estimated dollars, as a last line
         self._weekly_day = weekly_day  # on this local weekday (0: Monday) the summary adds the week
+        self._patterns = patterns  # the week's line on the question patterns that travel best
         self._notifier = notifier
         self._clock = clock
         self._time = summary_time
@@ -438,7 +439,8 @@ class SummaryService:
         this_week, last_week = split_weeks(
             [WeekPost(p.posted_at, p.latest, p.multiplier) for p in posts if not p.simulated], now)
         top = await self._store.top_amplifiers_since(now - WEEK, TOP_AMPLIFIERS)
-        return render_week(WeekReport(now, this_week, last_week, top), self._tz)
+        text = render_week(WeekReport(now, this_week, last_week, top), self._tz)
+        return text + (f"\n{await self._patterns()}" if self._patterns is not None else "")
 
     async def chart_png(self, report: Report) -> bytes | None:
         """The chart of the posts with the highest multiplier; None when no post on X has numbers yet."""

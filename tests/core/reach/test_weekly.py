@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from bot.core.reach.learning import GroupFigures, LearningTable, patterns_line
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.summary import PostRecord, SummaryService
 from bot.core.reach.weekly import TopAmplifier, WeekPost, WeekReport, render_week, split_weeks
@@ -89,3 +90,27 @@ async def test_without_a_weekly_day_the_week_comes_only_when_asked(clock):
     service = SummaryService(WeekStore(), RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN)
     assert "📅" not in (await service.summary()).text
     assert "📅 Die Woche" in (await service.summary(week=True)).text
+
+
+async def test_the_week_names_the_patterns_that_travel_best(clock):
+    clock.current = MONDAY
+
+    async def patterns() -> str:
+        return "Fragemuster mit dem höchsten Multiplikator (90 Tage, Median): kosten 3,1× (7 Posts)"
+
+    service = SummaryService(WeekStore(), RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN,
+                             patterns=patterns)
+    assert (await service.week_text()).endswith("\nFragemuster mit dem höchsten Multiplikator (90 Tage, Median): "
+                                                "kosten 3,1× (7 Posts)")
+
+
+def test_the_patterns_line_names_the_best_three_with_enough_posts():
+    def group(key: str, posts: int, median: float) -> GroupFigures:
+        return GroupFigures(key, posts, median, None, None, None)
+
+    table = LearningTable(90, 30, (group("kosten", 7, 3.1), group("widerspruch", 5, 2.4), group("folgen", 3, 1.0),
+                                   group("ursache", 4, 0.5), group("andere", 2, 9.0)), ())
+    assert patterns_line(table) == ("Fragemuster mit dem höchsten Multiplikator (90 Tage, Median): kosten 3,1× "
+                                    "(7 Posts), widerspruch 2,4× (5 Posts), folgen 1,0× (3 Posts)")
+    assert patterns_line(LearningTable(90, 2, (group("andere", 2, 9.0),), ())) == (
+        "Fragemuster (90 Tage): noch zu wenig Daten (je Muster ab 3 Posts; `/muster` zeigt alle)")
