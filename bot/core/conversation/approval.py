@@ -96,15 +96,19 @@ def refusal_text(refusal: Refusal, who: str) -> str:
 
 
 def source_gap(warnings: Sequence[str], evidence: str) -> str:
-    """Why a draft needs an approver's ✅ before approval, in a few words (from its warnings)."""
-    said = " ".join(warnings).lower()
-    if "ungeprüft" in said:
+    """Why a draft needs an approver's ✅ before approval, in a few words (from its warnings).
+
+    Only how a warning begins counts: the rest may be the premise check's reason, written by the model."""
+    def said(start: str) -> bool:
+        return any(warning.startswith(start) for warning in warnings)
+
+    if said("Prämisse ungeprüft"):
         return "die Prämisse ist ungeprüft"
-    if "teilweise" in said:
+    if said("Prämisse nur teilweise belegt"):
         return "die Prämisse ist nur teilweise belegt"
-    if not evidence.strip() or "kein beleg" in said:
+    if not evidence.strip() or said("Kein Beleg aus der Meldung"):
         return "der Entwurf hat keinen Beleg aus der Meldung"
-    if "nicht belegt" in said:
+    if said("Prämisse nicht belegt"):
         return "die Prämisse ist nicht belegt"
     return "vor jeder Freigabe ist die Quelle zu prüfen (SOURCE_CONFIRMATION=always)"
 

@@ -39,6 +39,8 @@ def test_a_draft_is_releasable_with_the_quorum_and_where_needed_the_confirmation
     (["Kein Beleg aus der Meldung"], "", "der Entwurf hat keinen Beleg aus der Meldung"),
     (["Kein Beleg aus der Meldung"], "nicht in der Meldung", "der Entwurf hat keinen Beleg aus der Meldung"),
     (["Prämisse nicht belegt: stimmt nicht"], "Zitat", "die Prämisse ist nicht belegt"),
+    # the model's reason never decides: only how the warning begins
+    (["Prämisse nicht belegt: teilweise ungeprüft, kein Beleg"], "Zitat", "die Prämisse ist nicht belegt"),
     ([], "Zitat", "vor jeder Freigabe ist die Quelle zu prüfen (SOURCE_CONFIRMATION=always)"),
 ])
 def test_the_gap_is_named_in_a_few_words(warnings, evidence, gap):
