@@ -55,7 +55,7 @@ def draw(bars: list[ChartBar], title: str) -> Figure:
     axes.set_yticks(rows, [f"{bar.number}. {bar.label}" for bar in bars], fontsize=10)
     axes.invert_yaxis()  # the highest multiplier on top
     axes.bar_label(drawn, [_at_the_bar(bar) for bar in bars], padding=4, fontsize=10, fontweight="bold")
-    axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * 1.15)  # from 0, with room for the labels
+    axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * 1.25)  # from 0, with room for the labels
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # few: German thousands are wide
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: de_int(int(value))))
     axes.set_xlabel("Impressionen")
