@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cached_property
 from operator import attrgetter
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -135,26 +136,33 @@ class Report:
         """The moment "in 24 h" counts from (the store's ``baseline_at``)."""
         return self.now - CHANGE_WINDOW
 
-    @property
-    def tracked(self) -> list[PostRecord]:
-        return [p for p in self.posts if p.latest is not None]
-
-    @property
+    @cached_property
     def real(self) -> list[PostRecord]:
         """The posts on X, newest first: the list of the summary, numbered from 1 (simulated ones never count)."""
         return [p for p in reversed(self.posts) if not p.simulated]
 
+    @cached_property
+    def tracked(self) -> list[PostRecord]:
+        """The posts on X with numbers, oldest first."""
+        return [p for p in self.posts if p.latest is not None and not p.simulated]
+
+    @cached_property
+    def numbers(self) -> dict[int, int]:
+        """Post id → its number in the list."""
+        return {p.post_id: n for n, p in enumerate(self.real, 1)}
+
     def number_of(self, post: PostRecord) -> int:
-        return next(n for n, p in enumerate(self.real, 1) if p.post_id == post.post_id)
+        """A post's number in the list (a post on X)."""
+        return self.numbers[post.post_id]
 
     def total(self) -> Metrics:
-        return _sum(p.latest for p in self.posts if p.latest is not None)
+        return _sum(p.latest for p in self.tracked if p.latest is not None)
 
     def total_change(self) -> Metrics:
         """The sum of every post's ``change_since(baseline_at)``, in one pass."""
-        grown = _sum(p.latest for p in self.posts
+        grown = _sum(p.latest for p in self.tracked
                      if p.latest is not None and (p.baseline is not None or p.posted_at > self.baseline_at))
-        return grown.minus(_sum(p.baseline for p in self.posts if p.latest is not None and p.baseline is not None))
+        return grown.minus(_sum(p.baseline for p in self.tracked if p.latest is not None and p.baseline is not None))
 
     def best_by_engagement(self) -> PostRecord | None:
         candidates = [p for p in self.tracked if latest_numbers(p).interactions > 0]
@@ -313,7 +321,7 @@ NOTABLE_SHOWN = 5
 
 def _notable_lines(report: Report) -> list[str]:
     """The notable accounts that carried a post in the last 24 h (handles are X usernames: no Discord ping)."""
-    numbers = {p.post_id: n for n, p in enumerate(report.real, 1)}
+    numbers = report.numbers
     seen = [s for s in report.notable_today if s.post_id in numbers]
     if not seen:
         return []

@@ -379,3 +379,20 @@ async def test_notable_accounts_of_the_last_day_are_named_and_starred_in_the_cha
             "@journalistin (12.100 Follower, zitiert Nr. 1)") in text
     [(bars, title)] = chart.calls
     assert bars[0].notable == 2 and title.endswith("★ bemerkenswerte Weiterträger")
+
+
+async def test_a_simulated_post_with_numbers_is_never_listed_ranked_or_summed(clock):
+    now = clock.current = utc(2026, 11, 25, 17)
+    posts = [(PostRecord(1, 1, "Echt?", "https://x.com/a/status/1", now - timedelta(hours=5), False, 100),
+              [Reading(now - timedelta(hours=1), Metrics(likes=10, impressions=1_000))]),
+             (PostRecord(2, 2, "Simuliert?", None, now - timedelta(hours=3), True, 100),
+              [Reading(now - timedelta(hours=1), Metrics(likes=900, impressions=90_000))])]
+    chart = FakeChart()
+    service = SummaryService(ListedPosts(posts), RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN,
+                             chart=chart)
+    text = (await service.summary()).text
+    assert "Simuliert" not in text and "90.000" not in text
+    assert "Meiste Interaktionen und höchster Multiplikator: Nr. 1 „Echt?“" in text
+    assert "0 Reposts, 10 Likes, 0 Antworten, 0 Zitate, 1.000 Impressionen" in text.split("Summe")[1]
+    [(bars, _)] = chart.calls
+    assert [bar.label for bar in bars] == ["„Echt?“"]
