@@ -183,7 +183,8 @@ class Scheduler:
     async def _back_off(self, lane: _Lane) -> None:
         """Pause after a failure: 5 s, doubling with every failure in a row, at most the longest sleep."""
         if not self._stopping:
-            pause = min(self._backoff * 2 ** max(lane.failures - 1, 0), self._max_sleep)
+            doublings = min(max(lane.failures - 1, 0), 20)  # capped before multiplying: no overflow in long outages
+            pause = min(self._backoff * 2 ** doublings, self._max_sleep)
             await self._sleep_until(self._clock.now() + pause, self._stopped, lane=lane.name)
 
 

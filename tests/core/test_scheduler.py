@@ -190,6 +190,18 @@ async def test_an_outage_is_retried_with_growing_pauses_and_one_traceback(schedu
     assert caplog.text.count("Traceback") == 1 and "failed again (8 in a row)" in caplog.text
 
 
+async def test_a_weekend_long_outage_keeps_the_lane_alive(scheduler, sleeper, clock):
+    posting = lane(scheduler, clock)
+    posting.failures = 60  # hours of a database server that does not answer
+    posting.due = [clock.now()]
+    scheduler.start()
+    for _ in range(60):
+        backoff = await sleeper.next_nap("posting")
+        assert backoff.until - clock.now() <= MAX_SLEEP
+        sleeper.advance_to(backoff.until)
+    assert len(await posting.next_round()) == 1
+
+
 async def test_a_round_that_leaves_its_work_does_not_spin(scheduler, sleeper, clock, caplog):
     posting = lane(scheduler, clock)
     posting.forget_work = True

@@ -15,7 +15,6 @@ QUESTION_CHARS = 200  # a short text ending in '?' is a question to the bot, not
 _HAND_EDIT = re.compile(r"^\s*(\d)\s*[:：]\s*(\S.*)$", re.DOTALL)
 # '… | Beleg: <quote>': the evidence for a hand edit, a quote from the news (the last such part counts).
 _EVIDENCE = re.compile(r"\s*[|｜]\s*Beleg\s*[:：]\s*", re.IGNORECASE)
-_QUOTES = "\"'„“”‚‘’«»"
 _STATS_WORDS = re.compile(
     r"\b(statistik\w*|zahlen|lief|läuft|laufen|reichweite|impressions?|aufrufe|likes?|klicks?|"
     r"am besten|beste\w*|erfolgreich\w*|zusammenfassung|performance|follower\w*|muster\w*)\b",
@@ -45,7 +44,7 @@ def hand_edit(text: str) -> HandEdit | None:
     body, evidence = match.group(2), ""
     parts = _EVIDENCE.split(body)
     if len(parts) > 1:
-        body, evidence = " | Beleg: ".join(parts[:-1]), parts[-1].strip().strip(_QUOTES).strip()
+        body, evidence = " | Beleg: ".join(parts[:-1]), parts[-1].strip()
     return HandEdit(int(match.group(1)), body.strip(), evidence)
 
 

@@ -22,7 +22,8 @@ _WISH_WORDS: dict[str, tuple[str, ...]] = {
     "ironisch": ("ironisch", "ironischer", "ironie", "mit ironie"),
     "konstruktiv": ("konstruktiv", "konstruktiver", "lösungsorientiert", "lösungsorientierter"),
 }
-_NEGATION = re.compile(r"\b(?:nicht|kein|keine|weniger|ohne)\s+$", re.IGNORECASE)
+# A negation up to two words before the tone word („nicht so ironisch“, „bitte keine Ironie“) names no tone.
+_NEGATION = re.compile(r"\b(?:nicht|kein\w*|weniger|ohne)(?:\s+\w+){0,2}\s+$", re.IGNORECASE)
 
 
 def checked_tone(value: str | None, default: str = DEFAULT_TONE) -> str:

@@ -287,7 +287,9 @@ def test_reading_messages_in_a_thread_and_in_a_dm():
     assert in_case("2: Warum eigentlich?") is Intent.HAND_EDIT
     assert hand_edit("2: Warum eigentlich?") == (2, "Warum eigentlich?", "")
     assert hand_edit("2: Warum eigentlich? | Beleg: „Der Senat begründet“") == (2, "Warum eigentlich?",
-                                                                               "Der Senat begründet")
+                                                                               "„Der Senat begründet“")
+    # quote marks stay as written (the evidence search ignores them; the draft shows one pair)
+    assert hand_edit("2: Warum? | Beleg: Der Senat nennt es „alternativlos“")[2] == "Der Senat nennt es „alternativlos“"
     assert hand_edit("3: Wer zahlt?|beleg:Energiekosten ") == (3, "Wer zahlt?", "Energiekosten")
     assert in_dm("schärfer bitte", has_case=True) is Intent.REFINE
     assert in_dm(NEWS, has_case=True) is Intent.NEWS

@@ -131,7 +131,8 @@ def test_tones_and_their_check():
 @pytest.mark.parametrize(("wish", "tone"), [
     ("ironischer bitte", "ironisch"), ("Etwas sachlicher", "sachlich"), ("Bitte konstruktiv!", "konstruktiv"),
     ("schärfer", "zugespitzt"), ("kürzer", None), ("nicht ironisch", None), ("sachlich, aber ironisch", None),
-    ("mit Ironie", "ironisch"),
+    ("mit Ironie", "ironisch"), ("nicht so ironisch bitte", None), ("bitte keine Ironie", None),
+    ("weniger stark zugespitzt", None),
 ])
 def test_a_wish_names_a_tone_only_when_clear(wish, tone):
     assert tone_in_wish(wish) == tone
