@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 import requests
 import tweepy
 
+from bot.core.drafting.xlength import extract_urls
 from bot.core.errors import PublishError
 from bot.core.reach.prices import Resource, cost
 from bot.core.reach.read_budget import UsageRecorder
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 TWEEPY_HOST = "https://api.twitter.com"  # tweepy hard-codes it; X_API_BASE_URL replaces it
 DEFAULT_TIMEOUT = 20.0
-_URL = re.compile(r"https?://|\b[a-z0-9-]+\.(?:de|com|org|net|eu|info|io)\b", re.IGNORECASE)
 
 
 class _RedirectingSession(requests.Session):
@@ -163,7 +162,7 @@ class XClient:
 def _default_resource(kind: str, params: dict[str, Any]) -> Resource:
     if kind != "write":
         return "owned"
-    return "create_url" if _URL.search(str(params.get("text") or "")) else "create"
+    return "create_url" if extract_urls(str(params.get("text") or "")) else "create"
 
 
 def _returned(body: dict) -> int:

@@ -175,7 +175,9 @@ class Workflow:
                 return
             others = [d.as_draft() for d in record.drafts if d.number != number]
             try:
-                draft = self._drafting.check_manual(case.news, text, others, evidence=evidence)
+                # The checks take milliseconds on a long news item (language, evidence search): off the event loop.
+                draft = await asyncio.to_thread(self._drafting.check_manual, case.news, text, others,
+                                                evidence=evidence)
             except InputError as exc:
                 await self._chat.send(case.channel_id, exc.user_message)
                 return

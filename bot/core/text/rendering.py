@@ -11,6 +11,8 @@ from bot.core.drafting.models import NewsItem
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
 from bot.core.posting.records import Post, PostState
 from bot.core.posting.source import source_label
+from bot.core.reach.prices import PRICES_USD
+from bot.core.text.numbers import de_float
 from bot.core.text.untrusted import literal, plain_line
 
 THREAD_NAME_LIMIT = 100
@@ -190,7 +192,7 @@ def scheduled_text(number: int, undo_seconds: int, post: Post, approvers: list[s
 def source_reply_text(post: Post) -> str:
     if post.source_line:
         return (f"Als Antwort darunter: „{literal(post.source_line)}“ (ein Post mit Link kostet bei X "
-                "etwa 0,20 $ statt 0,015 $)")
+                f"etwa {de_float(PRICES_USD['create_url'], 2)} $ statt {de_float(PRICES_USD['create'], 3)} $)")
     if post.source_url:
         return "Ohne Quellenantwort (SOURCE_AS_REPLY ist aus)."
     return "Ohne Quellenlink: die Meldung wurde als Text eingefügt."

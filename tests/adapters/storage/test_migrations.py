@@ -73,7 +73,7 @@ async def test_drafts_stored_before_the_trust_columns_keep_their_data(database_u
         async with engine.connect() as connection:
             row = (await connection.execute(text(
                 "select text, premise, pattern, needs_source_check from drafts"))).one()
-            assert tuple(row) == ("Frage?", "", "andere", 0)
+            assert tuple(row) == ("Frage?", "", "andere", 1)  # no evidence found: it needs the source check
             assert (await connection.execute(text("select outlet, published from news_items"))).one() == (None, None)
             assert (await connection.execute(text("select source_line from posts"))).scalar() == "https://example.org/a"
     finally:

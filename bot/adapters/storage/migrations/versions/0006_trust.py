@@ -27,6 +27,8 @@ def upgrade() -> None:
     op.add_column("drafts", sa.Column("pattern", sa.String(40), nullable=False, server_default="andere"))
     op.add_column("drafts", sa.Column("needs_source_check", sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+    # A draft stored before whose quote was not found in the news needs the source check like a new one.
+    op.execute("UPDATE drafts SET needs_source_check = NOT evidence_found")
     op.add_column("cases", sa.Column("tone", sa.String(20)))
     op.add_column("posts", sa.Column("source_line", sa.Text()))
     # A post approved before the upgrade replies with its bare link, as it would have before.
