@@ -174,9 +174,10 @@ class Reach:
 
 
 def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
-                  max_chars: int | None = None, usage: SqlUsageStore | None = None) -> SummaryService:
+                  max_chars: int | None = None, usage: SqlUsageStore | None = None,
+                  learning: LearningService | None = None) -> SummaryService:
     """``usage``: the summary ends with this month's X requests and estimated cost. The weekly part names the
-    question patterns that travel best."""
+    question patterns that travel best (from ``learning``, made here if not given)."""
     from bot.adapters.chart import MatplotlibChart
     from bot.adapters.storage.summaries import SqlSummaryStore
 
@@ -188,20 +189,22 @@ def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, c
     return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(),
                           summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars,
                           weekly_day=parse_weekday(settings.weekly_summary_day),
-                          patterns=build_learning(settings, engine, clock).patterns_line,
+                          patterns=(learning or build_learning(settings, engine, clock)).patterns_line,
                           costs=costs if usage is not None else None)
 
 
 def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
-                max_chars: int | None = None) -> Reach:
+                max_chars: int | None = None, learning: LearningService | None = None) -> Reach:
+    """``learning``: the pattern statistics shared with drafting (made here if not given)."""
     from bot.adapters.storage.amplifiers import SqlAmplifierStore
     from bot.adapters.storage.tracking import SqlTrackingStore
     from bot.adapters.storage.usage import SqlUsageStore
 
     usage = SqlUsageStore(engine, clock)
     publisher = build_publisher(settings, usage=usage)
+    learning = learning or build_learning(settings, engine, clock)
     summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars,
-                            usage=None if publisher.simulated else usage)
+                            usage=None if publisher.simulated else usage, learning=learning)
     tracking = amplifiers = None
     book = SqlAmplifierStore(engine)
     if not publisher.simulated:
@@ -216,7 +219,7 @@ def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clo
         tracking = TrackingService(SqlTrackingStore(engine), XMetrics(publisher.client), notifier, clock,
                                    usage=usage, schedule=parse_schedule(settings.metrics_schedule),
                                    read_budget_month=settings.x_read_budget_month, after_snapshot=amplifiers)
-    reports = StoredReports(summary, book, build_learning(settings, engine, clock))
+    reports = StoredReports(summary, book, learning)
     return Reach(publisher, tracking, summary, reports, usage, amplifiers)
 
 
@@ -317,8 +320,9 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
     try:
         async with open_database(settings, wait=True) as engine:
             posts, audit, store = SqlPostStore(engine), SqlAuditLog(engine, clock), SqlWorkflowStore(engine, clock)
-            learning = build_learning(settings, engine, clock) if settings.learn_from_history else None
-            drafting, articles = build_drafting(settings, llm, learning), build_articles(settings)
+            learning = build_learning(settings, engine, clock)  # one cache for drafting, /muster and the summary
+            drafting = build_drafting(settings, llm, learning if settings.learn_from_history else None)
+            articles = build_articles(settings)
             presence = Presence(SqlHeartbeats(engine), clock)
             reach: Reach | None = None
 
@@ -329,7 +333,8 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                                  needs_confirmation=lambda entry: workflow.policy.needs_source_check(
                                      entry.needs_source_check))
                 announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
-                reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100)
+                reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100,
+                                    learning=learning)
                 # A new post is enrolled for tracking at once; an approval or 🔁 wakes the posting lane.
                 notifier = WakeOn(announcer, {PostPublished: scheduler.waker("tracking")})
 

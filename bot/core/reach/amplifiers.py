@@ -239,10 +239,10 @@ class AmplifierService:
             due = max(due, self._paused_until)
         return due
 
-    async def after_snapshot(self, post: TrackedPost, metrics: Metrics) -> str | None:
+    async def after_snapshot(self, post: TrackedPost, metrics: Metrics, now: datetime) -> str | None:
         """Called by tracking right after a snapshot: the post's due amplifier reads with these fresh numbers,
-        then the line for the follow-up (None: nobody carried it so far)."""
-        now = self._clock.now()
+        then the line for the follow-up (None: nobody carried it so far). ``now`` is the round's moment: the
+        reads are planned once per round."""
         await self._plan(now)
         due = await self._store.due_reads(now, post.post_id)
         if due and not self._paused(now):

@@ -209,6 +209,7 @@ class LearningService:
         self._default_tone = default_tone
         self._learn = learn
         self._cached: tuple[datetime, HistoryBlock | None] | None = None
+        self._reading = asyncio.Lock()
 
     async def _records(self) -> list[LearningRecord]:
         return await self._store.learning_posts(self._clock.now() - self._window)
@@ -220,7 +221,8 @@ class LearningService:
         return self._table(await self._records())
 
     async def patterns_line(self) -> str:
-        return patterns_line(await self.table())
+        records = await self._records()
+        return await asyncio.to_thread(lambda: patterns_line(self._table(records)))
 
     async def answer(self, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
         """The German table (`/muster`); thousands of posts are reckoned off the event loop."""
@@ -231,9 +233,11 @@ class LearningService:
         """The draft prompt's block (the `History` port), read at most once per CACHE_FOR."""
         if not self._learn:
             return None
-        now = self._clock.now()
-        if self._cached is not None and now - self._cached[0] < CACHE_FOR:
-            return self._cached[1]
-        block = history_block(await self._records())
-        self._cached = (now, block)
-        return block
+        async with self._reading:  # a burst of drafts at the cache's expiry reads the history once
+            now = self._clock.now()
+            if self._cached is not None and now - self._cached[0] < CACHE_FOR:
+                return self._cached[1]
+            records = await self._records()
+            block = await asyncio.to_thread(history_block, records)  # a window of posts: off the event loop
+            self._cached = (now, block)
+            return block

@@ -118,8 +118,10 @@ class TrackingStore(Protocol):
 
 
 class AfterSnapshot(Protocol):
-    async def after_snapshot(self, post: TrackedPost, metrics: Metrics) -> str | None:
-        """Work that needs the fresh numbers (amplifier reads); returns a line for the follow-up, or None."""
+    async def after_snapshot(self, post: TrackedPost, metrics: Metrics, now: datetime) -> str | None:
+        """Work that needs the fresh numbers (amplifier reads); returns a line for the follow-up, or None.
+
+        ``now`` is the tracking round's moment, the same for every snapshot of the round."""
 
 
 @dataclass
@@ -277,11 +279,21 @@ class TrackingService:
                 continue
             await self._store.record_snapshot(snapshot.id, metrics, taken_at=now)
             text = follow_up_text(snapshot, metrics, now)
-            if self._after_snapshot is not None:
-                extra = await self._after_snapshot.after_snapshot(snapshot.post, metrics)
-                text += f"\n{extra}" if extra else ""
+            text += await self._extra_line(snapshot.post, metrics, now)
             await self._notifier.notify(Announcement(text, set_id=snapshot.post.set_id))
             result.taken += 1
+
+    async def _extra_line(self, post: TrackedPost, metrics: Metrics, now: datetime) -> str:
+        """The follow-up's line from the work after a snapshot; its failure costs neither the follow-up nor the rest
+        of the batch (the reads stay due for the amplifier lane)."""
+        if self._after_snapshot is None:
+            return ""
+        try:
+            extra = await self._after_snapshot.after_snapshot(post, metrics, now)
+        except Exception:
+            log.exception("the work after the snapshot of post %d failed", post.post_id)
+            return ""
+        return f"\n{extra}" if extra else ""
 
     async def _daily_followers(self, now: datetime, result: TrackingRound) -> None:
         """The follower count at least once a day while a post is tracked; metric reads carry it for free."""

@@ -284,3 +284,31 @@ async def test_next_due_skips_the_follower_read_when_the_budget_is_used_up(engin
     await tracking.run_due()  # enrols; no room for the follower read
     assert source.follower_reads == 0
     assert await tracking.next_due() == clock.now() + timedelta(hours=1)  # the snapshot, not a spin on followers
+
+
+class FailingAfterSnapshot:
+    """Amplifier work that fails for the first post it is asked about (e.g. the database was locked)."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    async def after_snapshot(self, post, metrics, now):
+        self.asked.append(post.post_id)
+        if len(self.asked) == 1:
+            raise RuntimeError("database is locked")
+        return "Weitergetragen von 1 Konto"
+
+
+async def test_failing_work_after_a_snapshot_costs_neither_its_follow_up_nor_the_batch(
+        engine, tracking_store, usage_store, source, notifier, clock, caplog):
+    first = await posted_post(engine, clock, "201", followers=500)
+    second = await posted_post(engine, clock, "202", followers=500)
+    after = FailingAfterSnapshot()
+    tracking = TrackingService(tracking_store, source, notifier, clock, usage=usage_store,
+                               schedule=parse_schedule("1h"), read_budget_month=10_000, after_snapshot=after)
+    clock.advance(HOUR)
+    assert (await tracking.run_due()).taken == 2 and len(source.requests) == 1  # one read for both, not repeated
+    assert texts(notifier, first.set_id)[0].startswith("Nach 1 h:") and "Weitergetragen" not in texts(
+        notifier, first.set_id)[0]
+    assert texts(notifier, second.set_id)[0].endswith("\nWeitergetragen von 1 Konto")
+    assert "the work after the snapshot of post" in caplog.text
