@@ -70,3 +70,7 @@ class FakeChat:
 
     def last(self, channel_id: int) -> FakeMessage:
         return [m for m in self.messages.values() if m.channel_id == channel_id][-1]
+
+    def carrying(self, channel_id: int, emoji: str) -> FakeMessage:
+        """The newest message in the channel with this reaction button (e.g. the one showing draft 1)."""
+        return [m for m in self.messages.values() if m.channel_id == channel_id and emoji in m.reactions][-1]

@@ -46,14 +46,17 @@ class SetBoard:
 
     async def show_set(self, case: Case, set_id: int) -> None:
         record = await self._store.set_record(set_id)
-        blocks: list[tuple[int | None, str]] = [(d.number, draft_block(d)) for d in record.drafts]
+        gated = {d.number for d in record.drafts if self._needs_confirmation(d)}
+        # A draft that needs ✅ stands in a message of its own, its hint beside it: that ✅ means this one draft.
+        blocks: list[tuple[int | None, str]] = [
+            (d.number, draft_block(d) + (f"\n{confirm_hint(d.number)}" if d.number in gated else ""))
+            for d in record.drafts]
         if record.dropped:
             blocks.append((None, dropped_line(record.dropped)))
-        gated = {d.number for d in record.drafts if self._needs_confirmation(d)}
-        hints = [(None, VOTE_HINT)] + ([(None, confirm_hint(sorted(gated)))] if gated else [])
+        hints: list[tuple[int | None, str]] = [(None, VOTE_HINT)]
         header = set_header(case.news, status_label(record.state, None))
         chunks = split_blocks([*blocks, *hints], limit=self._chat.max_message_chars,
-                              first_reserve=header_reserve(header))
+                              first_reserve=header_reserve(header), alone=frozenset(gated))
         for index, chunk in enumerate(chunks):
             first, last = index == 0, index == len(chunks) - 1
             text = first_message(header, chunk.body) if first else chunk.body
@@ -71,7 +74,7 @@ class SetBoard:
         text = (f"✏️ Neue Fassung von Entwurf {entry.number} (die obige zählt nicht mehr):\n\n"
                 + draft_block(entry, edited=True))
         if self._needs_confirmation(entry):
-            text += "\n\n" + confirm_hint([entry.number])
+            text += "\n\n" + confirm_hint(entry.number)
         message_id = await self._chat.send(case.channel_id, text)
         await self._store.remember_message(ShownMessage(
             message_id, case.channel_id, case.id, MessageKind.EDIT, set_id, {entry.number: entry.id}))

@@ -137,14 +137,17 @@ class Chunk:
 
 
 def split_blocks(blocks: list[tuple[int | None, str]], *, first_reserve: int = HEADER_RESERVE,
-                 limit: int) -> list[Chunk]:
-    """Pack whole blocks (drafts; None numbers a hint) into as few messages as fit; a draft is never cut."""
+                 limit: int, alone: frozenset[int] = frozenset()) -> list[Chunk]:
+    """Pack whole blocks (drafts; None numbers a hint) into as few messages as fit; a draft is never cut.
+
+    A draft numbered in ``alone`` gets a message without other drafts (its ✅ then means that one draft)."""
     chunks: list[Chunk] = []
     body, numbers = "", list[int]()
     room = limit - first_reserve
     for number, block in blocks:
         candidate = f"{body}\n\n{block}" if body else block
-        if body and len(candidate) > room:
+        apart = number is not None and numbers and (number in alone or numbers[-1] in alone)
+        if body and (len(candidate) > room or apart):
             chunks.append(Chunk(body, tuple(numbers)))
             body, numbers, room = block, [], limit
         else:
@@ -163,11 +166,10 @@ VOTE_HINT = (f"Freigeben: Zahl anklicken · {RENEW} neue Entwürfe · {DISCARD} 
              "im Thread schreiben, z. B. „kürzer“, oder `2: eigener Text | Beleg: Zitat aus der Meldung`")
 
 
-def confirm_hint(numbers: list[int]) -> str:
-    """Which drafts need an approver's ✅ „Quelle geprüft“ before their votes approve them."""
-    which = f"Entwurf {numbers[0]}" if len(numbers) == 1 else "Entwürfe " + ", ".join(map(str, numbers))
-    return (f"{CONFIRM} {which}: vor der Freigabe bitte die Quelle prüfen — dann {CONFIRM} „Quelle geprüft“ "
-            "anklicken (zählt nur von Freigebenden); Stimmen zählen erst danach.")
+def confirm_hint(number: int) -> str:
+    """The line under a draft that needs an approver's ✅ „Quelle geprüft“ before its votes approve it."""
+    return (f"{CONFIRM} Entwurf {number}: vor der Freigabe bitte die Quelle prüfen — dann {CONFIRM} „Quelle "
+            "geprüft“ an dieser Nachricht anklicken (zählt nur von Freigebenden); Stimmen zählen erst danach.")
 
 
 # --- notices ---

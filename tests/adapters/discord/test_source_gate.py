@@ -97,8 +97,8 @@ async def test_never_lets_the_vote_approve_at_once(world):
 async def test_always_needs_the_check_for_every_draft(world):
     world.policy(source_rule=SourceRule.ALWAYS)
     await start_news(world)
-    message = world.draft_message()
-    assert "✅" in reactions(message)
+    message = next(m for m in world.bot_messages(world.thread()) if "2️⃣" in reactions(m))
+    assert reactions(message) == ["2️⃣", "✅"]  # every draft alone in its message, with its ✅
     await world.anna.react(message, "2️⃣")
     assert "vor jeder Freigabe ist die Quelle zu prüfen" in texts(world, world.thread())[-1]
     await world.anna.react(message, "✅")

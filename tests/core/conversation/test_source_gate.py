@@ -55,7 +55,7 @@ async def start_unbacked(rig: Rig, news: NewsItem | None = None):
     case = await rig.workflow.open_case(news, origin="test", requester_id=CARLA, guild_id=GUILD,
                                         channel_id=CHANNEL, anchor_message_id=1)
     await rig.workflow.draft_first(case)
-    return case, rig.chat.last(case.channel_id)
+    return case, rig.chat.carrying(case.channel_id, "1️⃣")  # draft 1, which needs the check: a message of its own
 
 
 async def actions(rig: Rig) -> list[tuple[str, str | None]]:
@@ -65,8 +65,9 @@ async def actions(rig: Rig) -> list[tuple[str, str | None]]:
 async def test_votes_before_the_confirmation_are_kept_and_the_confirmation_approves(engine):
     rig = Rig(engine, required=2)
     case, message = await start_unbacked(rig)
-    assert message.reactions == [*NUMBERS[:4], "✅", "🔁", "🗑️"]  # ✅ where a draft needs it
-    assert "✅ Entwurf 1: vor der Freigabe bitte die Quelle prüfen" in message.text
+    assert message.reactions == [NUMBERS[0], "✅"]  # alone in its message: its ✅ means this one draft
+    assert rig.chat.last(case.channel_id).reactions == [*NUMBERS[1:4], "🔁", "🗑️"]  # the others need no ✅
+    assert "✅ Entwurf 1: vor der Freigabe bitte die Quelle prüfen" in message.text  # the hint beside it
     await rig.react(message, "1️⃣", ANNA)
     assert rig.chat.texts(case.channel_id)[-1] == (
         "Stimme für Entwurf 1 gezählt (1/2). Entwurf 1 braucht vor der Freigabe ein ✅ „Quelle geprüft“ einer "
@@ -126,8 +127,10 @@ async def test_drafts_with_evidence_need_no_confirmation(engine):
 
 async def test_always_asks_for_a_confirmation_of_every_draft(engine):
     strict = Rig(engine, source_rule=SourceRule.ALWAYS)
-    case, message = await strict.start()
-    assert "✅" in message.reactions
+    case, _ = await strict.start()
+    shown = [m for m in strict.chat.messages.values() if m.channel_id == case.channel_id and m.reactions]
+    assert [m.reactions[:2] for m in shown] == [[n, "✅"] for n in NUMBERS[:4]]  # each draft in its own message
+    message = strict.chat.carrying(case.channel_id, "2️⃣")
     await strict.react(message, "2️⃣", ANNA)
     assert strict.wakes == [] and "vor jeder Freigabe ist die Quelle zu prüfen" in strict.chat.texts(
         case.channel_id)[-1]

@@ -337,6 +337,6 @@ def test_a_dry_run_shows_the_source_reply_that_would_have_followed():
 
 
 def test_the_confirm_hint_names_the_drafts_that_need_a_source_check():
-    assert confirm_hint([2]).startswith("✅ Entwurf 2: vor der Freigabe bitte die Quelle prüfen")
-    assert confirm_hint([1, 3]).startswith("✅ Entwürfe 1, 3: vor der Freigabe")
+    assert confirm_hint(2).startswith("✅ Entwurf 2: vor der Freigabe bitte die Quelle prüfen")
+    assert "an dieser Nachricht anklicken" in confirm_hint(2)
     assert "| Beleg:" in HELP_TEXT and "✅" in HELP_TEXT
