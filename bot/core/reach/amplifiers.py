@@ -211,6 +211,8 @@ class AmplifierService:
         self._budget = ReadBudget(usage, notifier, read_budget_month)
         self._paused_until: datetime | None = None
         self._planned_at: datetime | None = None  # one planning per round, not one per snapshot
+        # After a failed or incomplete read of our followers or a list: not again before this (each read is paid).
+        self._not_before: dict[str, datetime] = {}
 
     # --- the lane ---
 
@@ -346,7 +348,7 @@ class AmplifierService:
         """Refresh the watchlist's X lists (at most daily, within the budget), then whose lists these users are on."""
         for list_id in sorted(self._rules.watchlist.list_labels):
             refreshed = await self._store.list_refreshed_at(list_id)
-            if refreshed is not None and now - refreshed < LIST_REFRESH:
+            if refreshed is not None and now - refreshed < LIST_REFRESH or self._waiting(f"list:{list_id}", now):
                 continue
             if not await self._budget.room_beside_metrics(PAGE_ITEMS, now):
                 continue
@@ -354,6 +356,7 @@ class AmplifierService:
                 members = await self._source.list_members(list_id)
             except SpitzfederError as exc:
                 log.warning("reading the members of X list %s failed: %s", list_id, exc.detail or exc.user_message)
+                self._not_before[f"list:{list_id}"] = now + ERROR_PAUSE
                 continue
             result.requests += 1
             await self._store.replace_list_members(list_id, members, at=now)
@@ -361,23 +364,29 @@ class AmplifierService:
             return {}
         return await self._store.lists_of(user_ids)
 
+    def _waiting(self, read: str, now: datetime) -> bool:
+        return read in self._not_before and now < self._not_before[read]
+
     async def _follows(self, user_ids: set[str], now: datetime, result: AmplifierRound) -> set[str] | None:
         """Which of these users follow the account; None when unknown (too many followers, no scan)."""
         count = await self._store.follower_count()
         if count is None or count > self._rules.follower_scan_max:
             return None
         scanned = await self._store.last_follower_scan()
-        if scanned is None or now - scanned >= timedelta(days=self._rules.follower_scan_days):
+        due = scanned is None or now - scanned >= timedelta(days=self._rules.follower_scan_days)
+        if due and not self._waiting("followers", now):
             if not await self._budget.room_beside_metrics(count, now):
                 return None  # without budget: unknown, never guessed
             try:
                 scan = await self._source.our_followers(max_count=self._rules.follower_scan_max)
             except SpitzfederError as exc:
                 log.warning("reading our followers failed: %s", exc.detail or exc.user_message)
+                self._not_before["followers"] = now + ERROR_PAUSE
                 return None
             result.requests += 1
-            if not scan.complete:
-                return None  # grown past FOLLOWER_SCAN_MAX: unknown, never guessed
+            if not scan.complete:  # grown past FOLLOWER_SCAN_MAX: unknown, never guessed, not read again soon
+                self._not_before["followers"] = now + timedelta(days=self._rules.follower_scan_days)
+                return None
             await self._store.replace_followers(scan.user_ids, at=now)
             scanned = now
         if scanned is None:

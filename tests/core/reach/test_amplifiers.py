@@ -215,9 +215,16 @@ async def test_an_incomplete_follower_list_means_unknown(engine, make_service, a
     amp_source.followers_complete = False  # grown past the limit since the count was taken
     clock.advance(6 * HOUR)
     await snapshot(engine, post.id, Metrics(retweets=1), clock)
-    await make_service().run_due()
+    service = make_service()
+    await service.run_due()
     [stored] = await SqlAmplifierStore(engine).amplifiers_of(post.id)
     assert stored.follows_us is None
+    second = await posted_post(engine, clock, "112")  # another post carried a day later: no new scan
+    amp_source.reposts["112"] = [user(2)]
+    clock.advance(24 * HOUR)
+    await snapshot(engine, second.id, Metrics(retweets=1), clock)
+    await service.run_due()
+    assert amp_source.calls.count("followers") == 1  # each scan is paid: not repeated on every read
 
 
 async def test_watchlist_members_from_an_x_list_refreshed_at_most_daily(engine, make_service, amp_source, notifier,
