@@ -29,8 +29,7 @@ log = logging.getLogger(__name__)
 def clean_reason(reason: str) -> str:
     """The model's reason as one plain line: no controls, no chat markup, no mentions, at most REASON_CHARS."""
     text = _MARKUP_CHARACTERS.sub("", plain_line(one_paragraph(reason[: REASON_CHARS * 4])))
-    text = " ".join(text.split())
-    return (text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1].rstrip() + "…") or "ohne Begründung"
+    return clip(text, REASON_CHARS) or "ohne Begründung"
 
 
 def verdict_problem(verdict: VerdictOut | None) -> Problem | None:
