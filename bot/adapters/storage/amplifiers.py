@@ -142,12 +142,6 @@ class SqlAmplifierStore:
                                   .where(AmplifierRow.post_id == post_id, AmplifierRow.user_id.in_(user_ids))
                                   .values(alerted_at=at))
 
-    async def posts_with_amplifiers(self, limit: int = 20) -> list[tuple[TrackedPost, str]]:
-        """The newest real posts (with their text), for listings."""
-        query = select(PostRow).where(*_real_posts()).order_by(PostRow.posted_at.desc()).limit(limit)
-        async with self._sessions() as session:
-            return [(_tracked(row), row.text) for row in await session.scalars(query)]
-
     async def find_post(self, *, post_id: int | None = None, x_post_id: str | None = None,
                         ) -> tuple[TrackedPost, str] | None:
         """A real post by our number or its X id; neither given: the newest."""

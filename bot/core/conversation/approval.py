@@ -71,9 +71,6 @@ class ApprovalPolicy:
             return True
         return flagged and self.source_rule is SourceRule.WARNED
 
-    def releasable(self, voter_ids: Iterable[int], *, flagged: bool, confirmed: bool) -> bool:
-        """The quorum is reached and, where the draft needs it, its source is confirmed."""
-        return self.approved(voter_ids) and (confirmed or not self.needs_source_check(flagged))
 
 
 def refusal_reason(refusal: Refusal) -> str:

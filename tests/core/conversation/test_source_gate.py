@@ -25,14 +25,6 @@ def test_which_drafts_need_a_source_check(rule, flagged, needed):
     assert ApprovalPolicy(source_rule=rule).needs_source_check(flagged) is needed
 
 
-def test_a_draft_is_releasable_with_the_quorum_and_where_needed_the_confirmation():
-    policy = ApprovalPolicy(required=2)
-    assert not policy.releasable([1], flagged=False, confirmed=True)
-    assert policy.releasable([1, 2], flagged=False, confirmed=False)
-    assert not policy.releasable([1, 2], flagged=True, confirmed=False)
-    assert policy.releasable([1, 2], flagged=True, confirmed=True)
-
-
 @pytest.mark.parametrize(("warnings", "evidence", "gap"), [
     (["Prämisse ungeprüft"], "Zitat", "die Prämisse ist ungeprüft"),
     (["Prämisse nur teilweise belegt: Zahl fehlt"], "Zitat", "die Prämisse ist nur teilweise belegt"),
