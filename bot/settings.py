@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.core.drafting.limits import MAX_COUNT, MAX_REPLY_CHARS, MIN_COUNT
 from bot.core.drafting.tone import TONES
 from bot.core.errors import ConfigError
+from bot.core.networks import ORDER as NETWORK_ORDER
+from bot.core.networks import Network
 from bot.core.reach.watchlist import parse_list_ids
 from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
 
@@ -157,6 +159,30 @@ class Settings(BaseSettings):
     learn_from_history: bool = True  # the best past posts go into draft and refine prompts (from 5 tracked posts)
     learning_window_days: int = Field(90, ge=1, le=3650)  # days of posts for /muster and the draft prompt's block
 
+    # --- more networks: Bluesky and Mastodon (a network is active when its credentials are complete) ---
+    bluesky_handle: str = ""
+    bluesky_app_password: SecretStr = SecretStr("")
+    bluesky_pds_url: str = "https://bsky.social"
+    mastodon_base_url: str = ""
+    mastodon_access_token: SecretStr = SecretStr("")
+    mastodon_visibility: Literal["public", "unlisted", "private"] = "public"
+    networks: Annotated[list[Network], NoDecode] = []  # empty: every active network; else x, bluesky, mastodon
+
+    @field_validator("networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        chosen = []
+        for part in (part.strip().casefold() for part in value.replace(";", ",").split(",")):
+            if not part:
+                continue
+            try:
+                chosen.append(Network(part))
+            except ValueError:
+                raise ValueError(f"NETWORKS: „{part}“ ist kein Netzwerk; erlaubt sind x, bluesky, mastodon") from None
+        return chosen
+
     _env_file_used: Path | None = PrivateAttr(default=None)
 
     @property
@@ -183,6 +209,25 @@ class Settings(BaseSettings):
     def x_credentials_complete(self) -> bool:
         keys = (self.x_api_key, self.x_api_secret, self.x_access_token, self.x_access_token_secret)
         return all(key.get_secret_value() for key in keys)
+
+    @property
+    def bluesky_credentials_complete(self) -> bool:
+        return bool(self.bluesky_handle.strip() and self.bluesky_app_password.get_secret_value())
+
+    @property
+    def mastodon_credentials_complete(self) -> bool:
+        return bool(self.mastodon_base_url.strip() and self.mastodon_access_token.get_secret_value())
+
+    @property
+    def active_networks(self) -> list[Network]:
+        """Networks with complete credentials (X also in dry run), narrowed by NETWORKS; in the usual order."""
+        others = self.bluesky_credentials_complete or self.mastodon_credentials_complete
+        complete = {Network.X: self.x_credentials_complete or (self.dry_run and not others),
+                    Network.BLUESKY: self.bluesky_credentials_complete,
+                    Network.MASTODON: self.mastodon_credentials_complete}
+        wanted = set(self.networks) or set(Network)
+        active = [network for network in NETWORK_ORDER if complete[network] and network in wanted]
+        return active or [Network.X]  # nothing usable: X, whose missing keys are then reported as before
 
     @field_validator(
         "discord_channel_ids", "dm_allowed_user_ids", "approver_role_ids", "approver_user_ids", mode="before"

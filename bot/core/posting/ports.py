@@ -11,6 +11,21 @@ from bot.core.posting.records import Post, PostState
 
 
 @dataclass(frozen=True)
+class PostKey:
+    """What identifies one post record (one draft on one network) to the network, so a retry cannot post twice.
+
+    Mastodon gets ``idempotency_key`` as its Idempotency-Key header; Bluesky derives the record key (a TID)
+    from ``post_id`` and ``approved_at``."""
+
+    post_id: int
+    approved_at: datetime
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"spitzfeder-{self.post_id}-{int(self.approved_at.timestamp() * 1_000_000)}"
+
+
+@dataclass(frozen=True)
 class PublishedPost:
     post_id: str
     url: str | None
