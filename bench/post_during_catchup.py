@@ -62,11 +62,11 @@ class SlowMetrics:
         self.first_read = asyncio.Event()
         self.reads = 0
 
-    async def lookup(self, x_post_ids: list[str]) -> Lookup:
+    async def lookup(self, remote_ids: list[str]) -> Lookup:
         self.first_read.set()
         self.reads += 1
         await asyncio.sleep(self.seconds)
-        return Lookup({i: Metrics(likes=3, impressions=120) for i in x_post_ids}, followers=500)
+        return Lookup({i: Metrics(likes=3, impressions=120) for i in remote_ids}, followers=500)
 
     async def followers(self) -> int:
         await asyncio.sleep(self.seconds)
@@ -105,7 +105,7 @@ async def seed(engine, snapshots: int, now: datetime) -> tuple[int, int]:
         session.add_all(drafts)
         await session.flush()
         posts = [PostRow(set_id=d.set_id, draft_id=d.id, text=d.text, state="posted", approved_at=posted,
-                         due_at=posted, approved_by=["anna"], posted_at=posted, x_post_id=str(10**18 + d.id),
+                         due_at=posted, approved_by=["anna"], posted_at=posted, remote_id=str(10**18 + d.id),
                          simulated=False, followers_at_post=500, attempts=1, retryable=True, uncertain=False)
                  for d in drafts[:snapshots]]
         session.add_all(posts)

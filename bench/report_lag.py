@@ -80,7 +80,7 @@ async def seed(engine: AsyncEngine, posts: int) -> None:
                            "weighted_length": len(text), "warnings": []})
             rows.append({"id": n, "set_id": n, "draft_id": n, "text": text, "state": "posted",
                          "approved_at": naive(posted), "due_at": naive(posted), "approved_by": ["anna"],
-                         "attempts": 1, "posted_at": naive(posted), "x_post_id": str(1_900_000 + n),
+                         "attempts": 1, "posted_at": naive(posted), "remote_id": str(1_900_000 + n),
                          "url": f"https://x.com/spitzfeder/status/{1_900_000 + n}", "simulated": False,
                          "followers_at_post": 1000 + n, "retryable": True, "uncertain": False})
             for step, seconds in enumerate(READINGS, 1):

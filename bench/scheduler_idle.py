@@ -55,7 +55,7 @@ class Silent:
 class NoMetrics:
     batch_size = 100
 
-    async def lookup(self, x_post_ids):
+    async def lookup(self, remote_ids):
         raise AssertionError("nothing is due")
 
     async def followers(self) -> int:

@@ -24,13 +24,23 @@ class Announcement:
 
 @dataclass(frozen=True)
 class PostScheduled:
-    post: Post
+    """A draft was approved: its posts, one per network it goes to."""
+
+    posts: tuple[Post, ...]
+
+    @property
+    def set_id(self) -> int:
+        return self.posts[0].set_id
 
 
 @dataclass(frozen=True)
 class PostCancelled:
-    post: Post
+    posts: tuple[Post, ...]  # the posts ❌ stopped (one per network)
     by: str
+
+    @property
+    def set_id(self) -> int:
+        return self.posts[0].set_id
 
 
 @dataclass(frozen=True)
@@ -38,18 +48,30 @@ class PostPublished:
     post: Post
     notice: str | None = None
 
+    @property
+    def set_id(self) -> int:
+        return self.post.set_id
+
 
 @dataclass(frozen=True)
 class PostFailed:
     post: Post
 
+    @property
+    def set_id(self) -> int:
+        return self.post.set_id
+
 
 @dataclass(frozen=True)
 class ApprovalWithdrawn:
-    """The undo window ended, but the approval no longer holds: the post was cancelled."""
+    """The undo window ended, but the approval no longer holds: the posts were cancelled."""
 
-    post: Post
+    posts: tuple[Post, ...]
     reason: str  # German: whose approval lapsed and why
+
+    @property
+    def set_id(self) -> int:
+        return self.posts[0].set_id
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot.core.scheduler import ERROR_BACKOFF, MAX_SLEEP, Scheduler, WakeOn
 from bot.core.timespec import parse_schedule
 from tests.core.reach.test_tracking import FakeMetrics
 from tests.fakes.clock import FakeClock
-from tests.fakes.publisher import FakePublisher, RecordingNotifier
+from tests.fakes.publisher import FakePublisher, RecordingNotifier, single
 from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.sleeper import FakeSleeper
 from tests.fixtures.x import new_draft_set
@@ -290,7 +290,7 @@ async def test_wake_on_notices_wakes_the_tracking_lane_after_a_post():
     woken = []
     inner = RecordingNotifier()
     notifier = WakeOn(inner, {PostPublished: lambda: woken.append("tracking")})
-    await notifier.notify(PostScheduled(post=None))
+    await notifier.notify(PostScheduled(posts=()))
     assert woken == []
     await notifier.notify(PostPublished(post=None))
     assert woken == ["tracking"] and len(inner.events) == 2
@@ -332,7 +332,7 @@ async def test_posting_and_tracking_lanes_with_the_real_services(engine, clock, 
         sleeper.advance_to(posted_at + timedelta(hours=1))
         assert (await sleeper.next_nap("tracking")).until == posted_at + timedelta(hours=6)
         assert len(source.requests) == 1
-        assert (await SqlPostStore(engine).for_set(set_id)).state is PostState.POSTED
+        assert (single(await SqlPostStore(engine).for_set(set_id))).state is PostState.POSTED
     finally:
         await scheduler.stop()
     assert "failed" not in caplog.text

@@ -118,7 +118,7 @@ async def _posts_in_database() -> list[tuple[str, str]]:
     engine = create_engine(Settings().database_url)
     try:
         async with engine.connect() as connection:
-            return [tuple(row) for row in await connection.execute(text("select state, x_post_id from posts"))]
+            return [tuple(row) for row in await connection.execute(text("select state, remote_id from posts"))]
     finally:
         await engine.dispose()
 

@@ -34,7 +34,7 @@ async def test_news_to_post_to_follow_ups_to_daily_summary(world, fake_x):
     await world.tick()
     [post] = fake_x.posts.values()
     assert post.text == GOOD_DRAFTS[0][0]
-    assert texts(world, world.thread())[-1] == f"✅ Entwurf 1 ist gepostet: https://x.com/spitzfeder/status/{post.id}"
+    assert texts(world, world.thread())[-1] == f"✅ Entwurf 1 ist auf X gepostet: https://x.com/spitzfeder/status/{post.id}"
 
     post.metrics.update(retweet_count=12, like_count=30, reply_count=4, quote_count=2, impression_count=1204)
     world.clock.advance(3600)

@@ -9,6 +9,7 @@ import aiohttp
 import discord
 import pytest
 
+from bot.core.networks import Network
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlPostStore
 from bot.cli import main
@@ -19,6 +20,7 @@ from bot.wiring import open_database, sync_commands
 from bot.wiring import run as run_bot
 from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, ROLE_ID, user
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
+from tests.fakes.publisher import single
 
 ANNA = user(4242, "anna")
 
@@ -115,12 +117,12 @@ async def test_sync_commands_syncs_and_touches_nothing_else(wire_env):
         due = datetime.now(UTC) - timedelta(minutes=1)
         await SqlPostStore(engine).create_scheduled(
             set_id=set_id, draft_id=1, text=GOOD_DRAFTS[0][0], source_url=None, approved_by=["4242"],
-            approved_at=due, due_at=due)
+            approved_at=due, due_at=due, networks=[Network.X])
     assert await sync_commands(settings) == 0
     assert any(r.method == "PUT" and r.path.endswith("/commands") for r in wire_env.requests)
     assert wire_env.sent() == []
     async with open_database(settings) as engine:
-        assert (await SqlPostStore(engine).for_set(set_id)).state is PostState.SCHEDULED
+        assert (single(await SqlPostStore(engine).for_set(set_id))).state is PostState.SCHEDULED
 
 
 def _free_port() -> int:

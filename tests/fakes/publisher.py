@@ -6,14 +6,17 @@ from collections import deque
 from datetime import datetime
 
 from bot.core.errors import PublishError
-from bot.core.posting.ports import PublishedPost
+from bot.core.networks import Network
+from bot.core.posting.ports import PostKey, PublishedPost
 
 
 class FakePublisher:
     simulated = False
 
-    def __init__(self, clock) -> None:
+    def __init__(self, clock, network: Network = Network.X) -> None:
         self._clock = clock
+        self.network = network
+        self.keys: list[PostKey] = []  # the key of every publish call
         self.timeline: list[tuple[datetime, PublishedPost, str]] = []
         self.failures: deque[BaseException] = deque()
         self.calls = 0
@@ -21,8 +24,10 @@ class FakePublisher:
         self.crash_after_posting = False
         self.lookup_fails = False
 
-    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, key: PostKey | None = None, source_line: str | None = None) -> PublishedPost:
         self.calls += 1
+        if key is not None:
+            self.keys.append(key)
         self.source_lines.append(source_line)
         if self.failures:
             raise self.failures.popleft()
@@ -33,7 +38,7 @@ class FakePublisher:
             raise TimeoutError("connection lost after X accepted the post")
         return post
 
-    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+    async def find_existing(self, text: str, *, key: PostKey | None = None, since: datetime) -> PublishedPost | None:
         if self.lookup_fails:
             raise PublishError("X antwortet nicht.", detail="timeline read failed")
         return next((post for at, post, posted in self.timeline if posted == text and at >= since), None)
@@ -45,3 +50,9 @@ class RecordingNotifier:
 
     async def notify(self, event: object) -> None:
         self.events.append(event)
+
+
+def single(posts: list) -> object:
+    """The one post of a set approved for one network, or None before approval."""
+    assert len(posts) <= 1, f"expected at most one post, got {len(posts)}"
+    return posts[0] if posts else None

@@ -142,14 +142,14 @@ class SqlAmplifierStore:
                                   .where(AmplifierRow.post_id == post_id, AmplifierRow.user_id.in_(user_ids))
                                   .values(alerted_at=at))
 
-    async def find_post(self, *, post_id: int | None = None, x_post_id: str | None = None,
+    async def find_post(self, *, post_id: int | None = None, remote_id: str | None = None,
                         ) -> tuple[TrackedPost, str] | None:
         """A real post by our number or its X id; neither given: the newest."""
         query = select(PostRow).where(*_real_posts())
         if post_id is not None:
             query = query.where(PostRow.id == post_id)
-        if x_post_id is not None:
-            query = query.where(PostRow.x_post_id == x_post_id)
+        if remote_id is not None:
+            query = query.where(PostRow.remote_id == remote_id)
         query = query.order_by(PostRow.posted_at.desc()).limit(1)
         async with self._sessions() as session:
             row = await session.scalar(query)

@@ -150,7 +150,12 @@ async def migrate(engine: AsyncEngine) -> None:
         if await _current_revision(engine) == head_revision():
             return
         async with engine.begin() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # a table rebuilt in batch mode must not cascade into the rows that refer to it
+                await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await connection.run_sync(_upgrade)
+        if sqlite:  # the pragma cannot be undone inside the transaction: new connections switch it on again
+            await engine.dispose()
     except Exception as exc:
         raise _start_error(engine, exc) from exc
 

@@ -14,13 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.adapters.storage.retry import WriteRetry
 from bot.adapters.storage.schema import AuditRow, PostRow
 from bot.core.clock import Clock, SystemClock
+from bot.core.networks import ORDER as NETWORK_ORDER
+from bot.core.networks import Network
 from bot.core.posting.records import Post, PostState
 
-_FIELDS = [name for name in Post.__dataclass_fields__ if name != "state"]
+_FIELDS = [name for name in Post.__dataclass_fields__ if name not in ("state", "network")]
 
 
 def _to_post(row: PostRow) -> Post:
-    return Post(state=PostState(row.state), **{name: getattr(row, name) for name in _FIELDS})
+    return Post(state=PostState(row.state), network=Network(row.network),
+                **{name: getattr(row, name) for name in _FIELDS})
+
+
+class _AlreadyApproved(Exception):
+    """The set has posts: a second approval adds none (on any network)."""
 
 
 _WAITING = [PostState.SCHEDULED.value, PostState.IN_FLIGHT.value]  # states with a due time that matters
@@ -33,21 +40,24 @@ class SqlPostStore:
 
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                                approved_by: list[str], approved_at: datetime, due_at: datetime,
-                               source_line: str | None = None) -> Post | None:
-        row = PostRow(set_id=set_id, draft_id=draft_id, text=text, source_url=source_url, source_line=source_line,
-                      approved_by=approved_by,
-                      approved_at=approved_at, due_at=due_at, state=PostState.SCHEDULED.value, attempts=0,
-                      simulated=False, retryable=True, uncertain=False)
+                               networks: list[Network], source_line: str | None = None) -> list[Post]:
+        rows = [PostRow(set_id=set_id, network=network.value, draft_id=draft_id, text=text, source_url=source_url,
+                        source_line=source_line, approved_by=approved_by, approved_at=approved_at, due_at=due_at,
+                        state=PostState.SCHEDULED.value, attempts=0, simulated=False, retryable=True,
+                        uncertain=False)
+                for network in networks]
 
         async def insert() -> None:
             async with self._sessions.begin() as session:
-                session.add(row)
+                if await session.scalar(select(PostRow.id).where(PostRow.set_id == set_id).limit(1)) is not None:
+                    raise _AlreadyApproved
+                session.add_all(rows)
 
         try:
             await self._retry.run(insert, what="approving a post")
-        except IntegrityError:
-            return None  # the set has its post already (unique set_id)
-        return _to_post(row)
+        except (IntegrityError, _AlreadyApproved):
+            return []  # the set has its posts already (another approval was quicker)
+        return [_to_post(row) for row in rows]
 
     async def transition(self, post_id: int, from_states: set[PostState], to_state: PostState,
                          **fields: object) -> Post | None:
@@ -67,8 +77,9 @@ class SqlPostStore:
             row = await session.get(PostRow, post_id, populate_existing=True)
             return _to_post(row) if row else None
 
-    async def for_set(self, set_id: int) -> Post | None:
-        return await self._one(select(PostRow).where(PostRow.set_id == set_id))
+    async def for_set(self, set_id: int) -> list[Post]:
+        posts = await self._many(select(PostRow).where(PostRow.set_id == set_id))
+        return sorted(posts, key=lambda post: NETWORK_ORDER.index(post.network))
 
     async def due(self, now: datetime) -> list[Post]:
         return await self._many(
@@ -82,11 +93,6 @@ class SqlPostStore:
 
     async def in_state(self, state: PostState) -> list[Post]:
         return await self._many(select(PostRow).where(PostRow.state == state.value).order_by(PostRow.id))
-
-    async def _one(self, query) -> Post | None:
-        async with self._sessions() as session:
-            row = (await session.scalars(query)).first()
-            return _to_post(row) if row else None
 
     async def _many(self, query) -> list[Post]:
         async with self._sessions() as session:

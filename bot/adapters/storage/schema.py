@@ -93,9 +93,11 @@ class DraftRow(Base):
 
 class PostRow(Base):
     __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("set_id", "network", name="uq_posts_set_network"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    set_id: Mapped[int] = mapped_column(ForeignKey("draft_sets.id", ondelete="CASCADE"), unique=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("draft_sets.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(20), default="x")  # one post per set and network
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), index=True)
@@ -107,7 +109,7 @@ class PostRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    x_post_id: Mapped[str | None] = mapped_column(String(40))
+    remote_id: Mapped[str | None] = mapped_column(Text)  # the network's id (X: a number; Bluesky: an at:// URI)
     url: Mapped[str | None] = mapped_column(Text)
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     followers_at_post: Mapped[int | None] = mapped_column(Integer)

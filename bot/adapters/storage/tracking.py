@@ -19,12 +19,12 @@ _METRIC_FIELDS = ("retweets", "likes", "replies", "quotes", "bookmarks", "impres
 
 
 def _tracked(row: PostRow) -> TrackedPost:
-    assert row.x_post_id is not None and row.posted_at is not None  # real posts only (see _real_posts)
-    return TrackedPost(row.id, row.set_id, row.x_post_id, row.posted_at, row.followers_at_post)
+    assert row.remote_id is not None and row.posted_at is not None  # real posts only (see _real_posts)
+    return TrackedPost(row.id, row.set_id, row.remote_id, row.posted_at, row.followers_at_post)
 
 
 def _real_posts():
-    return (PostRow.state == PostState.POSTED.value, PostRow.simulated.is_(False), PostRow.x_post_id.is_not(None))
+    return (PostRow.state == PostState.POSTED.value, PostRow.simulated.is_(False), PostRow.remote_id.is_not(None))
 
 
 class SqlTrackingStore:

@@ -67,10 +67,10 @@ class XAmplifiers:
                 break
         return bodies
 
-    async def reposters(self, x_post_id: str, *, max_pages: int) -> AmplifierRead:
+    async def reposters(self, remote_id: str, *, max_pages: int) -> AmplifierRead:
         found: list[Amplifier] = []
         notes: list[str] = []
-        for body in await self._pages("get_retweeters", "user", max_pages, id=x_post_id, max_results=PAGE_SIZE,
+        for body in await self._pages("get_retweeters", "user", max_pages, id=remote_id, max_results=PAGE_SIZE,
                                       user_fields=USER_FIELDS):
             notes += _error_notes(body)
             for raw in body.get("data") or []:
@@ -81,10 +81,10 @@ class XAmplifiers:
                     found.append(user)
         return AmplifierRead(found, notes)
 
-    async def quoters(self, x_post_id: str, *, max_pages: int) -> AmplifierRead:
+    async def quoters(self, remote_id: str, *, max_pages: int) -> AmplifierRead:
         found: list[Amplifier] = []
         notes: list[str] = []
-        for body in await self._pages("get_quote_tweets", "post", max_pages, id=x_post_id, max_results=PAGE_SIZE,
+        for body in await self._pages("get_quote_tweets", "post", max_pages, id=remote_id, max_results=PAGE_SIZE,
                                       expansions=["author_id"], user_fields=USER_FIELDS):
             notes += _error_notes(body)
             users = {str(u.get("id")): u for u in (body.get("includes") or {}).get("users") or []

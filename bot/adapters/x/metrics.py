@@ -34,21 +34,21 @@ class XMetrics:
     def __init__(self, client: XClient) -> None:
         self._client = client
 
-    async def lookup(self, x_post_ids: list[str]) -> Lookup:
+    async def lookup(self, remote_ids: list[str]) -> Lookup:
         try:
             body = await self._client.call(
-                "get_tweets", ids=x_post_ids, tweet_fields=["public_metrics"], expansions=["author_id"],
+                "get_tweets", ids=remote_ids, tweet_fields=["public_metrics"], expansions=["author_id"],
                 user_fields=["public_metrics"])
         except XError as exc:
-            if isinstance(exc, XNotFound) and len(x_post_ids) == 1:  # the one post asked for is gone
-                return Lookup({}, {x_post_ids[0]: _REASONS["not found error"]})
+            if isinstance(exc, XNotFound) and len(remote_ids) == 1:  # the one post asked for is gone
+                return Lookup({}, {remote_ids[0]: _REASONS["not found error"]})
             raise exc.without_posting_hints() from None  # said in a notice, not under a draft: no 🔁
         found = {str(post["id"]): _metrics(post["public_metrics"])
                  for post in body.get("data") or [] if post.get("public_metrics")}
         unavailable = {}
         for error in body.get("errors") or []:
             post_id = str(error.get("resource_id") or error.get("value") or "")
-            if post_id in x_post_ids and post_id not in found:
+            if post_id in remote_ids and post_id not in found:
                 unavailable[post_id] = _reason(error)
         users = (body.get("includes") or {}).get("users") or []
         followers = (users[0].get("public_metrics") or {}).get("followers_count") if users else None

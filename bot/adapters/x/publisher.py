@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import PublishError
-from bot.core.posting.ports import PublishedPost
+from bot.core.networks import Network
+from bot.core.posting.ports import PostKey, PublishedPost
 from bot.core.reach.read_budget import UsageRecorder
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,12 @@ def post_url(username: str, post_id: str) -> str:
 
 
 class XPublisher:
-    """Every request of a post (also its reads) goes in the X client's posting lane: never behind tracking reads."""
+    """Every request of a post (also its reads) goes in the X client's posting lane: never behind tracking reads.
+
+    X knows no idempotency key: a post that may have reached X is found again by its text."""
 
     simulated = False
+    network = Network.X
 
     def __init__(self, client: XClient) -> None:
         self._client = client
@@ -46,7 +50,7 @@ class XPublisher:
     def client(self) -> XClient:
         return self._client
 
-    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, key: PostKey | None = None, source_line: str | None = None) -> PublishedPost:
         # The account first: a key problem shows before anything is posted, and the follower count
         # at posting time is what the multiplier divides by.
         account = await self._client.me(lane="post")
@@ -70,7 +74,7 @@ class XPublisher:
             return f"Die Quelle konnte nicht als Antwort gepostet werden: {problem}"
         return None
 
-    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+    async def find_existing(self, text: str, *, key: PostKey | None = None, since: datetime) -> PublishedPost | None:
         account = await self._client.me(lane="post")
         body = await self._client.call(
             "get_users_tweets", lane="post", id=account.id, max_results=RECENT_POSTS,

@@ -54,7 +54,7 @@ class SetBoard:
         if record.dropped:
             blocks.append((None, dropped_line(record.dropped)))
         hints: list[tuple[int | None, str]] = [(None, VOTE_HINT)]
-        header = set_header(case.news, status_label(record.state, None))
+        header = set_header(case.news, status_label(record.state, []))
         chunks = split_blocks([*blocks, *hints], limit=self._chat.max_message_chars,
                               first_reserve=header_reserve(header), alone=frozenset(gated))
         for index, chunk in enumerate(chunks):
@@ -83,9 +83,9 @@ class SetBoard:
 
     async def status(self, set_id: int) -> str:
         record = await self._store.set_record(set_id)
-        post = await self._posts.for_set(set_id)
-        number = await self._store.draft_number(post.draft_id) if post else None
-        return status_label(record.state, post, number)
+        posts = await self._posts.for_set(set_id)
+        number = await self._store.draft_number(posts[0].draft_id) if posts else None
+        return status_label(record.state, posts, number)
 
     async def refresh(self, set_id: int) -> None:
         """Rewrite the state line of the set's first message."""

@@ -41,7 +41,7 @@ from bot.core.drafting.service import DraftingService
 from bot.core.drafting.tone import checked_tone, tone_in_wish
 from bot.core.errors import InputError, SpitzfederError
 from bot.core.posting.ports import AuditLog, PostStore, Withdrawal
-from bot.core.posting.records import Post, PostState
+from bot.core.posting.records import Post, PostState, never_posted, overall_state
 from bot.core.posting.service import PostingService
 from bot.core.posting.source import source_line
 from bot.core.text.rendering import (
@@ -61,16 +61,6 @@ RENEW_WISH = "Ganz neue Fragen, bitte mit anderen Blickwinkeln als die bisherige
 INTERRUPTED = "Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen."
 DRAFTING_CRASHED = "Beim Entwerfen ist ein unerwarteter Fehler aufgetreten; das Protokoll nennt die Ursache."
 SHOW_FAILED = "Die neuen Entwürfe sind fertig, ließen sich aber nicht anzeigen (Discord antwortete nicht)."
-
-
-def never_posted(post: Post) -> bool:
-    """A post that will not reach X: cancelled, or failed for a reason 🔁 cannot fix.
-
-    Its set stays closed for votes, but the news item may get new drafts (a wish or 🔁) to approve instead.
-    """
-    if post.state is PostState.CANCELLED:
-        return True
-    return post.state is PostState.FAILED and not post.retryable and not post.uncertain
 
 
 @dataclass(frozen=True)
@@ -138,8 +128,8 @@ class Workflow:
 
     async def posted(self, case: Case) -> bool:
         """Whether the news item's question is out (then a question about the numbers is not a wish)."""
-        post = await self._posts.for_set(case.current_set_id) if case.current_set_id else None
-        return post is not None and post.state is PostState.POSTED
+        posts = await self._posts.for_set(case.current_set_id) if case.current_set_id else []
+        return any(post.state is PostState.POSTED for post in posts)
 
     # --- conversation ---
 
@@ -267,12 +257,13 @@ class Workflow:
 
     async def _approve(self, case: Case, set_id: int, entry: DraftEntry, voters: list[int]) -> None:
         """Schedule the approved draft (the post store lets only one post per set through)."""
-        post = await self._posting.approve(
+        posts = await self._posting.approve(
             set_id=set_id, draft_id=entry.id, text=entry.text, source_url=case.news.url,
             source_line=source_line(case.news) if self._source_as_reply else None,
             approved_by=[str(v) for v in voters], undo_seconds=self._undo_seconds)
-        if post:
-            log.info("approved: set %d, draft %d, post %d", set_id, entry.number, post.id)
+        if posts:
+            log.info("approved: set %d, draft %d, posts %s", set_id, entry.number,
+                     ", ".join(f"{post.id} ({post.network.value})" for post in posts))
 
     # --- source confirmation (✅ „Quelle geprüft") ---
 
@@ -424,9 +415,9 @@ class Workflow:
         if await self._posting.cancel(shown.set_id, by=str(event.reactor.user_id)):
             log.info("cancelled: set %d", shown.set_id)
             return
-        post = await self._posts.for_set(shown.set_id)
-        if post and post.state in (PostState.IN_FLIGHT, PostState.POSTED):
-            await self._chat.send(case.channel_id, "Zu spät zum Abbrechen: der Entwurf ist schon unterwegs zu X.")
+        posts = await self._posts.for_set(shown.set_id)
+        if any(post.state in (PostState.IN_FLIGHT, PostState.POSTED) for post in posts):
+            await self._chat.send(case.channel_id, "Zu spät zum Abbrechen: der Entwurf ist schon unterwegs.")
 
     async def _renew(self, case: Case, shown: ShownMessage, event: ReactionEvent) -> None:
         if event.reactor.is_bot:
@@ -440,15 +431,15 @@ class Workflow:
             return
         if shown.set_id is None:
             return
-        post = await self._posts.for_set(shown.set_id)
-        if post is not None and post.state is PostState.FAILED and post.retryable:
+        posts = await self._posts.for_set(shown.set_id)
+        if any(post.state is PostState.FAILED and post.retryable for post in posts):
             refusal = self.policy.may_act(event.reactor)
             if refusal:
                 await self._refuse(case, shown, event, refusal)
             elif await self._posting.retry(shown.set_id, by=str(event.reactor.user_id)):
                 log.info("post retry: set %d", shown.set_id)
             return
-        if post is not None and not never_posted(post):
+        if posts and not all(map(never_posted, posts)):
             return
         record = await self._store.set_record(shown.set_id)
         if record.state is SetState.OPEN and shown.set_id == case.current_set_id:
@@ -462,8 +453,8 @@ class Workflow:
             if refusal:
                 await self._refuse(case, shown, event, refusal)
                 return
-        post = await self._posts.for_set(shown.set_id)
-        if post is not None and not never_posted(post):
+        posts = await self._posts.for_set(shown.set_id)
+        if posts and not all(map(never_posted, posts)):
             await self._chat.send(case.channel_id, "Ein freigegebener Entwurf lässt sich nicht verwerfen "
                                                    f"({CANCEL} bricht in der Wartezeit ab).")
             return
@@ -587,21 +578,22 @@ class Workflow:
         """
         if case.current_set_id is None:
             return False
-        post = await self._posts.for_set(case.current_set_id)
+        posts = await self._posts.for_set(case.current_set_id)
+        state = overall_state(posts)
         record = await self._store.set_record(case.current_set_id)
         if record.state is SetState.DISCARDED:
             reason = "Diese Entwürfe sind verworfen. Für eine neue Frage bitte eine neue Meldung starten."
-        elif post is None:
+        elif state is None:
             return False
-        elif never_posted(post):
+        elif all(map(never_posted, posts)):
             if edit is None:
                 return False  # a wish brings a new set, which can be approved
             reason = (f"Entwurf {edit} lässt sich hier nicht mehr ersetzen: über diese Entwürfe wird nicht mehr "
                       f"abgestimmt (Status: {await self._board.status(case.current_set_id)}). Ein Wunsch hier oder "
                       f"{RENEW} an den Entwürfen bringt neue; dort geht auch `{edit}: eigener Text`.")
-        elif post.state is PostState.POSTED:
+        elif state is PostState.POSTED:
             reason = "Zu dieser Meldung ist schon gepostet worden. Für eine neue Frage bitte eine neue Meldung starten."
-        elif post.state is PostState.FAILED:
+        elif state is PostState.FAILED:
             reason = f"Das Posten ist fehlgeschlagen: {RENEW} an der Fehlermeldung versucht es erneut."
         else:
             reason = f"Ein Entwurf ist freigegeben und wird gepostet ({CANCEL} bricht in der Wartezeit ab)."

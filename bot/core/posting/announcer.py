@@ -69,7 +69,9 @@ class ChatAnnouncer:
         await self._chat.send(channel_id, announcement.text, attachment=announcement.attachment)
 
     async def _post_event(self, event: PostEvent) -> None:
-        post = event.post
+        posts = list(event.posts) if isinstance(event, PostScheduled | PostCancelled | ApprovalWithdrawn) \
+            else [event.post]
+        post = posts[0]
         case = await self._store.case_for_set(post.set_id)
         if case is None:
             return  # a post made outside a conversation (e.g. from the command line)
@@ -78,20 +80,21 @@ class ChatAnnouncer:
         match event:
             case PostScheduled():
                 undo = round((post.due_at - post.approved_at).total_seconds())
-                text = scheduled_text(number, undo, post, [self._who(by) for by in post.approved_by])
+                text = scheduled_text(number, undo, posts, [self._who(by) for by in post.approved_by])
                 reactions = [CANCEL] if undo > 0 else []
             case PostCancelled(by=by):
-                text = cancelled_text(number, self._who(by))
+                text = cancelled_text(number, self._who(by), posts)
             case ApprovalWithdrawn(reason=reason):
                 text = withdrawn_text(number, reason)
                 log.info("approval withdrawn: set %d, post %d", post.set_id, post.id)
             case PostPublished(notice=notice):
                 text = published_text(number, post) + (f"\n⚠️ {notice}" if notice else "")
-                log.info("posted: set %d, post %d%s", post.set_id, post.id, " (simulated)" if post.simulated else "")
+                log.info("posted: set %d, post %d on %s%s", post.set_id, post.id, post.network.value,
+                         " (simulated)" if post.simulated else "")
             case PostFailed():
                 text = failed_text(number, post)
                 reactions = ([RENEW] + ([] if post.uncertain else [CANCEL])) if post.retryable else []
-                log.info("post failed: set %d, post %d", post.set_id, post.id)
+                log.info("post failed: set %d, post %d on %s", post.set_id, post.id, post.network.value)
         message_id = await self._chat.send(case.channel_id, text)
         await self._store.remember_message(
             ShownMessage(message_id, case.channel_id, case.id, MessageKind.ANNOUNCEMENT, post.set_id))

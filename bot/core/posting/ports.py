@@ -1,4 +1,4 @@
-"""What posting needs from outside: a publisher (X, or the dry run), a post store and an audit log."""
+"""What posting needs from outside: a publisher per network (or the dry run), a post store and an audit log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.networks import Network
 from bot.core.posting.records import Post, PostState
 
 
@@ -35,15 +36,16 @@ class PublishedPost:
 
 
 class Publisher(Protocol):
-    simulated: bool  # True for the dry-run publisher: nothing reaches X
+    network: Network
+    simulated: bool  # True for the dry-run publisher: nothing reaches the network
 
-    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, key: PostKey, source_line: str | None = None) -> PublishedPost:
         """Post ``text``, and ``source_line`` (if any) as a reply under it; raises PublishError.
 
         A failed reply does not fail the post: the returned ``notice`` says so."""
 
-    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
-        """Our own post with exactly ``text`` created after ``since``, if any (for reconciliation)."""
+    async def find_existing(self, text: str, *, key: PostKey, since: datetime) -> PublishedPost | None:
+        """Our own post for ``key`` (or with exactly ``text``, created after ``since``), if any (reconciliation)."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,15 @@ class AuditLog(Protocol):
 class PostStore(Protocol):
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                                approved_by: list[str], approved_at: datetime, due_at: datetime,
-                               source_line: str | None = None) -> Post | None:
-        """Create the set's one post; None if the set already has one."""
+                               networks: list[Network], source_line: str | None = None) -> list[Post]:
+        """Create the set's posts, one per network, all or none; [] if the set has posts already."""
 
     async def transition(self, post_id: int, from_states: set[PostState], to_state: PostState,
                          **fields: object) -> Post | None:
         """Move the post only if it is in one of ``from_states``; returns it updated, or None."""
 
-    async def for_set(self, set_id: int) -> Post | None: ...
+    async def for_set(self, set_id: int) -> list[Post]:
+        """The set's posts, one per network, in the usual order of networks."""
 
     async def due(self, now: datetime) -> list[Post]:
         """Scheduled posts whose undo window is over, and posts in flight due to be looked up, earliest first."""

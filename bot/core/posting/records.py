@@ -1,10 +1,12 @@
-"""A post and the states it moves through (see bot.core.posting.service)."""
+"""A post (one approved draft on one network) and the states it moves through (see bot.core.posting.service)."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from bot.core.networks import Network
 
 
 class PostState(str, enum.Enum):
@@ -30,10 +32,27 @@ class Post:
     attempts: int = 0
     attempted_at: datetime | None = None
     posted_at: datetime | None = None
-    x_post_id: str | None = None
+    remote_id: str | None = None  # the network's id of the post (X: the post id; Bluesky: the at:// URI)
     url: str | None = None
     simulated: bool = False
     followers_at_post: int | None = None
     error: str | None = None  # failed: why (German); in flight: X's duplicate answer, awaiting a second lookup
     retryable: bool = True
-    uncertain: bool = False  # the last attempt may have reached X: look before trying again
+    uncertain: bool = False  # the last attempt may have reached the network: look before trying again
+    network: Network = Network.X
+
+
+def overall_state(posts: list[Post]) -> PostState | None:
+    """One state for an approved draft's posts on all its networks: work still to do first, then failures."""
+    states = {post.state for post in posts}
+    for state in (PostState.IN_FLIGHT, PostState.SCHEDULED, PostState.FAILED, PostState.POSTED):
+        if state in states:
+            return state
+    return PostState.CANCELLED if states else None
+
+
+def never_posted(post: Post) -> bool:
+    """A post that will not reach its network: cancelled, or failed for a reason 🔁 cannot fix."""
+    if post.state is PostState.CANCELLED:
+        return True
+    return post.state is PostState.FAILED and not post.retryable and not post.uncertain

@@ -1,6 +1,8 @@
-"""Exactly-once posting: undo window, intent recorded before the call, reconciliation after a crash.
+"""Exactly-once posting on every network: undo window, intent recorded before the call, reconciliation after a crash.
 
-A post moves through these states (every move is a compare-and-set in the store,
+An approved draft becomes one post record per network it goes to. Each record moves on its own (a failure on
+one network never blocks or repeats another); the networks of a draft are posted concurrently. A post moves
+through these states (every move is a compare-and-set in the store,
 so two tasks can never both publish it):
 
     scheduled --(undo window over)--> in_flight --> posted
@@ -10,24 +12,28 @@ so two tasks can never both publish it):
 ``due_at`` is when the posting lane next acts on a post: the end of the undo window for a
 scheduled post; for a post in flight, when it is looked up on the account if it is still in
 flight then (``reconcile_wait`` after the attempt started). So a post whose outcome could not
-be recorded, or that a crash left in flight, is looked up on X before anything else happens,
-never sent again blindly, and never looked up while X may still be holding the request.
+be recorded, or that a crash left in flight, is looked up on its network before anything else happens,
+never sent again blindly, and never looked up while the network may still be holding the request.
+Each network also gets the record's ``PostKey``, so a repeated create can be refused there (Mastodon's
+Idempotency-Key, Bluesky's record key).
 
-When the undo window of a first attempt ends, the approvals are checked once more
+When the undo window of a first attempt ends, the approvals are checked once more, once per draft
 (``still_approved``, provided by the conversation): an approver who lost the right to approve
-in the meantime withdraws the approval, and the post is cancelled with a notice.
+in the meantime withdraws the approval, and the draft's posts are cancelled with one notice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import PublishError
+from bot.core.networks import Network
 from bot.core.notices import (
     ApprovalWithdrawn,
     Notifier,
@@ -36,7 +42,15 @@ from bot.core.notices import (
     PostPublished,
     PostScheduled,
 )
-from bot.core.posting.ports import AuditLog, PostStore, PublishedPost, Publisher, StillApproved, Withdrawal
+from bot.core.posting.ports import (
+    AuditLog,
+    PostKey,
+    PostStore,
+    PublishedPost,
+    Publisher,
+    StillApproved,
+    Withdrawal,
+)
 from bot.core.posting.records import Post, PostState
 
 log = logging.getLogger(__name__)
@@ -44,12 +58,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[object]]
 
-RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and X
-RECONCILE_WAIT = timedelta(seconds=60)  # RECONCILE_WAIT_SECONDS: X may still be holding a create request
+RECONCILE_SLACK = timedelta(minutes=5)  # clock skew between us and the networks
+RECONCILE_WAIT = timedelta(seconds=60)  # RECONCILE_WAIT_SECONDS: a network may still be holding a create request
 RECORD_PATIENCE = timedelta(minutes=5)  # how long recording an outcome is retried before the lane takes over
 RECORD_FIRST_DELAY, RECORD_MAX_DELAY = 0.5, 30.0  # seconds between tries to record an outcome
-LOOKUP_FAILED = ("Ob der Post schon auf X steht, ließ sich gerade nicht prüfen. 🔁 prüft erneut und postet nur, "
-                 "wenn er noch fehlt.")
+
+
+def lookup_failed_text(network: Network) -> str:
+    return (f"Ob der Post schon auf {network.label} steht, ließ sich gerade nicht prüfen. 🔁 prüft erneut und postet "
+            "nur, wenn er noch fehlt.")
+
+
+def not_configured_text(network: Network) -> str:
+    return (f"{network.label} ist nicht mehr eingerichtet (Zugangsdaten fehlen oder NETWORKS lässt es aus). "
+            "Nach dem Eintragen in .env und einem Neustart versucht 🔁 es erneut.")
 
 
 def _no_wake() -> None:
@@ -59,18 +81,22 @@ def _no_wake() -> None:
 class PostingService:
     """``approve`` and ``retry`` only schedule; ``run_due`` (the scheduler's posting lane) publishes.
 
+    ``publishers``: one per network a draft may go to (a single publisher serves its own network).
+
     ``wake`` tells the posting lane that a post was scheduled, so it plans again at once.
     ``still_approved`` checks the approvals when a post's undo window ends (None: not checked).
-    ``reconcile_wait``: how long after an attempt started a post still in flight is looked up on X.
-    ``sleep`` waits between tries to record an outcome X gave (``record_patience`` in all).
+    ``reconcile_wait``: how long after an attempt started a post still in flight is looked up on its network.
+    ``sleep`` waits between tries to record an outcome a network gave (``record_patience`` in all).
     """
 
-    def __init__(self, store: PostStore, publisher: Publisher, audit: AuditLog, notifier: Notifier,
+    def __init__(self, store: PostStore, publishers: Publisher | Mapping[Network, Publisher], audit: AuditLog,
+                 notifier: Notifier,
                  clock: Clock, *, wake: Callable[[], None] = _no_wake, still_approved: StillApproved | None = None,
                  reconcile_wait: timedelta = RECONCILE_WAIT, sleep: Sleep = asyncio.sleep,
                  record_patience: timedelta = RECORD_PATIENCE) -> None:
         self._store = store
-        self._publisher = publisher
+        self._publishers = (dict(publishers) if isinstance(publishers, Mapping)
+                            else {publishers.network: publishers})
         self._audit = audit
         self._notifier = notifier
         self._clock = clock
@@ -80,45 +106,63 @@ class PostingService:
         self._sleep = sleep
         self._record_patience = record_patience
 
-    async def approve(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
-                      approved_by: list[str], undo_seconds: int, source_line: str | None = None) -> Post | None:
-        """Schedule the approved draft; None when the set already has a post (approved twice).
+    @property
+    def networks(self) -> list[Network]:
+        """The networks posts can go to, in the usual order."""
+        return [network for network in Network if network in self._publishers]
 
-        ``source_line``: the reply with the source that goes out under the post (None: no reply)."""
+    async def approve(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
+                      approved_by: list[str], undo_seconds: int, source_line: str | None = None,
+                      networks: Sequence[Network] | None = None) -> list[Post]:
+        """Schedule the approved draft on ``networks`` (default: every network); [] when the set already has
+        posts (approved twice) or no network is left.
+
+        ``source_line``: the reply with the source that goes out under each post (None: no reply)."""
+        chosen = [network for network in self.networks if networks is None or network in networks]
+        if not chosen:
+            return []
         now = self._clock.now()
-        post = await self._store.create_scheduled(
+        posts = await self._store.create_scheduled(
             set_id=set_id, draft_id=draft_id, text=text, source_url=source_url, approved_by=approved_by,
             approved_at=now, due_at=now + timedelta(seconds=undo_seconds), source_line=source_line,
+            networks=chosen,
         )
-        if post is None:
-            return None
-        await self._audit.record("approved", actor=",".join(approved_by), set_id=set_id, post_id=post.id,
-                                 detail=f"draft {draft_id}, undo {undo_seconds}s")
-        await self._notifier.notify(PostScheduled(post))
+        if not posts:
+            return []
+        await self._audit.record("approved", actor=",".join(approved_by), set_id=set_id, post_id=posts[0].id,
+                                 detail=f"draft {draft_id}, undo {undo_seconds}s, "
+                                        f"networks {','.join(post.network.value for post in posts)}")
+        await self._notifier.notify(PostScheduled(tuple(posts)))
         self._wake()  # due at the end of the undo window (at once with 0): the posting lane publishes it
-        return post
+        return posts
 
-    async def cancel(self, set_id: int, *, by: str) -> Post | None:
-        """❌ inside the undo window, or to give up on a failed post that is surely not on X."""
-        post = await self._store.for_set(set_id)
-        if post is None:
-            return None
-        cancellable = {PostState.SCHEDULED} | ({PostState.FAILED} if not post.uncertain else set())
-        cancelled = await self._store.transition(post.id, cancellable, PostState.CANCELLED)
+    async def cancel(self, set_id: int, *, by: str) -> list[Post]:
+        """❌ inside the undo window, or to give up on failed posts that are surely not on their network."""
+        cancelled = []
+        for post in await self._store.for_set(set_id):
+            cancellable = {PostState.SCHEDULED} | ({PostState.FAILED} if not post.uncertain else set())
+            if post.state in cancellable and (done := await self._store.transition(post.id, cancellable,
+                                                                                    PostState.CANCELLED)):
+                await self._audit.record("cancelled", actor=by, set_id=set_id, post_id=post.id,
+                                         detail=post.network.value)
+                cancelled.append(done)
         if cancelled:
-            await self._audit.record("cancelled", actor=by, set_id=set_id, post_id=post.id)
-            await self._notifier.notify(PostCancelled(cancelled, by))
+            await self._notifier.notify(PostCancelled(tuple(cancelled), by))
         return cancelled
 
-    async def retry(self, set_id: int, *, by: str) -> Post | None:
-        """🔁 on a failed post: schedule it again, due now (the posting lane publishes it)."""
-        post = await self._store.for_set(set_id)
-        if post is None or post.state is not PostState.FAILED or not post.retryable:
-            return None
-        again = await self._store.transition(post.id, {PostState.FAILED}, PostState.SCHEDULED,
-                                             due_at=self._clock.now(), error=None)
+    async def retry(self, set_id: int, *, by: str) -> list[Post]:
+        """🔁 on failed posts: schedule the failed ones again, due now (the posting lane publishes them)."""
+        again = []
+        for post in await self._store.for_set(set_id):
+            if post.state is not PostState.FAILED or not post.retryable:
+                continue
+            done = await self._store.transition(post.id, {PostState.FAILED}, PostState.SCHEDULED,
+                                                due_at=self._clock.now(), error=None)
+            if done:
+                await self._audit.record("retry", actor=by, set_id=set_id, post_id=post.id,
+                                         detail=post.network.value)
+                again.append(done)
         if again:
-            await self._audit.record("retry", actor=by, set_id=set_id, post_id=post.id)
             self._wake()
         return again
 
@@ -129,23 +173,56 @@ class PostingService:
     async def run_due(self) -> list[Post]:
         """Publish every post whose undo window is over, and look up every post in flight whose wait is over.
 
-        Returns the posts it handled. A post whose handling fails stays where it is (logged): the lane tries
-        again later, and a post in flight is looked up on X before anything else.
+        Networks are served concurrently, the posts of one network one after another. Returns the posts it
+        handled. A post whose handling fails stays where it is (logged): the lane tries again later, and a post
+        in flight is looked up on its network before anything else.
         """
+        due = await self._withdraw_lapsed(await self._store.due(self._clock.now()))
+        by_network: dict[Network, list[Post]] = defaultdict(list)
+        for post in due:
+            by_network[post.network].append(post)
+        results = await asyncio.gather(*(self._run_network(posts) for posts in by_network.values()))
+        return [post for handled in results for post in handled]
+
+    async def _run_network(self, posts: list[Post]) -> list[Post]:
         handled = []
-        for post in await self._store.due(self._clock.now()):
+        for post in posts:
             try:
                 result = await (self._settle(post) if post.state is PostState.IN_FLIGHT else self._publish(post))
             except Exception:
-                log.exception("handling post %d (%s) failed; the posting lane tries again", post.id, post.state.value)
+                log.exception("handling post %d (%s, %s) failed; the posting lane tries again", post.id,
+                              post.network.value, post.state.value)
                 continue
             if result:
                 handled.append(result)
         return handled
 
+    async def _withdraw_lapsed(self, due: list[Post]) -> list[Post]:
+        """Check the approvals once per draft whose undo window just ended (not on 🔁: an approver asked for
+        that); a draft whose approval lapsed has all its scheduled posts cancelled. Returns the posts left."""
+        if self.still_approved is None:
+            return due
+        first: dict[int, list[Post]] = defaultdict(list)
+        for post in due:
+            if post.state is PostState.SCHEDULED and post.attempts == 0:
+                first[post.set_id].append(post)
+        held: set[int] = set()  # cancelled, or left for the next round because the check failed
+        for set_id, posts in first.items():
+            try:
+                withdrawal = await self.still_approved(posts[0])
+                if withdrawal is not None:
+                    await self._withdraw(posts, withdrawal)
+            except Exception:
+                log.exception("checking the approvals of set %d failed; the posting lane tries again", set_id)
+                withdrawal = None
+                held.update(post.id for post in posts)
+            if withdrawal is not None:
+                held.update(post.id for post in posts)
+        return [post for post in due if post.id not in held]
+
     async def reconcile(self) -> list[Post]:
-        """At start: posts a crash left in flight are looked up on X once ``reconcile_wait`` has passed since
-        their attempt (X may still be holding the request); then whatever is due is handled."""
+        """At start: posts a crash left in flight are looked up on their network once ``reconcile_wait`` has passed since
+        their attempt (the network may still be holding the request); then whatever is due is handled."""
         for post in await self._store.in_state(PostState.IN_FLIGHT):
             check_at = (post.attempted_at or post.due_at) + self._reconcile_wait
             if check_at > post.due_at:
@@ -156,14 +233,14 @@ class PostingService:
         return await self.run_due()
 
     async def _settle(self, post: Post) -> Post | None:
-        """A post still in flight after its wait: posted if X has it; otherwise it is sent (again)."""
+        """A post still in flight after its wait: posted if the network has it; otherwise it is sent (again)."""
         try:
             found = await self._look_up(post)
         except PublishError as exc:
             return await self._lookup_failed(post, exc)
         if found:
             return await self._mark_posted(post, found, {PostState.IN_FLIGHT}, note="reconciled: found on the account")
-        if post.error is not None:  # X called the text a duplicate, and it is still not on the account
+        if post.error is not None:  # the network called the text a duplicate, and it is still not on the account
             return await self._mark_failed(post, post.error, retryable=False, uncertain=False,
                                            detail="duplicate; not found on the account twice")
         log.info("post %d was not on the account: publishing it", post.id)
@@ -172,18 +249,18 @@ class PostingService:
         return await self._publish(again) if again else None
 
     async def _publish(self, post: Post) -> Post | None:
-        if post.attempts == 0 and self.still_approved is not None:  # not on 🔁: an approver asked for that
-            withdrawal = await self.still_approved(post)
-            if withdrawal is not None:
-                return await self._withdraw(post, withdrawal)
         now = self._clock.now()
-        # The intent is recorded before X is called: a crash from here on leaves the post in flight,
-        # and the posting lane looks it up on X once the wait is over.
+        # The intent is recorded before the network is called: a crash from here on leaves the post in flight,
+        # and the posting lane looks it up on the network once the wait is over.
         claimed = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.IN_FLIGHT,
                                                attempted_at=now, attempts=post.attempts + 1,
                                                due_at=now + self._reconcile_wait, error=None)
         if claimed is None:
             return None  # cancelled or taken by another task meanwhile
+        publisher = self._publishers.get(claimed.network)
+        if publisher is None:
+            return await self._mark_failed(claimed, not_configured_text(claimed.network), retryable=True,
+                                           uncertain=False, detail="network not configured")
         if claimed.uncertain:
             try:
                 found = await self._look_up(claimed)
@@ -192,7 +269,7 @@ class PostingService:
             if found:
                 return await self._mark_posted(claimed, found, {PostState.IN_FLIGHT}, note="found on the account")
         try:
-            published = await self._publisher.publish(claimed.text, source_line=claimed.source_line)
+            published = await publisher.publish(claimed.text, key=_key(claimed), source_line=claimed.source_line)
         except PublishError as exc:
             if exc.duplicate or exc.maybe_posted:
                 try:
@@ -202,7 +279,7 @@ class PostingService:
                 if found:
                     return await self._mark_posted(claimed, found, {PostState.IN_FLIGHT}, note="already on the account")
                 if exc.duplicate and claimed.attempts > 1:
-                    # An earlier attempt may have reached X, which does not list it yet: look once more later.
+                    # An earlier attempt may have reached the network, which does not list it yet: look once more later.
                     return await self._look_again_later(claimed, exc)
             return await self._mark_failed(claimed, exc.user_message, retryable=exc.retryable,
                                            uncertain=exc.maybe_posted, detail=exc.detail)
@@ -215,37 +292,45 @@ class PostingService:
         return await self._mark_posted(claimed, published, {PostState.IN_FLIGHT})
 
     async def _look_again_later(self, post: Post, exc: PublishError) -> Post | None:
-        log.info("post %d: X calls it a duplicate but does not list it yet; looking again later", post.id)
+        log.info("post %d: the network calls it a duplicate but does not list it yet; looking again later", post.id)
         return await self._recorded(lambda: self._store.transition(
             post.id, {PostState.IN_FLIGHT}, PostState.IN_FLIGHT, due_at=self._clock.now() + self._reconcile_wait,
             error=exc.user_message, retryable=False, uncertain=True))
 
-    async def _withdraw(self, post: Post, withdrawal: Withdrawal) -> Post | None:
-        cancelled = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.CANCELLED,
-                                                 error=withdrawal.reason)
+    async def _withdraw(self, posts: list[Post], withdrawal: Withdrawal) -> None:
+        cancelled = []
+        for post in posts:
+            done = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.CANCELLED,
+                                                error=withdrawal.reason)
+            if done:
+                log.info("approval withdrawn: set %d, post %d (%s)", post.set_id, post.id,
+                         ",".join(withdrawal.voters))
+                await self._audit_quietly("approval_withdrawn", actor=",".join(withdrawal.voters),
+                                          set_id=post.set_id, post_id=post.id,
+                                          detail=withdrawal.detail or withdrawal.reason)
+                cancelled.append(done)
         if cancelled:
-            log.info("approval withdrawn: set %d, post %d (%s)", post.set_id, post.id, ",".join(withdrawal.voters))
-            await self._audit_quietly("approval_withdrawn", actor=",".join(withdrawal.voters), set_id=post.set_id,
-                                      post_id=post.id, detail=withdrawal.detail or withdrawal.reason)
-            await self._notifier.notify(ApprovalWithdrawn(cancelled, withdrawal.reason))
-        return cancelled
+            await self._notifier.notify(ApprovalWithdrawn(tuple(cancelled), withdrawal.reason))
 
     async def _look_up(self, post: Post) -> PublishedPost | None:
-        """Our post with this text on the account, or None; raises PublishError when X cannot tell."""
+        """Our post on its network, or None; raises PublishError when the network cannot tell."""
+        publisher = self._publishers.get(post.network)
+        if publisher is None:
+            raise PublishError(not_configured_text(post.network), detail="network not configured")
         # From the approval on: attempted_at is already the current attempt's time when 🔁 looks first.
-        return await self._publisher.find_existing(post.text, since=post.approved_at - RECONCILE_SLACK)
+        return await publisher.find_existing(post.text, key=_key(post), since=post.approved_at - RECONCILE_SLACK)
 
     async def _lookup_failed(self, post: Post, exc: PublishError) -> Post | None:
         # Publishing blindly could post twice: stop here, and let 🔁 look again.
         log.warning("could not look up post %d on the account: %s", post.id, exc.detail or exc)
-        return await self._mark_failed(post, LOOKUP_FAILED, retryable=True, uncertain=True,
+        return await self._mark_failed(post, lookup_failed_text(post.network), retryable=True, uncertain=True,
                                        detail=f"lookup failed: {exc.detail or exc.user_message}")
 
     async def _mark_posted(self, post: Post, published: PublishedPost, from_states: set[PostState],
                            note: str | None = None) -> Post | None:
         posted_at = self._clock.now()
         done = await self._recorded(lambda: self._store.transition(
-            post.id, from_states, PostState.POSTED, posted_at=posted_at, x_post_id=published.post_id,
+            post.id, from_states, PostState.POSTED, posted_at=posted_at, remote_id=published.post_id,
             url=published.url, simulated=published.simulated, followers_at_post=published.followers,
             error=None, uncertain=False,
         ))
@@ -268,8 +353,8 @@ class PostingService:
         return failed
 
     async def _recorded(self, write: Callable[[], Awaitable[T]]) -> T:
-        """Record what X did: tried again with growing pauses for ``record_patience``, since X's answer would be
-        lost otherwise. If it still fails, the post stays in flight, and the posting lane looks it up on X."""
+        """Record what the network did: tried again with growing pauses for ``record_patience``, since the network's answer
+        would be lost otherwise. If it still fails, the post stays in flight, and the posting lane looks it up."""
         delay, waited = RECORD_FIRST_DELAY, 0.0
         while True:
             try:
@@ -288,3 +373,7 @@ class PostingService:
             await self._audit.record(action, **entry)
         except Exception:
             log.exception("could not write the audit entry %s (%s)", action, entry)
+
+
+def _key(post: Post) -> PostKey:
+    return PostKey(post.id, post.approved_at)

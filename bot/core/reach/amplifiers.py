@@ -60,9 +60,9 @@ class FollowerScan:
 
 
 class AmplifierSource(Protocol):
-    async def reposters(self, x_post_id: str, *, max_pages: int) -> AmplifierRead: ...
+    async def reposters(self, remote_id: str, *, max_pages: int) -> AmplifierRead: ...
 
-    async def quoters(self, x_post_id: str, *, max_pages: int) -> AmplifierRead: ...
+    async def quoters(self, remote_id: str, *, max_pages: int) -> AmplifierRead: ...
 
     async def list_members(self, list_id: str) -> list[tuple[str, str]]:
         """(user id, handle) of every member of an X list (all pages)."""
@@ -296,7 +296,7 @@ class AmplifierService:
             found: list[Amplifier] = []
             for kind in wanted:
                 read_result = await (self._source.reposters if kind == "repost" else self._source.quoters)(
-                    post.x_post_id, max_pages=self._rules.max_pages)
+                    post.remote_id, max_pages=self._rules.max_pages)
                 result.requests += 1
                 for note in read_result.notes:
                     log.info("amplifier of post %d skipped: %s", post.post_id, note)

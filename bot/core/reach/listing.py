@@ -18,7 +18,7 @@ BAD_REFERENCE = "„{text}“ ist weder eine Postnummer (z. B. 12) noch ein Link
 
 
 class AmplifierBook(Protocol):
-    async def find_post(self, *, post_id: int | None = None, x_post_id: str | None = None,
+    async def find_post(self, *, post_id: int | None = None, remote_id: str | None = None,
                         ) -> tuple[TrackedPost, str] | None: ...
 
     async def amplifiers_of(self, post_id: int) -> list[StoredAmplifier]: ...
@@ -49,7 +49,7 @@ def _entry(item: StoredAmplifier) -> str:
 
 def listing_text(post: TrackedPost, text: str, amplifiers: list[StoredAmplifier], *, limit: int | None = 15) -> str:
     head = f"Weiterträger von Post {post.post_id} („{literal(one_paragraph(text)[:60])}…“) " \
-           f"<https://x.com/i/status/{post.x_post_id}>"
+           f"<https://x.com/i/status/{post.remote_id}>"
     if not amplifiers:
         return (f"{head}: noch niemand. Reposts und Zitate werden zu festen Zeitpunkten abgefragt, "
                 "wenn ihre Zahl gestiegen ist.")
@@ -64,10 +64,10 @@ def listing_text(post: TrackedPost, text: str, amplifiers: list[StoredAmplifier]
 
 async def amplifier_listing(book: AmplifierBook, reference: str | None, *, limit: int | None = 15) -> str:
     """The German listing for a post number, a link, or (empty) the newest post; raises InputError."""
-    post_id, x_post_id = parse_reference(reference)
-    found = await book.find_post(post_id=post_id, x_post_id=x_post_id)
+    post_id, remote_id = parse_reference(reference)
+    found = await book.find_post(post_id=post_id, remote_id=remote_id)
     if found is None:
-        if post_id is None and x_post_id is None:
+        if post_id is None and remote_id is None:
             return "Noch kein Post auf X: keine Weiterträger."
         return f"Kein Post auf X zu „{literal((reference or '').strip()[:80])}“ gefunden."
     post, text = found

@@ -55,7 +55,7 @@ def _step_de(label: str) -> str:
 class TrackedPost:
     post_id: int
     set_id: int
-    x_post_id: str
+    remote_id: str
     posted_at: datetime
     followers_at_post: int | None
 
@@ -81,7 +81,7 @@ class Lookup:
 class MetricsSource(Protocol):
     batch_size: int  # ids per read request
 
-    async def lookup(self, x_post_ids: list[str]) -> Lookup:
+    async def lookup(self, remote_ids: list[str]) -> Lookup:
         """One read request for up to ``batch_size`` posts; raises SpitzfederError."""
 
     async def followers(self) -> int:
@@ -190,7 +190,7 @@ class TrackingService:
         for start in range(0, len(wanted), self._source.batch_size):
             batch = wanted[start:start + self._source.batch_size]
             try:
-                lookup = await self._source.lookup([s.post.x_post_id for s in batch])
+                lookup = await self._source.lookup([s.post.remote_id for s in batch])
             except SpitzfederError as exc:
                 await self._failed(exc, now, result)
                 return result
@@ -270,9 +270,9 @@ class TrackingService:
         if lookup.followers is not None:
             await self._store.record_followers(lookup.followers, at=now)
         for snapshot in batch:
-            metrics = lookup.metrics.get(snapshot.post.x_post_id)
+            metrics = lookup.metrics.get(snapshot.post.remote_id)
             if metrics is None:
-                reason = lookup.unavailable.get(snapshot.post.x_post_id, "bei X nicht mehr abrufbar")
+                reason = lookup.unavailable.get(snapshot.post.remote_id, "bei X nicht mehr abrufbar")
                 await self._store.end_tracking(snapshot.post.post_id, reason, at=now)
                 await self._notifier.notify(Announcement(ended_text(reason), set_id=snapshot.post.set_id))
                 result.ended += 1

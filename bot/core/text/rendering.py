@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from bot.core.conversation.records import DraftEntry, SetState
 from bot.core.drafting.models import NewsItem
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
-from bot.core.posting.records import Post, PostState
+from bot.core.networks import Network, labels
+from bot.core.posting.records import Post, PostState, overall_state
 from bot.core.posting.source import source_label
 from bot.core.reach.prices import PRICES_USD
 from bot.core.text.numbers import de_float
@@ -71,22 +72,32 @@ def thread_name(news: NewsItem) -> str:
 
 # --- states ---
 
-def status_label(state: SetState, post: Post | None, number: int | None = None) -> str:
+def status_label(state: SetState, posts: list[Post], number: int | None = None) -> str:
+    """The set's state line; with posts on several networks, each network's state where they differ."""
     which = f" (Entwurf {number})" if number else ""
     if state is SetState.DISCARDED:  # a set is discarded only while it has no post, or after its cancellation
         return "verworfen"
-    if post is not None:
-        if post.state in (PostState.SCHEDULED, PostState.IN_FLIGHT):
+    if posts:
+        overall = overall_state(posts)
+        if len(posts) > 1 and len({post.state for post in posts}) > 1:
+            return f"freigegeben{which} — " + ", ".join(f"{post.network.label}: {_POST_STATE[post.state]}"
+                                                         for post in posts)
+        post = posts[0]
+        if overall in (PostState.SCHEDULED, PostState.IN_FLIGHT):
             return f"freigegeben{which}"
-        if post.state is PostState.POSTED:
+        if overall is PostState.POSTED:
             return f"gepostet{which}" + (" — simuliert (Dry Run)" if post.simulated else "")
-        if post.state is PostState.CANCELLED:
+        if overall is PostState.CANCELLED:
             return f"abgebrochen{which}"
-        retry = f", {RENEW} versucht es erneut" if post.retryable else ""
+        retry = f", {RENEW} versucht es erneut" if any(p.retryable for p in posts) else ""
         return f"freigegeben{which} — Posten fehlgeschlagen{retry}"
     if state is SetState.REPLACED:
         return "ersetzt durch neuere Entwürfe (weiter unten)"
     return "offen"
+
+
+_POST_STATE = {PostState.SCHEDULED: "wartet", PostState.IN_FLIGHT: "wird gepostet", PostState.POSTED: "gepostet",
+               PostState.FAILED: "fehlgeschlagen", PostState.CANCELLED: "abgebrochen"}
 
 
 def source_text(news: NewsItem) -> str:
@@ -177,9 +188,10 @@ def confirm_hint(number: int) -> str:
 QUOTE_CHARS = 300  # a post is at most 280 weighted characters; the notice quotes it whole
 
 
-def scheduled_text(number: int, undo_seconds: int, post: Post, approvers: list[str]) -> str:
-    """The approval notice: the text that goes out (escaped: it never pings or formats), who approved it, and
-    the source reply with what it costs — or that the question goes out without a source link."""
+def scheduled_text(number: int, undo_seconds: int, posts: list[Post], approvers: list[str]) -> str:
+    """The approval notice: the text that goes out (escaped: it never pings or formats), who approved it, where
+    it goes, and the source reply with what it costs — or that the question goes out without a source link."""
+    post = posts[0]
     who = ", ".join(approvers)
     quoted = f"„{literal(shorten(post.text, QUOTE_CHARS))}“"
     if undo_seconds <= 0:
@@ -188,7 +200,14 @@ def scheduled_text(number: int, undo_seconds: int, post: Post, approvers: list[s
     else:
         by = f" (freigegeben von {who})" if who else ""
         head = f"⏳ Entwurf {number} wird in {undo_seconds} s gepostet{by}: {quoted} — {CANCEL} zum Abbrechen"
-    return f"{head}\n{source_reply_text(post)}"
+    return f"{head}\n{targets_line(posts)}{source_reply_text(post)}"
+
+
+def targets_line(posts: list[Post]) -> str:
+    """„Geht an: X, Bluesky“ and a line break; nothing when the post goes to X only (as it always did)."""
+    if [post.network for post in posts] == [Network.X]:
+        return ""
+    return f"Geht an: {labels(post.network for post in posts)}\n"
 
 
 def source_reply_text(post: Post) -> str:
@@ -204,7 +223,7 @@ def published_text(number: int, post: Post) -> str:
     if post.simulated:
         reply = f" Als Antwort wäre „{literal(post.source_line)}“ gefolgt." if post.source_line else ""
         return f"🧪 Entwurf {number}: simuliert (Dry Run) — nichts wurde auf X veröffentlicht.{reply}"
-    return f"✅ Entwurf {number} ist gepostet: {post.url or post.x_post_id}"
+    return f"✅ Entwurf {number} ist auf {post.network.label} gepostet: {post.url or post.remote_id}"
 
 
 def failed_text(number: int, post: Post) -> str:
@@ -212,11 +231,12 @@ def failed_text(number: int, post: Post) -> str:
         what_now = f"{RENEW} versucht es erneut" + ("." if post.uncertain else f", {CANCEL} gibt ihn auf.")
     else:
         what_now = f"Neue Entwürfe zum Freigeben bringt ein Wunsch hier oder {RENEW} an den Entwürfen."
-    return f"⚠️ Entwurf {number} konnte nicht gepostet werden: {post.error} {what_now}"
+    return f"⚠️ Entwurf {number} konnte nicht auf {post.network.label} gepostet werden: {post.error} {what_now}"
 
 
-def cancelled_text(number: int, who: str) -> str:
-    return f"🛑 Abgebrochen von {who}: Entwurf {number} wird nicht gepostet."
+def cancelled_text(number: int, who: str, posts: list[Post]) -> str:
+    where = "" if [post.network for post in posts] == [Network.X] else f" auf {labels(p.network for p in posts)}"
+    return f"🛑 Abgebrochen von {who}: Entwurf {number} wird{where} nicht gepostet."
 
 
 def withdrawn_text(number: int, reason: str) -> str:

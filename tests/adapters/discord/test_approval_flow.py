@@ -17,7 +17,7 @@ async def test_an_approver_approves_and_the_post_goes_out_after_the_undo_window(
     world.clock.advance(30)
     await world.tick()
     assert [text for _, _, text in world.publisher.timeline] == [GOOD_DRAFTS[0][0]]
-    assert texts(world, world.thread())[-1] == "✅ Entwurf 1 ist gepostet: https://x.com/acct/status/1000"
+    assert texts(world, world.thread())[-1] == "✅ Entwurf 1 ist auf X gepostet: https://x.com/acct/status/1000"
     assert "Status: **gepostet (Entwurf 1)**" in world.draft_message().content
     anna = str(world.anna.id)
     assert await audit(world) == [

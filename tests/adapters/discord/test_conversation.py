@@ -124,7 +124,7 @@ async def test_an_undo_window_running_at_a_restart_is_honoured(world):
     await world.tick()
     await world.tick()
     assert world.publisher.calls == 1
-    assert texts(world, world.thread())[-1].startswith("✅ Entwurf 1 ist gepostet")
+    assert texts(world, world.thread())[-1].startswith("✅ Entwurf 1 ist auf X gepostet")
 
 
 async def test_a_cancel_after_a_restart_inside_the_undo_window_holds(world):
@@ -196,7 +196,7 @@ async def test_a_post_that_x_refuses_for_good_leaves_the_way_to_new_drafts(world
     await world.anna.react(world.draft_message(), "1️⃣")
     world.clock.advance(30)
     await world.tick()
-    assert texts(world, world.thread())[-1] == ("⚠️ Entwurf 1 konnte nicht gepostet werden: X verweigert den Post "
+    assert texts(world, world.thread())[-1] == ("⚠️ Entwurf 1 konnte nicht auf X gepostet werden: X verweigert den Post "
                                                 "(403): Inhalt Neue Entwürfe zum Freigeben bringt ein Wunsch hier "
                                                 "oder 🔁 an den Entwürfen.")
     assert "Status: **freigegeben (Entwurf 1) — Posten fehlgeschlagen**" in world.draft_message().content  # no 🔁

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bot.core.networks import Network
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlPostStore
 from bot.adapters.storage.retry import WriteRetry
@@ -49,8 +50,9 @@ async def test_a_post_transition_waits_for_the_lock(busy_engine, write_lock, clo
     set_id = await SqlDraftStore(busy_engine).save_draft_set(a_draft_set(), origin="test")
     sleep = ReleasingSleep(write_lock, release_at=3)
     posts = SqlPostStore(busy_engine, retry=WriteRetry.of(busy_engine, sleep=sleep))
-    post = await posts.create_scheduled(set_id=set_id, draft_id=1, text="Frage?", source_url=None,
-                                        approved_by=["1"], approved_at=clock.now(), due_at=clock.now())
+    [post] = await posts.create_scheduled(set_id=set_id, draft_id=1, text="Frage?", source_url=None,
+                                          approved_by=["1"], approved_at=clock.now(), due_at=clock.now(),
+                                          networks=[Network.X])
     write_lock.hold()
     moved = await posts.transition(post.id, {PostState.SCHEDULED}, PostState.IN_FLIGHT, attempts=1)
     assert moved.state is PostState.IN_FLIGHT and len(sleep.pauses) == 3

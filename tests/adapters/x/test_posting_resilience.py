@@ -15,7 +15,7 @@ from bot.adapters.x.publisher import XPublisher
 from bot.core.notices import PostFailed, PostPublished
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
-from tests.fakes.publisher import RecordingNotifier
+from tests.fakes.publisher import RecordingNotifier, single
 from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.sqlite_lock import ReleasingSleep
 from tests.fakes.x_server import API_KEY
@@ -50,7 +50,7 @@ async def test_x_accepts_while_another_process_locks_the_database_and_the_post_i
 
     assert len(sleep.pauses) == 8 and 0.5 in sleep.pauses and not write_lock.held  # store and service retried
     assert post.state is PostState.POSTED and len(fake_x.posts) == 1 and fake_x.count("POST", "/2/tweets") == 1
-    assert post.x_post_id == next(iter(fake_x.posts))
+    assert post.remote_id == next(iter(fake_x.posts))
     assert [type(e) for e in notifier.events][-1] is PostPublished
     assert not any(isinstance(e, PostFailed) for e in notifier.events)
     row = await usage.usage(clock.now())  # counted in memory during the lock, written now
@@ -75,13 +75,13 @@ async def test_an_outcome_that_cannot_be_recorded_for_long_is_looked_up_on_x_not
     assert await posting == []  # logged; the post could not be recorded
 
     write_lock.release()
-    stuck = await SqlPostStore(busy_engine).for_set(set_id)
+    stuck = single(await SqlPostStore(busy_engine).for_set(set_id))
     assert stuck.state is PostState.IN_FLIGHT and stuck.due_at == stuck.attempted_at + WAIT
     assert await service.next_due() == stuck.due_at  # the posting lane comes back for it
     assert await service.run_due() == []  # not before the wait
     clock.advance(60)
     [post] = await service.run_due()
-    assert post.state is PostState.POSTED and post.x_post_id == next(iter(fake_x.posts))
+    assert post.state is PostState.POSTED and post.remote_id == next(iter(fake_x.posts))
     assert fake_x.count("POST", "/2/tweets") == 1 and fake_x.count("GET", "/2/users/4242/tweets") == 1
     assert await service.next_due() is None
 
@@ -122,6 +122,6 @@ async def test_a_restart_while_x_holds_the_create_request_waits_and_posts_exactl
     clock.advance(60)  # X lists it now
     [post] = await after.run_due()
     [on_x] = fake_x.posts.values()
-    assert post.state is PostState.POSTED and post.x_post_id == on_x.id and post.error is None
+    assert post.state is PostState.POSTED and post.remote_id == on_x.id and post.error is None
     assert fake_x.count("POST", "/2/tweets") == 2 and len(fake_x.posts) == 1
     assert [type(e) for e in notifier.events] == [PostPublished]

@@ -13,7 +13,7 @@ from bot.core.errors import PublishError
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
 from bot.core.posting.source import source_line
-from tests.fakes.publisher import RecordingNotifier
+from tests.fakes.publisher import RecordingNotifier, single
 from tests.fakes.samples import GOOD_DRAFTS
 from tests.fakes.x_server import DUPLICATE, NOT_ENROLLED, READ_ONLY
 from tests.fixtures.x import new_draft_set
@@ -134,14 +134,14 @@ async def test_crash_after_x_accepted_then_restart_reconciles_without_a_second_p
     with pytest.raises(Crash):
         await before.run_due()
     assert fake_x.count("POST", "/2/tweets") == 1
-    assert (await SqlPostStore(engine).for_set(set_id)).state is PostState.IN_FLIGHT
+    assert (single(await SqlPostStore(engine).for_set(set_id))).state is PostState.IN_FLIGHT
 
     clock.advance(120)  # restart: new objects, same database, same X account
     after = PostingService(SqlPostStore(engine), XPublisher(make_client()), SqlAuditLog(engine, clock), notifier, clock)
     await after.reconcile()
-    post = await SqlPostStore(engine).for_set(set_id)
+    post = single(await SqlPostStore(engine).for_set(set_id))
     [on_x] = fake_x.posts.values()
-    assert post.state is PostState.POSTED and post.x_post_id == on_x.id and post.followers_at_post == 500
+    assert post.state is PostState.POSTED and post.remote_id == on_x.id and post.followers_at_post == 500
     assert post.url == f"https://x.com/spitzfeder/status/{on_x.id}"
     assert fake_x.count("POST", "/2/tweets") == 1  # no second post
     assert "reconciled" in (await SqlAuditLog(engine).entries(set_id))[-1].detail
@@ -154,7 +154,7 @@ async def test_accepted_but_answer_lost_is_found_not_posted_again(engine, make_c
     fake_x.fail("POST /2/tweets", 503, "<html>upstream timeout</html>", accept_first=True)
     await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
     await service.run_due()  # the scheduler's posting lane
-    post = await SqlPostStore(engine).for_set(set_id)
+    post = single(await SqlPostStore(engine).for_set(set_id))
     assert post.state is PostState.POSTED and len(fake_x.posts) == 1 and fake_x.count("POST", "/2/tweets") == 1
 
 
@@ -167,7 +167,7 @@ async def test_duplicate_counts_as_posted_only_when_found_on_the_account(engine,
                              notifier, clock)
     await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
     await service.run_due()  # the scheduler's posting lane
-    post = await SqlPostStore(engine).for_set(set_id)
+    post = single(await SqlPostStore(engine).for_set(set_id))
     assert post.state is PostState.FAILED and not post.retryable and "Duplikat" in post.error
     assert fake_x.count("GET", "/2/users/4242/tweets") == 1  # looked before deciding
 
@@ -179,11 +179,11 @@ async def test_errors_leave_the_draft_approved_and_retry_posts_it(engine, make_c
     fake_x.fail("POST /2/tweets", 429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": "1795608720"})
     await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
     await service.run_due()  # the scheduler's posting lane
-    failed = await SqlPostStore(engine).for_set(set_id)
+    failed = single(await SqlPostStore(engine).for_set(set_id))
     assert failed.state is PostState.FAILED and failed.retryable and "13:12 Uhr" in failed.error
     await service.retry(set_id, by="anna")
     await service.run_due()
-    assert (await SqlPostStore(engine).for_set(set_id)).state is PostState.POSTED and len(fake_x.posts) == 1
+    assert (single(await SqlPostStore(engine).for_set(set_id))).state is PostState.POSTED and len(fake_x.posts) == 1
 
 
 # --- posting lane: a post never waits behind tracking reads ---
@@ -219,4 +219,4 @@ async def test_an_approved_post_goes_out_with_its_source_reply_through_tweepy(en
     question, reply = fake_x.posts.values()
     assert question.text == TEXT and reply.reply_to == question.id
     assert reply.text == "Quelle: example.org https://www.example.org/a"
-    assert (await SqlPostStore(engine).for_set(set_id)).source_line == reply.text
+    assert (single(await SqlPostStore(engine).for_set(set_id))).source_line == reply.text

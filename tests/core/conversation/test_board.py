@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.networks import Network
 from bot.adapters.storage.posts import SqlPostStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
 from bot.core.conversation.board import SetBoard
@@ -92,9 +93,10 @@ async def add_set(store, case, drafts=None) -> int:
 
 async def approve(store, posts, clock, set_id: int, number: int):
     draft = (await store.set_record(set_id)).draft(number)
-    return await posts.create_scheduled(set_id=set_id, draft_id=draft.id, text=draft.text, source_url=None,
-                                        approved_by=["anna"], approved_at=clock.now(),
-                                        due_at=clock.now() + timedelta(seconds=30))
+    [post] = await posts.create_scheduled(set_id=set_id, draft_id=draft.id, text=draft.text, source_url=None,
+                                          approved_by=["anna"], approved_at=clock.now(), networks=[Network.X],
+                                          due_at=clock.now() + timedelta(seconds=30))
+    return post
 
 
 # --- showing a set ---
@@ -207,7 +209,7 @@ async def test_refresh_shows_a_dry_run_post(board, store, posts, clock, case, ch
     set_id = await add_set(store, case)
     await board.show_set(case, set_id)
     post = await approve(store, posts, clock, set_id, 1)
-    await posts.transition(post.id, {PostState.SCHEDULED}, PostState.POSTED, simulated=True, x_post_id="sim-1")
+    await posts.transition(post.id, {PostState.SCHEDULED}, PostState.POSTED, simulated=True, remote_id="sim-1")
     await board.refresh(set_id)
     assert chat.last(THREAD).text.startswith(header("gepostet (Entwurf 1) — simuliert (Dry Run)"))
 

@@ -10,6 +10,7 @@ from bot.core.drafting.models import NewsItem
 from bot.core.text.rendering import NUMBERS
 from tests.core.conversation.test_workflow import ANNA, BERT, CARLA, CHANNEL, GUILD, Rig
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
+from tests.fakes.publisher import single
 
 UNBACKED = [(GOOD_DRAFTS[0][0], "Ein Satz, der nicht in der Meldung steht."), *GOOD_DRAFTS[1:]]
 
@@ -68,11 +69,11 @@ async def test_votes_before_the_confirmation_are_kept_and_the_confirmation_appro
     await rig.react(message, "1️⃣", BERT)  # the quorum, but no ✅ yet: said once, not again in full
     assert rig.chat.texts(case.channel_id)[-1] == ("Stimme für Entwurf 1 gezählt (2/2). "
                                                    "Es fehlt noch ein ✅ „Quelle geprüft“.")
-    assert rig.wakes == [] and await rig.posts.for_set(case.current_set_id) is None
+    assert rig.wakes == [] and single(await rig.posts.for_set(case.current_set_id)) is None
     await rig.react(message, "✅", CARLA)  # not an approver: refused and explained
     assert "nur Freigebende" in rig.chat.texts(case.channel_id)[-1] and rig.wakes == []
     await rig.react(message, "✅", ANNA)
-    post = await rig.posts.for_set(case.current_set_id)
+    post = single(await rig.posts.for_set(case.current_set_id))
     assert post is not None and post.text == UNBACKED[0][0] and post.approved_by == [str(ANNA), str(BERT)]
     assert rig.chat.texts(case.channel_id)[-2] == f"✅ Quelle geprüft von <@{ANNA}>: Entwurf 1."
     await rig.react(message, "✅", BERT)  # a second ✅ after approval changes nothing

@@ -26,10 +26,10 @@ class CountingPublisher(FakePublisher):
         super().__init__(clock)
         self._log = log
 
-    async def publish(self, text, *, source_line=None):
+    async def publish(self, text, *, key=None, source_line=None):
         with self._log.open("a", encoding="utf-8") as log:
             log.write(text.replace("\n", " ") + "\n")
-        return await super().publish(text, source_line=source_line)
+        return await super().publish(text, key=key, source_line=source_line)
 
 
 async def _vote_and_post(url: str, messages: list[tuple[int, int]], shown: list[FakeMessage], voter: int, barrier,

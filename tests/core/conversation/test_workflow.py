@@ -28,7 +28,7 @@ from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 from tests.fakes.llm import ScriptedLLM
 from tests.fakes.members import FakeMembers
-from tests.fakes.publisher import FakePublisher
+from tests.fakes.publisher import FakePublisher, single
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 ANNA, BERT, CARLA, ROBOT = 1, 2, 3, 4
@@ -43,10 +43,10 @@ class GatedPublisher(FakePublisher):
         self.gate = asyncio.Event()
         self.entered = asyncio.Event()
 
-    async def publish(self, text, *, source_line=None):
+    async def publish(self, text, *, key=None, source_line=None):
         self.entered.set()
         await self.gate.wait()
-        return await super().publish(text, source_line=source_line)
+        return await super().publish(text, key=key, source_line=source_line)
 
 
 class Rig:
@@ -150,7 +150,7 @@ async def test_withdrawal_before_approval_is_recorded(engine):
     await rig.react(message, "3️⃣", ANNA)
     await rig.react(message, "3️⃣", ANNA, added=False)
     await rig.react(message, "3️⃣", BERT)
-    assert await rig.posts.for_set(case.current_set_id) is None
+    assert single(await rig.posts.for_set(case.current_set_id)) is None
     actions = [(e.action, e.actor) for e in await rig.audit.entries()]
     assert actions == [("vote", "1"), ("vote_withdrawn", "1"), ("vote", "2")]
 
@@ -171,12 +171,12 @@ async def test_a_failed_post_is_retried_with_the_renew_reaction(engine):
     await rig.react(message, "1️⃣", ANNA)
     await rig.run_due()
     failure = rig.chat.last(case.channel_id)
-    assert failure.text.startswith("⚠️ Entwurf 1 konnte nicht gepostet werden: X ist gerade gestört")
+    assert failure.text.startswith("⚠️ Entwurf 1 konnte nicht auf X gepostet werden: X ist gerade gestört")
     assert failure.reactions == ["🔁", "❌"] and failure.text.endswith("🔁 versucht es erneut, ❌ gibt ihn auf.")
     await rig.react(failure, "🔁", ANNA)
     await rig.run_due()
     assert len(rig.publisher.timeline) == 1
-    assert rig.chat.last(case.channel_id).text.startswith("✅ Entwurf 1 ist gepostet")
+    assert rig.chat.last(case.channel_id).text.startswith("✅ Entwurf 1 ist auf X gepostet")
 
 
 async def test_a_failed_post_can_be_given_up_with_cancel(engine):
@@ -186,7 +186,7 @@ async def test_a_failed_post_can_be_given_up_with_cancel(engine):
     await rig.react(message, "1️⃣", ANNA)
     await rig.run_due()
     await rig.react(rig.chat.last(case.channel_id), "❌", BERT)
-    assert (await rig.posts.for_set(case.current_set_id)).state.value == "cancelled"
+    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "cancelled"
     assert rig.publisher.calls == 1 and rig.publisher.timeline == []
 
 
@@ -322,7 +322,7 @@ async def test_a_deciding_vote_stored_just_before_a_stop_is_approved_at_start(en
     await rig.store.add_vote(record.id, first.id, BERT)  # the stop came before the approval was stored
     await rig.store.add_vote(record.id, second.id, ANNA)  # one vote short: stays open
     await rig.workflow.resume_approvals()
-    post = await rig.posts.for_set(record.id)
+    post = single(await rig.posts.for_set(record.id))
     assert post.draft_id == first.id and post.approved_by == [str(ANNA), str(BERT)]
     await rig.workflow.resume_approvals()  # once
     assert "wird in 30 s gepostet" in rig.chat.texts(case.channel_id)[-1]
@@ -334,13 +334,13 @@ async def test_votes_are_checked_again_when_the_quorum_would_be_reached(engine):
     await rig.react(message, "1️⃣", ANNA)
     rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT, CARLA}), required=2)  # after a restart
     await rig.react(message, "1️⃣", BERT)
-    assert await rig.posts.for_set(case.current_set_id) is None
+    assert single(await rig.posts.for_set(case.current_set_id)) is None
     assert "Die Stimme von <@1> für Entwurf 1 zählt nicht mehr (keine Freigabe-Berechtigung mehr)." \
         in rig.chat.texts(case.channel_id)
     actions = [(e.action, e.actor) for e in await rig.audit.entries()]
     assert actions == [("vote", "1"), ("vote", "2"), ("vote_dropped", "1")]
     await rig.react(message, "1️⃣", CARLA)  # a second approver who still is one
-    assert (await rig.posts.for_set(case.current_set_id)).approved_by == ["2", "3"]
+    assert (single(await rig.posts.for_set(case.current_set_id))).approved_by == ["2", "3"]
 
 
 async def test_resumed_approvals_drop_votes_that_no_longer_qualify(engine):
@@ -350,7 +350,7 @@ async def test_resumed_approvals_drop_votes_that_no_longer_qualify(engine):
     rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), required=1)
     rig.members.gone.add(ANNA)  # left the server while the bot was down
     await rig.workflow.resume_approvals()
-    assert await rig.posts.for_set(case.current_set_id) is None
+    assert single(await rig.posts.for_set(case.current_set_id)) is None
     assert any("nicht mehr auf dem Server" in t for t in rig.chat.texts(case.channel_id))
 
 
@@ -403,7 +403,7 @@ async def test_an_approval_that_lapsed_in_the_undo_window_cancels_the_post(engin
     rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT}))  # Anna is no approver any more
     rig.clock.advance(30)
     await rig.run_due()
-    post = await rig.posts.for_set(case.current_set_id)
+    post = single(await rig.posts.for_set(case.current_set_id))
     assert post.state.value == "cancelled" and rig.publisher.calls == 0
     notice = rig.chat.last(case.channel_id).text
     assert notice.startswith("🛑 Entwurf 1 wird nicht gepostet: Die Freigabe von <@1> gilt nicht mehr "
@@ -422,7 +422,7 @@ async def test_self_approval_forbidden_in_the_undo_window_cancels_the_post(engin
     rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), allow_self_approval=False)
     rig.clock.advance(30)
     await rig.run_due()
-    assert (await rig.posts.for_set(case.current_set_id)).state.value == "cancelled" and rig.publisher.calls == 0
+    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "cancelled" and rig.publisher.calls == 0
     assert "Die Freigabe von <@1> gilt nicht mehr (wer die Meldung eingebracht hat, darf sie nicht selbst " \
            "freigeben)." in rig.chat.last(case.channel_id).text
 
@@ -434,7 +434,7 @@ async def test_approvals_that_still_hold_post_as_usual(engine):
     await rig.react(message, "1️⃣", BERT)
     rig.clock.advance(30)
     await rig.run_due()
-    assert (await rig.posts.for_set(case.current_set_id)).state.value == "posted" and rig.publisher.calls == 1
+    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "posted" and rig.publisher.calls == 1
 
 
 async def test_a_retry_of_a_failed_post_is_not_checked_again(engine):
@@ -446,4 +446,4 @@ async def test_a_retry_of_a_failed_post_is_not_checked_again(engine):
     rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT}))
     await rig.react(rig.chat.last(case.channel_id), "🔁", BERT)  # an approver asked for it
     await rig.run_due()
-    assert (await rig.posts.for_set(case.current_set_id)).state.value == "posted" and rig.publisher.calls == 2
+    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "posted" and rig.publisher.calls == 2

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.networks import Network
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlPostStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
@@ -58,10 +59,10 @@ class Rig:
                    **fields):
         """The set's post for draft ``number``, moved to ``state`` with ``fields``."""
         draft = (await self.store.set_record(set_id)).draft(number)
-        post = await self.posts.create_scheduled(set_id=set_id, draft_id=draft.id, text=draft.text,
-                                                 source_url=None, approved_by=["anna"],
-                                                 approved_at=self.clock.now(),
-                                                 due_at=self.clock.now() + timedelta(seconds=undo))
+        [post] = await self.posts.create_scheduled(set_id=set_id, draft_id=draft.id, text=draft.text,
+                                                   source_url=None, approved_by=["anna"],
+                                                   approved_at=self.clock.now(), networks=[Network.X],
+                                                   due_at=self.clock.now() + timedelta(seconds=undo))
         if state is PostState.SCHEDULED:
             return post
         return await self.posts.transition(post.id, {PostState.SCHEDULED}, state, **fields)
@@ -128,7 +129,7 @@ async def test_an_ordinary_announcement_is_lost_quietly_when_the_chat_fails(rig)
 
 async def test_a_scheduled_post_with_undo_window_can_be_cancelled_with_a_reaction(rig):
     set_id = await rig.shown_set()
-    await rig.announcer.notify(PostScheduled(await rig.post(set_id, 2, undo=30)))
+    await rig.announcer.notify(PostScheduled((await rig.post(set_id, 2, undo=30),)))
     message = rig.chat.last(THREAD)
     assert message.text == (f"⏳ Entwurf 2 wird in 30 s gepostet (freigegeben von anna): „{GOOD_DRAFTS[1][0]}“ "
                             f"— {CANCEL} zum Abbrechen\nOhne Quellenlink: die Meldung wurde als Text eingefügt.")
@@ -137,7 +138,7 @@ async def test_a_scheduled_post_with_undo_window_can_be_cancelled_with_a_reactio
 
 async def test_a_scheduled_post_without_undo_window_gets_no_reaction(rig):
     set_id = await rig.shown_set()
-    await rig.announcer.notify(PostScheduled(await rig.post(set_id, 3, undo=0)))
+    await rig.announcer.notify(PostScheduled((await rig.post(set_id, 3, undo=0),)))
     message = rig.chat.last(THREAD)
     assert message.text.startswith("✅ Entwurf 3 ist freigegeben (von anna) und wird jetzt gepostet: „Wohin")
     assert message.reactions == []
@@ -145,13 +146,13 @@ async def test_a_scheduled_post_without_undo_window_gets_no_reaction(rig):
 
 async def test_a_scheduled_post_refreshes_the_sets_state_line(rig):
     set_id = await rig.shown_set()
-    await rig.announcer.notify(PostScheduled(await rig.post(set_id, 2)))
+    await rig.announcer.notify(PostScheduled((await rig.post(set_id, 2),)))
     assert rig.header_line() == "Status: **freigegeben (Entwurf 2)**"
 
 
 async def test_a_post_event_is_remembered_as_an_announcement(rig):
     set_id = await rig.shown_set()
-    await rig.announcer.notify(PostScheduled(await rig.post(set_id, 2)))
+    await rig.announcer.notify(PostScheduled((await rig.post(set_id, 2),)))
     message = rig.chat.last(THREAD)
     shown = await rig.store.message(message.id)
     case = await rig.store.case_for_set(set_id)
@@ -162,38 +163,38 @@ async def test_a_post_event_is_remembered_as_an_announcement(rig):
 async def test_a_cancellation_by_a_user_id_mentions_the_user(rig):
     set_id = await rig.shown_set()
     post = await rig.post(set_id, 2, state=PostState.CANCELLED)
-    await rig.announcer.notify(PostCancelled(post, by="2"))
-    assert rig.chat.last(THREAD).text == cancelled_text(2, "<@2>")
+    await rig.announcer.notify(PostCancelled((post,), by="2"))
+    assert rig.chat.last(THREAD).text == cancelled_text(2, "<@2>", [post])
     assert rig.header_line() == "Status: **abgebrochen (Entwurf 2)**"
 
 
 async def test_a_cancellation_by_a_name_shows_the_name(rig):
     set_id = await rig.shown_set()
     post = await rig.post(set_id, 2, state=PostState.CANCELLED)
-    await rig.announcer.notify(PostCancelled(post, by="Kommandozeile"))
+    await rig.announcer.notify(PostCancelled((post,), by="Kommandozeile"))
     assert rig.chat.last(THREAD).text == "🛑 Abgebrochen von Kommandozeile: Entwurf 2 wird nicht gepostet."
 
 
 async def test_a_published_post_links_it_and_updates_the_state_line(rig):
     set_id = await rig.shown_set()
-    post = await rig.post(set_id, 1, state=PostState.POSTED, x_post_id="1000",
+    post = await rig.post(set_id, 1, state=PostState.POSTED, remote_id="1000",
                           url="https://x.com/acct/status/1000")
     await rig.announcer.notify(PostPublished(post))
     message = rig.chat.last(THREAD)
-    assert message.text == "✅ Entwurf 1 ist gepostet: https://x.com/acct/status/1000" and message.reactions == []
+    assert message.text == "✅ Entwurf 1 ist auf X gepostet: https://x.com/acct/status/1000" and message.reactions == []
     assert rig.header_line() == "Status: **gepostet (Entwurf 1)**"
 
 
 async def test_a_published_post_with_a_notice_adds_it_as_a_warning(rig):
     set_id = await rig.shown_set()
-    post = await rig.post(set_id, 1, state=PostState.POSTED, x_post_id="1000", url="https://x.com/acct/status/1000")
+    post = await rig.post(set_id, 1, state=PostState.POSTED, remote_id="1000", url="https://x.com/acct/status/1000")
     await rig.announcer.notify(PostPublished(post, notice="Der Link wurde von X gekürzt."))
     assert rig.chat.last(THREAD).text == published_text(1, post) + "\n⚠️ Der Link wurde von X gekürzt."
 
 
 async def test_a_dry_run_post_says_it_was_simulated(rig):
     set_id = await rig.shown_set()
-    post = await rig.post(set_id, 1, state=PostState.POSTED, x_post_id="sim-1", simulated=True)
+    post = await rig.post(set_id, 1, state=PostState.POSTED, remote_id="sim-1", simulated=True)
     await rig.announcer.notify(PostPublished(post))
     assert rig.chat.last(THREAD).text.startswith("🧪 Entwurf 1: simuliert (Dry Run)")
     assert rig.header_line() == "Status: **gepostet (Entwurf 1) — simuliert (Dry Run)**"
@@ -224,9 +225,10 @@ async def test_a_failed_post_updates_the_state_line(rig):
 async def test_a_post_event_outside_a_conversation_is_not_shown(rig, engine, clock):
     drafts = [check_draft(text, evidence, NEWS_ITEM) for text, evidence in GOOD_DRAFTS]
     set_id = await SqlDraftStore(engine).save_draft_set(DraftSet(NEWS_ITEM, drafts), origin="cli")
-    post = await rig.posts.create_scheduled(set_id=set_id, draft_id=1, text="Frage?", source_url=None,
-                                            approved_by=["cli"], approved_at=clock.now(), due_at=clock.now())
-    await rig.announcer.notify(PostScheduled(post))
+    posts = await rig.posts.create_scheduled(set_id=set_id, draft_id=1, text="Frage?", source_url=None,
+                                             approved_by=["cli"], approved_at=clock.now(), due_at=clock.now(),
+                                             networks=[Network.X])
+    await rig.announcer.notify(PostScheduled(tuple(posts)))
     assert rig.chat.messages == {}
 
 
@@ -234,6 +236,6 @@ async def test_a_post_event_is_lost_quietly_when_the_chat_fails(rig):
     set_id = await rig.shown_set()
     post = await rig.post(set_id, 2)
     rig.chat.down = True
-    await rig.announcer.notify(PostScheduled(post))
+    await rig.announcer.notify(PostScheduled((post,)))
     assert len(rig.chat.messages) == 1  # only the set itself
     assert rig.chat.texts(THREAD)[0].startswith(set_header(NEWS_ITEM, "offen"))

@@ -13,7 +13,7 @@ from bot.core.errors import PublishError
 from bot.core.notices import PostCancelled, PostFailed, PostPublished, PostScheduled
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
-from tests.fakes.publisher import FakePublisher, RecordingNotifier
+from tests.fakes.publisher import FakePublisher, RecordingNotifier, single
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 TEXT = GOOD_DRAFTS[0][0]
@@ -51,8 +51,8 @@ def make_service(engine, publisher, notifier, clock, wakes):
 
 
 async def approve(service, set_id, undo=30):
-    return await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"],
-                                 undo_seconds=undo)
+    return single(await service.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None,
+                                        approved_by=["anna"], undo_seconds=undo))
 
 
 async def approve_and_post(service, set_id):
@@ -63,7 +63,7 @@ async def approve_and_post(service, set_id):
 
 
 async def retry_and_post(service, set_id):
-    again = await service.retry(set_id, by="anna")
+    again = single(await service.retry(set_id, by="anna"))
     await service.run_due()
     return again
 
@@ -74,7 +74,7 @@ async def test_posts_after_the_undo_window(make_service, set_id, clock, publishe
     assert post.state is PostState.SCHEDULED and await service.run_due() == []
     clock.advance(30)
     [done] = await service.run_due()
-    assert done.state is PostState.POSTED and done.x_post_id == "1000" and done.followers_at_post == 500
+    assert done.state is PostState.POSTED and done.remote_id == "1000" and done.followers_at_post == 500
     assert [type(e) for e in notifier.events] == [PostScheduled, PostPublished]
     assert await service.run_due() == [] and publisher.calls == 1
 
@@ -104,7 +104,7 @@ async def test_next_due_is_the_earliest_scheduled_post(make_service, engine, set
 async def test_cancel_inside_the_window(make_service, set_id, clock, publisher, notifier, engine):
     service = make_service()
     await approve(service, set_id)
-    cancelled = await service.cancel(set_id, by="bert")
+    cancelled = single(await service.cancel(set_id, by="bert"))
     assert cancelled.state is PostState.CANCELLED and isinstance(notifier.events[-1], PostCancelled)
     clock.advance(60)
     assert await service.run_due() == [] and publisher.calls == 0
@@ -115,7 +115,7 @@ async def test_cancel_inside_the_window(make_service, set_id, clock, publisher, 
 async def test_cancel_after_posting_does_nothing(make_service, set_id, publisher):
     service = make_service()
     await approve_and_post(service, set_id)
-    assert await service.cancel(set_id, by="bert") is None
+    assert await service.cancel(set_id, by="bert") == []
 
 
 async def test_a_set_is_approved_only_once(make_service, set_id):
@@ -138,10 +138,10 @@ async def test_failure_keeps_the_post_and_retry_posts_it(make_service, set_id, c
     failed = notifier.events[-1]
     assert isinstance(failed, PostFailed) and failed.post.error.startswith("X ist gerade gestört")
     wakes.clear()
-    posted = await service.retry(set_id, by="anna")
+    posted = single(await service.retry(set_id, by="anna"))
     assert posted.state is PostState.SCHEDULED and wakes == ["posting"] and publisher.calls == 1
     await service.run_due()
-    assert (await make_service()._store.for_set(set_id)).state is PostState.POSTED
+    assert (single(await make_service()._store.for_set(set_id))).state is PostState.POSTED
     assert publisher.calls == 2 and len(publisher.timeline) == 1
 
 
@@ -149,7 +149,7 @@ async def test_a_failed_post_can_be_given_up_unless_it_may_be_on_x(make_service,
     service = make_service()
     publisher.failures.append(PublishError("X ist gerade gestört (HTTP 503).", retryable=True))
     await approve_and_post(service, set_id)
-    assert (await service.cancel(set_id, by="bert")).state is PostState.CANCELLED
+    assert single(await service.cancel(set_id, by="bert")).state is PostState.CANCELLED
 
 
 async def test_a_failed_post_that_may_be_on_x_cannot_be_given_up(make_service, set_id, publisher):
@@ -157,21 +157,21 @@ async def test_a_failed_post_that_may_be_on_x_cannot_be_given_up(make_service, s
     publisher.failures.append(PublishError("Antwort verloren", maybe_posted=True))
     publisher.lookup_fails = True
     await approve_and_post(service, set_id)
-    assert await service.cancel(set_id, by="bert") is None
+    assert await service.cancel(set_id, by="bert") == []
 
 
 async def test_non_retryable_failure_cannot_be_retried(make_service, set_id, publisher):
     service = make_service()
     publisher.failures.append(PublishError("Schlüssel falsch", retryable=False))
     await approve_and_post(service, set_id)
-    assert await service.retry(set_id, by="anna") is None
+    assert await service.retry(set_id, by="anna") == []
 
 
 async def test_duplicate_answer_counts_only_when_the_post_is_found(make_service, set_id, clock, publisher):
     service = make_service()
     publisher.failures.append(PublishError("Doppelt", duplicate=True, retryable=False))
     await approve_and_post(service, set_id)
-    assert (await service._store.for_set(set_id)).state is PostState.FAILED
+    assert (single(await service._store.for_set(set_id))).state is PostState.FAILED
 
 
 async def test_crash_after_x_accepted_is_reconciled_without_a_second_post(make_service, set_id, clock, publisher):
@@ -180,7 +180,7 @@ async def test_crash_after_x_accepted_is_reconciled_without_a_second_post(make_s
     publisher.crash_after_posting = False
     post = await retry_and_post(make_service(), set_id)
     assert post is not None
-    final = await make_service()._store.for_set(set_id)
+    final = single(await make_service()._store.for_set(set_id))
     assert final.state is PostState.POSTED and len(publisher.timeline) == 1 and publisher.calls == 1
 
 
@@ -190,7 +190,7 @@ async def test_retry_an_hour_after_an_uncertain_failure_finds_the_post(make_serv
     publisher.crash_after_posting = False
     clock.advance(3600)
     await retry_and_post(make_service(), set_id)
-    final = await make_service()._store.for_set(set_id)
+    final = single(await make_service()._store.for_set(set_id))
     assert final.state is PostState.POSTED and len(publisher.timeline) == 1
 
 
@@ -205,8 +205,8 @@ async def test_in_flight_post_found_at_start_is_not_posted_again(make_service, s
     restarted = make_service()
     clock.advance(60)  # RECONCILE_WAIT_SECONDS after the attempt
     await restarted.reconcile()
-    final = await restarted._store.for_set(set_id)
-    assert final.state is PostState.POSTED and final.x_post_id == "1000" and publisher.calls == 1
+    final = single(await restarted._store.for_set(set_id))
+    assert final.state is PostState.POSTED and final.remote_id == "1000" and publisher.calls == 1
 
 
 async def test_in_flight_post_is_not_published_blindly_when_the_account_cannot_be_read(
@@ -220,12 +220,12 @@ async def test_in_flight_post_is_not_published_blindly_when_the_account_cannot_b
     publisher.lookup_fails = True
     clock.advance(60)
     await make_service().reconcile()
-    failed = await service._store.for_set(set_id)
+    failed = single(await service._store.for_set(set_id))
     assert failed.state is PostState.FAILED and failed.uncertain and "🔁 prüft erneut" in failed.error
     assert publisher.calls == 1
     publisher.lookup_fails = False
     await retry_and_post(make_service(), set_id)
-    final = await service._store.for_set(set_id)
+    final = single(await service._store.for_set(set_id))
     assert final.state is PostState.POSTED and publisher.calls == 1
 
 
@@ -239,7 +239,7 @@ async def test_in_flight_post_missing_at_start_is_published(make_service, set_id
     assert await restarted.next_due() == clock.now() + timedelta(seconds=60) and publisher.calls == 0
     clock.advance(60)
     await restarted.run_due()  # the posting lane, once the wait is over: not on the account, so it is sent
-    assert (await service._store.for_set(set_id)).state is PostState.POSTED and publisher.calls == 1
+    assert (single(await service._store.for_set(set_id))).state is PostState.POSTED and publisher.calls == 1
 
 
 async def test_undo_window_running_at_restart_is_honoured(make_service, set_id, clock, publisher):

@@ -57,14 +57,14 @@ class FakeAmplifierSource:
             raise self.failure
         await self.usage.record("read", items=items)
 
-    async def reposters(self, x_post_id, *, max_pages):
-        found = self.reposts.get(x_post_id, [])[:100 * max_pages]
-        await self._count(f"reposters {x_post_id}", len(found))
+    async def reposters(self, remote_id, *, max_pages):
+        found = self.reposts.get(remote_id, [])[:100 * max_pages]
+        await self._count(f"reposters {remote_id}", len(found))
         return AmplifierRead(found, ["Not Found Error: user 77"])
 
-    async def quoters(self, x_post_id, *, max_pages):
-        found = self.quotes.get(x_post_id, [])[:100 * max_pages]
-        await self._count(f"quoters {x_post_id}", len(found))
+    async def quoters(self, remote_id, *, max_pages):
+        found = self.quotes.get(remote_id, [])[:100 * max_pages]
+        await self._count(f"quoters {remote_id}", len(found))
         return AmplifierRead(found)
 
     async def list_members(self, list_id):

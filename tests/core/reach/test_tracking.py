@@ -32,13 +32,13 @@ class FakeMetrics:
         self.follower_reads = 0
         self.failure: PublishError | None = None
 
-    async def lookup(self, x_post_ids):
-        self.requests.append(list(x_post_ids))
+    async def lookup(self, remote_ids):
+        self.requests.append(list(remote_ids))
         if self.failure:
             raise self.failure
-        await self.usage.record("read", items=len(x_post_ids))
-        return Lookup({i: self.numbers.get(i, Metrics()) for i in x_post_ids if i not in self.gone},
-                      {i: self.gone[i] for i in x_post_ids if i in self.gone}, self.follower_count)
+        await self.usage.record("read", items=len(remote_ids))
+        return Lookup({i: self.numbers.get(i, Metrics()) for i in remote_ids if i not in self.gone},
+                      {i: self.gone[i] for i in remote_ids if i in self.gone}, self.follower_count)
 
     async def followers(self):
         self.follower_reads += 1

@@ -140,11 +140,11 @@ def test_thread_name_is_the_headline_within_discords_limit():
     (SetState.REPLACED, make_post(PostState.POSTED), 4, "gepostet (Entwurf 4)"),
 ])
 def test_status_label_names_the_state_of_set_and_post(state, post, number, label):
-    assert status_label(state, post, number) == label
+    assert status_label(state, [post] if post else [], number) == label
 
 
 def test_status_label_leaves_out_an_unknown_draft_number():
-    assert status_label(SetState.OPEN, make_post(PostState.SCHEDULED)) == "freigegeben"
+    assert status_label(SetState.OPEN, [make_post(PostState.SCHEDULED)]) == "freigegeben"
 
 
 def test_set_header_shows_headline_and_state_and_says_when_there_is_no_source_link():
@@ -258,7 +258,7 @@ def test_split_blocks_respects_a_custom_limit_and_reserve():
 
 def test_scheduled_text_quotes_the_post_names_the_approvers_and_offers_cancel():
     post = make_post(source_url="https://example.org/a", source_line="Quelle: example.org https://example.org/a")
-    assert scheduled_text(2, 30, post, ["@A", "@B"]) == (
+    assert scheduled_text(2, 30, [post], ["@A", "@B"]) == (
         f"⏳ Entwurf 2 wird in 30 s gepostet (freigegeben von @A, @B): „Frage?“ — {CANCEL} zum Abbrechen\n"
         "Als Antwort darunter: „Quelle: example.org <https://example.org/a>“ (ein Post mit Link kostet bei X "
         "etwa 0,20 $ statt 0,015 $)")
@@ -266,57 +266,57 @@ def test_scheduled_text_quotes_the_post_names_the_approvers_and_offers_cancel():
 
 def test_scheduled_text_shows_the_text_escaped_so_it_never_pings_or_formats():
     post = make_post(text="Warum **schweigt** @everyone <@123>?")
-    said = scheduled_text(2, 30, post, ["@A"])
+    said = scheduled_text(2, 30, [post], ["@A"])
     assert "„Warum \\*\\*schweigt\\*\\* @everyone \\<@123\\>?“" in said
     assert said.endswith("Ohne Quellenlink: die Meldung wurde als Text eingefügt.")
 
 
 def test_scheduled_text_says_when_the_source_reply_is_off():
-    assert scheduled_text(2, 30, make_post(source_url="https://example.org/a"), ["@A"]).endswith(
+    assert scheduled_text(2, 30, [make_post(source_url="https://example.org/a")], ["@A"]).endswith(
         "Ohne Quellenantwort (SOURCE_AS_REPLY ist aus).")
 
 
 @pytest.mark.parametrize("undo", [0, -1])
 def test_scheduled_text_without_undo_window_posts_now(undo):
-    assert scheduled_text(2, undo, make_post(), ["@A"]).startswith(
+    assert scheduled_text(2, undo, [make_post()], ["@A"]).startswith(
         "✅ Entwurf 2 ist freigegeben (von @A) und wird jetzt gepostet: „Frage?“")
 
 
 def test_published_text_links_the_post():
-    post = make_post(PostState.POSTED, url="https://x.com/acct/status/1", x_post_id="1")
-    assert published_text(2, post) == "✅ Entwurf 2 ist gepostet: https://x.com/acct/status/1"
+    post = make_post(PostState.POSTED, url="https://x.com/acct/status/1", remote_id="1")
+    assert published_text(2, post) == "✅ Entwurf 2 ist auf X gepostet: https://x.com/acct/status/1"
 
 
 def test_published_text_without_url_names_the_post_id():
-    assert published_text(2, make_post(PostState.POSTED, x_post_id="1234")) == "✅ Entwurf 2 ist gepostet: 1234"
+    assert published_text(2, make_post(PostState.POSTED, remote_id="1234")) == "✅ Entwurf 2 ist auf X gepostet: 1234"
 
 
 def test_published_text_of_a_dry_run_says_nothing_reached_x():
-    post = make_post(PostState.POSTED, simulated=True, x_post_id="sim-1")
+    post = make_post(PostState.POSTED, simulated=True, remote_id="sim-1")
     assert published_text(2, post) == "🧪 Entwurf 2: simuliert (Dry Run) — nichts wurde auf X veröffentlicht."
 
 
 def test_failed_text_retryable_offers_retry_and_giving_up():
     post = make_post(PostState.FAILED, error="X ist gestört.", retryable=True)
-    assert failed_text(2, post) == (f"⚠️ Entwurf 2 konnte nicht gepostet werden: X ist gestört. "
+    assert failed_text(2, post) == (f"⚠️ Entwurf 2 konnte nicht auf X gepostet werden: X ist gestört. "
                                     f"{RENEW} versucht es erneut, {CANCEL} gibt ihn auf.")
 
 
 def test_failed_text_uncertain_offers_only_retry():
     post = make_post(PostState.FAILED, error="Antwort verloren.", retryable=True, uncertain=True)
-    assert failed_text(2, post) == (f"⚠️ Entwurf 2 konnte nicht gepostet werden: Antwort verloren. "
+    assert failed_text(2, post) == (f"⚠️ Entwurf 2 konnte nicht auf X gepostet werden: Antwort verloren. "
                                     f"{RENEW} versucht es erneut.")
 
 
 def test_failed_text_final_asks_for_new_drafts():
     post = make_post(PostState.FAILED, error="Doppelter Post.", retryable=False)
-    assert failed_text(2, post) == ("⚠️ Entwurf 2 konnte nicht gepostet werden: Doppelter Post. "
+    assert failed_text(2, post) == ("⚠️ Entwurf 2 konnte nicht auf X gepostet werden: Doppelter Post. "
                                     "Neue Entwürfe zum Freigeben bringt ein Wunsch hier "
                                     f"oder {RENEW} an den Entwürfen.")
 
 
 def test_cancelled_text_names_who_cancelled():
-    assert cancelled_text(3, "<@2>") == "🛑 Abgebrochen von <@2>: Entwurf 3 wird nicht gepostet."
+    assert cancelled_text(3, "<@2>", [make_post(PostState.CANCELLED)]) == "🛑 Abgebrochen von <@2>: Entwurf 3 wird nicht gepostet."
 
 
 def test_drafting_failed_text_offers_retry():
