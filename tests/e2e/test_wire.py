@@ -9,18 +9,18 @@ import aiohttp
 import discord
 import pytest
 
-from bot.core.networks import Network
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlPostStore
 from bot.cli import main
 from bot.core.drafting.models import Draft, DraftSet, NewsItem
+from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from bot.settings import Settings
 from bot.wiring import open_database, sync_commands
 from bot.wiring import run as run_bot
 from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, ROLE_ID, user
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.publisher import single
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 ANNA = user(4242, "anna")
 

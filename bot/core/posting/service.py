@@ -221,8 +221,8 @@ class PostingService:
         return [post for post in due if post.id not in held]
 
     async def reconcile(self) -> list[Post]:
-        """At start: posts a crash left in flight are looked up on their network once ``reconcile_wait`` has passed since
-        their attempt (the network may still be holding the request); then whatever is due is handled."""
+        """At start: posts a crash left in flight are looked up on their network once ``reconcile_wait`` has passed
+        since their attempt (the network may still be holding the request); then whatever is due is handled."""
         for post in await self._store.in_state(PostState.IN_FLIGHT):
             check_at = (post.attempted_at or post.due_at) + self._reconcile_wait
             if check_at > post.due_at:
@@ -353,8 +353,8 @@ class PostingService:
         return failed
 
     async def _recorded(self, write: Callable[[], Awaitable[T]]) -> T:
-        """Record what the network did: tried again with growing pauses for ``record_patience``, since the network's answer
-        would be lost otherwise. If it still fails, the post stays in flight, and the posting lane looks it up."""
+        """Record what the network did: tried again with growing pauses for ``record_patience``, since the network's
+        answer would be lost otherwise. If it still fails, the post stays in flight, and the posting lane looks it up."""
         delay, waited = RECORD_FIRST_DELAY, 0.0
         while True:
             try:

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot.core.networks import Network
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlPostStore
 from bot.adapters.storage.retry import WriteRetry
 from bot.adapters.storage.usage import SqlUsageStore
 from bot.core.drafting.checks import check_draft
 from bot.core.drafting.models import DraftSet, NewsItem
+from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.sqlite_lock import ReleasingSleep

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.networks import Network
 from bot.adapters.storage.posts import SqlPostStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
 from bot.core.conversation.board import SetBoard
 from bot.core.conversation.records import MessageKind, SetState
 from bot.core.drafting.checks import check_draft
 from bot.core.drafting.models import Draft, DraftSet, NewsItem
+from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from bot.core.text.rendering import (
     DISCARD,

@@ -9,8 +9,8 @@ from bot.core.conversation.approval import ApprovalPolicy, SourceRule, source_ga
 from bot.core.drafting.models import NewsItem
 from bot.core.text.rendering import NUMBERS
 from tests.core.conversation.test_workflow import ANNA, BERT, CARLA, CHANNEL, GUILD, Rig
-from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.publisher import single
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 UNBACKED = [(GOOD_DRAFTS[0][0], "Ein Satz, der nicht in der Meldung steht."), *GOOD_DRAFTS[1:]]
 

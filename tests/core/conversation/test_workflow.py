@@ -186,7 +186,7 @@ async def test_a_failed_post_can_be_given_up_with_cancel(engine):
     await rig.react(message, "1️⃣", ANNA)
     await rig.run_due()
     await rig.react(rig.chat.last(case.channel_id), "❌", BERT)
-    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "cancelled"
+    assert single(await rig.posts.for_set(case.current_set_id)).state.value == "cancelled"
     assert rig.publisher.calls == 1 and rig.publisher.timeline == []
 
 
@@ -422,7 +422,7 @@ async def test_self_approval_forbidden_in_the_undo_window_cancels_the_post(engin
     rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), allow_self_approval=False)
     rig.clock.advance(30)
     await rig.run_due()
-    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "cancelled" and rig.publisher.calls == 0
+    assert single(await rig.posts.for_set(case.current_set_id)).state.value == "cancelled" and rig.publisher.calls == 0
     assert "Die Freigabe von <@1> gilt nicht mehr (wer die Meldung eingebracht hat, darf sie nicht selbst " \
            "freigeben)." in rig.chat.last(case.channel_id).text
 
@@ -434,7 +434,7 @@ async def test_approvals_that_still_hold_post_as_usual(engine):
     await rig.react(message, "1️⃣", BERT)
     rig.clock.advance(30)
     await rig.run_due()
-    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "posted" and rig.publisher.calls == 1
+    assert single(await rig.posts.for_set(case.current_set_id)).state.value == "posted" and rig.publisher.calls == 1
 
 
 async def test_a_retry_of_a_failed_post_is_not_checked_again(engine):
@@ -446,4 +446,4 @@ async def test_a_retry_of_a_failed_post_is_not_checked_again(engine):
     rig.workflow.policy = ApprovalPolicy(approver_user_ids=frozenset({BERT}))
     await rig.react(rig.chat.last(case.channel_id), "🔁", BERT)  # an approver asked for it
     await rig.run_due()
-    assert (single(await rig.posts.for_set(case.current_set_id))).state.value == "posted" and rig.publisher.calls == 2
+    assert single(await rig.posts.for_set(case.current_set_id)).state.value == "posted" and rig.publisher.calls == 2

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.networks import Network
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlPostStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
@@ -12,6 +11,7 @@ from bot.core.conversation.board import SetBoard
 from bot.core.conversation.records import MessageKind
 from bot.core.drafting.checks import check_draft
 from bot.core.drafting.models import DraftSet, NewsItem
+from bot.core.networks import Network
 from bot.core.notices import AmplifierSpotted, Announcement, PostCancelled, PostFailed, PostPublished, PostScheduled
 from bot.core.posting.announcer import ChatAnnouncer
 from bot.core.posting.records import PostState

@@ -316,7 +316,8 @@ def test_failed_text_final_asks_for_new_drafts():
 
 
 def test_cancelled_text_names_who_cancelled():
-    assert cancelled_text(3, "<@2>", [make_post(PostState.CANCELLED)]) == "🛑 Abgebrochen von <@2>: Entwurf 3 wird nicht gepostet."
+    said = cancelled_text(3, "<@2>", [make_post(PostState.CANCELLED)])
+    assert said == "🛑 Abgebrochen von <@2>: Entwurf 3 wird nicht gepostet."
 
 
 def test_drafting_failed_text_offers_retry():
