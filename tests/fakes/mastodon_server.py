@@ -72,8 +72,9 @@ def render(text: str) -> str:
         url = match.group(0)
         scheme, rest = url.split("://", 1)
         shown, hidden = rest[:30], rest[30:]
+        ellipsis = "ellipsis" if hidden else ""
         return (f'<a href="{url}" target="_blank" rel="nofollow noopener"><span class="invisible">{scheme}://</span>'
-                f'<span class="{"ellipsis" if hidden else ""}">{shown}</span><span class="invisible">{hidden}</span></a>')
+                f'<span class="{ellipsis}">{shown}</span><span class="invisible">{hidden}</span></a>')
 
     def mention(match: re.Match[str]) -> str:
         return (f'<span class="h-card"><a href="https://example.social/@{match.group(1)}" class="u-url mention">'
@@ -96,6 +97,7 @@ class FakeMastodon:
         self.url_chars = 23
         self.app_scopes: list[str] | None = ["read", "write", "follow"]  # None: the instance does not report them
         self.token_scopes = {"read", "write"}
+        self.reject_replies = False  # replies are refused (422), e.g. a thread that does not allow them
         self.statuses: dict[str, StoredStatus] = {}
         self.deleted: set[str] = set()
         self.idempotency: dict[str, str] = {}  # key -> status id
@@ -226,6 +228,8 @@ class FakeMastodon:
         if key and key in self.idempotency:  # Mastodon answers a repeated key with the status it made for it
             return web.json_response(self._json(self.statuses[self.idempotency[key]]), headers=self._limits_headers())
         text = form.get("status", "")
+        if self.reject_replies and form.get("in_reply_to_id"):
+            return web.json_response({"error": "Validation failed: Antwort nicht erlaubt"}, status=422)
         if self.max_characters is not None and len(text) > self.max_characters:
             return web.json_response(
                 {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"}, status=422)

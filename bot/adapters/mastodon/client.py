@@ -39,7 +39,7 @@ class _RecordingSession(requests.Session):
         self.last_status: int | None = None
         self.last_headers: dict[str, str] = {}
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def request(self, method, url, *args, **kwargs):
         self.last_status, self.last_headers = None, {}
         response = super().request(method, url, *args, **kwargs)
         self.last_status, self.last_headers = response.status_code, dict(response.headers)

@@ -104,7 +104,7 @@ class MastodonPublisher:
         wanted = comparable(text)
         page = await self._client.call("account_statuses", account.id, lane="post", exclude_replies=True,
                                        exclude_reblogs=True, limit=RECENT_PAGE)
-        for _ in range(RECENT_PAGES):
+        for read in range(1, RECENT_PAGES + 1):
             for status in page or []:
                 created = status.get("created_at")
                 if isinstance(created, datetime) and created < since:
@@ -113,7 +113,8 @@ class MastodonPublisher:
                     return self._published(account, status)
             if not page or getattr(page, "_pagination_next", None) is None:
                 return None
-            page = await self._client.call("fetch_next", page, lane="post")
+            if read < RECENT_PAGES:
+                page = await self._client.call("fetch_next", page, lane="post")
         raise PublishError(
             f"Auf Mastodon lässt sich nicht sicher prüfen, ob der Post schon existiert: die letzten "
             f"{RECENT_PAGES * RECENT_PAGE} Posts des Kontos sind alle neuer als die Freigabe. Bitte auf dem Konto "
