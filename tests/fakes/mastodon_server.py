@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.threaded_server import ThreadedServer
+from tests.fakes.x_server import Hold
 
 TOKEN = "test-mastodon-token"
 ACCOUNT_ID = "109000000000000001"
@@ -104,7 +105,7 @@ class FakeMastodon:
         self.reblogged_by: dict[str, list[dict[str, Any]]] = {}  # status id -> accounts
         self.follower_accounts: list[dict[str, Any]] = []
         self.faults: dict[str, deque[Fault]] = {}
-        self.hung: set[str] = set()  # routes whose requests never get an answer (until the server stops)
+        self.holds: dict[str, deque[Hold]] = {}
         self.requests: list[Request] = []
         self.stored = threading.Event()
         self._next_id = 113_000_000_000_000_001
@@ -131,6 +132,9 @@ class FakeMastodon:
         return self
 
     def stop(self) -> None:
+        for queue in self.holds.values():
+            for held in queue:
+                held.release()
         self._server.stop()
 
     # --- scripting ---
@@ -141,6 +145,12 @@ class FakeMastodon:
         self.faults.setdefault(route, deque()).append(
             Fault(status, body if body is not None else {"error": f"HTTP {status}"}, headers or {}, accept_first,
                   drop))
+
+    def hold(self, route: str) -> Hold:
+        """The next request to ``route`` waits at the server until ``release()`` (or the server stops)."""
+        held = Hold(self._server)
+        self.holds.setdefault(route, deque()).append(held)
+        return held
 
     def accept_then_drop(self) -> None:
         """The next create stores the status and then closes the connection without an answer (a crash)."""
@@ -189,8 +199,8 @@ class FakeMastodon:
         form = dict(await request.post()) if request.method == "POST" else {}
         self.requests.append(Request(request.method, request.path, dict(request.query),
                                      request.headers.get("Idempotency-Key"), {k: str(v) for k, v in form.items()}))
-        if route in self.hung:
-            await self._server.release.wait()
+        if held := self.holds.get(route):
+            await held.popleft()._hold()
         if auth and request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return web.json_response(INVALID_TOKEN, status=401)
         queue = self.faults.get(route)

@@ -1,6 +1,7 @@
 """MastodonPublisher: the real Mastodon.py against the fake instance; exactly once by Idempotency-Key, reconciliation,
 errors in German."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -8,6 +9,7 @@ import pytest
 
 from bot.adapters.mastodon import build_mastodon
 from bot.adapters.mastodon.client import MastodonClient
+from bot.adapters.mastodon.metrics import MastodonMetrics
 from bot.adapters.mastodon.publisher import MastodonPublisher, comparable, plain_text
 from bot.core.errors import PublishError
 from bot.core.networks import Network
@@ -80,12 +82,11 @@ async def test_an_uncertain_create_is_retried_with_the_same_key_and_makes_no_sec
     elif fault == "500":
         fake_mastodon.fail("POST /api/v1/statuses", 500, "<html><h1>We're sorry</h1></html>", accept_first=True)
     else:
-        fake_mastodon.hung.add("POST /api/v1/statuses")
+        fake_mastodon.hold("POST /api/v1/statuses")  # never released: the client times out
     with pytest.raises(PublishError) as caught:
         await publisher.publish(TEXT, key=key, source_line=SOURCE)
     assert caught.value.maybe_posted and caught.value.retryable and "🔁" in caught.value.user_message
     if fault == "timeout":  # the instance finishes the create after the client gave up
-        fake_mastodon.hung.clear()
         fake_mastodon.add_status(TEXT)
         fake_mastodon.idempotency[key.idempotency_key] = fake_mastodon.posts()[-1].id
     [status] = fake_mastodon.posts()
@@ -135,6 +136,26 @@ async def test_find_existing_pages_back_and_says_when_it_cannot_tell(publisher, 
     assert fake_mastodon.count("GET", "/api/v1/accounts/109000000000000001/statuses") == 3
     found = await publisher.find_existing("Frage Nummer 50?", key=key, since=clock.now() - timedelta(hours=1))
     assert found is not None  # on the third page
+
+
+# --- posting lane: a post never waits behind tracking reads ---
+
+async def test_a_post_goes_out_while_a_slow_metrics_read_is_in_progress(make_mastodon_client, fake_mastodon, key):
+    client = make_mastodon_client()
+    metrics, publisher = MastodonMetrics(client), MastodonPublisher(client)
+    tracked = fake_mastodon.add_status("Eine frühere Frage?", favourites=7)
+    held = fake_mastodon.hold("GET /api/v1/statuses/{id}")
+    slow_read = asyncio.create_task(metrics.lookup([tracked.id]))
+    await held.wait_until_arrived()
+    second_read = asyncio.create_task(metrics.followers())  # reads stay one at a time, behind the slow one
+
+    published = await asyncio.wait_for(publisher.publish(TEXT, key=key), timeout=10)  # one lock would hang here
+
+    assert fake_mastodon.statuses[published.post_id].text == TEXT
+    assert not slow_read.done() and not second_read.done()
+    held.release()
+    lookup, followers = await asyncio.gather(slow_read, second_read)
+    assert lookup.metrics[tracked.id].likes == 7 and followers == 1234
 
 
 # --- errors ---
