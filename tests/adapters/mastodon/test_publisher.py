@@ -111,9 +111,10 @@ async def test_a_second_publish_with_the_same_key_returns_the_first_status(publi
 async def test_find_existing_sees_through_html_shortened_links_and_mentions(publisher, fake_mastodon, key, clock):
     text = "Wer zahlt & wer profitiert, @anna@example.org?\n\nhttps://example.org/ein/sehr/langer/pfad/zum/artikel"
     fake_mastodon.add_status(text)
-    found = await publisher.find_existing(text, key=key, since=clock.now() - timedelta(minutes=5))
+    since = clock.now() - timedelta(minutes=5)
+    found = await publisher.find_existing(text, key=key, since=since)
     assert found and found.url.endswith(found.post_id)
-    assert await publisher.find_existing("Eine andere Frage?", key=key, since=clock.now() - timedelta(minutes=5)) is None
+    assert await publisher.find_existing("Eine andere Frage?", key=key, since=since) is None
     shown = plain_text(render(text))
     assert "&amp;" not in shown and "<" not in shown and comparable(shown) == comparable(text)
 
