@@ -80,10 +80,14 @@ def mastodon_failure(exc: MastodonError, *, status: int | None, headers: dict[st
     code = code or status or 0
     detail = f"{type(exc).__name__}, HTTP {code or '–'}" + (f": {message}" if message else "")
 
-    if isinstance(exc, MastodonNetworkError):
+    if isinstance(exc, MastodonNetworkError):  # its text names the URL and the cause, never the token
         return MastodonFailure("Die Mastodon-Instanz ist nicht erreichbar (Netzwerk oder Zeitüberschreitung).",
-                               when_posting=_CHECKED_FIRST, detail=f"{type(exc).__name__}", retryable=True,
-                               maybe_posted=True)
+                               when_posting=_CHECKED_FIRST, detail=f"{type(exc).__name__}: {str(exc)[:300]}",
+                               retryable=True, maybe_posted=True)
+    if isinstance(exc, MastodonRatelimitError) and status is not None and status < 400:
+        # Mastodon.py could not read the rate-limit headers of an answer that itself went through
+        return MastodonFailure("Die Antwort der Mastodon-Instanz war nicht lesbar (Rate-Limit-Angaben).",
+                               when_posting=_CHECKED_FIRST, detail=detail, retryable=True, maybe_posted=True)
     if isinstance(exc, MastodonRatelimitError) or code == 429:
         reset = {k.lower(): v for k, v in headers.items()}.get("x-ratelimit-reset")
         return MastodonFailure(f"Zu viele Anfragen an Mastodon (429). Wieder möglich {when(reset, tz)}.",

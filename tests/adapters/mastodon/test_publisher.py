@@ -215,3 +215,11 @@ async def test_an_unreachable_instance_is_a_maybe_posted_network_error(key):
     with pytest.raises(PublishError) as caught:
         await MastodonPublisher(client).publish(TEXT, key=key)
     assert "nicht erreichbar" in caught.value.user_message and caught.value.retryable
+
+
+async def test_an_unreadable_rate_limit_header_on_an_accepted_create_counts_as_maybe_posted(publisher, fake_mastodon,
+                                                                                            key):
+    fake_mastodon.fail("POST /api/v1/statuses", 200, {"id": "1"}, {"X-RateLimit-Reset": "bald"}, accept_first=True)
+    with pytest.raises(PublishError) as caught:
+        await publisher.publish(TEXT, key=key)
+    assert caught.value.maybe_posted and caught.value.retryable and len(fake_mastodon.posts()) == 1
