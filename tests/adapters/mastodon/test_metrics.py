@@ -1,12 +1,16 @@
 """MastodonMetrics: reblogs, favourites, replies and quotes of our statuses through Mastodon.py."""
 
 import logging
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.adapters.mastodon.client import MastodonClient
+from bot.adapters.mastodon.errors import when
 from bot.adapters.mastodon.metrics import GONE, MastodonMetrics
 from bot.core.errors import PublishError, SpitzfederError
 from bot.core.reach.metrics import Metrics
+from bot.settings import Settings
 from tests.fakes.mastodon_server import TOKEN
 
 
@@ -62,3 +66,24 @@ async def test_read_failures_say_what_to_do_without_the_retry_hint(metrics, fake
         assert part in caught.value.user_message
     assert "🔁" not in caught.value.user_message and isinstance(caught.value, PublishError)
     assert TOKEN not in caught.value.user_message + caught.value.detail + caplog.text
+
+
+async def test_the_reset_time_is_shown_in_the_configured_timezone(fake_mastodon):
+    settings = Settings(mastodon_base_url=fake_mastodon.base_url, mastodon_access_token=TOKEN, timezone="UTC")
+    post = fake_mastodon.add_status("Frage?")
+    fake_mastodon.fail("GET /api/v1/statuses/{id}", 429, {"error": "Too many requests"},
+                       {"X-RateLimit-Reset": "2026-11-25T09:05:00.000Z"})
+    with pytest.raises(SpitzfederError) as caught:
+        await MastodonMetrics(MastodonClient.from_settings(settings)).lookup([post.id])
+    assert "ab 25.11. 09:05 Uhr" in caught.value.user_message
+
+
+@pytest.mark.parametrize("reset, expected", [
+    ("2026-11-25T09:05:00.000Z", "ab 25.11. 10:05 Uhr"),
+    ("2026-11-25T09:05:00+00:00", "ab 25.11. 10:05 Uhr"),
+    ("1795608720", "ab 25.11. 13:12 Uhr"),  # epoch seconds, as some servers send them
+    ("bald", "später"),
+    (None, "später"),
+])
+def test_reset_times(reset, expected):
+    assert when(reset, ZoneInfo("Europe/Berlin")) == expected
