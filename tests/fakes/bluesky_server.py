@@ -31,7 +31,22 @@ INTERNAL = {"error": "InternalServerError", "message": "Internal Server Error"}
 RECORD_EXISTS = {"error": "InvalidRequest", "message": "Record already exists"}  # the clearer answer proposed
 TOO_LONG = {"error": "InvalidRequest",
             "message": "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"}
+DROP = 0  # a fault with this status closes the connection without an answer
 HTML_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+class ConnectionDropped(Exception):
+    """Raised in a handler to close the connection without an answer (a crash or a cut line)."""
+
+
+@web.middleware
+async def _drop_on_request(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ConnectionDropped:
+        if request.transport is not None:
+            request.transport.abort()
+        raise web.HTTPInternalServerError() from None
 
 
 @dataclass
@@ -99,7 +114,7 @@ class FakeBluesky:
         self._expired: set[str] = set()
         self._refresh: set[str] = set()
         self._serial = itertools.count(1)
-        app = web.Application()
+        app = web.Application(middlewares=[_drop_on_request])
         for nsid, handler in {
             "com.atproto.server.createSession": self._create_session,
             "com.atproto.server.refreshSession": self._refresh_session,
@@ -202,6 +217,8 @@ class FakeBluesky:
         if not queue or queue[0].accept_first != accepted:
             return None
         fault = queue.popleft()
+        if fault.status == DROP:
+            raise ConnectionDropped
         if isinstance(fault.body, str):
             return web.Response(status=fault.status, text=fault.body, content_type="text/html", headers=fault.headers)
         return web.json_response(fault.body, status=fault.status, headers=fault.headers)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+import httpx
 from atproto_client import AsyncClient, Session, models
 from atproto_client.client.session import SessionEvent, get_session_pds_endpoint
 from atproto_client.exceptions import (
@@ -129,6 +130,8 @@ class BlueskyClient:
                 raise bluesky_error(exc, self._tz, self.pds_host) from None
             except (ModelError, AtProtocolError) as exc:
                 raise _not_a_pds(self.pds_host, exc) from None
+            except httpx.HTTPError as exc:  # what atproto passes through untranslated (e.g. a dropped connection)
+                raise _unreachable(self.pds_host, exc) from None
         raise AssertionError("unreachable")
 
     async def account(self) -> Account:
@@ -149,6 +152,8 @@ class BlueskyClient:
             raise bluesky_error(exc, self._tz, self.pds_host, logging_in=True) from None
         except (ModelError, AtProtocolError) as exc:
             raise _not_a_pds(self.pds_host, exc) from None
+        except httpx.HTTPError as exc:
+            raise _unreachable(self.pds_host, exc) from None
         await self._adopt(client, response)
         log.info("Bluesky session for @%s (%s) on %s", response.handle, response.did,
                  urlparse(get_session_pds_endpoint(response) or self._pds_url).netloc)
@@ -220,6 +225,14 @@ def _inactive(status: str | None, endpoint: str | None, pds_host: str) -> Bluesk
                         detail=f"account {status or 'inactive'}, DID document: {elsewhere or '?'}", retryable=True)
 
 
+def _unreachable(pds_host: str, exc: Exception) -> BlueskyError:
+    timeout = isinstance(exc, (InvokeTimeoutError, httpx.TimeoutException))
+    what = "Zeitüberschreitung" if timeout else "Netzwerk"
+    return BlueskyError(f"Bluesky (PDS {pds_host}) ist nicht erreichbar ({what}).",
+                        when_posting=_MAYBE_POSTED, detail=f"{type(exc).__name__}: {exc.__cause__ or exc}"[:300],
+                        retryable=True, maybe_posted=True)
+
+
 def _not_a_pds(pds_host: str, exc: Exception) -> BlueskyError:
     return BlueskyError(
         f"Bluesky (PDS {pds_host}) antwortet gerade nicht wie erwartet. Ist BLUESKY_PDS_URL richtig? Sonst später "
@@ -231,10 +244,7 @@ def bluesky_error(exc: RequestErrorBase, tz: ZoneInfo, pds_host: str, *, logging
     """Bluesky's answer as a German message that says what to do (a PDS never echoes the password or tokens)."""
     response = exc.response
     if response is None or isinstance(exc, InvokeTimeoutError):
-        what = "Zeitüberschreitung" if isinstance(exc, InvokeTimeoutError) else "Netzwerk"
-        return BlueskyError(f"Bluesky (PDS {pds_host}) ist nicht erreichbar ({what}).", when_posting=_MAYBE_POSTED,
-                            detail=f"{type(exc).__name__}: {exc.__cause__ or ''}"[:300], retryable=True,
-                            maybe_posted=True)
+        return _unreachable(pds_host, exc)
     status, error, message = response.status_code, _xrpc_error(exc), _xrpc_message(exc)
     detail = f"HTTP {status} {error}: {message}"
     if isinstance(exc, RateLimitExceededError) or status == 429:
