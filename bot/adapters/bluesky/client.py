@@ -20,26 +20,35 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from functools import cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-import httpx
-from atproto_client import AsyncClient, Session, models
-from atproto_client.client.session import SessionEvent, get_session_pds_endpoint
-from atproto_client.exceptions import (
-    InvokeTimeoutError,
-    ModelError,
-    RateLimitExceededError,
-    RequestErrorBase,
-)
-from atproto_client.models.common import XrpcError
-from atproto_client.request import AsyncRequest
-from atproto_core.exceptions import AtProtocolError
-
 from bot.core.errors import PublishError
 
+if TYPE_CHECKING:
+    from atproto_client import AsyncClient, Session
+
 log = logging.getLogger(__name__)
+
+
+@cache
+def _lib() -> SimpleNamespace:
+    """atproto, loaded when Bluesky is first used: it builds every lexicon model on import (about a second)."""
+    import httpx
+    from atproto_client import AsyncClient, Session, models
+    from atproto_client.client.session import get_session_pds_endpoint
+    from atproto_client.exceptions import InvokeTimeoutError, ModelError, RateLimitExceededError, RequestErrorBase
+    from atproto_client.models.common import XrpcError
+    from atproto_client.request import AsyncRequest
+    from atproto_core.exceptions import AtProtocolError
+
+    return SimpleNamespace(
+        httpx=httpx, AsyncClient=AsyncClient, Session=Session, models=models, pds_endpoint=get_session_pds_endpoint,
+        InvokeTimeoutError=InvokeTimeoutError, ModelError=ModelError, RateLimit=RateLimitExceededError,
+        RequestError=RequestErrorBase, XrpcError=XrpcError, AsyncRequest=AsyncRequest, AtProtocolError=AtProtocolError)
 
 DEFAULT_TIMEOUT = 20.0
 T = TypeVar("T")
@@ -119,18 +128,19 @@ class BlueskyClient:
     async def call(self, what: str, operation: Callable[[AsyncClient], Awaitable[T]]) -> T:
         """One XRPC call; ``what`` names it for the request count. Raises BlueskyError (German)."""
         client = await self.session()
+        lib = _lib()
         for attempt in (1, 2):
             self.requests[what] += 1
             try:
                 return await operation(client)
-            except RequestErrorBase as exc:
+            except lib.RequestError as exc:
                 if attempt == 1 and _xrpc_error(exc) in _SESSION_ERRORS:
                     client = await self._renew(client, _xrpc_error(exc))
                     continue
                 raise bluesky_error(exc, self._tz, self.pds_host) from None
-            except (ModelError, AtProtocolError) as exc:
+            except (lib.ModelError, lib.AtProtocolError) as exc:
                 raise _not_a_pds(self.pds_host, exc) from None
-            except httpx.HTTPError as exc:  # what atproto passes through untranslated (e.g. a dropped connection)
+            except lib.httpx.HTTPError as exc:  # what atproto passes through untranslated (e.g. a dropped connection)
                 raise _unreachable(self.pds_host, exc) from None
         raise AssertionError("unreachable")
 
@@ -142,21 +152,22 @@ class BlueskyClient:
     # --- session ---
 
     async def _login(self) -> AsyncClient:
-        client = AsyncClient(base_url=self._pds_url, request=AsyncRequest(timeout=self._timeout))
+        lib = _lib()
+        client = lib.AsyncClient(base_url=self._pds_url, request=lib.AsyncRequest(timeout=self._timeout))
         client.on_session_change(self._remember)
         self.requests["createSession"] += 1
         try:
             response = await client.com.atproto.server.create_session(
-                models.ComAtprotoServerCreateSession.Data(identifier=self._identifier, password=self._password))
-        except RequestErrorBase as exc:
+                lib.models.ComAtprotoServerCreateSession.Data(identifier=self._identifier, password=self._password))
+        except lib.RequestError as exc:
             raise bluesky_error(exc, self._tz, self.pds_host, logging_in=True) from None
-        except (ModelError, AtProtocolError) as exc:
+        except (lib.ModelError, lib.AtProtocolError) as exc:
             raise _not_a_pds(self.pds_host, exc) from None
-        except httpx.HTTPError as exc:
+        except lib.httpx.HTTPError as exc:
             raise _unreachable(self.pds_host, exc) from None
         await self._adopt(client, response)
         log.info("Bluesky session for @%s (%s) on %s", response.handle, response.did,
-                 urlparse(get_session_pds_endpoint(response) or self._pds_url).netloc)
+                 urlparse(_lib().pds_endpoint(response) or self._pds_url).netloc)
         return client
 
     async def _renew(self, client: AsyncClient, reason: str) -> AsyncClient:
@@ -167,7 +178,7 @@ class BlueskyClient:
             try:
                 response = await client.com.atproto.server.refresh_session(
                     headers={"Authorization": f"Bearer {self._session.refresh_jwt}"}, ignore_session_check=True)
-            except RequestErrorBase as exc:
+            except _lib().RequestError as exc:
                 log.info("refreshing the Bluesky session failed (%s): logging in anew", _xrpc_error(exc) or "error")
             else:
                 await self._adopt(client, response)
@@ -178,27 +189,28 @@ class BlueskyClient:
 
     async def _adopt(self, client: AsyncClient, response: Any) -> None:
         """Take a createSession/refreshSession answer as the client's session, unless the account left this PDS."""
+        lib = _lib()
         if response.active is False:
-            raise _inactive(response.status, get_session_pds_endpoint(response), self.pds_host)
-        endpoint = get_session_pds_endpoint(response) or self._pds_url
-        session = Session(handle=response.handle, did=response.did, access_jwt=response.access_jwt,
+            raise _inactive(response.status, lib.pds_endpoint(response), self.pds_host)
+        endpoint = lib.pds_endpoint(response) or self._pds_url
+        session = lib.Session(handle=response.handle, did=response.did, access_jwt=response.access_jwt,
                           refresh_jwt=response.refresh_jwt, pds_endpoint=endpoint)
         await client.login(session_string=session.export(), fetch_bsky_profile=False)
 
-    def _remember(self, event: SessionEvent, session: Session) -> None:
+    def _remember(self, event: Any, session: Session) -> None:
         self._session = session  # also atproto's own refreshes ahead of expiry
 
 
 # --- error translation ---
 
-def _xrpc_error(exc: RequestErrorBase) -> str:
+def _xrpc_error(exc: Any) -> str:
     content = exc.response.content if exc.response is not None else None
-    return content.error if isinstance(content, XrpcError) else ""
+    return content.error if isinstance(content, _lib().XrpcError) else ""
 
 
-def _xrpc_message(exc: RequestErrorBase) -> str:
+def _xrpc_message(exc: Any) -> str:
     content = exc.response.content if exc.response is not None else None
-    return str(content.message or "")[:200] if isinstance(content, XrpcError) else ""
+    return str(content.message or "")[:200] if isinstance(content, _lib().XrpcError) else ""
 
 
 def _when(reset: datetime | None, tz: ZoneInfo) -> str:
@@ -226,7 +238,8 @@ def _inactive(status: str | None, endpoint: str | None, pds_host: str) -> Bluesk
 
 
 def _unreachable(pds_host: str, exc: Exception) -> BlueskyError:
-    timeout = isinstance(exc, (InvokeTimeoutError, httpx.TimeoutException))
+    lib = _lib()
+    timeout = isinstance(exc, (lib.InvokeTimeoutError, lib.httpx.TimeoutException))
     what = "Zeitüberschreitung" if timeout else "Netzwerk"
     return BlueskyError(f"Bluesky (PDS {pds_host}) ist nicht erreichbar ({what}).",
                         when_posting=_MAYBE_POSTED, detail=f"{type(exc).__name__}: {exc.__cause__ or exc}"[:300],
@@ -240,15 +253,16 @@ def _not_a_pds(pds_host: str, exc: Exception) -> BlueskyError:
         retryable=True, maybe_posted=True)
 
 
-def bluesky_error(exc: RequestErrorBase, tz: ZoneInfo, pds_host: str, *, logging_in: bool = False) -> BlueskyError:
+def bluesky_error(exc: Any, tz: ZoneInfo, pds_host: str, *, logging_in: bool = False) -> BlueskyError:
     """Bluesky's answer as a German message that says what to do (a PDS never echoes the password or tokens)."""
+    lib = _lib()
     response = exc.response
-    if response is None or isinstance(exc, InvokeTimeoutError):
+    if response is None or isinstance(exc, lib.InvokeTimeoutError):
         return _unreachable(pds_host, exc)
     status, error, message = response.status_code, _xrpc_error(exc), _xrpc_message(exc)
     detail = f"HTTP {status} {error}: {message}"
-    if isinstance(exc, RateLimitExceededError) or status == 429:
-        reset = exc.reset_at if isinstance(exc, RateLimitExceededError) else None
+    if isinstance(exc, lib.RateLimit) or status == 429:
+        reset = exc.reset_at if isinstance(exc, lib.RateLimit) else None
         return BlueskyError(f"Zu viele Anfragen an Bluesky (429). Wieder möglich {_when(reset, tz)}.",
                             when_posting="Dann 🔁.", detail=detail, retryable=True)
     if error in ("AccountDeactivated", "AccountTakedown"):
@@ -263,7 +277,7 @@ def bluesky_error(exc: RequestErrorBase, tz: ZoneInfo, pds_host: str, *, logging
             f"Bluesky nimmt die Sitzung nicht mehr an ({error or status}), auch nach neuer Anmeldung. Ist das "
             f"App-Passwort widerrufen oder das Konto auf einen anderen PDS umgezogen? {_FIX_LOGIN} Bei einem Umzug "
             "BLUESKY_PDS_URL auf den neuen PDS setzen.", when_posting=_HOW_TO_RETRY, detail=detail, retryable=True)
-    if status >= 500 or status in (409, 413) or not isinstance(response.content, XrpcError):
+    if status >= 500 or status in (409, 413) or not isinstance(response.content, lib.XrpcError):
         return BlueskyError(f"Bluesky (PDS {pds_host}) antwortet gerade nicht (HTTP {status}).",
                             when_posting="Später mit 🔁 erneut versuchen; vorher wird geprüft, ob der Post trotzdem "
                                          "angekommen ist.", detail=detail, retryable=True, maybe_posted=True)

@@ -55,3 +55,14 @@ def test_bluesky_length_counts_graphemes(text, length):
 
 def test_limit():
     assert BLUESKY_LIMIT == 300 and bluesky_length("ä" * 300) == BLUESKY_LIMIT
+
+
+def test_importing_the_adapter_does_not_load_atproto():
+    """atproto builds every lexicon model on import (about a second): only when Bluesky is first used."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nimport bot.adapters.bluesky.network, bot.adapters.bluesky.doctor\n"
+              "print('atproto_client' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False"]
