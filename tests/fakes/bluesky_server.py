@@ -32,6 +32,7 @@ RECORD_EXISTS = {"error": "InvalidRequest", "message": "Record already exists"} 
 TOO_LONG = {"error": "InvalidRequest",
             "message": "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"}
 DROP = 0  # a fault with this status closes the connection without an answer
+HANG = -1  # a fault with this status never answers (until the server stops): the client times out
 HTML_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 
 
@@ -95,6 +96,7 @@ class FakeBluesky:
     def __init__(self) -> None:
         self.handle, self.did, self.app_password = HANDLE, DID, APP_PASSWORD
         self.followers = 1234
+        self.scope = "com.atproto.appPass"  # the access token's scope; com.atproto.access: the main password
         self.access_lifetime = 7200  # seconds of a new access JWT (real time: the client compares with its clock)
         self.duplicate_status = 500  # a create with an existing rkey: 500 like the reference PDS, or 400
         self.moved_to: str | None = None  # the DID document's PDS endpoint (None: this server)
@@ -196,7 +198,7 @@ class FakeBluesky:
         return f"{header}.{payload}.c2lnbmF0dXJl"
 
     def _new_session(self) -> dict[str, Any]:
-        access, refresh = self._jwt("com.atproto.appPass", self.access_lifetime), self._jwt("com.atproto.refresh",
+        access, refresh = self._jwt(self.scope, self.access_lifetime), self._jwt("com.atproto.refresh",
                                                                                             90 * 86400)
         self._access.add(access)
         self._refresh.add(refresh)
@@ -212,12 +214,14 @@ class FakeBluesky:
             session["status"] = "deactivated"
         return session
 
-    def _fault(self, nsid: str, *, accepted: bool = False) -> web.Response | None:
+    async def _fault(self, nsid: str, *, accepted: bool = False) -> web.Response | None:
         queue = self.faults.get(nsid)
         if not queue or queue[0].accept_first != accepted:
             return None
         fault = queue.popleft()
-        if fault.status == DROP:
+        if fault.status == HANG:
+            await self._server.release.wait()
+        if fault.status in (DROP, HANG):
             raise ConnectionDropped
         if isinstance(fault.body, str):
             return web.Response(status=fault.status, text=fault.body, content_type="text/html", headers=fault.headers)
@@ -243,7 +247,7 @@ class FakeBluesky:
 
     async def _begin(self, request: web.Request, *, auth: bool = True) -> tuple[str, web.Response | None]:
         nsid = self._record(request)
-        if answer := self._fault(nsid):
+        if answer := await self._fault(nsid):
             return nsid, answer
         if auth:
             return nsid, self._authorise(request, self._access)
@@ -289,7 +293,7 @@ class FakeBluesky:
             return web.json_response(xrpc_error("InvalidRequest", "Replies are not allowed"), status=400)
         uri = f"at://{self.did}/{POST}/{rkey}"
         self.records[rkey] = StoredRecord(uri, _cid(uri + json.dumps(value, sort_keys=True)), rkey, value)
-        if answer := self._fault(nsid, accepted=True):
+        if answer := await self._fault(nsid, accepted=True):
             return answer
         return web.json_response({"uri": uri, "cid": self.records[rkey].cid,
                                   "commit": {"cid": _cid("commit" + uri), "rev": rkey},

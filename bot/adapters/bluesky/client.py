@@ -118,6 +118,17 @@ class BlueskyClient:
     def handle(self) -> str:
         return self._session.handle if self._session else self._identifier
 
+    @property
+    def scope(self) -> str | None:
+        """The access token's scope: com.atproto.appPass(Privileged) for an app password, com.atproto.access for
+        the account's main password; None before the first session or when the token does not say."""
+        if self._session is None:
+            return None
+        try:
+            return self._session.access_jwt_payload.scope
+        except Exception:  # a token we cannot read: the PDS decides what it may do
+            return None
+
     async def session(self) -> AsyncClient:
         """The logged-in client (created on first use)."""
         async with self._login_lock:

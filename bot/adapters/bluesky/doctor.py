@@ -25,4 +25,11 @@ async def check_bluesky(settings: Settings) -> str:
     except BlueskyError as exc:  # doctor shows what to fix, not what 🔁 does under a draft
         raise exc.without_posting_hints() from None
     followers = "Followerzahl unbekannt" if account.followers is None else f"{de_int(account.followers)} Follower"
-    return f"Konto @{account.handle}, {followers}, darf posten (App-Passwort, PDS {client.pds_host})"
+    return f"Konto @{account.handle}, {followers}, darf posten ({_password_kind(client.scope)}, PDS {client.pds_host})"
+
+
+def _password_kind(scope: str | None) -> str:
+    if scope == "com.atproto.access":
+        return ("mit dem Hauptpasswort des Kontos: besser in Bluesky unter Einstellungen → Datenschutz und "
+                "Sicherheit → App-Passwörter ein App-Passwort anlegen und in BLUESKY_APP_PASSWORD eintragen")
+    return "App-Passwort" if scope and scope.startswith("com.atproto.appPass") else "Passwort"

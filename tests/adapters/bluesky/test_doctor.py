@@ -16,8 +16,14 @@ def settings() -> Settings:
 async def test_ok_shows_account_followers_and_posting(bluesky_env):
     bluesky_env.followers = 1234
     result = await check_bluesky(settings())
-    assert result.startswith("Konto @spitzfeder.bsky.social, 1.234 Follower, darf posten")
+    assert result.startswith("Konto @spitzfeder.bsky.social, 1.234 Follower, darf posten (App-Passwort, PDS 127.0.0.1:")
     assert bluesky_env.sessions_created == 1
+
+
+async def test_the_main_password_works_but_doctor_asks_for_an_app_password(bluesky_env):
+    bluesky_env.scope = "com.atproto.access"
+    result = await check_bluesky(settings())
+    assert "darf posten" in result and "Hauptpasswort" in result and "App-Passwort anlegen" in result
 
 
 async def test_skipped_without_credentials():

@@ -10,7 +10,7 @@ from bot.adapters.bluesky.tid import post_rkey, reply_rkey
 from bot.core.errors import PublishError
 from bot.core.networks import Network
 from bot.core.posting.ports import PostKey
-from tests.fakes.bluesky_server import APP_PASSWORD, DID, DROP, HTML_PAGE, INTERNAL, POST
+from tests.fakes.bluesky_server import APP_PASSWORD, DID, DROP, HANG, HTML_PAGE, INTERNAL, POST
 
 TEXT = "Wer zahlt am Ende die 3 Mrd. € für die neue Brücke – und warum sagt das niemand? https://example.org/ä?x=1"
 SOURCE = "Quelle: tagesschau.de, 24.11.2026 https://www.tagesschau.de/inland/a.html"
@@ -153,6 +153,19 @@ async def test_dropped_connection_on_create_is_maybe_posted_and_read_back(publis
         await publisher.publish(TEXT, key=KEY)
     assert caught.value.maybe_posted and caught.value.retryable and "nicht erreichbar" in caught.value.user_message
     assert fake_bluesky.count("com.atproto.repo.getRecord") == 1 and fake_bluesky.posts() == []
+
+
+async def test_a_create_that_times_out_after_the_pds_stored_it_counts_as_posted(make_bluesky_client, fake_bluesky):
+    fake_bluesky.fail("com.atproto.repo.createRecord", HANG, None, accept_first=True)
+    published = await BlueskyPublisher(make_bluesky_client(timeout=0.3)).publish(TEXT, key=KEY)
+    assert published.post_id.endswith(post_rkey(KEY)) and len(fake_bluesky.posts()) == 1
+
+
+async def test_a_create_that_times_out_unstored_may_have_posted(make_bluesky_client, fake_bluesky):
+    fake_bluesky.fail("com.atproto.repo.createRecord", HANG, None)
+    with pytest.raises(PublishError) as caught:
+        await BlueskyPublisher(make_bluesky_client(timeout=0.3)).publish(TEXT, key=KEY)
+    assert caught.value.maybe_posted and "Zeitüberschreitung" in caught.value.user_message
 
 
 async def test_an_expired_session_is_refreshed_and_the_post_goes_out(publisher, fake_bluesky, caplog):
