@@ -189,8 +189,9 @@ class BlueskyClient:
             try:
                 response = await client.com.atproto.server.refresh_session(
                     headers={"Authorization": f"Bearer {self._session.refresh_jwt}"}, ignore_session_check=True)
-            except _lib().RequestError as exc:
-                log.info("refreshing the Bluesky session failed (%s): logging in anew", _xrpc_error(exc) or "error")
+            except (_lib().RequestError, _lib().httpx.HTTPError) as exc:
+                reason = _xrpc_error(exc) if isinstance(exc, _lib().RequestError) else type(exc).__name__
+                log.info("refreshing the Bluesky session failed (%s): logging in anew", reason or "error")
             else:
                 await self._adopt(client, response)
                 return client
@@ -280,6 +281,10 @@ def bluesky_error(exc: Any, tz: ZoneInfo, pds_host: str, *, logging_in: bool = F
         return _inactive("takendown" if error == "AccountTakedown" else "deactivated", None, pds_host)
     if error == "RecordNotFound":
         return BlueskyNotFound("Bluesky kennt den Eintrag nicht (RecordNotFound).", detail=detail, retryable=False)
+    if error == "AuthFactorTokenRequired":
+        return BlueskyError("Das Bluesky-Konto verlangt bei der Anmeldung einen E-Mail-Code: in "
+                            "BLUESKY_APP_PASSWORD gehört ein App-Passwort, nicht das Hauptpasswort. " + _FIX_LOGIN,
+                            when_posting=_HOW_TO_RETRY, detail=detail, retryable=True)
     if logging_in and status in (400, 401) and error in ("AuthenticationRequired", "InvalidRequest", ""):
         return BlueskyError(f"Bluesky lehnt Handle oder App-Passwort ab ({status}). {_FIX_LOGIN}",
                             when_posting=_HOW_TO_RETRY, detail=detail, retryable=True)

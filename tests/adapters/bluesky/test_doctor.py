@@ -62,3 +62,11 @@ async def test_unreachable_pds_says_so(bluesky_env, monkeypatch):
     with pytest.raises(SpitzfederError) as caught:
         await check_bluesky(settings())
     assert "nicht erreichbar" in caught.value.user_message and "127.0.0.1:9" in caught.value.user_message
+
+
+async def test_a_main_password_with_email_code_asks_for_an_app_password(bluesky_env):
+    bluesky_env.fail("com.atproto.server.createSession", 401,
+                     {"error": "AuthFactorTokenRequired", "message": "A sign in code has been sent to your email"})
+    with pytest.raises(SpitzfederError) as caught:
+        await check_bluesky(settings())
+    assert "E-Mail-Code" in caught.value.user_message and "App-Passwort" in caught.value.user_message
