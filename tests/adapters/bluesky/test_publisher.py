@@ -214,3 +214,14 @@ async def test_an_account_that_moved_to_another_pds_names_the_new_host(make_blue
     message = caught.value.user_message
     assert "nicht mehr aktiv" in message and "pds.example.net" in message and "BLUESKY_PDS_URL" in message
     assert caught.value.retryable and fake_bluesky.posts() == []
+
+
+async def test_a_retry_after_a_lost_source_reply_posts_only_the_reply(make_bluesky_client, fake_bluesky):
+    """The question got through (its answer lost), the reply failed; 🔁 finds the question and adds the reply."""
+    fake_bluesky.fail("com.atproto.repo.createRecord", 500, INTERNAL, accept_first=True)
+    fake_bluesky.fail("com.atproto.repo.createRecord", 503, {"error": "Unavailable", "message": "busy"})
+    first = await BlueskyPublisher(make_bluesky_client()).publish(TEXT, key=KEY, source_line=SOURCE)
+    assert [r.rkey for r in fake_bluesky.posts()] == [post_rkey(KEY)] and "Quelle" in first.notice
+    again = await BlueskyPublisher(make_bluesky_client()).publish(TEXT, key=KEY, source_line=SOURCE)
+    assert again.post_id == first.post_id and again.notice is None
+    assert [r.rkey for r in fake_bluesky.posts()] == [post_rkey(KEY), reply_rkey(KEY)]
