@@ -40,16 +40,6 @@ class ConnectionDropped(Exception):
     """Raised in a handler to close the connection without an answer (a crash or a cut line)."""
 
 
-@web.middleware
-async def _drop_on_request(request: web.Request, handler: Any) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ConnectionDropped:
-        if request.transport is not None:
-            request.transport.abort()
-        raise web.HTTPInternalServerError() from None
-
-
 @dataclass
 class Fault:
     status: int
@@ -99,6 +89,7 @@ class FakeBluesky:
         self.scope = "com.atproto.appPass"  # the access token's scope; com.atproto.access: the main password
         self.access_lifetime = 7200  # seconds of a new access JWT (real time: the client compares with its clock)
         self.duplicate_status = 500  # a create with an existing rkey: 500 like the reference PDS, or 400
+        self.redirect_to: str | None = None  # answer every request with a 308 to this base URL
         self.moved_to: str | None = None  # the DID document's PDS endpoint (None: this server)
         self.deactivated = False  # the account left this PDS (migrated away): sessions say active=false
         self.reject_replies = False
@@ -116,7 +107,11 @@ class FakeBluesky:
         self._expired: set[str] = set()
         self._refresh: set[str] = set()
         self._serial = itertools.count(1)
-        app = web.Application(middlewares=[_drop_on_request])
+        @web.middleware
+        async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+            return await self._middleware(request, handler)
+
+        app = web.Application(middlewares=[middleware])
         for nsid, handler in {
             "com.atproto.server.createSession": self._create_session,
             "com.atproto.server.refreshSession": self._refresh_session,
@@ -189,6 +184,16 @@ class FakeBluesky:
         return next(record for record in self.records.values() if record.uri == uri)
 
     # --- plumbing ---
+
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.redirect_to:  # a PDS that moved and says so: every XRPC call answered with a permanent redirect
+            raise web.HTTPPermanentRedirect(self.redirect_to.rstrip("/") + request.path_qs)
+        try:
+            return await handler(request)
+        except ConnectionDropped:
+            if request.transport is not None:
+                request.transport.abort()
+            raise web.HTTPInternalServerError() from None
 
     def _jwt(self, scope: str, lifetime: int) -> str:
         now = int(time.time())

@@ -10,7 +10,7 @@ from bot.adapters.bluesky.tid import post_rkey, reply_rkey
 from bot.core.errors import PublishError
 from bot.core.networks import Network
 from bot.core.posting.ports import PostKey
-from tests.fakes.bluesky_server import APP_PASSWORD, DID, DROP, HANG, HTML_PAGE, INTERNAL, POST
+from tests.fakes.bluesky_server import APP_PASSWORD, DID, DROP, HANG, HTML_PAGE, INTERNAL, POST, FakeBluesky
 
 TEXT = "Wer zahlt am Ende die 3 Mrd. € für die neue Brücke – und warum sagt das niemand? https://example.org/ä?x=1"
 SOURCE = "Quelle: tagesschau.de, 24.11.2026 https://www.tagesschau.de/inland/a.html"
@@ -225,3 +225,19 @@ async def test_a_retry_after_a_lost_source_reply_posts_only_the_reply(make_blues
     again = await BlueskyPublisher(make_bluesky_client()).publish(TEXT, key=KEY, source_line=SOURCE)
     assert again.post_id == first.post_id and again.notice is None
     assert [r.rkey for r in fake_bluesky.posts()] == [post_rkey(KEY), reply_rkey(KEY)]
+
+
+async def test_a_pds_that_redirects_to_its_new_host_is_followed(make_bluesky_client, fake_bluesky):
+    """The old host answers 308 to the new one; the session made there names the new host in its DID document,
+    and the client talks to it directly from then on."""
+    new_home = FakeBluesky().start()
+    try:
+        fake_bluesky.redirect_to = new_home.base_url
+        publisher = BlueskyPublisher(make_bluesky_client())
+        published = await publisher.publish(TEXT, key=KEY)
+        assert [r.uri for r in new_home.posts()] == [published.post_id] and fake_bluesky.posts() == []
+        before = len(fake_bluesky.requests)
+        assert (await publisher.find_existing(TEXT, key=KEY, since=KEY.approved_at)).post_id == published.post_id
+        assert len(fake_bluesky.requests) == before  # straight to the new host now
+    finally:
+        new_home.stop()
