@@ -136,6 +136,12 @@ class BlueskyClient:
                 self._client = await self._login()
             return self._client
 
+    async def close(self) -> None:
+        """Close the HTTP connections (at shutdown); the next call logs in anew."""
+        client, self._client, self._session = self._client, None, None
+        if client is not None:
+            await client.request.close()
+
     async def call(self, what: str, operation: Callable[[AsyncClient], Awaitable[T]]) -> T:
         """One XRPC call; ``what`` names it for the request count. Raises BlueskyError (German)."""
         client = await self.session()

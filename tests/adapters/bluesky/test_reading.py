@@ -97,3 +97,11 @@ async def test_a_failing_amplifier_read_says_so_without_retry_hint(make_bluesky_
     with pytest.raises(SpitzfederError) as caught:
         await BlueskyAmplifiers(make_bluesky_client()).reposters("at://did:plc:x/app.bsky.feed.post/3a", max_pages=1)
     assert "ab 30.11. 15:05 Uhr" in caught.value.user_message and "🔁" not in caught.value.user_message
+
+
+async def test_after_close_the_next_read_logs_in_anew(make_bluesky_client, fake_bluesky):
+    client = make_bluesky_client()
+    metrics = BlueskyMetrics(client)
+    await metrics.followers()
+    await client.close()
+    assert await metrics.followers() == 1234 and fake_bluesky.sessions_created == 2
