@@ -68,11 +68,18 @@ class BlueskyError(PublishError):
     def __init__(self, problem: str, *, when_posting: str = "", **kwargs: Any) -> None:
         super().__init__(f"{problem} {when_posting}".strip(), **kwargs)
         self.problem = problem
+        self.when_posting = when_posting
 
     def without_posting_hints(self) -> BlueskyError:
         """The same failure for reading numbers or for doctor, where there is no post to retry with 🔁."""
         return type(self)(self.problem, detail=self.detail, retryable=self.retryable,
                           maybe_posted=self.maybe_posted, duplicate=self.duplicate)
+
+    def before_posting(self) -> BlueskyError:
+        """The same failure met before anything was sent to be posted: nothing can have been posted."""
+        when = self.when_posting if not self.maybe_posted else "Später mit 🔁 erneut versuchen."
+        return type(self)(self.problem, when_posting=when, detail=self.detail, retryable=self.retryable,
+                          maybe_posted=False, duplicate=self.duplicate)
 
 
 class BlueskyNotFound(BlueskyError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -55,13 +56,16 @@ class BlueskyPublisher:
     async def publish(self, text: str, *, key: PostKey, source_line: str | None = None) -> PublishedPost:
         # The account first: a login problem shows before anything is posted, and the follower count at
         # posting time is what the multiplier divides by.
-        account = await self._client.account()
-        question = await self._create(post_rkey(key), await self._record(text))
+        try:
+            account = await self._client.account()
+            record = await self._record(text)
+        except BlueskyError as exc:
+            raise exc.before_posting() from None
+        question = await self._create(post_rkey(key), record)
         notice = None
         if source_line:
             notice = await self._reply_with_source(question, key, source_line)
-        return PublishedPost(post_id=question["uri"], url=post_url(account.handle, rkey_of(question["uri"])),
-                             followers=account.followers, notice=notice)
+        return replace(self._published(account, question["uri"]), notice=notice)
 
     async def find_existing(self, text: str, *, key: PostKey, since: datetime) -> PublishedPost | None:
         found = await self._read(post_rkey(key))

@@ -241,3 +241,11 @@ async def test_a_pds_that_redirects_to_its_new_host_is_followed(make_bluesky_cli
         assert len(fake_bluesky.requests) == before  # straight to the new host now
     finally:
         new_home.stop()
+
+
+async def test_a_failure_before_the_create_cannot_have_posted(publisher, fake_bluesky):
+    fake_bluesky.fail("app.bsky.actor.getProfile", 503, HTML_PAGE)
+    with pytest.raises(PublishError) as caught:
+        await publisher.publish(TEXT, key=KEY)
+    assert caught.value.retryable and not caught.value.maybe_posted and "🔁" in caught.value.user_message
+    assert fake_bluesky.count("com.atproto.repo.createRecord") == 0
