@@ -93,6 +93,7 @@ class FakeBluesky:
         self.moved_to: str | None = None  # the DID document's PDS endpoint (None: this server)
         self.deactivated = False  # the account left this PDS (migrated away): sessions say active=false
         self.reject_replies = False
+        self.max_graphemes = 300  # a longer text is refused as InvalidRequest
         self.records: dict[str, StoredRecord] = {}  # rkey -> our post records
         self.deleted: set[str] = set()  # URIs whose post is gone from the AppView
         self.users: dict[str, User] = {}
@@ -292,7 +293,7 @@ class FakeBluesky:
             return web.json_response(INTERNAL if self.duplicate_status >= 500 else RECORD_EXISTS,
                                      status=self.duplicate_status)
         value = body.get("record") or {}
-        if len(regex.findall(r"\X", value.get("text", ""))) > 300:
+        if len(regex.findall(r"\X", value.get("text", ""))) > self.max_graphemes:
             return web.json_response(TOO_LONG, status=400)
         if value.get("reply") and self.reject_replies:
             return web.json_response(xrpc_error("InvalidRequest", "Replies are not allowed"), status=400)

@@ -18,6 +18,7 @@ from typing import Any
 from bot.adapters.bluesky.client import Account, BlueskyClient, BlueskyError, BlueskyNotFound, now_iso
 from bot.adapters.bluesky.facets import link_facet, links, mention_facet, mentions
 from bot.adapters.bluesky.tid import post_rkey, reply_rkey
+from bot.core.drafting.bluesky_length import BLUESKY_LIMIT, bluesky_length
 from bot.core.errors import PublishError
 from bot.core.networks import Network
 from bot.core.posting.ports import PostKey, PublishedPost
@@ -56,6 +57,10 @@ class BlueskyPublisher:
     async def publish(self, text: str, *, key: PostKey, source_line: str | None = None) -> PublishedPost:
         # The account first: a login problem shows before anything is posted, and the follower count at
         # posting time is what the multiplier divides by.
+        if bluesky_length(text) > BLUESKY_LIMIT:
+            raise BlueskyError(f"Der Text ist für Bluesky zu lang ({bluesky_length(text)} von höchstens "
+                               f"{BLUESKY_LIMIT} Zeichen). Eine kürzere Fassung ist nötig; 🔁 hilft hier nicht.",
+                               detail="longer than BLUESKY_LIMIT graphemes", retryable=False)
         try:
             account = await self._client.account()
             record = await self._record(text)

@@ -103,12 +103,18 @@ async def test_a_failed_create_whose_read_back_fails_too_may_have_posted(publish
     assert "lässt sich gerade nicht prüfen" in caught.value.user_message and "🔁" in caught.value.user_message
 
 
-LONG = "x" * 301
-
-
-async def test_too_long_text_is_not_retryable(publisher, fake_bluesky):
+async def test_too_long_text_is_refused_before_asking_bluesky(publisher, fake_bluesky):
     with pytest.raises(PublishError) as caught:
-        await publisher.publish(LONG, key=KEY)
+        await publisher.publish("ä" * 301, key=KEY)
+    assert not caught.value.retryable and not caught.value.maybe_posted
+    assert "zu lang (301 von höchstens 300 Zeichen)" in caught.value.user_message
+    assert fake_bluesky.requests == []
+
+
+async def test_a_text_the_pds_refuses_as_too_long_is_not_retryable(publisher, fake_bluesky):
+    fake_bluesky.max_graphemes = 20
+    with pytest.raises(PublishError) as caught:
+        await publisher.publish(TEXT, key=KEY)
     assert not caught.value.retryable and not caught.value.maybe_posted
     assert "zu lang" in caught.value.user_message and "300" in caught.value.user_message
     assert fake_bluesky.posts() == [] and fake_bluesky.count("com.atproto.repo.getRecord") == 1  # read back, none
