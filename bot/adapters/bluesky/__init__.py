@@ -1,0 +1,1 @@
+"""Bluesky through the ``atproto`` package: posting, numbers, amplifiers and doctor for one account."""
