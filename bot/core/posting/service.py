@@ -354,7 +354,7 @@ class PostingService:
 
     async def _recorded(self, write: Callable[[], Awaitable[T]]) -> T:
         """Record what the network did: tried again with growing pauses for ``record_patience``, since the network's
-        answer would be lost otherwise. If it still fails, the post stays in flight, and the posting lane looks it up."""
+        answer would be lost otherwise. If it still fails, the post stays in flight and the posting lane looks it up."""
         delay, waited = RECORD_FIRST_DELAY, 0.0
         while True:
             try:
