@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.errors import CheckSkipped, SpitzfederError
+from bot.core.networks import labels
 from bot.settings import (
     DEFAULT_PROMPTS_DIR,
     LLM_KEY_MISSING,
@@ -103,8 +104,16 @@ async def check_x_costs(settings: Settings) -> str:
         return await month_usage_text(settings, engine)
 
 
+async def check_networks(settings: Settings) -> str:
+    networks = settings.active_networks
+    mode = " (simuliert: DRY_RUN=true)" if settings.dry_run else ""
+    return f"Freigegebene Fragen gehen an: {labels(networks)}{mode}"
+
+
 def all_checks() -> list[tuple[str, Check]]:
+    from bot.adapters.bluesky.doctor import check_bluesky
     from bot.adapters.discord.doctor import check_channels, check_roles, check_token
+    from bot.adapters.mastodon.doctor import check_mastodon
     from bot.adapters.x.doctor import check_x_account, check_x_write
 
     return [
@@ -116,6 +125,9 @@ def all_checks() -> list[tuple[str, Check]]:
         ("Discord-Freigaben", check_roles),
         ("X", check_x_account),
         ("X-Schreibrecht", check_x_write),
+        ("Bluesky", check_bluesky),
+        ("Mastodon", check_mastodon),
+        ("Netzwerke", check_networks),
         ("Beobachtungsliste", check_watchlist),
         ("X-Kosten", check_x_costs),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,17 +24,18 @@ from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
 from bot.core.errors import SpitzfederError
 from bot.core.health import HealthReport, Presence, check
+from bot.core.networks import Network, labels
 from bot.core.notices import Notice, Notifier, PostPublished
 from bot.core.posting.ports import Publisher, Withdrawal
 from bot.core.posting.records import Post
-from bot.core.reach.amplifiers import AmplifierRules, AmplifierService
+from bot.core.reach.amplifiers import AmplifierRules, AmplifierService, AmplifierSource
 from bot.core.reach.learning import LearningService
 from bot.core.reach.listing import amplifier_listing
 from bot.core.reach.prices import usage_text
 from bot.core.reach.read_budget import UsageRecorder
 from bot.core.reach.reports import Reports, StoredReports
 from bot.core.reach.summary import SummaryService
-from bot.core.reach.tracking import TrackingService
+from bot.core.reach.tracking import MetricsSource, TrackingService
 from bot.core.scheduler import NextDue, RunDue, Scheduler, WakeOn, in_sequence
 from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
@@ -150,27 +151,73 @@ async def drafting_tools(settings: Settings, *, save: bool) -> AsyncIterator[Dra
 
 # --- posting and reach ---
 
-def build_publisher(settings: Settings, usage: UsageRecorder | None = None) -> Publisher:
-    """X when its four OAuth 1.0a values are set and DRY_RUN is off; otherwise the dry run."""
-    if settings.dry_run or not settings.x_credentials_complete:
-        from bot.adapters.dry_run import DryRunPublisher
+@dataclass(frozen=True)
+class NetworkParts:
+    """One network's adapters: its publisher and, for a real account, the sources tracking reads from."""
 
-        return DryRunPublisher()
-    from bot.adapters.x.publisher import XPublisher
+    publisher: Publisher
+    metrics: MetricsSource | None = None  # None in the dry run: simulated posts are never tracked
+    amplifiers: AmplifierSource | None = None
+    close: Callable[[], Awaitable[None]] | None = None
 
-    return XPublisher.from_settings(settings, usage=usage)
+
+def build_networks(settings: Settings, usage: UsageRecorder | None = None) -> dict[Network, NetworkParts]:
+    """Every active network (complete credentials, narrowed by NETWORKS); each one is simulated in the dry run,
+    and X also without its keys (then it is the only network)."""
+    networks = {}
+    for network in settings.active_networks:
+        if settings.dry_run or (network is Network.X and not settings.x_credentials_complete):
+            from bot.adapters.dry_run import DryRunPublisher
+
+            networks[network] = NetworkParts(DryRunPublisher(network))
+        elif network is Network.X:
+            from bot.adapters.x.amplifiers import XAmplifiers
+            from bot.adapters.x.metrics import XMetrics
+            from bot.adapters.x.publisher import XPublisher
+
+            x = XPublisher.from_settings(settings, usage=usage)
+            networks[network] = NetworkParts(x, XMetrics(x.client), XAmplifiers(x.client))
+        elif network is Network.BLUESKY:
+            from bot.adapters.bluesky.network import build_bluesky
+
+            bluesky = build_bluesky(settings)
+            networks[network] = NetworkParts(bluesky.publisher, bluesky.metrics, bluesky.amplifiers,
+                                             bluesky.client.close)
+        else:
+            from bot.adapters.mastodon import build_mastodon
+
+            mastodon = build_mastodon(settings)
+            networks[network] = NetworkParts(mastodon.publisher, mastodon.metrics, mastodon.amplifiers)
+    return networks
 
 
 @dataclass(frozen=True)
 class Reach:
-    """Posting to X, tracking and the daily summary, with the stored numbers behind them."""
+    """Posting to every network, tracking and the daily summary, with the stored numbers behind them."""
 
-    publisher: Publisher
+    networks: dict[Network, NetworkParts]
     tracking: TrackingService | None  # None in the dry run: simulated posts are never tracked
     summary: SummaryService
     reports: StoredReports
     usage: SqlUsageStore  # every X request, counted
     amplifiers: AmplifierService | None = None  # who carried a post; None in the dry run
+
+    @property
+    def publishers(self) -> dict[Network, Publisher]:
+        return {network: parts.publisher for network, parts in self.networks.items()}
+
+    @property
+    def simulated(self) -> bool:
+        """The dry run: nothing reaches any network."""
+        return all(parts.publisher.simulated for parts in self.networks.values())
+
+    async def close(self) -> None:
+        for parts in self.networks.values():
+            if parts.close is not None:
+                try:
+                    await parts.close()
+                except Exception:
+                    log.warning("closing a network client failed", exc_info=True)
 
 
 def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
@@ -201,26 +248,23 @@ def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clo
     from bot.adapters.storage.usage import SqlUsageStore
 
     usage = SqlUsageStore(engine, clock)
-    publisher = build_publisher(settings, usage=usage)
+    networks = build_networks(settings, usage=usage)
     learning = learning or build_learning(settings, engine, clock)
+    x = networks.get(Network.X)
+    x_real = x is not None and not x.publisher.simulated
     summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars,
-                            usage=None if publisher.simulated else usage, learning=learning)
+                            usage=usage if x_real else None, learning=learning)
     tracking = amplifiers = None
     book = SqlAmplifierStore(engine)
-    if not publisher.simulated:
-        from bot.adapters.x.amplifiers import XAmplifiers
-        from bot.adapters.x.metrics import XMetrics
-        from bot.adapters.x.publisher import XPublisher
-
-        assert isinstance(publisher, XPublisher)
-        amplifiers = AmplifierService(book, XAmplifiers(publisher.client), notifier, clock, usage=usage,
+    if x is not None and x.metrics is not None and x.amplifiers is not None:
+        amplifiers = AmplifierService(book, x.amplifiers, notifier, clock, usage=usage,
                                       read_budget_month=settings.x_read_budget_month,
                                       rules=amplifier_rules(settings))
-        tracking = TrackingService(SqlTrackingStore(engine), XMetrics(publisher.client), notifier, clock,
+        tracking = TrackingService(SqlTrackingStore(engine), x.metrics, notifier, clock,
                                    usage=usage, schedule=parse_schedule(settings.metrics_schedule),
                                    read_budget_month=settings.x_read_budget_month, after_snapshot=amplifiers)
     reports = StoredReports(summary, book, learning)
-    return Reach(publisher, tracking, summary, reports, usage, amplifiers)
+    return Reach(networks, tracking, summary, reports, usage, amplifiers)
 
 
 def amplifier_rules(settings: Settings) -> AmplifierRules:
@@ -295,7 +339,8 @@ class DiscordBot:
 
 
 @asynccontextmanager
-async def discord_bot(settings: Settings, *, clock: Clock | None = None, publisher: Publisher | None = None,
+async def discord_bot(settings: Settings, *, clock: Clock | None = None,
+                      publisher: Publisher | Mapping[Network, Publisher] | None = None,
                       reports: Reports | None = None, serving: bool = True,
                       scheduler_runs: bool = True) -> AsyncIterator[DiscordBot]:
     """The whole bot on one database; ``publisher`` and ``reports`` replace the configured ones (tests).
@@ -341,7 +386,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                 async def still_approved(post: Post) -> Withdrawal | None:  # the workflow owns votes and roles
                     return await workflow.still_approved(post)
 
-                posting = PostingService(posts, publisher or reach.publisher, audit, notifier, clock,
+                posting = PostingService(posts, publisher or reach.publishers, audit, notifier, clock,
                                          wake=scheduler.waker("posting"), still_approved=still_approved,
                                          reconcile_wait=timedelta(seconds=settings.reconcile_wait_seconds))
                 workflow = Workflow(
@@ -375,6 +420,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None, publish
                                  scheduler, presence, clock)
             finally:
                 await reach.usage.flush()  # the last counts, before the database closes
+                await reach.close()
     finally:
         await llm.aclose()
 
@@ -405,9 +451,11 @@ class _Driven:
 def _warn_about(settings: Settings, bot: DiscordBot) -> None:
     if not settings.summary_channel_id:
         log.warning("SUMMARY_CHANNEL_ID is not set: no daily summary (/zusammenfassung still works)")
-    if bot.reach.publisher.simulated:
-        log.warning("dry run: posts are simulated and never reach X (%s)",
-                    "DRY_RUN=true" if settings.dry_run else "X credentials incomplete")
+    if bot.reach.simulated:
+        log.warning("dry run: posts are simulated and never reach any network (%s)",
+                    "DRY_RUN=true" if settings.dry_run else "no network's credentials are complete")
+    else:
+        log.info("posting to: %s", labels(bot.reach.networks))
     if not bot.workflow.policy.configured:
         log.warning("no approvers configured (APPROVER_ROLE_IDS / APPROVER_USER_IDS): nothing can be approved")
 

@@ -12,7 +12,8 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.sqlite_lock import WriteLock
 from tests.fakes.x_server import FakeX
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.discord", "tests.fixtures.x"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.discord", "tests.fixtures.x", "tests.fixtures.bluesky",
+                  "tests.fixtures.mastodon"]
 
 _OUR_VARIABLES = {name.upper() for name in Settings.model_fields}
 

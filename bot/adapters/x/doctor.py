@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.adapters.x.client import Account, XClient, XError
 from bot.core.errors import CheckSkipped, SpitzfederError
+from bot.core.networks import Network
 from bot.core.text.numbers import de_int
 from bot.settings import Settings
 
@@ -15,6 +16,8 @@ def _dry_run_reason(settings: Settings) -> str | None:
     if settings.dry_run:
         return "DRY_RUN=true: Posts werden nur simuliert und nicht getrackt"
     missing = [key.upper() for key in _KEYS if not getattr(settings, key).get_secret_value()]
+    if Network.X not in settings.active_networks:
+        raise CheckSkipped("X ist aus: " + ("NETWORKS nennt x nicht" if not missing else "keine X-Zugangsdaten"))
     if len(missing) == len(_KEYS):
         return "keine X-Zugangsdaten: Testbetrieb, Posts werden nur simuliert und nicht getrackt"
     if missing:

@@ -33,9 +33,9 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
     monkeypatch.setenv("SUMMARY_TIME", "18:00")
     notifier = RecordingNotifier()
     reach = build_reach(Settings(), engine, notifier, clock)
-    assert not reach.publisher.simulated and reach.tracking is not None
+    assert not reach.simulated and reach.tracking is not None
     assert await reach.summary.run_due() is None  # first start: summaries begin with the next slot
-    posting = PostingService(SqlPostStore(engine), reach.publisher, SqlAuditLog(engine, clock), notifier, clock)
+    posting = PostingService(SqlPostStore(engine), reach.publishers, SqlAuditLog(engine, clock), notifier, clock)
     set_id = await new_draft_set(engine)
     await posting.approve(set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
     assert await posting.next_due() == clock.now()
@@ -73,7 +73,7 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
 async def test_dry_run_builds_no_tracking(engine, clock, monkeypatch):
     monkeypatch.setenv("DRY_RUN", "true")
     reach = build_reach(Settings(), engine, RecordingNotifier(), clock)
-    assert reach.publisher.simulated and reach.tracking is None
+    assert reach.simulated and reach.tracking is None
 
 
 def test_chart_is_a_png():
