@@ -16,6 +16,14 @@ class ThreadedServer:
         self._runner: web.AppRunner | None = None
         self.release = asyncio.Event()  # handlers that "hang" wait on this; set when stopping
         self.port = 0
+        self.latency = 0.0  # seconds every answer takes (benchmarks: a network's round trip)
+        app.middlewares.append(self._delayed)
+
+    @web.middleware
+    async def _delayed(self, request: web.Request, handler):
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return await handler(request)
 
     @property
     def base_url(self) -> str:
