@@ -81,7 +81,7 @@ async def main(runs: int, latency: dict[Network, float]) -> None:
     finally:
         for fake in fakes.values():
             fake.stop()
-    print(f"latency per answer: " + ", ".join(f"{n.label} {latency[n] * 1000:.0f} ms" for n in fakes))
+    print("latency per answer: " + ", ".join(f"{n.label} {latency[n] * 1000:.0f} ms" for n in fakes))
     print(f"{'posted on':<12} {'median':>8} {'max':>8}   ({runs} runs each, after one warm-up)")
     medians = {}
     for label, times in results.items():
