@@ -1,4 +1,4 @@
-"""The command line: `spitzfeder draft|doctor|run|sync-commands|health|summary|backup|prompts` (also `python -m bot`).
+"""The command line: `spitzfeder draft|doctor|accounts|run|sync-commands|health|summary|backup|prompts` (also `python -m bot`).
 
 Everything it prints is German. Exit codes: 0 success, 2 bad input or configuration, 1 any other failure
 (an unexpected exception included: one German line, the traceback only in the log with -v).
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--no-save", action="store_true", help="nicht in der Datenbank speichern")
 
     command("doctor", "Konfiguration prüfen")
+    command("accounts", "die Konten zeigen, die der Bot bedient (ACCOUNTS_FILE), mit Kanälen und Netzwerken")
     command("run", "den Discord-Bot starten")
     command("sync-commands", "Slash-Befehle bei Discord registrieren")
     command("health", "prüfen, ob der laufende Bot gesund ist (Exit-Code 0 oder 1)")
@@ -321,9 +322,19 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_accounts(settings: Settings) -> int:
+    from bot.accounts import describe_account, load_accounts
+
+    for account in load_accounts(settings):
+        print(describe_account(account))
+    return 0
+
+
 async def cmd_run(settings: Settings) -> int:
+    from bot.accounts import served_account
     from bot.wiring import run
 
+    settings = served_account(settings).settings
     _require_discord_token(settings)
     if settings.earlier_database_problem:  # starting would begin with an empty database
         raise ConfigError(settings.earlier_database_problem)
@@ -405,6 +416,8 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
         return await cmd_draft(args, settings)
     if args.command == "doctor":
         return await cmd_doctor(settings)
+    if args.command == "accounts":
+        return cmd_accounts(settings)
     if args.command == "sync-commands":
         return await cmd_sync_commands(settings)
     if args.command == "summary":

@@ -110,11 +110,27 @@ async def check_networks(settings: Settings) -> str:
     return f"Freigegebene Fragen gehen an: {labels(networks)}{mode}"
 
 
-def all_checks() -> list[tuple[str, Check]]:
+async def check_accounts(settings: Settings) -> str:
+    from bot.accounts import load_accounts
+
+    if settings.accounts_file is None:
+        raise CheckSkipped("kein ACCOUNTS_FILE: ein Konto „standard“ aus diesen Einstellungen")
+    accounts = load_accounts(settings)
+    return f"{settings.accounts_file}: {len(accounts)} Konto/Konten ({', '.join(a.name for a in accounts)})"
+
+
+def network_checks() -> list[tuple[str, Check]]:
+    """The checks of an account's own credentials (run once per account of ACCOUNTS_FILE)."""
     from bot.adapters.bluesky.doctor import check_bluesky
-    from bot.adapters.discord.doctor import check_channels, check_roles, check_token
     from bot.adapters.mastodon.doctor import check_mastodon
     from bot.adapters.x.doctor import check_x_account, check_x_write
+
+    return [("X", check_x_account), ("X-Schreibrecht", check_x_write), ("Bluesky", check_bluesky),
+            ("Mastodon", check_mastodon), ("Netzwerke", check_networks)]
+
+
+def all_checks() -> list[tuple[str, Check]]:
+    from bot.adapters.discord.doctor import check_channels, check_roles, check_token
 
     return [
         ("Prompts", check_prompts),
@@ -123,23 +139,34 @@ def all_checks() -> list[tuple[str, Check]]:
         ("Discord-Token", check_token),
         ("Discord-Kanäle", check_channels),
         ("Discord-Freigaben", check_roles),
-        ("X", check_x_account),
-        ("X-Schreibrecht", check_x_write),
-        ("Bluesky", check_bluesky),
-        ("Mastodon", check_mastodon),
-        ("Netzwerke", check_networks),
+        *network_checks(),
+        ("Konten", check_accounts),
         ("Beobachtungsliste", check_watchlist),
         ("X-Kosten", check_x_costs),
     ]
 
 
 async def run_checks(settings: Settings, checks: list[tuple[str, Check]] | None = None) -> list[CheckResult]:
-    results = []
-    for part, check in checks if checks is not None else all_checks():
+    """Every check; with an ACCOUNTS_FILE of several accounts, each account's credentials are checked too."""
+    results = [await _run(part, check, settings) for part, check in (checks if checks is not None
+                                                                        else all_checks())]
+    if checks is None and settings.accounts_file is not None:
+        from bot.accounts import load_accounts
+
         try:
-            results.append(CheckResult(part, True, await check(settings)))
-        except CheckSkipped as skip:
-            results.append(CheckResult(part, True, skip.reason, skipped=True))
-        except SpitzfederError as exc:
-            results.append(CheckResult(part, False, exc.user_message))
+            accounts = load_accounts(settings)
+        except SpitzfederError:
+            return results  # the check „Konten“ says what is wrong
+        for account in accounts:
+            results += [await _run(f"{part} ({account.name})", check, account.settings)
+                        for part, check in network_checks()]
     return results
+
+
+async def _run(part: str, check: Check, settings: Settings) -> CheckResult:
+    try:
+        return CheckResult(part, True, await check(settings))
+    except CheckSkipped as skip:
+        return CheckResult(part, True, skip.reason, skipped=True)
+    except SpitzfederError as exc:
+        return CheckResult(part, False, exc.user_message)

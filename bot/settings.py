@@ -183,6 +183,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"NETWORKS: „{part}“ ist kein Netzwerk; erlaubt sind x, bluesky, mastodon") from None
         return chosen
 
+    # --- several accounts in one bot ---
+    accounts_file: Path | None = None  # TOML with [accounts.<name>] tables; empty: one account from this environment
+
+    @field_validator("accounts_file", mode="before")
+    @classmethod
+    def _no_accounts_file(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     _env_file_used: Path | None = PrivateAttr(default=None)
 
     @property

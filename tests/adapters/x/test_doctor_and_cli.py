@@ -173,3 +173,19 @@ def test_summary_cli_with_the_week(capsys, x_env):
     code, out, err = run(capsys, "summary", "--week")
     assert code == 0, err
     assert "📅 Die Woche (" in out and "Posts: 0 (davor 0)" in out
+
+
+async def test_doctor_checks_each_account_of_the_accounts_file(x_env, monkeypatch, tmp_path):
+    path = tmp_path / "accounts.toml"
+    path.write_text('[accounts.gut]\napprover_role_ids = [1]\n\n[accounts.falsch]\napprover_role_ids = [2]\n'
+                    'x_api_key_env = "FALSCHER_KEY"\n', encoding="utf-8")
+    monkeypatch.setenv("ACCOUNTS_FILE", str(path))
+    monkeypatch.setenv("FALSCHER_KEY", "wrong-key")
+    results = {r.part: r for r in await run_checks(Settings())}
+    assert results["Konten"].ok and "2 Konto/Konten (gut, falsch)" in results["Konten"].message
+    assert results["X (gut)"].message == "Konto @spitzfeder, 500 Follower"
+    assert not results["X (falsch)"].ok and "wrong-key" not in results["X (falsch)"].message
+    path.write_text("[accounts.gut]\nfarbe = 1\n", encoding="utf-8")
+    results = {r.part: r for r in await run_checks(Settings())}
+    assert not results["Konten"].ok and "Konto „gut“, farbe: unbekannter Schlüssel" in results["Konten"].message
+    assert "X (gut)" not in results

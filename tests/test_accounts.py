@@ -1,0 +1,147 @@
+"""ACCOUNTS_FILE: one rule for keys, secrets by variable name, every problem named with account and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.accounts import describe_account, load_accounts, served_account
+from bot.cli import main
+from bot.core.errors import ConfigError
+from bot.core.networks import Network
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TWO = """
+[accounts.agentur]
+display_name = "Agentur Nordlicht"
+discord_channel_ids = [11]
+approver_role_ids = [22]
+x_api_key_env = "AGENTUR_KEY"
+x_api_secret_env = "AGENTUR_SECRET"
+x_access_token_env = "AGENTUR_TOKEN"
+x_access_token_secret_env = "AGENTUR_TOKEN_SECRET"
+
+[accounts.kunde-a]
+discord_channel_ids = [44]
+approver_user_ids = [55, 66]
+approvals_required = 2
+timezone = "Europe/Vienna"
+mastodon_base_url = "https://norden.social"
+mastodon_access_token_env = "KUNDE_A_MASTODON"
+"""
+SECRETS = {"AGENTUR_KEY": "k", "AGENTUR_SECRET": "s", "AGENTUR_TOKEN": "t", "AGENTUR_TOKEN_SECRET": "ts",
+           "KUNDE_A_MASTODON": "m-token"}
+
+
+def settings_with(tmp_path: Path, text: str, **env) -> Settings:
+    path = tmp_path / "accounts.toml"
+    path.write_text(text, encoding="utf-8")
+    return Settings(_env_file=None, accounts_file=path, approver_role_ids=[99], post_undo_seconds=45, **env)
+
+
+def problems(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_accounts(settings_with(tmp_path, text), environ=environ if environ is not None else SECRETS)
+    return caught.value.user_message
+
+
+def test_without_a_file_the_environment_is_the_one_account_standard():
+    settings = Settings(_env_file=None)
+    [account] = load_accounts(settings)
+    assert account.name == "standard" and account.settings is settings
+
+
+def test_each_account_sets_what_it_names_and_keeps_the_environment_for_the_rest(tmp_path):
+    agentur, kunde = load_accounts(settings_with(tmp_path, TWO), environ=SECRETS)
+    assert (agentur.name, agentur.display_name, kunde.display_name) == ("agentur", "Agentur Nordlicht", "kunde-a")
+    assert agentur.settings.discord_channel_ids == [11] and agentur.settings.approver_role_ids == [22]
+    assert agentur.settings.x_api_key.get_secret_value() == "k" and agentur.settings.x_credentials_complete
+    assert kunde.settings.approvals_required == 2 and kunde.settings.timezone == "Europe/Vienna"
+    assert kunde.settings.approver_role_ids == [99]  # not set by the account: from the environment
+    assert kunde.settings.post_undo_seconds == 45 and not kunde.settings.x_credentials_complete
+    assert kunde.settings.active_networks == [Network.MASTODON]
+    assert kunde.settings.mastodon_access_token.get_secret_value() == "m-token"
+
+
+def test_secrets_may_stand_in_the_env_file_under_their_own_names(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("KUNDE_A_MASTODON=aus-der-datei\n", encoding="utf-8")
+    settings = settings_with(tmp_path, TWO)
+    settings._env_file_used = env
+    accounts = load_accounts(settings, environ={k: v for k, v in SECRETS.items() if k != "KUNDE_A_MASTODON"})
+    assert accounts[1].settings.mastodon_access_token.get_secret_value() == "aus-der-datei"
+
+
+def test_every_problem_of_the_file_is_named_with_its_account_and_key(tmp_path):
+    text = TWO.replace("approvals_required = 2", "approvals_required = 0\nfarbe = \"blau\"").replace(
+        "discord_channel_ids = [44]", "discord_channel_ids = [11]")
+    said = problems(tmp_path, text)
+    assert "Konto „kunde-a“, farbe: unbekannter Schlüssel" in said
+    assert "Konto „kunde-a“, approvals_required: muss eine ganze Zahl zwischen 1 und 10 sein" in said
+    said = problems(tmp_path, TWO.replace("discord_channel_ids = [44]", "discord_channel_ids = [11]"))
+    assert "Kanal 11 gehört zu Konto „agentur“ und Konto „kunde-a“" in said
+
+
+def test_a_secret_written_into_the_file_or_missing_from_the_environment_is_refused(tmp_path):
+    said = problems(tmp_path, TWO.replace('x_api_key_env = "AGENTUR_KEY"', 'x_api_key = "klartext"'))
+    assert "Konto „agentur“, x_api_key: Geheimnisse stehen nicht in der Datei; stattdessen x_api_key_env" in said
+    assert "klartext" not in said
+    said = problems(tmp_path, TWO, environ={k: v for k, v in SECRETS.items() if k != "AGENTUR_TOKEN"})
+    assert "Konto „agentur“, x_access_token_env: die Umgebungsvariable „AGENTUR_TOKEN“ ist nicht gesetzt" in said
+
+
+def test_an_account_nobody_may_approve_for_and_process_wide_settings_are_refused(tmp_path):
+    text = "[accounts.leer]\napprover_role_ids = []\ndatabase_url = \"sqlite://\"\n"
+    said = problems(tmp_path, text)
+    assert "Konto „leer“, database_url: gilt für den ganzen Bot" in said
+    said = problems(tmp_path, "[accounts.leer]\napprover_role_ids = []\n")
+    assert "Konto „leer“: niemand darf freigeben" in said
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[accounts.a\nx=1", "kein gültiges TOML"),
+    ("[kunden.a]\nx = 1", "unbekannte Abschnitte kunden"),
+    ("", "keine Konten"),
+])
+def test_a_broken_file_is_refused_as_a_whole(tmp_path, text, expected):
+    assert expected in problems(tmp_path, text)
+
+
+def test_the_shipped_example_is_valid(monkeypatch):
+    environ = {name: "x" for name in (
+        "AGENTUR_X_API_KEY", "AGENTUR_X_API_SECRET", "AGENTUR_X_ACCESS_TOKEN", "AGENTUR_X_ACCESS_TOKEN_SECRET",
+        "AGENTUR_BLUESKY_APP_PASSWORD", "KUNDE_A_X_API_KEY", "KUNDE_A_X_API_SECRET", "KUNDE_A_X_ACCESS_TOKEN",
+        "KUNDE_A_X_ACCESS_TOKEN_SECRET", "KUNDE_A_MASTODON_TOKEN")}
+    accounts = load_accounts(Settings(_env_file=None, accounts_file=ROOT / "accounts.example.toml"),
+                             environ=environ)
+    assert [a.name for a in accounts] == ["agentur", "kunde-a"]
+    assert describe_account(accounts[1]) == (
+        "kunde-a („Verkehrsclub Hamburg“): Kanäle 444444444444444444 · Netzwerke X, Mastodon · Freigabe 0 Rolle(n), "
+        "2 Person(en), 2 Stimme(n) · postet")
+
+
+def test_run_refuses_several_accounts_and_serves_a_single_one(tmp_path, monkeypatch):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="ein Bot-Prozess bedient bisher genau ein Konto"):
+        served_account(settings_with(tmp_path, TWO))
+    served = served_account(settings_with(tmp_path, TWO.split("[accounts.kunde-a]")[0]))
+    assert served.name == "agentur" and served.settings.discord_channel_ids == [11]
+
+
+def test_the_accounts_command_lists_them_and_a_broken_file_exits_2(tmp_path, monkeypatch, capsys):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "accounts.toml"
+    path.write_text(TWO, encoding="utf-8")
+    monkeypatch.setenv("ACCOUNTS_FILE", str(path))
+    monkeypatch.setenv("APPROVER_ROLE_IDS", "99")
+    assert main(["accounts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("agentur („Agentur Nordlicht“): Kanäle 11 · Netzwerke X · ")
+    assert lines[1].startswith("kunde-a: Kanäle 44 · Netzwerke Mastodon · Freigabe 1 Rolle(n), 2 Person(en)")
+    path.write_text(TWO.replace("approvals_required = 2", "approvals_required = 11"), encoding="utf-8")
+    assert main(["accounts"]) == 2
+    assert "Konto „kunde-a“, approvals_required" in capsys.readouterr().err
