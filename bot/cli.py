@@ -1,4 +1,5 @@
-"""The command line: `spitzfeder draft|doctor|accounts|run|sync-commands|health|summary|backup|prompts` (also `python -m bot`).
+"""The command line: `spitzfeder draft|doctor|accounts|run|sync-commands|health|summary|backup|prompts`
+(also `python -m bot`).
 
 Everything it prints is German. Exit codes: 0 success, 2 bad input or configuration, 1 any other failure
 (an unexpected exception included: one German line, the traceback only in the log with -v).
