@@ -1,11 +1,13 @@
 """The migrations build exactly the schema the code declares, along one straight line of revisions."""
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from bot.adapters.storage import schema
 from bot.adapters.storage.database import MIGRATIONS, create_engine, head_revision, migrate
@@ -116,5 +118,39 @@ async def test_going_back_before_the_trust_columns_keeps_posts_and_drafts(tmp_pa
         async with engine.connect() as connection:
             assert (await connection.execute(text("select text from posts"))).scalar() == "Frage?"
             assert (await connection.execute(text("select text from drafts"))).scalar() == "Frage?"
+    finally:
+        await engine.dispose()
+
+
+async def test_posts_become_x_posts_and_keep_their_snapshots_when_networks_arrive(database_url):
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to("0007"))
+            await connection.execute(text(
+                "insert into news_items (id, created_at, origin, text) values (1, '2026-11-01', 'cli', 'Meldung')"))
+            await connection.execute(text("insert into draft_sets (id, news_id, created_at, llm_calls, prompt_tokens, "
+                                          "completion_tokens, state) values (1, 1, '2026-11-01', 1, 0, 0, 'open')"))
+            await connection.execute(text("insert into drafts (id, set_id, position, text, evidence, evidence_found, "
+                                          "weighted_length, warnings) values (1, 1, 1, 'Frage?', '', false, 6, '[]')"))
+            await connection.execute(text(
+                "insert into posts (id, set_id, draft_id, text, state, approved_at, due_at, approved_by, x_post_id) "
+                "values (7, 1, 1, 'Frage?', 'posted', '2026-11-01', '2026-11-01', '[]', '1900000000000000001')"))
+            await connection.execute(text(
+                "insert into metric_snapshots (post_id, step, step_seconds, due_at, state, likes) "
+                "values (7, '1h', 3600, '2026-11-01', 'taken', 12)"))
+        await migrate(engine)
+        async with engine.begin() as connection:
+            assert (await connection.execute(text("select network, remote_id from posts"))).one() == (
+                "x", "1900000000000000001")
+            assert (await connection.execute(text("select likes from metric_snapshots"))).scalar() == 12
+            await connection.execute(text(  # the same draft on another network is a post of its own
+                "insert into posts (set_id, network, draft_id, text, state, approved_at, due_at, approved_by) "
+                "values (1, 'bluesky', 1, 'Frage?', 'scheduled', '2026-11-01', '2026-11-01', '[]')"))
+        with pytest.raises(IntegrityError):  # but never twice on one network
+            async with engine.begin() as connection:
+                await connection.execute(text(
+                    "insert into posts (set_id, network, draft_id, text, state, approved_at, due_at, approved_by) "
+                    "values (1, 'x', 1, 'Frage?', 'scheduled', '2026-11-01', '2026-11-01', '[]')"))
     finally:
         await engine.dispose()
