@@ -1,0 +1,1 @@
+"""Planned posts: German time phrases (`phrases`), the best hour of the week (`best_time`), local wall times (`wall_time`)."""
