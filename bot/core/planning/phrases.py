@@ -19,7 +19,7 @@ gives 12:00, „Dienstag 8 Uhr" the 8th of the month) and gives a bare „14:30"
 and numeric dates are explicit too: dateparser knows no „morgen früh" or „am Dienstag um 8", sends „Mo 13:00" on a
 Monday to next week although today's 13:00 is still ahead, and moves a numeric date that has passed to next year.
 Relative phrases („in 2 Stunden") are measured by dateparser as an offset and added in real time, so two hours
-across a daylight-saving change are two real hours (dateparser adds them to the wall clock).
+across a daylight-saving change are two real hours; whole days („in 2 Tagen") keep the clock time.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser
+import dateparser  # type: ignore[import-untyped]  # ships no type hints
 
 from bot.core.errors import InputError
 from bot.core.planning.wall_time import is_ambiguous, resolve
@@ -52,6 +52,7 @@ _BEST = re.compile(r"^(?:zur |die |zu der )?besten? zeit$")
 _CLOCK = re.compile(rf"(?:^|\s)(?:(?P<part>{_PART})\s+)?(?P<um>um\s+)?(?P<hour>\d{{1,2}})(?::(?P<minute>\d{{2}}))?"
                     rf"(?:\s*(?P<uhr>uhr))?(?:\s+(?P<after>{_PART}))?$")
 _DATE = re.compile(r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4}|\d{2})?$")
+_DAYS_ONLY = re.compile(r"^in \S+ (?:tag|tagen|woche|wochen)$")
 _LEADING = re.compile(r"^(?:am|nächsten|nächster|kommenden|kommender)\s+")
 
 
@@ -80,8 +81,9 @@ def parse_plan(text: str, *, now: datetime, tz: ZoneInfo) -> PlannedTime:
         raise InputError(f"Das ist zu lang für eine Zeitangabe. Möglich sind z. B. {EXAMPLES}.")
     if _BEST.match(phrase):
         return PlannedTime(None, None, best_time=True)
+    notes: tuple[str, ...] = ()
     if phrase.startswith("in "):
-        when, notes = _relative(phrase, now, tz), ()
+        when = _relative(phrase, now, tz)
     else:
         when, notes = _absolute(phrase, now, tz)
     if when is None:
@@ -103,16 +105,17 @@ def check_window(when_utc: datetime, *, now: datetime, tz: ZoneInfo, said: str |
 def _relative(phrase: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """„in 2 Stunden": dateparser measures the offset, which is added in real time (or on the wall clock for days)."""
     phrase = phrase.replace("einer halben stunde", "30 minuten")  # dateparser does not know the half hour
-    base = now.astimezone(tz).replace(tzinfo=None)
-    parsed = _dateparser(phrase, base, tz)
+    # Measured in UTC: in the account's zone dateparser shifts results that cross a daylight-saving change.
+    base = now.astimezone(UTC).replace(tzinfo=None)
+    parsed = _dateparser(phrase, base, ZoneInfo("UTC"))
     if parsed is None:
         return None
     offset = parsed.replace(tzinfo=None) - base
     if offset <= timedelta(0):  # „in 5" is read as the 5th of this month: not an offset
         return None
-    if offset % timedelta(days=1):
-        return now.astimezone(UTC) + offset
-    return resolve(base + offset, tz).utc  # whole days keep the clock time („in 2 Tagen" at 12:00 → 12:00)
+    if _DAYS_ONLY.match(phrase):  # „in 2 Tagen" at 12:00 is 12:00, also across a daylight-saving change
+        return resolve(now.astimezone(tz).replace(tzinfo=None) + offset, tz).utc
+    return now.astimezone(UTC) + offset
 
 
 def _absolute(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None, tuple[str, ...]]:
@@ -204,7 +207,7 @@ def describe_plan(when_utc: datetime, *, now: datetime, tz: ZoneInfo) -> str:
     clock = f"{local:%H:%M} Uhr"
     wall = local.replace(tzinfo=None)
     if is_ambiguous(wall, tz):
-        clock += " (vor der Zeitumstellung)" if local.fold == 0 else " (nach der Zeitumstellung)"
+        clock += " vor der Zeitumstellung" if local.fold == 0 else " nach der Zeitumstellung"
     days = (local.date() - local_now.date()).days
     if days == 0:
         day = "heute, "
