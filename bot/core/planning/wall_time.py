@@ -32,7 +32,7 @@ def is_ambiguous(wall: datetime, tz: ZoneInfo) -> bool:
 
 
 def resolve(wall: datetime, tz: ZoneInfo) -> ResolvedTime:
-    """The real instant of a naive local wall time in `tz`."""
+    """The real instant of a local wall time in `tz` (read by its clock reading; a tzinfo on it is ignored)."""
     wall = wall.replace(tzinfo=None)
     clock = f"{wall:%H:%M} Uhr"
     if not exists(wall, tz):
