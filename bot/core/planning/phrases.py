@@ -12,7 +12,8 @@
 
 Forms: „heute 14:30", „heute um 14 Uhr", „morgen 8:00", „morgen früh 8", „heute abend 8", „übermorgen 9 Uhr",
 „Mo 7:30", „Montag 7:30", „am Dienstag um 8", „in 2 Stunden", „in 30 Minuten", „in einer Stunde", „30.11. 14:00",
-„1.12.2026 8:00", „14:30", „zur besten Zeit"; month names and other date words („3. Dezember 14:00") go to dateparser.
+„1.12.2026 8:00", „14:30", „heute 14.30 Uhr", „in 2 Tagen 14:00", „zur besten Zeit"; month names and other date
+words („3. Dezember 14:00") go to dateparser.
 
 The clock time is read by an explicit rule, because dateparser misreads „N Uhr" (the hour is lost: „heute um 14 Uhr"
 gives 12:00, „Dienstag 8 Uhr" the 8th of the month) and gives a bare „14:30" a date weeks away. Day words, weekdays
@@ -49,8 +50,8 @@ PARTS = {"früh": 0, "morgens": 0, "vormittag": 0, "vormittags": 0, "nachmittag"
 _PART = "|".join(sorted(PARTS, key=len, reverse=True))
 
 _BEST = re.compile(r"^(?:zur |die |zu der )?besten? zeit$")
-_CLOCK = re.compile(rf"(?:^|\s)(?:(?P<part>{_PART})\s+)?(?P<um>um\s+)?(?P<hour>\d{{1,2}})(?::(?P<minute>\d{{2}}))?"
-                    rf"(?:\s*(?P<uhr>uhr))?(?:\s+(?P<after>{_PART}))?$")
+_CLOCK = re.compile(rf"(?:^|\s)(?:(?P<part>{_PART})\s+)?(?P<um>um\s+)?(?P<hour>\d{{1,2}})"
+                    rf"(?:(?P<sep>[:.])(?P<minute>\d{{2}}))?(?:\s*(?P<uhr>uhr))?(?:\s+(?P<after>{_PART}))?$")
 _DATE = re.compile(r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4}|\d{2})?$")
 _DAYS_ONLY = re.compile(r"^in \S+ (?:tag|tagen|woche|wochen)$")
 _LEADING = re.compile(r"^(?:am|nächsten|nächster|kommenden|kommender)\s+")
@@ -82,7 +83,7 @@ def parse_plan(text: str, *, now: datetime, tz: ZoneInfo) -> PlannedTime:
     if _BEST.match(phrase):
         return PlannedTime(None, None, best_time=True)
     notes: tuple[str, ...] = ()
-    if phrase.startswith("in "):
+    if phrase.startswith("in ") and not _CLOCK.search(phrase):  # „in 2 Tagen 14:00" is a day and a clock time
         when = _relative(phrase, now, tz)
     else:
         when, notes = _absolute(phrase, now, tz)
@@ -131,6 +132,8 @@ def _absolute(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None
         day_text = " ".join(words[:-1])
     if match["minute"] is None and not (match["um"] or match["uhr"] or part):
         return None, ()  # a bare number is no clock time
+    if match["sep"] == "." and not match["uhr"]:
+        return None, ()  # „14.30 Uhr" is a clock time, a bare „14.30" could be a date
     hour, minute = int(match["hour"]), int(match["minute"] or 0)
     if part and hour < 12:
         hour += PARTS[part]
@@ -159,6 +162,9 @@ def _day(text: str, local_now: datetime, clock: time, tz: ZoneInfo) -> date | No
     today = local_now.date()
     if text in DAY_WORDS:
         return today + timedelta(days=DAY_WORDS[text])
+    if _DAYS_ONLY.match(text):  # „in 2 Tagen 14:00"; dateparser knows the number words („in einer Woche")
+        parsed = _dateparser(text, datetime.combine(today, time()), ZoneInfo("UTC"))
+        return parsed.date() if parsed is not None and parsed.date() > today else None
     weekday = _weekday(text)
     if weekday is not None:  # the next such day; today only while the time is still ahead
         ahead = (weekday - today.weekday()) % 7

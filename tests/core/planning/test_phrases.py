@@ -43,6 +43,9 @@ def local(text: str, now: datetime = NOW) -> datetime:
     ("3. Dezember 14:00", datetime(2026, 12, 3, 14, 0)),  # month names: dateparser
     ("14:30", datetime(2026, 11, 30, 14, 30)),
     ("um 23 Uhr", datetime(2026, 11, 30, 23, 0)),
+    ("heute 14.30 Uhr", datetime(2026, 11, 30, 14, 30)),
+    ("in 2 Tagen um 14 Uhr", datetime(2026, 12, 2, 14, 0)),
+    ("in einer Woche 9:00", datetime(2026, 12, 7, 9, 0)),
 ])
 def test_absolute_phrases(text, expected):
     assert local(text) == expected
@@ -160,7 +163,8 @@ def test_sixty_days_ahead_is_still_fine():
 
 
 @pytest.mark.parametrize("text", ["bla bla", "irgendwann", "in 5", "morgen", "Dienstag", "31.2. 10:00", "25:00",
-                                  "heute 12:60", "morgen 8", "Mo 7.30"])
+                                  "heute 12:60", "morgen 8", "Mo 7.30", "heute 14.30",
+                                  "in 0 Tagen 14:00"])
 def test_unreadable_text_is_refused_with_examples(text):
     message = refusal(text)
     assert "verstehe ich nicht als Zeitpunkt" in message and "„morgen 8:00“" in message and "„in 2 Stunden“" in message
