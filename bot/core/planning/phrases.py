@@ -26,6 +26,7 @@ across a daylight-saving change are two real hours; whole days („in 2 Tagen") 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -43,10 +44,12 @@ EXAMPLES = "„heute 14:30“, „morgen 8:00“, „Mo 7:30“, „in 2 Stunden
 
 WEEKDAY_NAMES = ["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"]
 WEEKDAY_SHORT = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
-DAY_WORDS = {"heute": 0, "morgen": 1, "übermorgen": 2}
-# Parts of the day: a 12-hour clock time after „abends" and kin is in the afternoon or evening.
-PARTS = {"früh": 0, "morgens": 0, "vormittag": 0, "vormittags": 0, "nachmittag": 12, "nachmittags": 12,
-         "abend": 12, "abends": 12, "nacht": 0, "nachts": 0}
+DAY_WORDS = {"heute": 0, "morgen": 1, "übermorgen": 2, "uebermorgen": 2}
+# Parts of the day: 12 hours are added to an hour in [low, high) („abends 8" → 20:00, „nachts 11" → 23:00).
+_MORNING, _AFTERNOON, _NOON, _NIGHT = (0, 0), (0, 12), (0, 6), (6, 12)
+PARTS = {"früh": _MORNING, "morgens": _MORNING, "vormittag": _MORNING, "vormittags": _MORNING,
+         "mittag": _NOON, "mittags": _NOON, "nachmittag": _AFTERNOON, "nachmittags": _AFTERNOON,
+         "abend": _AFTERNOON, "abends": _AFTERNOON, "nacht": _NIGHT, "nachts": _NIGHT}
 _PART = "|".join(sorted(PARTS, key=len, reverse=True))
 
 _BEST = re.compile(r"^(?:zur |die |zu der )?besten? zeit$")
@@ -75,7 +78,7 @@ def quote(text: str) -> str:
 
 def parse_plan(text: str, *, now: datetime, tz: ZoneInfo) -> PlannedTime:
     """A German time phrase → the planned instant; raises InputError with a German message."""
-    phrase = " ".join(text.replace(",", " ").casefold().split())
+    phrase = " ".join(unicodedata.normalize("NFC", text).replace(",", " ").casefold().split())
     if not phrase:
         raise InputError(f"Bitte eine Zeit angeben, z. B. {EXAMPLES}.")
     if len(phrase) > MAX_INPUT:
@@ -135,8 +138,8 @@ def _absolute(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None
     if match["sep"] == "." and not match["uhr"]:
         return None, ()  # „14.30 Uhr" is a clock time, a bare „14.30" could be a date
     hour, minute = int(match["hour"]), int(match["minute"] or 0)
-    if part and hour < 12:
-        hour += PARTS[part]
+    if part and PARTS[part][0] <= hour < PARTS[part][1]:
+        hour += 12
     if hour > 23 or minute > 59:
         return None, ()
     clock = time(hour, minute)

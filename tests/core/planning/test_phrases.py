@@ -28,6 +28,13 @@ def local(text: str, now: datetime = NOW) -> datetime:
     ("morgen 8:00", datetime(2026, 12, 1, 8, 0)),
     ("morgen früh 8", datetime(2026, 12, 1, 8, 0)),
     ("morgen nachmittag 3", datetime(2026, 12, 1, 15, 0)),
+    ("morgen mittag 1", datetime(2026, 12, 1, 13, 0)),
+    ("12 Uhr mittags", datetime(2026, 12, 1, 12, 0)),  # today's noon has just passed
+    ("heute nacht um 11", datetime(2026, 11, 30, 23, 0)),
+    ("morgen nachts 2", datetime(2026, 12, 1, 2, 0)),
+    ("morgen abend 20 Uhr", datetime(2026, 12, 1, 20, 0)),
+    ("u\u0308bermorgen 9 Uhr", datetime(2026, 12, 2, 9, 0)),  # decomposed umlaut
+    ("uebermorgen 9 Uhr", datetime(2026, 12, 2, 9, 0)),
     ("übermorgen 9 Uhr", datetime(2026, 12, 2, 9, 0)),
     ("Mo 7:30", datetime(2026, 12, 7, 7, 30)),  # today is Monday and 07:30 has passed: next week
     ("Mo. 13:00", datetime(2026, 11, 30, 13, 0)),  # today's 13:00 is still ahead
