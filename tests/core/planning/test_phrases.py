@@ -48,6 +48,7 @@ def local(text: str, now: datetime = NOW) -> datetime:
     ("2.1. 9:00", datetime(2027, 1, 2, 9, 0)),  # a date half a year past is next year's
     ("3.12.26 um 9 Uhr", datetime(2026, 12, 3, 9, 0)),
     ("3. Dezember 14:00", datetime(2026, 12, 3, 14, 0)),  # month names: dateparser
+    ("2026-12-01 08:00", datetime(2026, 12, 1, 8, 0)),
     ("14:30", datetime(2026, 11, 30, 14, 30)),
     ("um 23 Uhr", datetime(2026, 11, 30, 23, 0)),
     ("heute 14.30 Uhr", datetime(2026, 11, 30, 14, 30)),
