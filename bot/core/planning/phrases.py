@@ -1,10 +1,13 @@
 """German time phrases for planned posts, read in the account's time zone.
 
-    plan = parse_plan("morgen 8:00", now=clock.now(), tz=ZoneInfo(account.timezone))
-    if plan.best_time:                        # „zur besten Zeit": ask `best_time.best_hour` for the instant
-        ...
+    now, tz = clock.now(), ZoneInfo(account.timezone)
+    plan = parse_plan(message_text, now=now, tz=tz)          # InputError → show its user_message in the thread
+    if plan.best_time:                                       # „zur besten Zeit"
+        best = best_time.best_hour(figures, now=now, tz=tz, default=account.best_time)
+        when, remarks = best.when_utc, [best.reason]
     else:
-        store(plan.when_utc); say(describe_plan(plan.when_utc, now=now, tz=tz), *plan.notes)
+        when, remarks = plan.when_utc, list(plan.notes)
+    store(when); say(describe_plan(when, now=now, tz=tz), *remarks)
 
 `parse_plan` raises `InputError` (German, safe to show) for empty, unreadable, past and too distant times.
 `check_window` applies the same limits to an instant found otherwise (the best time, a re-planned stale post);
