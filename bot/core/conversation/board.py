@@ -96,6 +96,9 @@ class SetBoard:
         await self._chat.add_reactions(case.channel_id, message_id,
                                        [NUMBERS[entry.number - 1], *self._toggles, *confirm])
 
+    async def posts_of(self, set_id: int) -> list[Post]:
+        return await self._posts.for_set(set_id)
+
     async def status(self, set_id: int) -> str:
         record = await self._store.set_record(set_id)
         posts = await self._posts.for_set(set_id)
