@@ -306,10 +306,10 @@ class Workflow:
         set_id, user_id = shown.set_id, event.reactor.user_id
         if set_id is None or not shown.numbers or len(self.networks) < 2 or network not in self.networks:
             return
-        refusal = self.policy.may_act(event.reactor)
+        # A removal carries no roles (Discord sends no member then); only an approver's toggle was ever stored.
+        refusal = self.policy.may_act(event.reactor) if event.added else None
         if refusal:
-            if event.added:
-                await self._refuse(case, shown, event, refusal)
+            await self._refuse(case, shown, event, refusal)
             return
         record = await self._store.set_record(set_id)
         if await self._posts.for_set(set_id) or record.state is not SetState.OPEN or set_id != case.current_set_id:

@@ -192,6 +192,15 @@ def network_hint(networks: Sequence[Network]) -> str:
             "Freigebende, vor der Freigabe) · Reaktion entfernen nimmt es wieder dazu")
 
 
+def networks_note(networks: Sequence[Network]) -> str:
+    """For the /entwurf answer: where drafts go and how to leave a network out; "" with one network."""
+    if len(networks) < 2:
+        return ""
+    marks = " ".join(network.emoji for network in ORDER if network in networks)
+    return (f"Die Entwürfe gehen an {labels(networks)}; {marks} an den Entwürfen lässt ein Netzwerk vor der "
+            "Freigabe weg (nur Freigebende).")
+
+
 def targets_status(targets: dict[int, tuple[Network, ...]]) -> str:
     """„geht an: Bluesky, Mastodon“ for an open set (per draft where they differ)."""
     distinct = set(targets.values())
