@@ -83,4 +83,5 @@ def test_each_network_gets_its_own_link_and_its_own_dry_run_line():
     done = post(Network.MASTODON, state=PostState.POSTED, url="https://social.example/@acct/1")
     assert published_text(1, done) == "✅ Entwurf 1 ist auf Mastodon gepostet: https://social.example/@acct/1"
     simulated = post(Network.BLUESKY, state=PostState.POSTED, simulated=True)
-    assert published_text(1, simulated) == "🧪 Entwurf 1: simuliert (Dry Run) — nichts wurde auf Bluesky veröffentlicht."
+    assert published_text(1, simulated) == ("🧪 Entwurf 1: simuliert (Dry Run) — nichts wurde auf Bluesky "
+                                            "veröffentlicht.")
