@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from bot.core.text.untrusted import literal, plain_line
 THREAD_NAME_LIMIT = 100
 HEADER_RESERVE = 260  # room kept in the first message for the header (headline, source and state)
 STATUS_RESERVE = 120  # room for the longest state line the header may get later
+TARGETS_CHARS = 100  # where an open set's drafts go, in its state line („geht an: …“)
 EVIDENCE_CHARS = 140
 PREMISE_CHARS = 120
 _OPENING_QUOTES, _CLOSING_QUOTES = "„“”‚‘’»«\"'", "“”„‘’‚«»\"'"
@@ -202,13 +204,14 @@ def networks_note(networks: Sequence[Network]) -> str:
 
 
 def targets_status(targets: dict[int, tuple[Network, ...]]) -> str:
-    """„geht an: Bluesky, Mastodon“ for an open set (per draft where they differ)."""
-    distinct = set(targets.values())
-    if len(distinct) == 1:
-        (only,) = distinct
-        return f"geht an: {labels(only)}" if only else "geht an kein Netzwerk"
-    return "geht an: " + "; ".join(f"{number} → {labels(networks) or 'keins'}"
-                                   for number, networks in sorted(targets.items()))
+    """„geht an: Bluesky, Mastodon“ for an open set; drafts that go elsewhere are named after it (shortened to
+    fit the room a state line has: each draft's block says too what it is too long for)."""
+    counts = Counter(targets.values())
+    common = max(counts, key=lambda networks: (counts[networks], len(networks)))
+    line = f"geht an: {labels(common)}" if common else "geht an kein Netzwerk"
+    others = [f"Entwurf {number}: {labels(networks) or 'keins'}"
+              for number, networks in sorted(targets.items()) if networks != common]
+    return shorten(line + (f" ({'; '.join(others)})" if others else ""), TARGETS_CHARS)
 
 
 def no_target_text(number: int, off: Sequence[Network], too_long: Sequence[Network]) -> str:

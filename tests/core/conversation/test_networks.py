@@ -1,6 +1,8 @@
 """Drafts for several networks: lengths per network, the network reactions, approval to what is left, and
 per-network failures with 🔁 — the workflow with fake publishers for X, Bluesky and Mastodon."""
 
+import asyncio
+
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
 from bot.core.conversation.approval import ApprovalPolicy, Reactor
@@ -35,10 +37,10 @@ LONG_DRAFT = (LONG, "Der Senat begründet den Schritt mit gestiegenen Energiekos
 
 
 class Rig:
-    def __init__(self, engine, networks=ALL, *, undo=0) -> None:
+    def __init__(self, engine, networks=ALL, *, undo=0, limits=None, chat=None) -> None:
         self.clock = FakeClock()
         self.llm = ScriptedLLM()
-        self.chat = FakeChat()
+        self.chat = chat or FakeChat()
         self.store = SqlWorkflowStore(engine, self.clock)
         self.posts = SqlPostStore(engine)
         self.audit = SqlAuditLog(engine, self.clock)
@@ -47,7 +49,7 @@ class Rig:
         self.announcer = ChatAnnouncer(self.store, board, self.chat, summary_channel_id=900)
         self.posting = PostingService(self.posts, self.publishers, self.audit, self.announcer, self.clock)
         drafting = DraftingService(self.llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=1,
-                                   network_limits=limits_for(networks))
+                                   network_limits=limits_for(networks, **(limits or {})))
         self.workflow = Workflow(
             drafting=drafting, articles=None, store=self.store, posts=self.posts, posting=self.posting,
             audit=self.audit, chat=self.chat, members=FakeMembers(), board=board,
@@ -166,8 +168,7 @@ async def test_a_draft_too_long_for_x_goes_to_the_others_and_says_so(engine):
     message = await rig.start(LONG_DRAFT, *GOOD_DRAFTS[1:])
     assert "282/280 X · 282/300 Bluesky · 282/500 Mastodon" in message.text
     assert "⚠️ zu lang für X \\(282/280\\) — geht nur an Bluesky, Mastodon" in message.text  # escaped for the chat
-    assert rig.status() == "Status: **offen — geht an: 1 → Bluesky, Mastodon; 2 → X, Bluesky, Mastodon; " \
-                           "3 → X, Bluesky, Mastodon; 4 → X, Bluesky, Mastodon**"
+    assert rig.status() == "Status: **offen — geht an: X, Bluesky, Mastodon (Entwurf 1: Bluesky, Mastodon)**"
     await rig.react(message, "1️⃣", ANNA)
     await rig.posting.run_due()
     assert rig.posted(Network.X) == [] and rig.posted(Network.BLUESKY) == rig.posted(Network.MASTODON) == [LONG]
@@ -201,9 +202,10 @@ async def test_one_network_failing_does_not_stop_the_others_and_retry_repeats_on
     assert rig.posted(Network.BLUESKY) == [GOOD_DRAFTS[2][0]]
     assert rig.status() == "Status: **gepostet (Entwurf 3)**"
     links = [text for text in rig.texts() if text.startswith("✅ Entwurf 3 ist auf")]
-    assert [link.split(":")[0] for link in links] == ["✅ Entwurf 3 ist auf X gepostet",
-                                                      "✅ Entwurf 3 ist auf Mastodon gepostet",
-                                                      "✅ Entwurf 3 ist auf Bluesky gepostet"]
+    assert sorted(link.split(":")[0] for link in links) == ["✅ Entwurf 3 ist auf Bluesky gepostet",
+                                                            "✅ Entwurf 3 ist auf Mastodon gepostet",
+                                                            "✅ Entwurf 3 ist auf X gepostet"]
+    assert links[-1].startswith("✅ Entwurf 3 ist auf Bluesky")  # the retried one came last
 
 
 async def test_giving_up_a_failed_network_leaves_the_posted_ones(engine):
@@ -231,3 +233,26 @@ async def test_toggles_survive_a_restart(engine):
     await again.posting.run_due()
     assert [post.network for post in await again.posts.for_set(rig.case.current_set_id)] == [Network.X,
                                                                                              Network.BLUESKY]
+
+
+async def test_a_hand_edit_is_measured_per_network_and_its_message_carries_the_network_reactions(engine):
+    rig = Rig(engine, limits=dict(mastodon_limit=100))
+    await rig.start()
+    await rig.workflow.hand_edit(rig.case, "anna", 2, LONG[:120].rstrip() + "?", GOOD_DRAFTS[0][1])
+    edit = rig.chat.last(rig.case.channel_id)
+    assert edit.reactions == ["2️⃣", X, BSKY, MASTO]
+    assert "121/280 X · 121/300 Bluesky · 121/100 Mastodon" in edit.text and "zu lang für Mastodon" in edit.text
+    await rig.react(edit, BSKY, ANNA)
+    assert rig.status() == "Status: **offen — geht an: X, Bluesky, Mastodon (Entwurf 2: X)**"
+    await rig.react(edit, "2️⃣", BERT)
+    await rig.posting.run_due()
+    assert rig.posted(Network.X) == [LONG[:120].rstrip() + "?"] and rig.posted(Network.BLUESKY) == []
+
+
+async def test_two_processes_toggling_at_once_lose_nothing(engine):
+    first = Rig(engine)
+    message = await first.start()
+    second = Rig(engine, chat=first.chat)  # another process on the same database and the same chat
+    await asyncio.gather(first.react(message, X, ANNA), second.react(message, MASTO, BERT))
+    assert await first.store.networks_off(first.case.current_set_id) == {
+        number: frozenset({Network.X, Network.MASTODON}) for number in (1, 2, 3, 4)}

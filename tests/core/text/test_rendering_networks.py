@@ -46,8 +46,11 @@ def test_a_draft_stored_without_lengths_shows_the_x_figure():
 def test_where_the_drafts_go():
     assert targets_status({1: (Network.BLUESKY, Network.MASTODON), 2: (Network.BLUESKY, Network.MASTODON)}) \
         == "geht an: Bluesky, Mastodon"
-    assert targets_status({1: (Network.BLUESKY,), 2: ()}) == "geht an: 1 → Bluesky; 2 → keins"
+    assert targets_status({1: (Network.BLUESKY,), 2: (), 3: (Network.BLUESKY,)}) == \
+        "geht an: Bluesky (Entwurf 2: keins)"
     assert targets_status({1: ()}) == "geht an kein Netzwerk"
+    crowded = targets_status({n: tuple(ALL[: n % 4]) for n in range(1, 9)})
+    assert len(crowded) == 100 and crowded.endswith("…")  # shortened to fit the state line
 
 
 def test_why_a_draft_can_go_nowhere():
