@@ -24,7 +24,7 @@ from bot.core.drafting.intake import split_url
 from bot.core.health import CONNECTED, DISCONNECTED, STOPPED, Presence
 from bot.core.posting.service import PostingService
 from bot.core.reach.reports import Reports
-from bot.core.text.rendering import HELP_TEXT, thread_name
+from bot.core.text.rendering import help_text, networks_note, thread_name
 
 # The bot never joins voice channels: no warnings about missing voice libraries at every start.
 discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -239,7 +239,7 @@ class SpitzfederClient(discord.Client):
     async def _in_case(self, case: Case, message: discord.Message, text: str, intent: Intent) -> None:
         if not text:  # only a picture, a sticker or a bare mention: no wish to draft from
             if message.guild is None or self.me in message.mentions:
-                await self._reply(message, HELP_TEXT)
+                await self._reply(message, help_text(self.workflow.networks))
             return
         author = message.author.display_name
         edit = hand_edit(text) if intent is Intent.HAND_EDIT else None
@@ -250,7 +250,7 @@ class SpitzfederClient(discord.Client):
 
     async def _outside_case(self, message: discord.Message, text: str, intent: Intent) -> None:
         if intent is Intent.HELP:
-            await self._reply(message, HELP_TEXT)
+            await self._reply(message, help_text(self.workflow.networks))
         elif intent is Intent.STATS:
             await self._reply(message, await self.services.reports.statistics(text))
         else:
@@ -272,8 +272,10 @@ class SpitzfederClient(discord.Client):
         self.workflow.check_tone(tone)  # a wrong tone is said before anything is fetched
         await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
         news = await self.workflow.read_news(text, url)
+        note = networks_note(self.workflow.networks)
         anchor = await interaction.followup.send(
-            f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}", wait=True)
+            f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}" + (f"\n{note}" if note else ""),
+            wait=True)
         in_thread = isinstance(interaction.channel, discord.Thread)
         assert interaction.channel_id is not None, "slash commands are guild-only"
         case = await self.workflow.open_case(

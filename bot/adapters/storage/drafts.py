@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.adapters.storage.retry import WriteRetry
 from bot.adapters.storage.schema import DraftRow, DraftSetRow, NewsRow
 from bot.core.clock import Clock, SystemClock
+from bot.core.drafting.lengths import to_json
 from bot.core.drafting.models import DraftSet
 
 
@@ -47,7 +48,7 @@ class SqlDraftStore:
                 DraftRow(set_id=set_row.id, position=position, text=d.text, evidence=d.evidence,
                          evidence_found=d.evidence_found, weighted_length=d.weighted_length, language=d.language,
                          warnings=d.warnings, premise=d.premise, pattern=d.pattern,
-                         needs_source_check=d.needs_source_check)
+                         needs_source_check=d.needs_source_check, lengths=to_json(d.lengths) or None)
                 for position, d in enumerate(draft_set.drafts, 1)
             )
             return set_row.id

@@ -89,6 +89,7 @@ class DraftRow(Base):
     premise: Mapped[str] = mapped_column(Text, default="")
     pattern: Mapped[str] = mapped_column(String(40), default="andere")
     needs_source_check: Mapped[bool] = mapped_column(Boolean, default=False)
+    lengths: Mapped[dict | None] = mapped_column(JSON)  # {"x": [length, limit], …} per active network
 
 
 class PostRow(Base):
@@ -182,6 +183,18 @@ class SourceConfirmationRow(Base):
     __tablename__ = "source_confirmations"
 
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NetworkToggleRow(Base):
+    """An approver's network reaction on a drafts message: that network is left out for the draft numbered so."""
+
+    __tablename__ = "network_toggles"
+
+    set_id: Mapped[int] = mapped_column(ForeignKey("draft_sets.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    network: Mapped[str] = mapped_column(String(20), primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 

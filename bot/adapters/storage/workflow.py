@@ -18,6 +18,7 @@ from bot.adapters.storage.schema import (
     CommandSyncRow,
     DraftRow,
     DraftSetRow,
+    NetworkToggleRow,
     NewsRow,
     NoticeRow,
     PostRow,
@@ -28,8 +29,10 @@ from bot.adapters.storage.schema import (
 )
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+from bot.core.drafting.lengths import from_json, to_json
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.errors import MissingRecord
+from bot.core.networks import Network
 
 
 def _case(row: CaseRow, news: NewsRow) -> Case:
@@ -44,7 +47,8 @@ def _case(row: CaseRow, news: NewsRow) -> Case:
 
 def _entry(row: DraftRow) -> DraftEntry:
     return DraftEntry(row.id, row.position, row.text, row.evidence, row.evidence_found, row.weighted_length,
-                      tuple(row.warnings or ()), row.premise, row.pattern, row.needs_source_check)
+                      tuple(row.warnings or ()), row.premise, row.pattern, row.needs_source_check,
+                      from_json(row.lengths))
 
 
 def _shown(row: ShownMessageRow) -> ShownMessage:
@@ -192,7 +196,8 @@ class SqlWorkflowStore:
         row = DraftRow(set_id=set_id, position=number, text=draft.text, evidence=draft.evidence,
                        evidence_found=draft.evidence_found, weighted_length=draft.weighted_length,
                        language=draft.language, warnings=draft.warnings, premise=draft.premise,
-                       pattern=draft.pattern, needs_source_check=draft.needs_source_check)
+                       pattern=draft.pattern, needs_source_check=draft.needs_source_check,
+                       lengths=to_json(draft.lengths) or None)
         async with self._writing() as session:
             session.add(row)
         return _entry(row)
@@ -256,6 +261,28 @@ class SqlWorkflowStore:
             return list(await session.scalars(select(SourceConfirmationRow.user_id)
                                               .where(SourceConfirmationRow.draft_id == draft_id)
                                               .order_by(SourceConfirmationRow.at, SourceConfirmationRow.user_id)))
+
+    # --- networks left out ---
+
+    async def add_network_toggle(self, set_id: int, number: int, network: Network, user_id: int) -> bool:
+        return await self._insert_once(NetworkToggleRow(set_id=set_id, number=number, network=network.value,
+                                                        user_id=user_id, at=self._clock.now()))
+
+    async def remove_network_toggle(self, set_id: int, number: int, network: Network, user_id: int) -> bool:
+        async with self._writing() as session:
+            result = await session.execute(delete(NetworkToggleRow).where(
+                NetworkToggleRow.set_id == set_id, NetworkToggleRow.number == number,
+                NetworkToggleRow.network == network.value, NetworkToggleRow.user_id == user_id))
+            return cast(CursorResult[Any], result).rowcount == 1
+
+    async def networks_off(self, set_id: int) -> dict[int, frozenset[Network]]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(NetworkToggleRow.number, NetworkToggleRow.network).distinct()
+                                         .where(NetworkToggleRow.set_id == set_id))
+            off: dict[int, set[Network]] = {}
+            for number, network in rows:
+                off.setdefault(number, set()).add(Network(network))
+            return {number: frozenset(networks) for number, networks in off.items()}
 
     async def add_turn(self, case_id: int, turn: ConversationTurn) -> None:
         async with self._writing() as session:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.core.conversation.ports import Chat, WorkflowStore
-from bot.core.conversation.records import Case, DraftEntry, MessageKind, ShownMessage
+from bot.core.conversation.records import Case, DraftEntry, MessageKind, SetRecord, SetState, ShownMessage
+from bot.core.conversation.targets import targets
+from bot.core.networks import ORDER, Network
 from bot.core.posting.ports import PostStore
+from bot.core.posting.records import Post
 from bot.core.text.rendering import (
     CONFIRM,
     DISCARD,
@@ -20,9 +23,11 @@ from bot.core.text.rendering import (
     dropped_line,
     first_message,
     header_reserve,
+    network_hint,
     set_header,
     split_blocks,
     status_label,
+    targets_status,
 )
 
 
@@ -32,14 +37,20 @@ def _never(entry: DraftEntry) -> bool:
 
 class SetBoard:
     """``needs_confirmation``: whether a draft needs an approver's ✅ before approval (then the message showing it
-    gets a ✅ button and the hint says so)."""
+    gets a ✅ button and the hint says so).
+
+    ``networks``: the active networks; with more than one, each message showing drafts carries a reaction per
+    network (an approver's reaction leaves it out), and an open set's state line says where its drafts go."""
 
     def __init__(self, store: WorkflowStore, posts: PostStore, chat: Chat, *,
-                 needs_confirmation: Callable[[DraftEntry], bool] = _never) -> None:
+                 needs_confirmation: Callable[[DraftEntry], bool] = _never,
+                 networks: Sequence[Network] = (Network.X,)) -> None:
         self._store = store
         self._posts = posts
         self._chat = chat
         self._needs_confirmation = needs_confirmation
+        self.networks = [network for network in ORDER if network in networks]
+        self._toggles = [network.emoji for network in self.networks] if len(self.networks) > 1 else []
         # Edits of one set's header run one at a time, each rendering the state read inside the lock,
         # so the last edit always shows the newest state.
         self._render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -54,7 +65,9 @@ class SetBoard:
         if record.dropped:
             blocks.append((None, dropped_line(record.dropped)))
         hints: list[tuple[int | None, str]] = [(None, VOTE_HINT)]
-        header = set_header(case.news, status_label(record.state, []))
+        if self._toggles:
+            hints.append((None, network_hint(self.networks)))
+        header = set_header(case.news, await self._label(record, []))
         chunks = split_blocks([*blocks, *hints], limit=self._chat.max_message_chars,
                               first_reserve=header_reserve(header), alone=frozenset(gated))
         for index, chunk in enumerate(chunks):
@@ -66,8 +79,9 @@ class SetBoard:
                 message_id, case.channel_id, case.id, MessageKind.DRAFTS, set_id,
                 {n: record.entry(n).id for n in chunk.numbers}, chunk.body, first,
             ))
-            reactions = ([NUMBERS[n - 1] for n in chunk.numbers] + ([CONFIRM] if gated & set(chunk.numbers) else [])
-                         + ([RENEW, DISCARD] if last else []))
+            toggles = self._toggles if chunk.numbers else []
+            reactions = ([NUMBERS[n - 1] for n in chunk.numbers] + toggles
+                         + ([CONFIRM] if gated & set(chunk.numbers) else []) + ([RENEW, DISCARD] if last else []))
             await self._chat.add_reactions(case.channel_id, message_id, reactions)
 
     async def show_edit(self, case: Case, set_id: int, entry: DraftEntry) -> None:
@@ -79,13 +93,27 @@ class SetBoard:
         await self._store.remember_message(ShownMessage(
             message_id, case.channel_id, case.id, MessageKind.EDIT, set_id, {entry.number: entry.id}))
         confirm = [CONFIRM] if self._needs_confirmation(entry) else []
-        await self._chat.add_reactions(case.channel_id, message_id, [NUMBERS[entry.number - 1], *confirm])
+        await self._chat.add_reactions(case.channel_id, message_id,
+                                       [NUMBERS[entry.number - 1], *self._toggles, *confirm])
+
+    async def posts_of(self, set_id: int) -> list[Post]:
+        return await self._posts.for_set(set_id)
 
     async def status(self, set_id: int) -> str:
         record = await self._store.set_record(set_id)
         posts = await self._posts.for_set(set_id)
         number = await self._store.draft_number(posts[0].draft_id) if posts else None
-        return status_label(record.state, posts, number)
+        return await self._label(record, posts, number)
+
+    async def _label(self, record: SetRecord, posts: list[Post], number: int | None = None) -> str:
+        """The state line; an open set with several networks also says where its drafts go."""
+        label = status_label(record.state, posts, number)
+        if posts or record.state is not SetState.OPEN or len(self.networks) < 2 or not record.drafts:
+            return label
+        off = await self._store.networks_off(record.id)
+        going = {entry.number: targets(entry, self.networks, off.get(entry.number, frozenset()))
+                 for entry in record.drafts}
+        return f"{label} — {targets_status(going)}"
 
     async def refresh(self, set_id: int) -> None:
         """Rewrite the state line of the set's first message."""

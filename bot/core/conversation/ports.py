@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
+from bot.core.networks import Network
 
 
 class Chat(Protocol):
@@ -104,6 +105,15 @@ class WorkflowStore(Protocol):
 
     async def confirmers(self, draft_id: int) -> list[int]:
         """Who confirmed the draft's source, earliest first."""
+
+    async def add_network_toggle(self, set_id: int, number: int, network: Network, user_id: int) -> bool:
+        """An approver leaves ``network`` out for draft ``number`` of the set; True when it is new."""
+
+    async def remove_network_toggle(self, set_id: int, number: int, network: Network, user_id: int) -> bool:
+        """The approver takes their reaction back; the network is on again unless another approver left it out."""
+
+    async def networks_off(self, set_id: int) -> dict[int, frozenset[Network]]:
+        """Per draft number, the networks approvers left out (numbers without any are missing)."""
 
     async def add_turn(self, case_id: int, turn: ConversationTurn) -> None: ...
 

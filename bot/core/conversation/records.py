@@ -6,8 +6,10 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.core.drafting.lengths import NetworkLength, too_long_for
 from bot.core.drafting.models import DEFAULT_PATTERN, Draft, NewsItem
 from bot.core.errors import MissingRecord
+from bot.core.networks import Network
 
 
 class SetState(str, enum.Enum):
@@ -65,10 +67,15 @@ class DraftEntry:
     premise: str = ""
     pattern: str = DEFAULT_PATTERN
     needs_source_check: bool = False  # see Draft.needs_source_check
+    lengths: tuple[NetworkLength, ...] = ()  # its length on each network active when it was checked
+
+    @property
+    def too_long_for(self) -> tuple[Network, ...]:
+        return too_long_for(self.lengths)
 
     def as_draft(self) -> Draft:
         return Draft(self.text, self.evidence, self.weighted_length, None, self.evidence_found,
-                     premise=self.premise, pattern=self.pattern)
+                     premise=self.premise, pattern=self.pattern, lengths=self.lengths)
 
 
 @dataclass

@@ -33,6 +33,7 @@ from bot.core.conversation.records import (
     ShownMessage,
     drafts_of,
 )
+from bot.core.conversation.targets import targets, too_long_among
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.limits import checked_count
 from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
@@ -40,6 +41,7 @@ from bot.core.drafting.ports import ArticleSource
 from bot.core.drafting.service import DraftingService
 from bot.core.drafting.tone import checked_tone, tone_in_wish
 from bot.core.errors import InputError, SpitzfederError
+from bot.core.networks import Network
 from bot.core.posting.ports import AuditLog, PostStore, Withdrawal
 from bot.core.posting.records import Post, PostState, never_posted, overall_state
 from bot.core.posting.service import PostingService
@@ -50,6 +52,8 @@ from bot.core.text.rendering import (
     DISCARD,
     RENEW,
     drafting_failed_text,
+    network_of,
+    no_target_text,
     number_of,
     same_emoji,
     thread_name,
@@ -122,6 +126,11 @@ class Workflow:
     async def draft_first(self, case: Case) -> None:
         async with self._locks[case.id]:
             await self._produce(case, Pending.DRAFT)
+
+    @property
+    def networks(self) -> list[Network]:
+        """The active networks (those posts can go to), in the usual order."""
+        return self._posting.networks
 
     async def case_in(self, channel_id: int) -> Case | None:
         return await self._store.latest_case_in(channel_id)
@@ -204,6 +213,9 @@ class Workflow:
                     await self._confirm(case, shown, event)
                 else:
                     await self._unconfirm(shown, event.reactor)
+            elif (network := network_of(event.emoji)) is not None and shown.kind in (MessageKind.DRAFTS,
+                                                                                      MessageKind.EDIT):
+                await self._toggle(case, shown, network, event)
             elif not event.added:
                 return
             elif same_emoji(event.emoji, CANCEL):
@@ -255,15 +267,75 @@ class Workflow:
             counted += f" Es fehlt noch ein {CONFIRM} „Quelle geprüft“."
         await self._chat.send(case.channel_id, counted)
 
-    async def _approve(self, case: Case, set_id: int, entry: DraftEntry, voters: list[int]) -> None:
-        """Schedule the approved draft (the post store lets only one post per set through)."""
+    async def _approve(self, case: Case, set_id: int, entry: DraftEntry, voters: list[int], *,
+                       quiet: bool = False) -> bool:
+        """Schedule the approved draft on the networks left for it (the post store lets only one post per set and
+        network through); False when no network is left (said in the thread unless ``quiet``)."""
+        off = (await self._store.networks_off(set_id)).get(entry.number, frozenset())
+        networks = targets(entry, self.networks, off)
+        if not networks:
+            log.info("approval held: set %d, draft %d can go to no network", set_id, entry.number)
+            if not quiet:
+                left_out = [network for network in self.networks if network in off]
+                too_long = [n for n in too_long_among(entry, self.networks) if n not in off]
+                await self._chat.send(case.channel_id, no_target_text(entry.number, left_out, too_long))
+            return False
         posts = await self._posting.approve(
             set_id=set_id, draft_id=entry.id, text=entry.text, source_url=case.news.url,
             source_line=source_line(case.news) if self._source_as_reply else None,
-            approved_by=[str(v) for v in voters], undo_seconds=self._undo_seconds)
+            approved_by=[str(v) for v in voters], undo_seconds=self._undo_seconds, networks=networks)
         if posts:
             log.info("approved: set %d, draft %d, posts %s", set_id, entry.number,
                      ", ".join(f"{post.id} ({post.network.value})" for post in posts))
+        return True
+
+    async def _approve_if_ready(self, case: Case, set_id: int, entry: DraftEntry, *, quiet: bool = False) -> bool:
+        """Approve a draft whose votes (and ✅ where needed) are all there; True when it was scheduled."""
+        voters = await self._store.voters(entry.id)
+        if self.policy.approved(voters):
+            voters = await self._still_entitled(case, set_id, entry.id, entry.number, voters)
+        if self.policy.approved(voters) and await self._source_confirmed(case, set_id, entry):
+            return await self._approve(case, set_id, entry, voters, quiet=quiet)
+        return False
+
+    # --- networks (🐦 🦋 🐘: an approver leaves a network out before approval) ---
+
+    async def _toggle(self, case: Case, shown: ShownMessage, network: Network, event: ReactionEvent) -> None:
+        """A network reaction added (that network is left out for the drafts the message shows) or removed (it is
+        in again). Only approvers, only before approval; a draft held back for want of a network may then go."""
+        set_id, user_id = shown.set_id, event.reactor.user_id
+        if set_id is None or not shown.numbers or len(self.networks) < 2 or network not in self.networks:
+            return
+        # A removal carries no roles (Discord sends no member then); only an approver's toggle was ever stored.
+        refusal = self.policy.may_act(event.reactor) if event.added else None
+        if refusal:
+            await self._refuse(case, shown, event, refusal)
+            return
+        record = await self._store.set_record(set_id)
+        if await self._posts.for_set(set_id) or record.state is not SetState.OPEN or set_id != case.current_set_id:
+            await self._audit.record("network_toggle_ignored", actor=str(user_id), set_id=set_id,
+                                     detail=f"{network.value}: set no longer open")
+            return
+        changed = []
+        for number in sorted(shown.numbers):
+            if event.added:
+                done = await self._store.add_network_toggle(set_id, number, network, user_id)
+            else:
+                done = await self._store.remove_network_toggle(set_id, number, network, user_id)
+            if done:
+                changed.append(number)
+        if not changed:
+            return
+        what = "network_off" if event.added else "network_on"
+        await self._audit.record(what, actor=str(user_id), set_id=set_id,
+                                 detail=f"{network.value}: draft {','.join(map(str, changed))}")
+        log.info("%s: set %d, %s, drafts %s", what, set_id, network.value, changed)
+        await self._board.refresh(set_id)
+        if not event.added:
+            for number in changed:
+                entry = record.draft(number)
+                if entry is not None and await self._approve_if_ready(case, set_id, entry, quiet=True):
+                    return
 
     # --- source confirmation (✅ „Quelle geprüft") ---
 
@@ -315,8 +387,7 @@ class Workflow:
             voters = await self._store.voters(entry.id)
             if self.policy.approved(voters):
                 voters = await self._still_entitled(case, set_id, entry.id, entry.number, voters)
-            if self.policy.approved(voters):
-                await self._approve(case, set_id, entry, voters)
+            if self.policy.approved(voters) and await self._approve(case, set_id, entry, voters):
                 return
 
     async def _unconfirm(self, shown: ShownMessage, reactor: Reactor) -> None:
@@ -555,12 +626,8 @@ class Workflow:
             async with self._locks[case.id]:
                 record = await self._store.set_record(set_id)
                 for draft in record.drafts:
-                    voters = await self._store.voters(draft.id)
-                    if self.policy.approved(voters):
-                        voters = await self._still_entitled(case, set_id, draft.id, draft.number, voters)
-                    if self.policy.approved(voters) and await self._source_confirmed(case, set_id, draft):
+                    if await self._approve_if_ready(case, set_id, draft, quiet=True):
                         log.warning("approval completed after a restart: set %d, draft %d", set_id, draft.number)
-                        await self._approve(case, set_id, draft, voters)
                         break
 
     async def _make_set(self, case: Case, kind: Pending, instruction: str | None) -> DraftSet:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import emoji
 
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.lengths import X_ONLY, NetworkLength, NetworkLimit, lengths_line, measure
 from bot.core.drafting.lexicon import FairnessLexicon
 from bot.core.drafting.limits import MAX_DRAFT_CHARS
 from bot.core.drafting.models import DEFAULT_PATTERN, Draft, NewsItem, Problem, ProblemKind, Severity
@@ -21,6 +22,7 @@ from bot.core.drafting.xlength import (
     is_within_limit,
     weighted_length,
 )
+from bot.core.networks import Network, labels
 from bot.core.text.numbers import de_int
 from bot.core.text.untrusted import chat_markup, one_paragraph
 
@@ -36,6 +38,7 @@ class CheckRules:
     lexicon: FairnessLexicon = field(default_factory=FairnessLexicon)
     hashtags_max: int = HASHTAGS_MAX
     handle_allowlist: frozenset[str] = frozenset()  # lowercased, without "@": handles the model may always use
+    limits: tuple[NetworkLimit, ...] = X_ONLY  # the active networks' length limits
 
 
 DEFAULT_RULES = CheckRules()
@@ -141,18 +144,19 @@ def check_draft(text: str, evidence: str, news: NewsItem, rules: CheckRules = DE
         return replace(_oversized(text, evidence), premise=premise, pattern=pattern)
     text, evidence = one_paragraph(text), one_paragraph(evidence)
     length = weighted_length(text)
+    lengths = measure(text, rules.limits)
+    fitting = [fit for fit in lengths if fit.fits]
     # Language detection is the costliest check (several ms a draft); a draft too long to post is not worth it.
-    guess = guess_language(text) if length <= MAX_WEIGHTED_LENGTH else None
+    guess = guess_language(text) if fitting else None
     found = evidence_in_news(evidence, news.text) if evidence and len(evidence) <= MAX_DRAFT_CHARS else False
     problems: list[Problem] = []
     if not text:
         problems.append(_problem(ProblemKind.EMPTY, "Leer", "Der Entwurf ist leer."))
-    if length > MAX_WEIGHTED_LENGTH:
-        problems.append(_problem(
-            ProblemKind.TOO_LONG, f"Zu lang ({length}/{MAX_WEIGHTED_LENGTH})",
-            f"Der Text ist {length} gewichtete Zeichen lang, erlaubt sind {MAX_WEIGHTED_LENGTH}. Kürzen.",
-        ))
-    elif text and not is_within_limit(text):
+    if not fitting:
+        problems.append(_too_long(lengths))
+    elif len(fitting) < len(lengths):
+        problems.append(_too_long_for_some(lengths))
+    if fitting and length <= MAX_WEIGHTED_LENGTH and text and not is_within_limit(text):
         problems.append(_problem(
             ProblemKind.INVALID_CHARACTER, "Enthält ein Zeichen, das X nicht annimmt",
             "Der Text enthält ein unzulässiges Unicode-Zeichen (z. B. U+FFFE). Entfernen.",
@@ -202,7 +206,34 @@ def check_draft(text: str, evidence: str, news: NewsItem, rules: CheckRules = DE
             Severity.WARNING,
         ))
     return Draft(text, evidence, length, guess.language if guess else None, found, tuple(problems), premise,
-                 pattern)
+                 pattern, lengths)
+
+
+def _too_long(lengths: tuple[NetworkLength, ...]) -> Problem:
+    """Fatal: the draft fits no active network (with X alone, the label it always had)."""
+    if len(lengths) == 1 and lengths[0].network is Network.X:
+        length = lengths[0].length
+        return _problem(
+            ProblemKind.TOO_LONG, f"Zu lang ({length}/{MAX_WEIGHTED_LENGTH})",
+            f"Der Text ist {length} gewichtete Zeichen lang, erlaubt sind {MAX_WEIGHTED_LENGTH}. Kürzen.",
+        )
+    shortest = min(lengths, key=lambda fit: fit.limit - fit.length)
+    return _problem(
+        ProblemKind.TOO_LONG, f"Zu lang für jedes Netzwerk ({lengths_line(lengths)})",
+        f"Der Text ist für jedes Netzwerk zu lang ({lengths_line(lengths)}). Auf höchstens "
+        f"{shortest.limit} Zeichen kürzen.",
+    )
+
+
+def _too_long_for_some(lengths: tuple[NetworkLength, ...]) -> Problem:
+    """A warning: the draft goes only to the networks it fits („zu lang für X (291/280) — geht nur an Bluesky“)."""
+    over = [fit for fit in lengths if not fit.fits]
+    rest = labels(fit.network for fit in lengths if fit.fits)
+    said = ", ".join(f"{fit.network.label} ({fit.figure})" for fit in over)
+    return _problem(
+        ProblemKind.TOO_LONG_FOR_SOME, f"zu lang für {said} — geht nur an {rest}",
+        f"Der Text ist zu lang für {said}.", Severity.WARNING,
+    )
 
 
 def _loaded_words(text: str, evidence: str, lexicon: FairnessLexicon) -> list[Problem]:

@@ -6,6 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.core.drafting.lengths import NetworkLength, too_long_for
+from bot.core.networks import Network
+
 
 class Severity(enum.Enum):
     WARNING = "warning"  # shown beside the draft
@@ -15,6 +18,7 @@ class Severity(enum.Enum):
 class ProblemKind(enum.Enum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
+    TOO_LONG_FOR_SOME = "too_long_for_some"  # too long for some active networks, fits the others
     NOT_A_QUESTION = "not_a_question"
     NOT_GERMAN = "not_german"
     NEAR_DUPLICATE = "near_duplicate"
@@ -80,6 +84,12 @@ class Draft:
     problems: tuple[Problem, ...] = ()
     premise: str = ""  # the question's factual assumption, in one German sentence (from the model)
     pattern: str = DEFAULT_PATTERN  # the kind of question, a key of prompts/patterns.txt
+    lengths: tuple[NetworkLength, ...] = ()  # its length on each active network (empty: X weighted alone)
+
+    @property
+    def too_long_for(self) -> tuple[Network, ...]:
+        """The active networks the draft is too long for (it goes to the others)."""
+        return too_long_for(self.lengths)
 
     @property
     def warnings(self) -> list[str]:

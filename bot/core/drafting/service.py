@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from bot.core.drafting.checks import CheckRules, check_draft, mark_near_duplicates, needs_repair
 from bot.core.drafting.history import History, history_prompt
 from bot.core.drafting.language import guess_language
+from bot.core.drafting.lengths import X_ONLY, NetworkLimit
 from bot.core.drafting.lexicon import parse_fairness, parse_patterns, patterns_for_prompt
 from bot.core.drafting.limits import MAX_REPLY_CHARS, MIN_NEWS_CHARS, checked_count
 from bot.core.drafting.models import (
@@ -57,6 +58,7 @@ class DraftingService:
         hashtags_max: int = 1,
         handle_allowlist: Iterable[str] = (),
         history: History | None = None,
+        network_limits: Sequence[NetworkLimit] = X_ONLY,
     ) -> None:
         self._llm = llm
         self._history = history  # what worked before, for draft and refine prompts; None: no such block
@@ -69,6 +71,7 @@ class DraftingService:
         self.rules = CheckRules(
             lexicon=parse_fairness(prompts.text_of("fairness")), hashtags_max=hashtags_max,
             handle_allowlist=frozenset(h.strip().lstrip("@").lower() for h in handle_allowlist if h.strip()),
+            limits=tuple(network_limits) or X_ONLY,
         )
         self._premise = PremiseChecker(llm, prompts, max_reply_chars=max_reply_chars) if premise_check else None
         self._max_news_chars = max_news_chars

@@ -92,7 +92,8 @@ class ChatAnnouncer:
                 log.info("posted: set %d, post %d on %s%s", post.set_id, post.id, post.network.value,
                          " (simulated)" if post.simulated else "")
             case PostFailed():
-                text = failed_text(number, post)
+                alone = len(await self._board.posts_of(post.set_id)) < 2
+                text = failed_text(number, post, alone=alone)
                 reactions = ([RENEW] + ([] if post.uncertain else [CANCEL])) if post.retryable else []
                 log.info("post failed: set %d, post %d on %s", post.set_id, post.id, post.network.value)
         message_id = await self._chat.send(case.channel_id, text)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.conversation.records import DraftEntry, SetState
+from bot.core.drafting.lengths import lengths_line
 from bot.core.drafting.models import NewsItem
 from bot.core.drafting.xlength import MAX_WEIGHTED_LENGTH
-from bot.core.networks import Network, labels
+from bot.core.networks import ORDER, Network, labels
 from bot.core.posting.records import Post, PostState, overall_state
 from bot.core.posting.source import source_label
 from bot.core.reach.prices import PRICES_USD
@@ -19,6 +21,7 @@ from bot.core.text.untrusted import literal, plain_line
 THREAD_NAME_LIMIT = 100
 HEADER_RESERVE = 260  # room kept in the first message for the header (headline, source and state)
 STATUS_RESERVE = 120  # room for the longest state line the header may get later
+TARGETS_CHARS = 100  # where an open set's drafts go, in its state line („geht an: …“)
 EVIDENCE_CHARS = 140
 PREMISE_CHARS = 120
 _OPENING_QUOTES, _CLOSING_QUOTES = "„“”‚‘’»«\"'", "“”„‘’‚«»\"'"
@@ -37,6 +40,11 @@ def same_emoji(a: str, b: str) -> bool:
 
 def number_of(emoji: str) -> int | None:
     return next((n for n, candidate in enumerate(NUMBERS, 1) if same_emoji(candidate, emoji)), None)
+
+
+def network_of(emoji: str) -> Network | None:
+    """The network a reaction stands for (🐦 X, 🦋 Bluesky, 🐘 Mastodon), or None."""
+    return next((network for network in ORDER if same_emoji(network.emoji, emoji)), None)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -123,7 +131,7 @@ def header_reserve(header: str) -> int:
 def draft_block(entry: DraftEntry, *, edited: bool = False) -> str:
     """One draft, complete: number, text, weighted length, compact evidence, its premise, warnings."""
     lines = [f"{NUMBERS[entry.number - 1]} {literal(entry.text)}" + (" ✏️ (von Hand)" if edited else "")]
-    facts = [f"{entry.weighted_length}/{MAX_WEIGHTED_LENGTH}"]
+    facts = [lengths_line(entry.lengths) if entry.lengths else f"{entry.weighted_length}/{MAX_WEIGHTED_LENGTH}"]
     if entry.evidence:
         facts.append(f"Beleg: „{literal(shorten(_unquoted(entry.evidence), EVIDENCE_CHARS))}“")
     lines.append("   " + " · ".join(facts))
@@ -177,6 +185,48 @@ VOTE_HINT = (f"Freigeben: Zahl anklicken · {RENEW} neue Entwürfe · {DISCARD} 
              "im Thread schreiben, z. B. „kürzer“, oder `2: eigener Text | Beleg: Zitat aus der Meldung`")
 
 
+def network_hint(networks: Sequence[Network]) -> str:
+    """The line that explains the network reactions; "" with one network (there are none then)."""
+    if len(networks) < 2:
+        return ""
+    marks = " ".join(network.emoji for network in ORDER if network in networks)
+    return (f"Netzwerke: alle an · {marks} lässt das Netzwerk für die Entwürfe dieser Nachricht weg (nur "
+            "Freigebende, vor der Freigabe) · Reaktion entfernen nimmt es wieder dazu")
+
+
+def networks_note(networks: Sequence[Network]) -> str:
+    """For the /entwurf answer: where drafts go and how to leave a network out; "" with one network."""
+    if len(networks) < 2:
+        return ""
+    marks = " ".join(network.emoji for network in ORDER if network in networks)
+    return (f"Die Entwürfe gehen an {labels(networks)}; {marks} an den Entwürfen lässt ein Netzwerk vor der "
+            "Freigabe weg (nur Freigebende).")
+
+
+def targets_status(targets: dict[int, tuple[Network, ...]]) -> str:
+    """„geht an: Bluesky, Mastodon“ for an open set; drafts that go elsewhere are named after it (shortened to
+    fit the room a state line has: each draft's block says too what it is too long for)."""
+    counts = Counter(targets.values())
+    common = max(counts, key=lambda networks: (counts[networks], len(networks)))
+    line = f"geht an: {labels(common)}" if common else "geht an kein Netzwerk"
+    others = [f"Entwurf {number}: {labels(networks) or 'keins'}"
+              for number, networks in sorted(targets.items()) if networks != common]
+    return shorten(line + (f" ({'; '.join(others)})" if others else ""), TARGETS_CHARS)
+
+
+def no_target_text(number: int, off: Sequence[Network], too_long: Sequence[Network]) -> str:
+    """„Entwurf 2 kann an kein Netzwerk gehen: X abgewählt, für Bluesky zu lang“ (with what to do)."""
+    reasons = []
+    if off:
+        reasons.append(f"{labels(off)} abgewählt")
+    if too_long:
+        reasons.append(f"für {labels(too_long)} zu lang")
+    marks = " ".join(network.emoji for network in ORDER if network in off)
+    undo = (f" Zum Freigeben ein Netzwerk wieder dazunehmen ({marks}-Reaktion entfernen)." if off
+            else " Bitte kürzen, z. B. mit einem Wunsch hier.")
+    return f"Entwurf {number} kann an kein Netzwerk gehen: {', '.join(reasons)}.{undo}"
+
+
 def confirm_hint(number: int) -> str:
     """The line under a draft that needs an approver's ✅ „Quelle geprüft“ before its votes approve it."""
     return (f"{CONFIRM} Entwurf {number}: vor der Freigabe bitte die Quelle prüfen — dann {CONFIRM} „Quelle "
@@ -222,12 +272,18 @@ def source_reply_text(post: Post) -> str:
 def published_text(number: int, post: Post) -> str:
     if post.simulated:
         reply = f" Als Antwort wäre „{literal(post.source_line)}“ gefolgt." if post.source_line else ""
-        return f"🧪 Entwurf {number}: simuliert (Dry Run) — nichts wurde auf X veröffentlicht.{reply}"
+        return (f"🧪 Entwurf {number}: simuliert (Dry Run) — nichts wurde auf {post.network.label} "
+                f"veröffentlicht.{reply}")
     return f"✅ Entwurf {number} ist auf {post.network.label} gepostet: {post.url or post.remote_id}"
 
 
-def failed_text(number: int, post: Post) -> str:
-    if post.retryable:
+def failed_text(number: int, post: Post, *, alone: bool = True) -> str:
+    """``alone``: the draft went to this network only; else 🔁 and ❌ say that they act on the failed ones only."""
+    if post.retryable and not alone:
+        what_now = (f"{RENEW} versucht es erneut, nur wo es fehlgeschlagen ist"
+                    + ("." if post.uncertain else f"; {CANCEL} gibt es dort auf.")
+                    + " Die anderen Netzwerke bleiben, wie sie sind.")
+    elif post.retryable:
         what_now = f"{RENEW} versucht es erneut" + ("." if post.uncertain else f", {CANCEL} gibt ihn auf.")
     else:
         what_now = f"Neue Entwürfe zum Freigeben bringt ein Wunsch hier oder {RENEW} an den Entwürfen."
@@ -246,6 +302,18 @@ def withdrawn_text(number: int, reason: str) -> str:
 
 def drafting_failed_text(message: str) -> str:
     return f"⚠️ {message} {RENEW} versucht es erneut."
+
+
+def help_text(networks: Sequence[Network] = (Network.X,)) -> str:
+    """The help text; with more than one network it names them and their reactions."""
+    if len(networks) < 2:
+        return HELP_TEXT
+    marks = ", ".join(f"{network.emoji} {network.label}" for network in ORDER if network in networks)
+    line = ("• **Netzwerke:** jeder Entwurf geht an alle Netzwerke, für die er kurz genug ist; Freigebende lassen "
+            f"ein Netzwerk vor der Freigabe mit seiner Reaktion ({marks}) weg, Reaktion entfernen nimmt es wieder "
+            "dazu.")
+    head = HELP_TEXT.replace("als Entwürfe für X.", f"als Entwürfe für {labels(networks)}.", 1)
+    return head.replace("\n• **Zahlen:**", f"\n{line}\n• **Zahlen:**", 1)
 
 
 HELP_TEXT = (

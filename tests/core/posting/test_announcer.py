@@ -239,3 +239,20 @@ async def test_a_post_event_is_lost_quietly_when_the_chat_fails(rig):
     await rig.announcer.notify(PostScheduled((post,)))
     assert len(rig.chat.messages) == 1  # only the set itself
     assert rig.chat.texts(THREAD)[0].startswith(set_header(NEWS_ITEM, "offen"))
+
+
+async def test_a_failure_on_one_of_several_networks_says_retry_and_giving_up_act_only_there(rig):
+    set_id = await rig.shown_set()
+    draft = (await rig.store.set_record(set_id)).entry(2)
+    x, bluesky = await rig.posts.create_scheduled(
+        set_id=set_id, draft_id=draft.id, text=draft.text, source_url=None, approved_by=["anna"],
+        approved_at=rig.clock.now(), due_at=rig.clock.now(), networks=[Network.X, Network.BLUESKY])
+    await rig.announcer.notify(PostScheduled((x, bluesky)))
+    assert "\nGeht an: X, Bluesky\n" in rig.chat.last(THREAD).text
+    failed = await rig.posts.transition(bluesky.id, {PostState.SCHEDULED}, PostState.FAILED,
+                                        error="Bluesky antwortet nicht.", retryable=True)
+    await rig.announcer.notify(PostFailed(failed))
+    message = rig.chat.last(THREAD)
+    assert message.text == failed_text(2, failed, alone=False) and message.reactions == [RENEW, CANCEL]
+    assert "nur wo es fehlgeschlagen ist" in message.text
+    assert rig.header_line() == "Status: **freigegeben (Entwurf 2) — X: wartet, Bluesky: fehlgeschlagen**"
