@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.approval import ApprovalPolicy, SourceRule
 from bot.core.drafting.history import History
+from bot.core.drafting.lengths import NetworkLimit, limits_for
 from bot.core.drafting.ports import Article, ArticleSource, DraftStore
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
 from bot.core.errors import SpitzfederError
 from bot.core.health import HealthReport, Presence, check
-from bot.core.networks import Network, labels
+from bot.core.networks import ORDER, Network, labels
 from bot.core.notices import Notice, Notifier, PostPublished
 from bot.core.posting.ports import Publisher, Withdrawal
 from bot.core.posting.records import Post
@@ -63,14 +64,34 @@ def build_llm(settings: Settings) -> OpenAIChat:
                       max_reply_chars=settings.llm_max_reply_chars)
 
 
-def build_drafting(settings: Settings, llm: OpenAIChat, history: History | None = None) -> DraftingService:
-    """``history``: what worked before, for the draft prompt (needs the database; None: no such block)."""
+def build_drafting(settings: Settings, llm: OpenAIChat, history: History | None = None,
+                   network_limits: Sequence[NetworkLimit] | None = None) -> DraftingService:
+    """``history``: what worked before, for the draft prompt (needs the database; None: no such block).
+    ``network_limits``: each active network's length limit (see `network_limits`; None: the defaults)."""
     return DraftingService(llm, load_prompts(settings), max_news_chars=settings.max_news_chars,
                            max_attempts=settings.llm_max_attempts, max_retry_wait_seconds=settings.llm_timeout_seconds,
                            max_reply_chars=settings.llm_max_reply_chars, sleep=asyncio.sleep,
                            premise_check=settings.premise_check, default_tone=settings.tone_default,
                            hashtags_max=settings.hashtags_max, handle_allowlist=settings.handle_allowlist,
-                           history=history)
+                           history=history,
+                           network_limits=network_limits or limits_for(settings.active_networks))
+
+
+async def network_limits(settings: Settings) -> tuple[NetworkLimit, ...]:
+    """The length limit of each active network; Mastodon's as its instance reports it (one request at start;
+    if the instance does not answer, Mastodon's usual 500 characters, logged)."""
+    networks = settings.active_networks
+    if Network.MASTODON not in networks or settings.dry_run:
+        return limits_for(networks)
+    from bot.adapters.mastodon import build_mastodon
+
+    try:
+        characters, per_url = await asyncio.wait_for(build_mastodon(settings).client.instance_limits(), 15)
+    except Exception as exc:  # drafting must not depend on the instance being up right now
+        log.warning("Mastodon's character limit could not be read (%s); drafts are checked against 500",
+                    getattr(exc, "user_message", None) or type(exc).__name__)
+        return limits_for(networks)
+    return limits_for(networks, mastodon_limit=characters, mastodon_url_chars=per_url)
 
 
 def build_learning(settings: Settings, engine: AsyncEngine, clock: Clock) -> LearningService:
@@ -136,14 +157,15 @@ class DraftingTools:
 async def drafting_tools(settings: Settings, *, save: bool) -> AsyncIterator[DraftingTools]:
     llm = build_llm(settings)
     try:
+        limits = await network_limits(settings)
         if not save:
-            yield DraftingTools(build_drafting(settings, llm), build_articles(settings), None)
+            yield DraftingTools(build_drafting(settings, llm, network_limits=limits), build_articles(settings), None)
             return
         from bot.adapters.storage.drafts import SqlDraftStore
 
         async with open_database(settings) as engine:  # with a database, drafts learn from past posts too
             learning = build_learning(settings, engine, SystemClock()) if settings.learn_from_history else None
-            yield DraftingTools(build_drafting(settings, llm, learning), build_articles(settings),
+            yield DraftingTools(build_drafting(settings, llm, learning, limits), build_articles(settings),
                                 SqlDraftStore(engine))
     finally:
         await llm.aclose()
@@ -366,15 +388,19 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
         async with open_database(settings, wait=True) as engine:
             posts, audit, store = SqlPostStore(engine), SqlAuditLog(engine, clock), SqlWorkflowStore(engine, clock)
             learning = build_learning(settings, engine, clock)  # one cache for drafting, /muster and the summary
-            drafting = build_drafting(settings, llm, learning if settings.learn_from_history else None)
+            drafting = build_drafting(settings, llm, learning if settings.learn_from_history else None,
+                                      await network_limits(settings))
             articles = build_articles(settings)
+            # The networks a draft may go to: those posting has a publisher for.
+            networks = (settings.active_networks if publisher is None else sorted(publisher, key=ORDER.index)
+                        if isinstance(publisher, Mapping) else [publisher.network])
             presence = Presence(SqlHeartbeats(engine), clock)
             reach: Reach | None = None
 
             def services(chat: Chat, members: Members) -> BotServices:
                 nonlocal reach
                 # ✅ goes on the messages of drafts that need it under the approval rules in force.
-                board = SetBoard(store, posts, chat,
+                board = SetBoard(store, posts, chat, networks=networks,
                                  needs_confirmation=lambda entry: workflow.policy.needs_source_check(
                                      entry.needs_source_check))
                 announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
