@@ -25,7 +25,7 @@ def test_a_watchlist_csv_is_read_by_handle():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("name,label\nanna,MdB\n", "Zeile 1: die Kopfzeile muss „handle,label,note“ lauten"),
+    ("name,label\nanna,MdB\n", "Zeile 1: die Kopfzeile muss „handle,network,label,note“"),
     ("handle,label,note\nanna,MdB\n", "Zeile 2: erwartet 3 Spalten (handle,label,note), gefunden 2"),
     ("handle,label,note\nanna,MdB,\nanna mdb,MdB,\n", "Zeile 3: „anna mdb“ ist kein X-Handle"),
     ("handle,label,note\nanna,,\n", "Zeile 2: das Label fehlt"),
