@@ -20,7 +20,9 @@ from bot.adapters.storage.schema import (
     WatchListRow,
 )
 from bot.adapters.storage.tracking import TAKEN, _real_posts, _tracked
+from bot.core.networks import Network
 from bot.core.reach.amplifiers import Amplifier, DueRead, Kind, StoredAmplifier
+from bot.core.reach.listing import RemoteRef
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.tracking import TrackedPost
 from bot.core.timespec import Step
@@ -142,18 +144,23 @@ class SqlAmplifierStore:
                                   .where(AmplifierRow.post_id == post_id, AmplifierRow.user_id.in_(user_ids))
                                   .values(alerted_at=at))
 
-    async def find_post(self, *, post_id: int | None = None, remote_id: str | None = None,
-                        ) -> tuple[TrackedPost, str] | None:
-        """A real post by our number or its X id; neither given: the newest."""
+    async def find_post(self, *, post_id: int | None = None, remote: RemoteRef | None = None,
+                        ) -> tuple[TrackedPost, str, str | None] | None:
+        """A real post by our number or its network's reference (Bluesky: the record key ending its at:// URI);
+        neither given: the newest."""
         query = select(PostRow).where(*_real_posts())
         if post_id is not None:
             query = query.where(PostRow.id == post_id)
-        if remote_id is not None:
-            query = query.where(PostRow.remote_id == remote_id)
-        query = query.order_by(PostRow.posted_at.desc()).limit(1)
+        if remote is not None:
+            query = query.where(PostRow.network == remote.network.value)
+            if remote.network is Network.BLUESKY:
+                query = query.where(PostRow.remote_id.endswith(f"/app.bsky.feed.post/{remote.key}", autoescape=True))
+            else:
+                query = query.where(PostRow.remote_id == remote.key)
+        query = query.order_by(PostRow.posted_at.desc(), PostRow.id.desc()).limit(1)
         async with self._sessions() as session:
             row = await session.scalar(query)
-        return (_tracked(row), row.text) if row is not None else None
+        return (_tracked(row), row.text, row.url) if row is not None else None
 
     # --- our followers ---
 
