@@ -117,7 +117,7 @@ def test_summary_cli_with_an_empty_database(capsys, x_env):
 
     asyncio.run(create())
     code, out, _ = run(capsys, "summary", "--chart", "c.png")
-    assert code == 0 and "Keine Posts auf X in den letzten 7 Tagen." in out and "Kein Diagramm" in out
+    assert code == 0 and "Keine Posts in den letzten 7 Tagen." in out and "Kein Diagramm" in out
 
 
 @pytest.mark.sqlite_only
