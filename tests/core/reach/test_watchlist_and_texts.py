@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.errors import InputError
+from bot.core.networks import Network
 from bot.core.notices import AmplifierSpotted
 from bot.core.reach.alerts import spotted_text
 from bot.core.reach.amplifiers import Amplifier, StoredAmplifier
-from bot.core.networks import Network
 from bot.core.reach.listing import RemoteRef, listing_text, parse_reference
 from bot.core.reach.prices import MonthUsage, cost, dollars, usage_text
 from bot.core.reach.tracking import TrackedPost
@@ -87,7 +87,8 @@ def test_a_watchlist_names_accounts_per_network():
     entries = parse_csv("handle,network,label,note\nanna_mdb,x,MdB,\nanna.bsky.social,Bluesky,MdB,\n"
                         "bert@social.example,mastodon,Journalist,\nanna_mdb,mastodon,MdB (Mastodon),\n")
     watch = Watchlist(entries)
-    assert watch.label_for("anna_mdb") == "MdB" and watch.label_for("ANNA.bsky.social", network=Network.BLUESKY) == "MdB"
+    assert watch.label_for("anna_mdb") == "MdB"
+    assert watch.label_for("ANNA.bsky.social", network=Network.BLUESKY) == "MdB"
     assert watch.label_for("anna.bsky.social") is None  # a Bluesky handle does not match on X
     assert watch.label_for("bert@social.example", network=Network.MASTODON) == "Journalist"
     assert watch.label_for("anna_mdb", network=Network.MASTODON) == "MdB (Mastodon)"
