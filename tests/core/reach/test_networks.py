@@ -11,7 +11,9 @@ from bot.core.errors import PublishError
 from bot.core.networks import Network
 from bot.core.notices import AmplifierSpotted, Announcement
 from bot.core.reach.amplifiers import Amplifier, AmplifierRead, AmplifierRules, AmplifierService, FollowerScan
+from bot.core.reach.learning import LearningRecord, learning_table, render_table, tracked_posts
 from bot.core.reach.metrics import Metrics, network_multiplier, reach_multiplier
+from bot.core.reach.reports import StoredReports
 from bot.core.reach.summary import SummaryService, render_summary
 from bot.core.reach.tracking import Lookup, TrackingService
 from bot.core.reach.watchlist import Watchlist, parse_csv
@@ -277,3 +279,47 @@ async def test_the_summary_per_network_and_in_total(engine, tracking_store, usag
         "„Wer zahlt?“ — 40,0×" in text
     assert "Meiste Interaktionen auf Bluesky: Nr. 1 „Wer zahlt?“ — 76" in text
     assert posts[BSKY].id != posts[X].id
+
+
+async def test_statistics_name_the_network_and_compare_multipliers_within_one(engine, tracking_store, usage_store,
+                                                                              sources, amp_sources, summary_store,
+                                                                              notifier, clock):
+    await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa")}, text="Wer zahlt?")
+    amplifiers = amplifier_service(engine, amp_sources, notifier, clock, usage_store)
+    amp_sources[BSKY].reposts[bluesky_uri("3kaaa")] = [
+        Amplifier("did:plc:anna", "anna.bsky.social", "Anna", 20_000, None, "repost")]
+    sources[X].numbers["1"] = Metrics(retweets=1, likes=2, impressions=100)
+    sources[BSKY].numbers[bluesky_uri("3kaaa")] = Metrics(retweets=3, likes=9)
+    clock.advance(HOUR)
+    await make_tracking(tracking_store, usage_store, sources, notifier, clock, after=amplifiers).run_due()
+    reports = StoredReports(SummaryService(summary_store, RecordingNotifier(), clock, summary_time=time(18),
+                                           tz=BERLIN))
+    reach = await reports.statistics("Welcher Post hatte den höchsten Multiplikator?")
+    assert reach.split("\n")[0] == ("Den höchsten Multiplikator auf X in den letzten 7 Tagen hat: „Wer zahlt?“ "
+                                    "(25.11. 10:00, X): 1 Repost, 2 Likes, 0 Antworten, 0 Zitate, 100 Impressionen; "
+                                    "Multiplikator 0,2×, Interaktionsrate 3,0 %")
+    assert ("Den höchsten Reichweiten-Multiplikator auf Bluesky in den letzten 7 Tagen hat: „Wer zahlt?“ (25.11. "
+            "10:00, Bluesky): 3 Reposts, 9 Likes, 0 Antworten, 0 Zitate; Reichweiten-Multiplikator 40,0×") in reach
+    overview = await reports.statistics()
+    assert overview.split("\n")[:3] == [
+        "2 getrackte Posts in den letzten 7 Tagen: 4 Reposts, 11 Likes, 0 Antworten, 0 Zitate, 100 Impressionen.",
+        "   X: 1 Repost, 2 Likes, 0 Antworten, 0 Zitate, 100 Impressionen",
+        "   Bluesky: 3 Reposts, 9 Likes, 0 Antworten, 0 Zitate"]
+
+
+def learning(post_id, set_id, network, *, impressions=0, carried=0, pattern="kosten"):
+    return LearningRecord(post_id, f"Frage {set_id}?", f"https://example/{post_id}", pattern, None, False, 100,
+                          Metrics(retweets=1, impressions=impressions), 0, set_id, network, carried)
+
+
+def test_learning_counts_a_draft_once_with_x_first():
+    records = [learning(1, 1, X, impressions=300), learning(2, 1, BSKY, carried=5_000),
+               learning(3, 2, BSKY, carried=200), learning(4, 2, MASTO, carried=900),
+               learning(5, 3, MASTO, carried=400)]
+    chosen = tracked_posts(records)
+    assert [(r.post_id, r.multiplier) for r in chosen] == [(1, 3.0), (3, 2.0), (5, 4.0)]
+    table = learning_table(records, default_tone="sachlich", window_days=90)
+    assert table.tracked == 3 and table.reach_based == 2
+    text = render_table(table)
+    assert "ohne X-Post die von Bluesky oder Mastodon mit dem Reichweiten-Multiplikator" in text
+    assert "bester 4,0× (Reichweiten-Multiplikator, Mastodon)" in text
