@@ -190,7 +190,13 @@ def _rough_duration(seconds: int) -> str:
 
 
 def ended_text(reason: str) -> str:
-    return f"Tracking beendet: Der Post ist {reason}. Die bisherigen Zahlen bleiben gespeichert."
+    return f"Tracking beendet: Der Post ist {gone_reason(reason)}. Die bisherigen Zahlen bleiben gespeichert."
+
+
+def gone_reason(reason: str) -> str:
+    """The reason as the rest of „Der Post ist …“: adapters say it as a fragment („gelöscht oder nicht mehr
+    auffindbar“, X) or as a sentence („Der Post ist auf Bluesky nicht mehr zu finden (gelöscht?).“)."""
+    return reason.strip().removeprefix("Der Post ist ").rstrip(".")
 
 
 ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von {network} abgefragt werden: {message} Nächster Versuch in {pause}."
@@ -341,7 +347,8 @@ class TrackingService:
         for snapshot in batch:
             metrics = lookup.metrics.get(snapshot.post.remote_id)
             if metrics is None:
-                reason = lookup.unavailable.get(snapshot.post.remote_id, f"bei {network.label} nicht mehr abrufbar")
+                reason = gone_reason(lookup.unavailable.get(snapshot.post.remote_id,
+                                                            f"bei {network.label} nicht mehr abrufbar"))
                 await self._store.end_tracking(snapshot.post.post_id, reason, at=now)
                 await self._notifier.notify(Announcement(ended_text(reason), set_id=snapshot.post.set_id))
                 result.ended += 1
