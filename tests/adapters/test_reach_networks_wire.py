@@ -2,7 +2,6 @@
 wire-level fakes: per-network batches, the Reichweiten-Multiplikator, alerts naming the network, one network
 failing while the other is read, a deleted post ending its tracking."""
 
-
 import pytest
 
 from bot.adapters.bluesky import network as bluesky_network
