@@ -2,7 +2,7 @@
 pauses per network, the X-only read budget, both multipliers, texts that name the network (SQLite, in-memory
 sources, FakeClock)."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -14,9 +14,10 @@ from bot.core.reach.amplifiers import Amplifier, AmplifierRead, AmplifierRules, 
 from bot.core.reach.learning import LearningRecord, learning_table, render_table, tracked_posts
 from bot.core.reach.metrics import Metrics, network_multiplier, reach_multiplier
 from bot.core.reach.reports import StoredReports
-from bot.core.reach.summary import SummaryService, render_summary
+from bot.core.reach.summary import SummaryService, chart_bars, chart_title, render_summary
 from bot.core.reach.tracking import Lookup, TrackingService
 from bot.core.reach.watchlist import Watchlist, parse_csv
+from bot.core.reach.weekly import TopAmplifier, WeekPost, WeekReport, render_week, split_weeks
 from bot.core.timespec import parse_schedule
 from tests.core.reach.posts import bluesky_uri, posted_on
 from tests.fakes.publisher import RecordingNotifier
@@ -267,7 +268,11 @@ async def test_the_summary_per_network_and_in_total(engine, tracking_store, usag
     clock.advance(HOUR)
     await make_tracking(tracking_store, usage_store, sources, notifier, clock, after=amplifiers).run_due()
     service = SummaryService(summary_store, RecordingNotifier(), clock, summary_time=time(18), tz=BERLIN)
-    text = render_summary(await service.report(), BERLIN)
+    report = await service.report()
+    text = render_summary(report, BERLIN)
+    assert [(bar.number, bar.network, bar.impressions) for bar in chart_bars(report)] == [
+        (1, BSKY, 20_000), (1, X, 1204), (1, MASTO, 0)]  # the reach: impressions on X, amplifiers' followers else
+    assert chart_title(report, BERLIN).startswith("Reichweite je Post (X: Impressionen; Bluesky, Mastodon: Follower")
     assert "\n1. „Wer zahlt?“ — 25.11. 10:00\n   X: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen" \
         in text and "\n2. " not in text
     assert "\n   Bluesky: 30 Reposts, 41 Likes, 3 Antworten, 2 Zitate (+76 Interaktionen in 24 h)\n" \
@@ -323,3 +328,17 @@ def test_learning_counts_a_draft_once_with_x_first():
     text = render_table(table)
     assert "ohne X-Post die von Bluesky oder Mastodon mit dem Reichweiten-Multiplikator" in text
     assert "bester 4,0× (Reichweiten-Multiplikator, Mastodon)" in text
+
+
+def test_the_week_keeps_the_two_multipliers_apart():
+    now = datetime(2026, 11, 30, 17, tzinfo=UTC)
+    posts = [WeekPost(now - timedelta(days=1), Metrics(likes=5, impressions=1000), 2.0, X),
+             WeekPost(now - timedelta(days=2), Metrics(likes=9), 40.0, BSKY),
+             WeekPost(now - timedelta(days=3), Metrics(likes=1), 1.0, MASTO),
+             WeekPost(now - timedelta(days=9), Metrics(likes=1), 3.0, BSKY)]
+    this_week, last_week = split_weeks(posts, now)
+    text = render_week(WeekReport(now, this_week, last_week, [TopAmplifier("anna.bsky.social", "MdB", 20_000, 2,
+                                                                           BSKY)]), BERLIN)
+    assert "   Multiplikator im Median: 2,0× (davor –)" in text
+    assert "   Reichweiten-Multiplikator (Bluesky, Mastodon) im Median: 20,5× (davor 3,0×)" in text
+    assert "@anna.bsky.social (MdB, 20.000 Follower, 2 Posts, Bluesky)" in text
