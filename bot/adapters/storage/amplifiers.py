@@ -74,10 +74,13 @@ class SqlAmplifierStore:
             return [DueRead(read.id, _tracked(post), read.step, read.due_at)
                     for read, post in (await session.execute(query)).all()]
 
-    async def next_read_due(self) -> datetime | None:
+    async def next_read_due(self, network: Network | None = None) -> datetime | None:
+        query = select(func.min(AmplifierReadRow.due_at)).where(AmplifierReadRow.state == PENDING)
+        if network is not None:
+            query = (query.join(PostRow, PostRow.id == AmplifierReadRow.post_id)
+                     .where(PostRow.network == network.value))
         async with self._sessions() as session:
-            return await session.scalar(select(func.min(AmplifierReadRow.due_at))
-                                        .where(AmplifierReadRow.state == PENDING))
+            return await session.scalar(query)
 
     async def latest_metrics(self, post_id: int) -> Metrics | None:
         query = (select(SnapshotRow).where(SnapshotRow.post_id == post_id, SnapshotRow.state == TAKEN)

@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import SpitzfederError
-from bot.core.networks import Network
+from bot.core.networks import ORDER, Network
 from bot.core.notices import AmplifierSpotted, Notifier
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.read_budget import ReadBudget, UsageStore
@@ -104,7 +104,8 @@ class AmplifierStore(Protocol):
     async def due_reads(self, now: datetime, post_id: int | None = None) -> list[DueRead]:
         """Pending reads due by ``now`` (of one post, if given), oldest first."""
 
-    async def next_read_due(self) -> datetime | None: ...
+    async def next_read_due(self, network: Network | None = None) -> datetime | None:
+        """The earliest due time of a pending read (of posts on ``network``, if given)."""
 
     async def latest_metrics(self, post_id: int) -> Metrics | None:
         """The post's newest metric snapshot."""
@@ -266,10 +267,15 @@ class AmplifierService:
         now = self._clock.now()
         if await self._store.unplanned_posts(self._horizon(now)):
             return now
-        due = await self._store.next_read_due()
-        if due is not None and self._paused_until and all(self._paused(n, now) for n in self._sources):
-            due = max(due, min(self._paused_until.values()))
-        return due
+        if not any(self._paused(network, now) for network in self._paused_until):
+            return await self._store.next_read_due()
+        times = []  # a paused network's reads wait for the pause's end, the others' do not
+        for network in ORDER:
+            due = await self._store.next_read_due(network)
+            if due is not None and self._paused(network, now):
+                due = max(due, self._paused_until[network])
+            times.append(due)
+        return min((t for t in times if t is not None), default=None)
 
     async def after_snapshot(self, post: TrackedPost, metrics: Metrics, now: datetime) -> str | None:
         """Called by tracking right after a snapshot: the post's due amplifier reads with these fresh numbers,

@@ -342,3 +342,18 @@ def test_the_week_keeps_the_two_multipliers_apart():
     assert "   Multiplikator im Median: 2,0× (davor –)" in text
     assert "   Reichweiten-Multiplikator (Bluesky, Mastodon) im Median: 20,5× (davor 3,0×)" in text
     assert "@anna.bsky.social (MdB, 20.000 Follower, 2 Posts, Bluesky)" in text
+
+
+async def test_a_paused_network_does_not_spin_the_amplifier_lane(engine, tracking_store, usage_store, sources,
+                                                                 amp_sources, notifier, clock):
+    await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa")})
+    amplifiers = amplifier_service(engine, amp_sources, notifier, clock, usage_store)
+    sources[X].numbers["1"] = Metrics(retweets=2)
+    sources[BSKY].numbers[bluesky_uri("3kaaa")] = Metrics(retweets=2)
+    clock.advance(HOUR)
+    await make_tracking(tracking_store, usage_store, sources, notifier, clock).run_due()
+    amp_sources[BSKY].failure = PublishError("Bluesky ist gestört.")
+    result = await amplifiers.run_due()
+    assert result.error == "Bluesky ist gestört." and result.requests_by_network == {X: 1}  # failed: not counted
+    # X's next read is at 6 h; Bluesky's 1 h read waits for the pause's end instead of being due at once
+    assert await amplifiers.next_due() == clock.now() + timedelta(minutes=10)
