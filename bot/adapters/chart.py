@@ -1,5 +1,6 @@
-"""The summary chart as a PNG (matplotlib, Agg backend, no display): one horizontal bar of impressions per post,
-numbered as in the summary's list, its multiplier written at the bar's end.
+"""The summary chart as a PNG (matplotlib, Agg backend, no display): one horizontal bar of reach per post (X:
+impressions; Bluesky, Mastodon: the amplifiers' followers), numbered as in the summary's list and labelled with
+its network, its multiplier written at the bar's end.
 
 matplotlib costs about 40 MB and is needed once a day, so it is imported by the first rendering, not with this module.
 """
@@ -11,6 +12,7 @@ import gc
 import io
 from typing import TYPE_CHECKING
 
+from bot.core.networks import Network
 from bot.core.reach.metrics import format_multiplier
 from bot.core.reach.summary import ChartBar
 from bot.core.text.numbers import de_int
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 
 _loaded = False
 BAR_COLOUR = "#1d6fa5"
+NETWORK_COLOURS = {Network.X: BAR_COLOUR, Network.BLUESKY: "#1185fe", Network.MASTODON: "#6364ff"}
 WIDTH_INCHES, DPI = 8.0, 110  # about 880 px wide: Discord's preview shows it without scaling much
 
 
@@ -51,14 +54,17 @@ def draw(bars: list[ChartBar], title: str) -> Figure:
     figure = Figure(figsize=(WIDTH_INCHES, 1.8 + 0.5 * len(bars)), dpi=DPI, layout="constrained")
     axes = figure.subplots()
     rows = range(len(bars))
-    drawn = axes.barh(rows, [bar.impressions for bar in bars], color=BAR_COLOUR, height=0.6)
-    axes.set_yticks(rows, [f"{bar.number}. {bar.label}" for bar in bars], fontsize=10)
+    only_x = all(bar.network is Network.X for bar in bars)
+    drawn = axes.barh(rows, [bar.impressions for bar in bars], height=0.6,
+                      color=[NETWORK_COLOURS.get(bar.network, BAR_COLOUR) for bar in bars])
+    axes.set_yticks(rows, [f"{bar.number}. {bar.label}" + ("" if only_x else f" ({bar.network.label})")
+                           for bar in bars], fontsize=10)
     axes.invert_yaxis()  # the highest multiplier on top
     axes.bar_label(drawn, [_at_the_bar(bar) for bar in bars], padding=4, fontsize=10, fontweight="bold")
     axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * 1.25)  # from 0, with room for the labels
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # few: German thousands are wide
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: de_int(int(value))))
-    axes.set_xlabel("Impressionen")
+    axes.set_xlabel("Impressionen" if only_x else "Reichweite (X: Impressionen; sonst Follower der Weiterträger)")
     axes.grid(True, axis="x", alpha=0.3)
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)

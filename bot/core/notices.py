@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.core.networks import Network
 from bot.core.posting.records import Post
 
 
@@ -76,7 +77,8 @@ class ApprovalWithdrawn:
 
 @dataclass(frozen=True)
 class AmplifierSpotted:
-    """A notable account reposted or quoted a post (said once per account and post, in the set's thread)."""
+    """A notable account reposted or quoted a post on ``network`` (said once per account and post, in the set's
+    thread)."""
 
     set_id: int
     handle: str
@@ -85,6 +87,7 @@ class AmplifierSpotted:
     label: str | None = None  # e.g. „MdB“ from the watchlist
     quote_text: str | None = None  # untrusted: shown escaped
     quote_url: str | None = None
+    network: Network = Network.X
 
 
 PostEvent = PostScheduled | PostCancelled | PostPublished | PostFailed | ApprovalWithdrawn

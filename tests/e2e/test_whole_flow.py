@@ -40,7 +40,7 @@ async def test_news_to_post_to_follow_ups_to_daily_summary(world, fake_x):
     world.clock.advance(3600)
     await world.tick()
     assert texts(world, world.thread())[-1].startswith(
-        "Nach 1 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×")
+        "X nach 1 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×")
 
     # 09:00 UTC is 10:00 in Berlin: the summary is due at 18:00 local time, and goes out once.
     world.clock.current = world.clock.current.replace(hour=17, minute=0) + timedelta(seconds=1)

@@ -20,7 +20,9 @@ from bot.adapters.storage.schema import (
     WatchListRow,
 )
 from bot.adapters.storage.tracking import TAKEN, _real_posts, _tracked
+from bot.core.networks import Network
 from bot.core.reach.amplifiers import Amplifier, DueRead, Kind, StoredAmplifier
+from bot.core.reach.listing import RemoteRef
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.tracking import TrackedPost
 from bot.core.timespec import Step
@@ -72,10 +74,13 @@ class SqlAmplifierStore:
             return [DueRead(read.id, _tracked(post), read.step, read.due_at)
                     for read, post in (await session.execute(query)).all()]
 
-    async def next_read_due(self) -> datetime | None:
+    async def next_read_due(self, network: Network | None = None) -> datetime | None:
+        query = select(func.min(AmplifierReadRow.due_at)).where(AmplifierReadRow.state == PENDING)
+        if network is not None:
+            query = (query.join(PostRow, PostRow.id == AmplifierReadRow.post_id)
+                     .where(PostRow.network == network.value))
         async with self._sessions() as session:
-            return await session.scalar(select(func.min(AmplifierReadRow.due_at))
-                                        .where(AmplifierReadRow.state == PENDING))
+            return await session.scalar(query)
 
     async def latest_metrics(self, post_id: int) -> Metrics | None:
         query = (select(SnapshotRow).where(SnapshotRow.post_id == post_id, SnapshotRow.state == TAKEN)
@@ -142,18 +147,23 @@ class SqlAmplifierStore:
                                   .where(AmplifierRow.post_id == post_id, AmplifierRow.user_id.in_(user_ids))
                                   .values(alerted_at=at))
 
-    async def find_post(self, *, post_id: int | None = None, remote_id: str | None = None,
-                        ) -> tuple[TrackedPost, str] | None:
-        """A real post by our number or its X id; neither given: the newest."""
+    async def find_post(self, *, post_id: int | None = None, remote: RemoteRef | None = None,
+                        ) -> tuple[TrackedPost, str, str | None] | None:
+        """A real post by our number or its network's reference (Bluesky: the record key ending its at:// URI);
+        neither given: the newest."""
         query = select(PostRow).where(*_real_posts())
         if post_id is not None:
             query = query.where(PostRow.id == post_id)
-        if remote_id is not None:
-            query = query.where(PostRow.remote_id == remote_id)
-        query = query.order_by(PostRow.posted_at.desc()).limit(1)
+        if remote is not None:
+            query = query.where(PostRow.network == remote.network.value)
+            if remote.network is Network.BLUESKY:
+                query = query.where(PostRow.remote_id.endswith(f"/app.bsky.feed.post/{remote.key}", autoescape=True))
+            else:
+                query = query.where(PostRow.remote_id == remote.key)
+        query = query.order_by(PostRow.posted_at.desc(), PostRow.id.desc()).limit(1)
         async with self._sessions() as session:
             row = await session.scalar(query)
-        return (_tracked(row), row.text) if row is not None else None
+        return (_tracked(row), row.text, row.url) if row is not None else None
 
     # --- our followers ---
 

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from bot.adapters.storage.schema import AmplifierRow, CaseRow, DraftRow, DraftSetRow, PostRow, SnapshotRow
-from bot.adapters.storage.tracking import TAKEN
+from bot.adapters.storage.tracking import TAKEN, first_sighting
+from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from bot.core.reach.learning import LearningRecord
 from bot.core.reach.metrics import Metrics
@@ -33,13 +34,17 @@ def _newest_taken() -> ScalarSelect[int]:
 _NOTABLE = (select(func.count(func.distinct(AmplifierRow.user_id)))
             .where(AmplifierRow.post_id == PostRow.id, AmplifierRow.notable.is_(True))
             .correlate(PostRow).scalar_subquery())
+_CARRIED = (select(func.coalesce(func.sum(AmplifierRow.followers), 0))
+            .where(AmplifierRow.post_id == PostRow.id, first_sighting())
+            .correlate(PostRow).scalar_subquery())
 
 
 def _record(row: Row[Any]) -> LearningRecord:
-    post_id, text, url, pattern, tone, simulated, followers, *numbers, snapshot_id, notable = tuple(row)
+    post_id, text, url, pattern, tone, simulated, followers, *numbers, snapshot_id, notable, set_id, network, \
+        carried = tuple(row)
     latest = None if snapshot_id is None else Metrics(*(value or 0 for value in numbers))
     return LearningRecord(post_id, text, url, pattern or "andere", tone, bool(simulated), followers, latest,
-                          notable or 0)
+                          notable or 0, set_id, Network(network or Network.X.value), carried or 0)
 
 
 class SqlLearningStore:
@@ -50,7 +55,7 @@ class SqlLearningStore:
         latest = aliased(SnapshotRow)
         query = (select(PostRow.id, PostRow.text, PostRow.url, DraftRow.pattern, CaseRow.tone, PostRow.simulated,
                         PostRow.followers_at_post, *(getattr(latest, name) for name in _METRICS), latest.id,
-                        _NOTABLE)
+                        _NOTABLE, PostRow.set_id, PostRow.network, _CARRIED)
                  .select_from(PostRow)
                  .join(DraftRow, DraftRow.id == PostRow.draft_id)
                  .join(DraftSetRow, DraftSetRow.id == PostRow.set_id)

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.adapters.storage.schema import AmplifierRow, PostRow, SentSummaryRow, SnapshotRow
-from bot.adapters.storage.tracking import ENDED, TAKEN
+from bot.adapters.storage.tracking import ENDED, TAKEN, first_sighting
+from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.summary import NotableSighting, PostRecord
@@ -47,6 +48,9 @@ def _metrics(values: Sequence[Any]) -> Metrics | None:
 _NOTABLE_COUNT = (select(func.count(func.distinct(AmplifierRow.user_id)))
                   .where(AmplifierRow.post_id == PostRow.id, AmplifierRow.notable.is_(True))
                   .correlate(PostRow).scalar_subquery())
+_CARRIED = (select(func.coalesce(func.sum(AmplifierRow.followers), 0))  # each account once (Reichweiten-Multiplikator)
+            .where(AmplifierRow.post_id == PostRow.id, first_sighting())
+            .correlate(PostRow).scalar_subquery())
 
 
 def _record(row: Row[Any]) -> PostRecord:
@@ -55,8 +59,9 @@ def _record(row: Row[Any]) -> PostRecord:
     start, width = len(_POST), len(_METRICS) + 1
     return PostRecord(post_id, set_id, text, url, posted_at, simulated, followers,
                       latest=_metrics(values[start:start + width]),
-                      baseline=_metrics(values[start + width:start + 2 * width]), tracking_note=values[-2],
-                      notable=values[-1] or 0)
+                      baseline=_metrics(values[start + width:start + 2 * width]), tracking_note=values[-4],
+                      notable=values[-3] or 0, network=Network(values[-2] or Network.X.value),
+                      carried_followers=values[-1] or 0)
 
 
 class SqlSummaryStore:
@@ -73,7 +78,7 @@ class SqlSummaryStore:
         query = (select(*_POST,
                         *(getattr(latest, c.key) for c in _METRICS), latest.id,
                         *(getattr(baseline, c.key) for c in _METRICS), baseline.id,
-                        ended.note, _NOTABLE_COUNT)
+                        ended.note, _NOTABLE_COUNT, PostRow.network, _CARRIED)
                  .select_from(PostRow)
                  .outerjoin(latest, latest.id == _newest(TAKEN))
                  .outerjoin(baseline, baseline.id == _newest(TAKEN, taken_by=baseline_at))
@@ -89,22 +94,25 @@ class SqlSummaryStore:
 
     async def notable_since(self, since: datetime) -> list[NotableSighting]:
         query = (select(AmplifierRow.post_id, AmplifierRow.handle, AmplifierRow.label, AmplifierRow.followers,
-                        AmplifierRow.kind)
+                        AmplifierRow.kind, PostRow.network)
+                 .join(PostRow, PostRow.id == AmplifierRow.post_id)
                  .where(AmplifierRow.notable.is_(True), AmplifierRow.first_seen >= since)
                  .order_by(AmplifierRow.followers.desc(), AmplifierRow.id))
         async with self._engine.connect() as connection:
-            return [NotableSighting(*row) for row in await connection.execute(query)]
+            return [NotableSighting(*row[:5], network=Network(row[5] or Network.X.value))
+                    for row in await connection.execute(query)]
 
     async def top_amplifiers_since(self, since: datetime, limit: int) -> list[TopAmplifier]:
         query = (select(AmplifierRow.handle, func.max(AmplifierRow.label), func.max(AmplifierRow.followers),
-                        func.count(func.distinct(AmplifierRow.post_id)))
+                        func.count(func.distinct(AmplifierRow.post_id)), PostRow.network)
                  .join(PostRow, PostRow.id == AmplifierRow.post_id)
                  .where(PostRow.posted_at >= since)
-                 .group_by(AmplifierRow.user_id, AmplifierRow.handle)
+                 .group_by(PostRow.network, AmplifierRow.user_id, AmplifierRow.handle)
                  .order_by(func.max(AmplifierRow.followers).desc(), AmplifierRow.handle)
                  .limit(limit))
         async with self._engine.connect() as connection:
-            return [TopAmplifier(*row) for row in await connection.execute(query)]
+            return [TopAmplifier(*row[:4], network=Network(row[4] or Network.X.value))
+                    for row in await connection.execute(query)]
 
     # --- sent summaries ---
 

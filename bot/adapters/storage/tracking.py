@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.schema import AmplifierReadRow, FollowerCountRow, PostRow, SnapshotRow
+from bot.adapters.storage.schema import AmplifierReadRow, AmplifierRow, FollowerCountRow, PostRow, SnapshotRow
+from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.tracking import DueSnapshot, TrackedPost
@@ -20,7 +22,16 @@ _METRIC_FIELDS = ("retweets", "likes", "replies", "quotes", "bookmarks", "impres
 
 def _tracked(row: PostRow) -> TrackedPost:
     assert row.remote_id is not None and row.posted_at is not None  # real posts only (see _real_posts)
-    return TrackedPost(row.id, row.set_id, row.remote_id, row.posted_at, row.followers_at_post)
+    return TrackedPost(row.id, row.set_id, row.remote_id, row.posted_at, row.followers_at_post,
+                       Network(row.network or Network.X.value))
+
+
+def first_sighting():
+    """AmplifierRow's condition: the account's first row for its post (an account that reposted and quoted
+    counts once)."""
+    earlier = aliased(AmplifierRow)
+    return ~select(earlier.id).where(earlier.post_id == AmplifierRow.post_id, earlier.user_id == AmplifierRow.user_id,
+                                     earlier.id < AmplifierRow.id).correlate(AmplifierRow).exists()
 
 
 def _real_posts():
@@ -58,9 +69,12 @@ class SqlTrackingStore:
             return [DueSnapshot(snap.id, _tracked(post), snap.step, snap.step_seconds, snap.due_at)
                     for snap, post in (await session.execute(query)).all()]
 
-    async def next_snapshot_due(self) -> datetime | None:
+    async def next_snapshot_due(self, network: Network | None = None) -> datetime | None:
+        query = select(func.min(SnapshotRow.due_at)).where(SnapshotRow.state == PENDING)
+        if network is not None:
+            query = query.join(PostRow, PostRow.id == SnapshotRow.post_id).where(PostRow.network == network.value)
         async with self._sessions() as session:
-            return await session.scalar(select(func.min(SnapshotRow.due_at)).where(SnapshotRow.state == PENDING))
+            return await session.scalar(query)
 
     async def record_snapshot(self, snapshot_id: int, metrics: Metrics, *, taken_at: datetime) -> None:
         values = {name: getattr(metrics, name) for name in _METRIC_FIELDS}
@@ -88,7 +102,14 @@ class SqlTrackingStore:
 
     async def latest_post_at(self) -> datetime | None:
         async with self._sessions() as session:
-            return await session.scalar(select(func.max(PostRow.posted_at)).where(*_real_posts()))
+            return await session.scalar(select(func.max(PostRow.posted_at))
+                                        .where(*_real_posts(), PostRow.network == Network.X.value))
+
+    async def carried_followers(self, post_id: int) -> int:
+        query = (select(func.coalesce(func.sum(AmplifierRow.followers), 0))
+                 .where(AmplifierRow.post_id == post_id, first_sighting()))
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)
 
     # --- follower counts ---
 

@@ -1,7 +1,9 @@
-"""The thread's alert when a notable account carries a post: „🔔 Repostet von @handle (MdB, 45.300 Follower)“."""
+"""The thread's alert when a notable account carries a post: „🔔 Repostet von @handle (MdB, 45.300 Follower)“ on X,
+„🦋 Auf Bluesky geteilt von @handle (…)“ and „🐘 Auf Mastodon geteilt von @handle (…)“ elsewhere."""
 
 from __future__ import annotations
 
+from bot.core.networks import Network
 from bot.core.notices import AmplifierSpotted
 from bot.core.text.numbers import de_int
 from bot.core.text.untrusted import literal, one_paragraph
@@ -14,9 +16,11 @@ def spotted_text(notice: AmplifierSpotted) -> str:
     who = f"@{literal(notice.handle)}"
     about = ", ".join([notice.label, f"{de_int(notice.followers)} Follower"] if notice.label
                       else [f"{de_int(notice.followers)} Follower"])
+    x = notice.network is Network.X
+    where = f"{notice.network.emoji} Auf {notice.network.label}"
     if notice.kind != "quote":
-        return f"🔔 Repostet von {who} ({literal(about)})"
-    text = f"💬 Zitiert von {who} ({literal(about)})"
+        return f"{'🔔 Repostet' if x else where + ' geteilt'} von {who} ({literal(about)})"
+    text = f"{'💬 Zitiert' if x else where + ' zitiert'} von {who} ({literal(about)})"
     if notice.quote_text:
         quoted = one_paragraph(notice.quote_text)
         if len(quoted) > MAX_QUOTE_CHARS:

@@ -2,20 +2,25 @@
 our followers they took it.
 
 Amplifier reads are jobs in the store (one per post and AMPLIFIER_SCHEDULE step), so a restart loses
-nothing. A read asks X only when the post's latest metric snapshot shows reposts (resp. quotes) grown since
-the last read: a post nobody reposted costs nothing extra. Near the read budget's cap amplifier reads stop
-before metric snapshots are thinned (bot.core.reach.read_budget).
+nothing. Posts are per network; each is read through its network's ``AmplifierSource``. A read asks the
+network only when the post's latest metric snapshot shows reposts (resp. quotes) grown since the last read:
+a post nobody reposted costs nothing extra. X's reads are paid: near the read budget's cap they stop before
+metric snapshots are thinned (bot.core.reach.read_budget). The X-only parts stay X-only: the watchlist's
+X lists and whether an amplifier follows us (our follower ids are X's); on Bluesky and Mastodon reads are
+free and „neu für uns“ stays unknown. A failing network is paused on its own; the others go on.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import SpitzfederError
+from bot.core.networks import ORDER, Network
 from bot.core.notices import AmplifierSpotted, Notifier
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.read_budget import ReadBudget, UsageStore
@@ -27,13 +32,13 @@ from bot.core.timespec import Step
 log = logging.getLogger(__name__)
 
 Kind = Literal["repost", "quote"]
-ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, before X is asked again
+ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, before that network is asked again
 LIST_REFRESH = timedelta(days=1)  # watchlist X lists are read at most this often
 NOTABLE_VERIFIED = {"government": "Regierung", "business": "Organisation"}
 PAGE_ITEMS = 100  # users or posts per page of the amplifier endpoints
 
 
-# --- what X returns ---
+# --- what a network returns ---
 
 @dataclass(frozen=True)
 class Amplifier:
@@ -50,7 +55,7 @@ class Amplifier:
 @dataclass(frozen=True)
 class AmplifierRead:
     amplifiers: list[Amplifier]
-    notes: list[str] = field(default_factory=list)  # users or posts X did not return (deleted, protected …)
+    notes: list[str] = field(default_factory=list)  # users or posts not returned (deleted, protected …)
 
 
 @dataclass(frozen=True)
@@ -99,13 +104,14 @@ class AmplifierStore(Protocol):
     async def due_reads(self, now: datetime, post_id: int | None = None) -> list[DueRead]:
         """Pending reads due by ``now`` (of one post, if given), oldest first."""
 
-    async def next_read_due(self) -> datetime | None: ...
+    async def next_read_due(self, network: Network | None = None) -> datetime | None:
+        """The earliest due time of a pending read (of posts on ``network``, if given)."""
 
     async def latest_metrics(self, post_id: int) -> Metrics | None:
         """The post's newest metric snapshot."""
 
     async def counts_at_last_read(self, post_id: int) -> tuple[int, int]:
-        """(reposts, quotes) the post had at its last amplifier read that asked X; (0, 0) before any."""
+        """(reposts, quotes) the post had at its last amplifier read that asked its network; (0, 0) before any."""
 
     async def finish_read(self, read_id: int, state: str, *, at: datetime, note: str | None = None,
                           counts: tuple[int, int] | None = None) -> None:
@@ -122,7 +128,7 @@ class AmplifierStore(Protocol):
     async def mark_alerted(self, post_id: int, user_ids: set[str], *, at: datetime) -> None: ...
 
     async def follower_count(self) -> int | None:
-        """The account's latest recorded follower count."""
+        """The account's latest recorded follower count on X."""
 
     async def last_follower_scan(self) -> datetime | None: ...
 
@@ -183,11 +189,35 @@ def reach_line(amplifiers: list[StoredAmplifier], *, named: int = 3) -> str | No
 @dataclass
 class AmplifierRound:
     reads: int = 0  # read jobs finished
-    requests: int = 0  # amplifier requests to X (list and follower reads included)
+    requests: int = 0  # amplifier requests (list and follower reads included)
     found: int = 0  # new amplifiers stored
     alerts: int = 0
     skipped: int = 0
     error: str | None = None
+    requests_by_network: dict[Network, int] = field(default_factory=dict)
+
+    def count_request(self, network: Network) -> None:
+        self.requests += 1
+        self.requests_by_network[network] = self.requests_by_network.get(network, 0) + 1
+
+
+def quote_url(network: Network, handle: str, quote_id: str | None) -> str | None:
+    """The link to a quoting post: an X status, or a Bluesky post from its at:// URI (Mastodon lists no quotes)."""
+    if not quote_id:
+        return None
+    if network is Network.X:
+        return f"https://x.com/{handle}/status/{quote_id}"
+    if network is Network.BLUESKY and quote_id.startswith("at://"):
+        did, _, rkey = quote_id.removeprefix("at://").partition("/app.bsky.feed.post/")
+        return f"https://bsky.app/profile/{did}/post/{rkey}" if rkey else None
+    return None
+
+
+def sources_by_network(sources: Mapping[Network, AmplifierSource] | AmplifierSource) -> dict[Network, AmplifierSource]:
+    """One source per network; a single source (older callers) is X's."""
+    if isinstance(sources, Mapping):
+        return dict(sources)
+    return {Network.X: sources}
 
 
 @dataclass(frozen=True)
@@ -201,15 +231,17 @@ class AmplifierRules:
 
 
 class AmplifierService:
-    def __init__(self, store: AmplifierStore, source: AmplifierSource, notifier: Notifier, clock: Clock, *,
-                 usage: UsageStore, read_budget_month: int, rules: AmplifierRules) -> None:
+    def __init__(self, store: AmplifierStore, sources: Mapping[Network, AmplifierSource] | AmplifierSource,
+                 notifier: Notifier, clock: Clock, *, usage: UsageStore, read_budget_month: int,
+                 rules: AmplifierRules) -> None:
+        """``sources``: the AmplifierSource of every network posts are read on; ``read_budget_month``: X's."""
         self._store = store
-        self._source = source
+        self._sources = sources_by_network(sources)
         self._notifier = notifier
         self._clock = clock
         self._rules = rules
         self._budget = ReadBudget(usage, notifier, read_budget_month)
-        self._paused_until: datetime | None = None
+        self._paused_until: dict[Network, datetime] = {}
         self._planned_at: datetime | None = None  # one planning per round, not one per snapshot
         # After a failed or incomplete read of our followers or a list: not again before this (each read is paid).
         self._not_before: dict[str, datetime] = {}
@@ -221,25 +253,29 @@ class AmplifierService:
         now = self._clock.now()
         result = AmplifierRound()
         await self._plan(now)
-        if self._paused(now):
-            return result
         due = await self._store.due_reads(now)
         posts = {read.post.post_id: read.post for read in due}
         for post in posts.values():
+            if self._paused(post.network, now):  # failed this round or shortly before: the others go on
+                continue
             metrics = await self._store.latest_metrics(post.post_id)
             reads = [r for r in due if r.post.post_id == post.post_id]
-            if not await self._take(post, reads, metrics, now, result):
-                break
+            await self._take(post, reads, metrics, now, result)
         return result
 
     async def next_due(self) -> datetime | None:
         now = self._clock.now()
         if await self._store.unplanned_posts(self._horizon(now)):
             return now
-        due = await self._store.next_read_due()
-        if due is not None and self._paused_until is not None:
-            due = max(due, self._paused_until)
-        return due
+        if not any(self._paused(network, now) for network in self._paused_until):
+            return await self._store.next_read_due()
+        times = []  # a paused network's reads wait for the pause's end, the others' do not
+        for network in ORDER:
+            due = await self._store.next_read_due(network)
+            if due is not None and self._paused(network, now):
+                due = max(due, self._paused_until[network])
+            times.append(due)
+        return min((t for t in times if t is not None), default=None)
 
     async def after_snapshot(self, post: TrackedPost, metrics: Metrics, now: datetime) -> str | None:
         """Called by tracking right after a snapshot: the post's due amplifier reads with these fresh numbers,
@@ -247,7 +283,7 @@ class AmplifierService:
         reads are planned once per round."""
         await self._plan(now)
         due = await self._store.due_reads(now, post.post_id)
-        if due and not self._paused(now):
+        if due and not self._paused(post.network, now):
             await self._take(post, due, metrics, now, AmplifierRound())
         return reach_line(await self._store.amplifiers_of(post.post_id))
 
@@ -256,8 +292,9 @@ class AmplifierService:
     def _horizon(self, now: datetime) -> datetime:
         return now - timedelta(seconds=self._rules.schedule[-1].seconds) - timedelta(days=1)
 
-    def _paused(self, now: datetime) -> bool:
-        return self._paused_until is not None and now < self._paused_until
+    def _paused(self, network: Network, now: datetime) -> bool:
+        until = self._paused_until.get(network)
+        return until is not None and now < until
 
     async def _plan(self, now: datetime) -> None:
         if self._planned_at == now:
@@ -270,11 +307,17 @@ class AmplifierService:
 
     async def _take(self, post: TrackedPost, due: list[DueRead], metrics: Metrics | None, now: datetime,
                     result: AmplifierRound) -> bool:
-        """Read what grew since the last read; False when X failed (the reads stay pending)."""
+        """Read what grew since the last read; False when the network failed (the reads stay pending)."""
         *superseded, read = sorted(due, key=lambda r: r.due_at)
         for old in superseded:
             await self._store.finish_read(old.id, "skipped", at=now, note="ersetzt durch einen späteren Messpunkt")
             result.skipped += 1
+        source = self._sources.get(post.network)
+        if source is None:
+            await self._store.finish_read(read.id, "skipped", at=now,
+                                          note=f"kein Zugang zu {post.network.label} konfiguriert")
+            result.skipped += 1
+            return True
         reposts, quotes = (metrics.retweets, metrics.quotes) if metrics else (0, 0)
         last_reposts, last_quotes = await self._store.counts_at_last_read(post.post_id)
         wanted: list[Kind] = []
@@ -286,7 +329,8 @@ class AmplifierService:
             await self._store.finish_read(read.id, "taken", at=now, note="keine neuen Reposts oder Zitate")
             result.reads += 1
             return True
-        if not await self._budget.room_beside_metrics(len(wanted) * self._rules.max_pages * PAGE_ITEMS, now):
+        if post.network is Network.X and not await self._budget.room_beside_metrics(
+                len(wanted) * self._rules.max_pages * PAGE_ITEMS, now):
             await self._store.finish_read(read.id, "skipped", at=now,
                                           note="Lesebudget knapp: Weiterträger übersprungen")
             log.info("amplifier read of post %d skipped: the read budget is nearly used up", post.post_id)
@@ -295,16 +339,16 @@ class AmplifierService:
         try:
             found: list[Amplifier] = []
             for kind in wanted:
-                read_result = await (self._source.reposters if kind == "repost" else self._source.quoters)(
+                read_result = await (source.reposters if kind == "repost" else source.quoters)(
                     post.remote_id, max_pages=self._rules.max_pages)
-                result.requests += 1
+                result.count_request(post.network)
                 for note in read_result.notes:
                     log.info("amplifier of post %d skipped: %s", post.post_id, note)
                 found.extend(read_result.amplifiers)
             await self._keep(post, found, now, result)
         except SpitzfederError as exc:
-            log.warning("reading amplifiers failed: %s", exc.detail or exc.user_message)
-            self._paused_until = now + ERROR_PAUSE
+            log.warning("reading amplifiers from %s failed: %s", post.network.label, exc.detail or exc.user_message)
+            self._paused_until[post.network] = now + ERROR_PAUSE
             result.error = exc.user_message
             return False
         await self._store.finish_read(read.id, "taken", at=now, counts=(reposts, quotes))
@@ -315,11 +359,13 @@ class AmplifierService:
         if not found:
             return
         user_ids = {a.user_id for a in found}
-        lists = await self._watch_lists(user_ids, now, result)
-        follows = await self._follows(user_ids, now, result)
+        on_x = post.network is Network.X  # X lists and our follower ids are X's
+        lists = await self._watch_lists(user_ids, now, result) if on_x else {}
+        follows = await self._follows(user_ids, now, result) if on_x else None
         stored = []
         for amplifier in found:
-            watch = self._rules.watchlist.label_for(amplifier.handle, lists.get(amplifier.user_id, frozenset()))
+            watch = self._rules.watchlist.label_for(amplifier.handle, lists.get(amplifier.user_id, frozenset()),
+                                                    network=post.network)
             notable, label = notability(amplifier, watch, self._rules.notable_followers)
             stored.append(StoredAmplifier(amplifier, now, notable, label,
                                           None if follows is None else amplifier.user_id in follows))
@@ -339,8 +385,8 @@ class AmplifierService:
             a = item.amplifier
             await self._notifier.notify(AmplifierSpotted(
                 set_id=post.set_id, handle=a.handle, kind=a.kind, followers=a.followers, label=item.label,
-                quote_text=a.quote_text,
-                quote_url=f"https://x.com/{a.handle}/status/{a.quote_id}" if a.quote_id else None))
+                quote_text=a.quote_text, quote_url=quote_url(post.network, a.handle, a.quote_id),
+                network=post.network))
             result.alerts += 1
 
     async def _watch_lists(self, user_ids: set[str], now: datetime,
@@ -353,12 +399,12 @@ class AmplifierService:
             if not await self._budget.room_beside_metrics(PAGE_ITEMS, now):
                 continue
             try:
-                members = await self._source.list_members(list_id)
+                members = await self._sources[Network.X].list_members(list_id)
             except SpitzfederError as exc:
                 log.warning("reading the members of X list %s failed: %s", list_id, exc.detail or exc.user_message)
                 self._not_before[f"list:{list_id}"] = now + ERROR_PAUSE
                 continue
-            result.requests += 1
+            result.count_request(Network.X)
             await self._store.replace_list_members(list_id, members, at=now)
         if not self._rules.watchlist.list_labels:
             return {}
@@ -378,12 +424,12 @@ class AmplifierService:
             if not await self._budget.room_beside_metrics(count, now):
                 return None  # without budget: unknown, never guessed
             try:
-                scan = await self._source.our_followers(max_count=self._rules.follower_scan_max)
+                scan = await self._sources[Network.X].our_followers(max_count=self._rules.follower_scan_max)
             except SpitzfederError as exc:
                 log.warning("reading our followers failed: %s", exc.detail or exc.user_message)
                 self._not_before["followers"] = now + ERROR_PAUSE
                 return None
-            result.requests += 1
+            result.count_request(Network.X)
             if not scan.complete:  # grown past FOLLOWER_SCAN_MAX: unknown, never guessed, not read again soon
                 self._not_before["followers"] = now + timedelta(days=self._rules.follower_scan_days)
                 return None

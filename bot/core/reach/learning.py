@@ -3,6 +3,11 @@
 One store query returns every post of the window with its pattern, tone, newest reading and notable
 amplifiers; the figures are computed here. The same rows feed `/muster`, the plain questions about patterns
 and tones, and the block „Was bei uns gut lief“ in the draft prompt (the `History` port of drafting).
+
+Posts are per network, but a draft counts once, with one network's numbers, so that figures stay
+comparable: its X post when that has a reading (X's impressions-based „Multiplikator“), otherwise its
+Bluesky post, otherwise its Mastodon post (their „Reichweiten-Multiplikator“: the amplifiers' followers ÷
+our followers, see metrics.py). `/muster` says when a figure is a Reichweiten-Multiplikator.
 """
 
 from __future__ import annotations
@@ -16,7 +21,16 @@ from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.drafting.history import HISTORY_PATTERNS, HISTORY_POSTS, HistoryBlock, PastPost
-from bot.core.reach.metrics import Metrics, engagement_rate, format_multiplier, format_percent, multiplier
+from bot.core.networks import ORDER, Network
+from bot.core.reach.metrics import (
+    REACH_MULTIPLIER,
+    Metrics,
+    counts_impressions,
+    engagement_rate,
+    format_multiplier,
+    format_percent,
+    network_multiplier,
+)
 from bot.core.text.numbers import de_float, de_int
 
 MIN_POSTS = 3  # a pattern or tone with fewer tracked posts shows „zu wenig Daten“
@@ -38,14 +52,21 @@ class LearningRecord:
     followers_at_post: int | None
     latest: Metrics | None  # None: no reading taken yet
     notable: int = 0  # distinct notable accounts that carried it
+    set_id: int | None = None  # the draft set: its posts on several networks count once
+    network: Network = Network.X
+    carried_followers: int = 0  # the amplifiers' combined followers (the Reichweiten-Multiplikator's)
 
     @property
     def multiplier(self) -> float | None:
-        return multiplier(self.latest, self.followers_at_post) if self.latest else None
+        """X: impressions-based; Bluesky, Mastodon: the Reichweiten-Multiplikator."""
+        if self.latest is None:
+            return None
+        return network_multiplier(self.network, self.latest, self.followers_at_post, self.carried_followers)
 
     @property
     def engagement(self) -> float | None:
-        return engagement_rate(self.latest) if self.latest else None
+        """Interactions per impression: X only (the others count no impressions)."""
+        return engagement_rate(self.latest) if self.latest and counts_impressions(self.network) else None
 
 
 class LearningStore(Protocol):
@@ -77,11 +98,21 @@ class LearningTable:
     tracked: int
     patterns: tuple[GroupFigures, ...]  # enough data first, by median multiplier
     tones: tuple[GroupFigures, ...]
+    reach_based: int = 0  # drafts counted with Bluesky's or Mastodon's Reichweiten-Multiplikator (no X post)
 
 
 def tracked_posts(records: Iterable[LearningRecord]) -> list[LearningRecord]:
-    """Real posts with a reading: simulated posts never count."""
-    return [r for r in records if not r.simulated and r.latest is not None]
+    """Real posts with a reading, one per draft (X first, then Bluesky, then Mastodon): simulated posts never
+    count."""
+    chosen: dict[object, LearningRecord] = {}
+    for record in records:
+        if record.simulated or record.latest is None:
+            continue
+        key = record.set_id if record.set_id is not None else ("post", record.post_id)
+        held = chosen.get(key)
+        if held is None or ORDER.index(record.network) < ORDER.index(held.network):
+            chosen[key] = record
+    return sorted(chosen.values(), key=lambda r: r.post_id)
 
 
 def _median(values: Iterable[float | None]) -> float | None:
@@ -112,7 +143,8 @@ def _groups(records: Sequence[LearningRecord], key: Callable[[LearningRecord], s
 def learning_table(records: Iterable[LearningRecord], *, default_tone: str, window_days: int) -> LearningTable:
     tracked = tracked_posts(records)
     return LearningTable(window_days, len(tracked), _groups(tracked, lambda r: r.pattern),
-                         _groups(tracked, lambda r: r.tone or default_tone))
+                         _groups(tracked, lambda r: r.tone or default_tone),
+                         sum(not counts_impressions(r.network) for r in tracked))
 
 
 def history_block(records: Iterable[LearningRecord]) -> HistoryBlock | None:
@@ -151,6 +183,8 @@ def _line(figures: GroupFigures, *, links: bool) -> str:
     best = figures.best
     if best is not None:
         line += f" · bester {format_multiplier(best.multiplier)}"
+        if not counts_impressions(best.network):
+            line += f" ({REACH_MULTIPLIER}, {best.network.label})"
         if links and best.url:
             line += f" <{best.url}>"
     return line
@@ -159,11 +193,15 @@ def _line(figures: GroupFigures, *, links: bool) -> str:
 def render_table(table: LearningTable, *, max_chars: int = MAX_ANSWER_CHARS) -> str:
     """The table as one Discord message: when too long, links go first (from the last line up), then lines."""
     if not table.tracked:
-        return (f"Noch keine Zahlen aus den letzten {de_int(table.window_days)} Tagen: kein getrackter echter Post "
-                "auf X, aus dem sich lernen ließe.")
+        return (f"Noch keine Zahlen aus den letzten {de_int(table.window_days)} Tagen: kein getrackter echter Post, "
+                "aus dem sich lernen ließe.")
     head = (f"Was bei uns läuft – {_posts(table.tracked)} der letzten {de_int(table.window_days)} Tage "
             f"(Median je Post: Multiplikator · Interaktionsrate · bemerkenswerte Weiterträger; "
             f"unter {MIN_POSTS} Posts: zu wenig Daten)")
+    if table.reach_based:
+        head += (f"\nJe Entwurf zählen die Zahlen von X; ohne X-Post die von Bluesky oder Mastodon mit dem "
+                 f"{REACH_MULTIPLIER} (Follower der Weiterträger ÷ unsere Follower, {de_int(table.reach_based)} "
+                 f"{'Post' if table.reach_based == 1 else 'Posts'}).")
     sections = [("**Nach Fragemuster**", table.patterns), ("**Nach Ton**", table.tones)]
     groups = [g for _, gs in sections for g in gs]
     linked = len(groups)  # the first ``linked`` lines keep their link

@@ -1,5 +1,9 @@
 """The daily summary of the last 7 days, and answers to questions about the stored numbers.
 
+Posts are per network: the summary lists each question once (its draft set) with one block of numbers per
+network it went to, totals per network and overall, and the best post per network by that network's
+multiplier (X: impressions-based; Bluesky, Mastodon: the „Reichweiten-Multiplikator“, see metrics.py).
+
 The summary goes out once per local day at SUMMARY_TIME in TIMEZONE (zoneinfo, so
 right across daylight-saving changes). A summary missed while the bot was down goes
 out at the next start; the local date is claimed in the store before sending, so
@@ -19,14 +23,17 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
+from bot.core.networks import ORDER, Network
 from bot.core.notices import Announcement, Notifier
 from bot.core.reach.metrics import (
     Metrics,
+    counts_impressions,
     describe,
     engagement_rate,
     format_multiplier,
     format_percent,
-    multiplier,
+    multiplier_name,
+    network_multiplier,
     repost_share,
     signed,
 )
@@ -57,6 +64,8 @@ class PostRecord:
     baseline: Metrics | None = None  # the last reading taken at or before the report's baseline (24 h ago)
     tracking_note: str | None = None  # why tracking ended early, if it did
     notable: int = 0  # notable accounts (watchlist, many followers, verified institution) that carried it
+    network: Network = Network.X
+    carried_followers: int = 0  # the combined followers of the accounts that reposted or quoted it (each once)
 
     def change_since(self, since: datetime) -> Metrics | None:
         """The growth since ``since`` (the baseline moment the store was asked for): latest numbers minus the
@@ -69,7 +78,10 @@ class PostRecord:
 
     @property
     def multiplier(self) -> float | None:
-        return multiplier(self.latest, self.followers_at_post) if self.latest else None
+        """X: impressions ÷ followers at posting; Bluesky, Mastodon: the Reichweiten-Multiplikator."""
+        if self.latest is None:
+            return None
+        return network_multiplier(self.network, self.latest, self.followers_at_post, self.carried_followers)
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,7 @@ class NotableSighting:
     label: str | None  # watchlist label or verified type
     followers: int
     kind: str  # "repost" | "quote"
+    network: Network = Network.X
 
 
 class SummaryStore(Protocol):
@@ -113,9 +126,10 @@ class SummaryStore(Protocol):
 class ChartBar:
     number: int  # the post's number in the summary's list
     label: str  # the beginning of its text
-    impressions: int
+    impressions: int  # the reach shown: X's impressions; Bluesky's and Mastodon's amplifiers' followers
     multiplier: float | None
     notable: int = 0  # notable accounts that carried the post (marked at the bar)
+    network: Network = Network.X
 
 
 class ChartRenderer(Protocol):
@@ -138,31 +152,51 @@ class Report:
 
     @cached_property
     def real(self) -> list[PostRecord]:
-        """The posts on X, newest first: the list of the summary, numbered from 1 (simulated ones never count)."""
+        """The real posts (every network), newest first (simulated ones never count)."""
         return [p for p in reversed(self.posts) if not p.simulated]
 
     @cached_property
+    def entries(self) -> list[list[PostRecord]]:
+        """The summary's list: one entry per question (draft set), newest first, numbered from 1; each entry's
+        posts in network order."""
+        grouped: dict[int, list[PostRecord]] = {}
+        for post in self.real:
+            grouped.setdefault(post.set_id, []).append(post)
+        return [sorted(posts, key=lambda p: ORDER.index(p.network)) for posts in grouped.values()]
+
+    @cached_property
     def tracked(self) -> list[PostRecord]:
-        """The posts on X with numbers, oldest first."""
+        """The real posts with numbers, oldest first."""
         return [p for p in self.posts if p.latest is not None and not p.simulated]
 
     @cached_property
+    def networks(self) -> list[Network]:
+        """The networks with real posts in the period, in the usual order."""
+        present = {p.network for p in self.real}
+        return [n for n in ORDER if n in present]
+
+    @cached_property
     def numbers(self) -> dict[int, int]:
-        """Post id → its number in the list."""
-        return {p.post_id: n for n, p in enumerate(self.real, 1)}
+        """Post id → the number of its entry in the list (posts of one question share it)."""
+        return {p.post_id: n for n, entry in enumerate(self.entries, 1) for p in entry}
 
     def number_of(self, post: PostRecord) -> int:
-        """A post's number in the list (a post on X)."""
+        """A post's number in the list."""
         return self.numbers[post.post_id]
 
-    def total(self) -> Metrics:
-        return _sum(p.latest for p in self.tracked if p.latest is not None)
+    def tracked_on(self, network: Network | None) -> list[PostRecord]:
+        return [p for p in self.tracked if network is None or p.network is network]
 
-    def total_change(self) -> Metrics:
+    def total(self, network: Network | None = None) -> Metrics:
+        """The newest numbers summed (of one network, or of all)."""
+        return _sum(p.latest for p in self.tracked_on(network) if p.latest is not None)
+
+    def total_change(self, network: Network | None = None) -> Metrics:
         """The sum of every post's ``change_since(baseline_at)``, in one pass."""
-        grown = _sum(p.latest for p in self.tracked
+        tracked = self.tracked_on(network)
+        grown = _sum(p.latest for p in tracked
                      if p.latest is not None and (p.baseline is not None or p.posted_at > self.baseline_at))
-        return grown.minus(_sum(p.baseline for p in self.tracked if p.latest is not None and p.baseline is not None))
+        return grown.minus(_sum(p.baseline for p in tracked if p.latest is not None and p.baseline is not None))
 
     def best_by_engagement(self) -> PostRecord | None:
         candidates = [p for p in self.tracked if latest_numbers(p).interactions > 0]
@@ -173,8 +207,12 @@ class Report:
         return min(self.tracked, default=None,
                    key=lambda p: (latest_numbers(p).interactions, latest_numbers(p).impressions))
 
-    def best_by_multiplier(self) -> PostRecord | None:
-        candidates = [p for p in self.tracked if p.multiplier is not None]
+    def best_by_multiplier(self, network: Network | None = None) -> PostRecord | None:
+        """The post with the highest multiplier on ``network``; without one: on X if it has posts, else on the
+        first network that has (multipliers of different kinds are not compared)."""
+        if network is None:
+            network = next((n for n in ORDER if self.tracked_on(n)), Network.X)
+        candidates = [p for p in self.tracked_on(network) if p.multiplier is not None]
         return max(candidates, key=lambda p: p.multiplier or 0.0, default=None)
 
 
@@ -231,18 +269,34 @@ def stamp(moment: datetime, tz: tzinfo | None) -> str:
     return moment.astimezone(tz).strftime("%d.%m. %H:%M")
 
 
-def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
-    head = f"{quote(post.text)} — {stamp(post.posted_at, tz)}"
+def post_lines(entry: list[PostRecord], report: Report, tz: ZoneInfo) -> list[str]:
+    """One question: its text and time, then per network its numbers, multiplier and link."""
+    first = entry[0]
+    lines = [f"{quote(first.text)} — {stamp(min(p.posted_at for p in entry), tz)}"]
+    for post in entry:
+        lines.extend(network_lines(post, report))
+    return lines
+
+
+def network_lines(post: PostRecord, report: Report) -> list[str]:
+    label = f"   {post.network.label}: "
     if post.latest is None:
-        return [head, f"   {post.tracking_note or 'noch keine Zahlen'}"]
+        lines = [label + (post.tracking_note or "noch keine Zahlen")]
+        return lines + ([f"   <{post.url}>"] if post.url else [])
     change = post.change_since(report.baseline_at)
-    numbers = describe(post.latest)
-    if change is not None and change.impressions:
-        numbers += f" ({signed(change.impressions)} in 24 h)"
-    details = (f"Multiplikator {format_multiplier(post.multiplier)}, "
-               f"Interaktionsrate {format_percent(engagement_rate(post.latest))}, "
-               f"Repost-Anteil {format_percent(repost_share(post.latest))}")
-    lines = [head, f"   {numbers}", f"   {details}"]
+    if counts_impressions(post.network):
+        numbers = describe(post.latest)
+        if change is not None and change.impressions:
+            numbers += f" ({signed(change.impressions)} in 24 h)"
+        details = (f"Multiplikator {format_multiplier(post.multiplier)}, "
+                   f"Interaktionsrate {format_percent(engagement_rate(post.latest))}, "
+                   f"Repost-Anteil {format_percent(repost_share(post.latest))}")
+    else:
+        numbers = describe(post.latest, impressions=False)
+        if change is not None and change.interactions:
+            numbers += f" ({signed(change.interactions)} Interaktionen in 24 h)"
+        details = f"{multiplier_name(post.network)} {format_multiplier(post.multiplier)}"
+    lines = [label + numbers, f"   {details}"]
     if post.tracking_note:
         lines.append(f"   Tracking beendet: {post.tracking_note}")
     if post.url:
@@ -253,7 +307,7 @@ def post_lines(post: PostRecord, report: Report, tz: ZoneInfo) -> list[str]:
 def render_summary(report: Report, tz: ZoneInfo, *, max_posts: int | None = None,
                    max_chars: int | None = None) -> str:
     """The summary text; with limits, only the newest posts that fit are listed (totals always cover all)."""
-    count = len(report.real) if max_posts is None else min(max_posts, len(report.real))
+    count = len(report.entries) if max_posts is None else min(max_posts, len(report.entries))
     totals = _totals_lines(report) if report.posts else []
     text = _summary_text(report, tz, count, totals)
     while max_chars is not None and len(text) > max_chars and count > 0:
@@ -268,78 +322,104 @@ def _summary_text(report: Report, tz: ZoneInfo, count: int, totals: list[str]) -
     day = report.local_now.strftime("%d.%m.%Y")
     lines = [f"📊 Zusammenfassung vom {day} — Posts der letzten 7 Tage"]
     if not report.real:
-        lines.append("Keine Posts auf X in den letzten 7 Tagen."
+        lines.append("Keine Posts in den letzten 7 Tagen."
                      + (f" ({_simulated(len(report.posts))})" if report.posts else ""))
         return "\n".join(lines)
-    for number, post in enumerate(report.real[:count], 1):
+    for number, entry in enumerate(report.entries[:count], 1):
         lines.append("")
-        first, *rest = post_lines(post, report, tz)
+        first, *rest = post_lines(entry, report, tz)
         lines.append(f"{number}. {first}")
         lines.extend(rest)
-    if count < len(report.real):
-        lines.append(f"… und {len(report.real) - count} ältere (alle: `spitzfeder summary`)")
+    if count < len(report.entries):
+        lines.append(f"… und {len(report.entries) - count} ältere (alle: `spitzfeder summary`)")
     lines.append("")
     lines.extend(totals)
     return "\n".join(lines)
 
 
 def _simulated(count: int) -> str:
-    return f"{de_int(count)} {'simulierter Post' if count == 1 else 'simulierte Posts'}, nicht auf X"
+    return f"{de_int(count)} {'simulierter Post' if count == 1 else 'simulierte Posts'}, nicht veröffentlicht"
 
 
 def _totals_lines(report: Report) -> list[str]:
     real = report.real
     simulated = len(report.posts) - len(real)
-    count = f"{de_int(len(real))} {'Post' if len(real) == 1 else 'Posts'} auf X"
+    counts = []
+    for network in report.networks or [Network.X]:
+        n = sum(p.network is network for p in real)
+        counts.append(f"{de_int(n)} {'Post' if n == 1 else 'Posts'} auf {network.label}")
+    count = ", ".join(counts)
     if simulated:
-        count += f", {_simulated(simulated).removesuffix(', nicht auf X')}"
+        count += f", {_simulated(simulated).removesuffix(', nicht veröffentlicht')}"
     lines = [f"Summe: {count}"]
-    if report.tracked:
-        total, change = report.total(), report.total_change()
-        grown = [f"{signed(value)} {name}" for value, name in
-                 ((change.impressions, "Impressionen"), (change.interactions, "Interaktionen")) if value]
-        lines.append(f"   {describe(total)}" + (f" ({', '.join(grown)} in 24 h)" if grown else ""))
-    best, top = report.best_by_engagement(), report.best_by_multiplier()
-    if best and best is top:
+    for network in report.networks:
+        if report.tracked_on(network):
+            lines.append(f"   {network.label}: {_total_numbers(report, network)}")
+    if len([n for n in report.networks if report.tracked_on(n)]) > 1:
+        lines.append(f"   Gesamt: {_total_numbers(report, None)}")
+    best = report.best_by_engagement()
+    tops = [(network, report.best_by_multiplier(network)) for network in report.networks]
+    x_top = dict(tops).get(Network.X)
+    if best and best is x_top:
         numbers = latest_numbers(best)
         lines.append(f"Meiste Interaktionen und höchster Multiplikator: Nr. {report.number_of(best)} "
                      f"{quote(best.text, 50)} — {de_int(numbers.interactions)} Interaktionen, "
                      f"{format_multiplier(best.multiplier)}")
-        return lines + _notable_lines(report)
-    if best:
+    elif best:
         numbers = latest_numbers(best)
-        lines.append(f"Meiste Interaktionen: Nr. {report.number_of(best)} {quote(best.text, 50)} — "
-                     f"{de_int(numbers.interactions)} (Rate {format_percent(engagement_rate(numbers))})")
-    if top:
-        lines.append(f"Höchster Multiplikator: Nr. {report.number_of(top)} {quote(top.text, 50)} — "
+        rate = f" (Rate {format_percent(engagement_rate(numbers))})" if numbers.impressions else ""
+        on = f" auf {best.network.label}" if len(report.networks) > 1 else ""
+        lines.append(f"Meiste Interaktionen{on}: Nr. {report.number_of(best)} {quote(best.text, 50)} — "
+                     f"{de_int(numbers.interactions)}{rate}")
+    for network, top in tops:
+        if top is None or (top is best and top is x_top):
+            continue
+        on = f" auf {network.label}" if network is not Network.X or len(report.networks) > 1 else ""
+        lines.append(f"Höchster {multiplier_name(network)}{on}: Nr. {report.number_of(top)} {quote(top.text, 50)} — "
                      f"{format_multiplier(top.multiplier)}")
     return lines + _notable_lines(report)
+
+
+def _total_numbers(report: Report, network: Network | None) -> str:
+    """Summed numbers with their growth in 24 h; impressions only where they are counted (X)."""
+    total, change = report.total(network), report.total_change(network)
+    impressions = network is None and Network.X in report.networks or network is Network.X
+    grown = [f"{signed(value)} {name}" for value, name in
+             ((change.impressions if impressions else 0, "Impressionen"), (change.interactions, "Interaktionen"))
+             if value]
+    return describe(total, impressions=impressions) + (f" ({', '.join(grown)} in 24 h)" if grown else "")
 
 
 NOTABLE_SHOWN = 5
 
 
 def _notable_lines(report: Report) -> list[str]:
-    """The notable accounts that carried a post in the last 24 h (handles are X usernames: no Discord ping)."""
+    """The notable accounts that carried a post in the last 24 h (handles are the networks': no Discord ping)."""
     numbers = report.numbers
     seen = [s for s in report.notable_today if s.post_id in numbers]
     if not seen:
         return []
     names = [f"@{s.handle} ({', '.join(filter(None, [s.label, f'{de_int(s.followers)} Follower']))}, "
-             f"{'repostet' if s.kind == 'repost' else 'zitiert'} Nr. {numbers[s.post_id]})"
+             f"{'repostet' if s.kind == 'repost' else 'zitiert'} Nr. {numbers[s.post_id]}"
+             + ("" if s.network is Network.X else f" auf {s.network.label}") + ")"
              for s in seen[:NOTABLE_SHOWN]]
     more = f" und {len(seen) - NOTABLE_SHOWN} weitere" if len(seen) > NOTABLE_SHOWN else ""
     return [f"Neu weitergetragen (24 h): {'; '.join(names)}{more}"]
 
 
 def chart_bars(report: Report) -> list[ChartBar]:
-    """The posts with the highest multiplier (those without a follower count after, by impressions), at most
-    CHART_MAX_POSTS, numbered as in the list."""
+    """The posts with the highest multiplier (those without a follower count after, by reach), at most
+    CHART_MAX_POSTS, numbered as in the list and labelled with their network. The bar is the reach: X's
+    impressions, Bluesky's and Mastodon's amplifiers' combined followers."""
     ranked = sorted((p for p in report.real if p.latest is not None),
-                    key=lambda p: (p.multiplier is not None, p.multiplier or 0.0, latest_numbers(p).impressions),
+                    key=lambda p: (p.multiplier is not None, p.multiplier or 0.0, _reach(p)),
                     reverse=True)[:CHART_MAX_POSTS]
-    return [ChartBar(report.number_of(p), quote(p.text, 34), latest_numbers(p).impressions, p.multiplier,
-                     p.notable) for p in ranked]
+    return [ChartBar(report.number_of(p), quote(p.text, 34), _reach(p), p.multiplier, p.notable, p.network)
+            for p in ranked]
+
+
+def _reach(post: PostRecord) -> int:
+    return latest_numbers(post).impressions if counts_impressions(post.network) else post.carried_followers
 
 
 def chart_title(report: Report, tz: ZoneInfo) -> str:
@@ -347,9 +427,13 @@ def chart_title(report: Report, tz: ZoneInfo) -> str:
     days = sorted({p.posted_at.astimezone(tz).date() for p in report.real if p.latest is not None})
     span = days[0].strftime("%d.%m.") + (f"–{days[-1].strftime('%d.%m.%Y')}" if days[-1] != days[0]
                                           else days[0].strftime("%Y"))
-    star = ", ★ bemerkenswerte Weiterträger" if any(bar.notable for bar in chart_bars(report)) else ""
-    return (f"Impressionen je Post, Posts vom {span}\n"
-            f"am Balken: Multiplikator (Impressionen ÷ Follower beim Posten){star}")
+    bars = chart_bars(report)
+    star = ", ★ bemerkenswerte Weiterträger" if any(bar.notable for bar in bars) else ""
+    if all(bar.network is Network.X for bar in bars):
+        return (f"Impressionen je Post, Posts vom {span}\n"
+                f"am Balken: Multiplikator (Impressionen ÷ Follower beim Posten){star}")
+    return (f"Reichweite je Post (X: Impressionen; Bluesky, Mastodon: Follower der Weiterträger), "
+            f"Posts vom {span}\nam Balken: Multiplikator bzw. Reichweiten-Multiplikator{star}")
 
 
 # --- the service ---
@@ -445,7 +529,7 @@ class SummaryService:
         now = self._clock.now()
         posts = await self._store.posts_since(now - 2 * WEEK, baseline_at=now)
         this_week, last_week = split_weeks(
-            [WeekPost(p.posted_at, p.latest, p.multiplier) for p in posts if not p.simulated], now)
+            [WeekPost(p.posted_at, p.latest, p.multiplier, p.network) for p in posts if not p.simulated], now)
         top = await self._store.top_amplifiers_since(now - WEEK, TOP_AMPLIFIERS)
         text = render_week(WeekReport(now, this_week, last_week, top), self._tz)
         return text + (f"\n{await self._patterns()}" if self._patterns is not None else "")

@@ -1,29 +1,44 @@
 """Engagement tracking: metric snapshots of every real post on a schedule relative to its posting time.
 
 The jobs live in the store (one row per post and schedule step), so a restart loses
-nothing: whatever fell due while the bot was down is taken at the next round. All
-posts due in one round share one read request per ``MetricsSource.batch_size`` ids,
-and reads are kept within the monthly budget (bot.core.reach.read_budget).
+nothing: whatever fell due while the bot was down is taken at the next round. Posts are
+per network (X, Bluesky, Mastodon), each read through its network's ``MetricsSource``:
+all posts of a network due in one round share one read request per ``batch_size`` ids
+(X 100, Bluesky 25, Mastodon 1). Only X reads are paid: they alone are kept within the
+monthly budget (bot.core.reach.read_budget), and only X's follower count is kept per day.
+A failing network is paused on its own (ERROR_PAUSE); the others go on.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.errors import SpitzfederError
+from bot.core.networks import ORDER, Network
 from bot.core.notices import Announcement, Notifier
-from bot.core.reach.metrics import Metrics, describe, format_multiplier, format_percent, multiplier, repost_share
+from bot.core.reach.metrics import (
+    Metrics,
+    counts_impressions,
+    describe,
+    format_multiplier,
+    format_percent,
+    multiplier,
+    multiplier_name,
+    reach_multiplier,
+    repost_share,
+)
 from bot.core.reach.read_budget import ReadBudget, UsageStore
 from bot.core.text.numbers import de_int
 from bot.core.timespec import STEP_PATTERN, UNIT_SECONDS, Step
 
 log = logging.getLogger(__name__)
 
-ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, wait this long before asking X again
+ERROR_PAUSE = timedelta(minutes=10)  # after a failed read, wait this long before asking that network again
 LATE_AFTER = timedelta(minutes=10)  # a snapshot taken later than this after its due time says so
 
 def duration_de(seconds: int) -> str:
@@ -58,6 +73,7 @@ class TrackedPost:
     remote_id: str
     posted_at: datetime
     followers_at_post: int | None
+    network: Network = Network.X
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,7 @@ class DueSnapshot:
 
 @dataclass(frozen=True)
 class Lookup:
-    """What one read request returned: numbers per post id, and the posts X no longer shows (with why)."""
+    """What one read request returned: numbers per post id, and the posts the network no longer shows (with why)."""
 
     metrics: dict[str, Metrics]
     unavailable: dict[str, str] = field(default_factory=dict)  # id -> German reason
@@ -97,8 +113,8 @@ class TrackingStore(Protocol):
     async def due_snapshots(self, now: datetime) -> list[DueSnapshot]:
         """Pending snapshots due by ``now``, oldest first."""
 
-    async def next_snapshot_due(self) -> datetime | None:
-        """The earliest due time of a pending snapshot; None when none is pending."""
+    async def next_snapshot_due(self, network: Network | None = None) -> datetime | None:
+        """The earliest due time of a pending snapshot (of posts on ``network``, if given); None: none pending."""
 
     async def record_snapshot(self, snapshot_id: int, metrics: Metrics, *, taken_at: datetime) -> None: ...
 
@@ -108,7 +124,10 @@ class TrackingStore(Protocol):
         """Close every pending snapshot of the post (deleted or unavailable)."""
 
     async def latest_post_at(self) -> datetime | None:
-        """When the newest real post went out."""
+        """When the newest real post on X went out (the daily follower count is X's)."""
+
+    async def carried_followers(self, post_id: int) -> int:
+        """The combined followers of the accounts that reposted or quoted the post (each account once)."""
 
     async def latest_followers_at(self) -> datetime | None:
         """When the follower count was last recorded."""
@@ -131,21 +150,35 @@ class TrackingRound:
     skipped: int = 0
     read_requests: int = 0
     error: str | None = None
+    requests_by_network: dict[Network, int] = field(default_factory=dict)
+    errors: dict[Network, str] = field(default_factory=dict)
 
 
 # --- texts ---
 
-def follow_up_text(snapshot: DueSnapshot, metrics: Metrics, taken_at: datetime) -> str:
-    text = f"Nach {_step_de(snapshot.step)}: {describe(metrics)}"
-    derived = []
-    if snapshot.post.followers_at_post:
-        derived.append(f"Multiplikator {format_multiplier(multiplier(metrics, snapshot.post.followers_at_post))}")
-    if metrics.impressions:
-        derived.append(f"Repost-Anteil {format_percent(repost_share(metrics))}")
-    if derived:
-        text += " — " + ", ".join(derived)
+def follow_up_text(snapshot: DueSnapshot, metrics: Metrics, taken_at: datetime, *,
+                   carried_followers: int | None = None) -> str:
+    """„X nach 6 h: … — Multiplikator 2,4×, Repost-Anteil 1,2 %“ or, without impressions,
+    „Bluesky nach 6 h: 30 Reposts, 41 Likes, 3 Antworten, 2 Zitate · Reichweiten-Multiplikator 2,4×“."""
+    post = snapshot.post
+    head = f"{post.network.label} nach {_step_de(snapshot.step)}: "
+    if counts_impressions(post.network):
+        text = head + describe(metrics)
+        derived = []
+        if post.followers_at_post:
+            derived.append(f"{multiplier_name(post.network)} "
+                           f"{format_multiplier(multiplier(metrics, post.followers_at_post))}")
+        if metrics.impressions:
+            derived.append(f"Repost-Anteil {format_percent(repost_share(metrics))}")
+        if derived:
+            text += " — " + ", ".join(derived)
+    else:
+        text = head + describe(metrics, impressions=False)
+        if post.followers_at_post and carried_followers is not None:
+            text += (f" · {multiplier_name(post.network)} "
+                     f"{format_multiplier(reach_multiplier(carried_followers, post.followers_at_post))}")
     if taken_at - snapshot.due_at > LATE_AFTER:
-        elapsed = int((taken_at - snapshot.post.posted_at).total_seconds())
+        elapsed = int((taken_at - post.posted_at).total_seconds())
         text += f" (verspätet erfasst, nach {_rough_duration(elapsed)})"
     return text
 
@@ -157,62 +190,103 @@ def _rough_duration(seconds: int) -> str:
 
 
 def ended_text(reason: str) -> str:
-    return f"Tracking beendet: Der Post ist {reason}. Die bisherigen Zahlen bleiben gespeichert."
+    return f"Tracking beendet: Der Post ist {gone_reason(reason)}. Die bisherigen Zahlen bleiben gespeichert."
 
 
-ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von X abgefragt werden: {message} Nächster Versuch in {pause}."
+def gone_reason(reason: str) -> str:
+    """The reason as the rest of „Der Post ist …“: adapters say it as a fragment („gelöscht oder nicht mehr
+    auffindbar“, X) or as a sentence („Der Post ist auf Bluesky nicht mehr zu finden (gelöscht?).“)."""
+    return reason.strip().removeprefix("Der Post ist ").rstrip(".")
+
+
+ERROR_NOTICE = "⚠️ Die Zahlen konnten nicht von {network} abgefragt werden: {message} Nächster Versuch in {pause}."
+NO_SOURCE = "kein Zugang zu {network} konfiguriert"
+
+
+def sources_by_network(sources: Mapping[Network, MetricsSource] | MetricsSource) -> dict[Network, MetricsSource]:
+    """One source per network; a single source (older callers) is X's."""
+    if isinstance(sources, Mapping):
+        return dict(sources)
+    return {Network.X: sources}
 
 
 class TrackingService:
-    def __init__(self, store: TrackingStore, source: MetricsSource, notifier: Notifier, clock: Clock, *,
-                 usage: UsageStore, schedule: list[Step], read_budget_month: int,
-                 after_snapshot: AfterSnapshot | None = None) -> None:
+    def __init__(self, store: TrackingStore, sources: Mapping[Network, MetricsSource] | MetricsSource,
+                 notifier: Notifier, clock: Clock, *, usage: UsageStore, schedule: list[Step],
+                 read_budget_month: int, after_snapshot: AfterSnapshot | None = None) -> None:
+        """``sources``: the MetricsSource of every network posts are tracked on; ``read_budget_month``: X's."""
         self._store = store
         self._after_snapshot = after_snapshot
-        self._source = source
+        self._sources = sources_by_network(sources)
         self._notifier = notifier
         self._clock = clock
         self._schedule = schedule
         self._budget = ReadBudget(usage, notifier, read_budget_month)
-        self._paused_until: datetime | None = None
+        self._paused_until: dict[Network, datetime] = {}
         self._followers_paused_until: datetime | None = None
-        self._failing = False
+        self._failing: set[Network] = set()
+
+    def _paused(self, network: Network, now: datetime) -> bool:
+        until = self._paused_until.get(network)
+        return until is not None and now < until
 
     async def run_due(self) -> TrackingRound:
-        """Take every snapshot that is due (also those missed while the bot was down) and report each."""
+        """Take every snapshot that is due (also those missed while the bot was down) and report each; network
+        by network, a failing network waits while the others are read."""
         now = self._clock.now()
         result = TrackingRound()
         await self._enrol(now)
-        if self._paused_until and now < self._paused_until:
-            return result
-        wanted = await self._collapse(await self._store.due_snapshots(now), now, result)
-        wanted = await self._within_budget(wanted, now, result)
-        for start in range(0, len(wanted), self._source.batch_size):
-            batch = wanted[start:start + self._source.batch_size]
-            try:
-                lookup = await self._source.lookup([s.post.remote_id for s in batch])
-            except SpitzfederError as exc:
-                await self._failed(exc, now, result)
-                return result
-            result.read_requests += 1
-            await self._apply(batch, lookup, result)
+        due = [s for s in await self._store.due_snapshots(now) if not self._paused(s.post.network, now)]
+        wanted = await self._collapse(due, now, result)
+        for network in ORDER:
+            mine = [s for s in wanted if s.post.network is network]
+            if mine:
+                await self._read_network(network, mine, now, result)
         await self._daily_followers(now, result)
-        self._failing = False
         return result
 
+    async def _read_network(self, network: Network, wanted: list[DueSnapshot], now: datetime,
+                            result: TrackingRound) -> None:
+        source = self._sources.get(network)
+        if source is None:
+            await self._skip(wanted, NO_SOURCE.format(network=network.label), now, result)
+            return
+        if network is Network.X:  # only X's reads are paid and budgeted
+            wanted = await self._within_budget(wanted, now, result)
+        for start in range(0, len(wanted), source.batch_size):
+            batch = wanted[start:start + source.batch_size]
+            try:
+                lookup = await source.lookup([s.post.remote_id for s in batch])
+            except SpitzfederError as exc:
+                await self._failed(network, exc, now, result)
+                return
+            result.read_requests += 1
+            result.requests_by_network[network] = result.requests_by_network.get(network, 0) + 1
+            await self._apply(network, batch, lookup, result)
+        self._failing.discard(network)
+
     async def next_due(self) -> datetime | None:
-        """When ``run_due`` next has work: a new post to enrol (now), the earliest pending snapshot, or the
-        daily follower read; after a failed read not before the pause ends. None: nothing to track."""
+        """When ``run_due`` next has work: a new post to enrol (now), the earliest pending snapshot of a network
+        that is not paused (else the pause's end), or the daily follower read. None: nothing to track."""
         now = self._clock.now()
         if await self._store.untracked_posts(self._enrol_horizon(now)):
             return now  # enrolment runs at the start of every round, even during a pause
-        if self._paused_until and now < self._paused_until:
-            return self._paused_until
-        times = [await self._store.next_snapshot_due(), await self._followers_due(now)]
+        if any(self._paused(network, now) for network in ORDER):
+            times = []
+            for network in ORDER:
+                due = await self._store.next_snapshot_due(network)
+                if due is not None and self._paused(network, now):
+                    due = max(due, self._paused_until[network])
+                times.append(due)
+        else:
+            times = [await self._store.next_snapshot_due()]
+        times.append(await self._followers_due(now))
         return min((t for t in times if t is not None), default=None)
 
     async def _followers_due(self, now: datetime) -> datetime | None:
         """When ``_daily_followers`` would read the follower count (the same conditions), or None."""
+        if Network.X not in self._sources:
+            return None
         latest_post = await self._store.latest_post_at()
         if latest_post is None:
             return None
@@ -232,7 +306,7 @@ class TrackingService:
 
     async def _enrol(self, now: datetime) -> None:
         for post in await self._store.untracked_posts(self._enrol_horizon(now)):
-            if post.followers_at_post is not None:  # read by the publisher right before posting
+            if post.followers_at_post is not None and post.network is Network.X:  # read right before posting
                 await self._store.record_followers(post.followers_at_post, at=post.posted_at)
             await self._store.add_snapshots(
                 post.post_id, [(step, post.posted_at + timedelta(seconds=step.seconds)) for step in self._schedule])
@@ -265,21 +339,25 @@ class TrackingService:
             await self._store.skip_snapshots([s.id for s in snapshots], reason, at=now)
             result.skipped += len(snapshots)
 
-    async def _apply(self, batch: list[DueSnapshot], lookup: Lookup, result: TrackingRound) -> None:
+    async def _apply(self, network: Network, batch: list[DueSnapshot], lookup: Lookup,
+                     result: TrackingRound) -> None:
         now = self._clock.now()
-        if lookup.followers is not None:
+        if lookup.followers is not None and network is Network.X:
             await self._store.record_followers(lookup.followers, at=now)
         for snapshot in batch:
             metrics = lookup.metrics.get(snapshot.post.remote_id)
             if metrics is None:
-                reason = lookup.unavailable.get(snapshot.post.remote_id, "bei X nicht mehr abrufbar")
+                reason = gone_reason(lookup.unavailable.get(snapshot.post.remote_id,
+                                                            f"bei {network.label} nicht mehr abrufbar"))
                 await self._store.end_tracking(snapshot.post.post_id, reason, at=now)
                 await self._notifier.notify(Announcement(ended_text(reason), set_id=snapshot.post.set_id))
                 result.ended += 1
                 continue
             await self._store.record_snapshot(snapshot.id, metrics, taken_at=now)
-            text = follow_up_text(snapshot, metrics, now)
-            text += await self._extra_line(snapshot.post, metrics, now)
+            extra = await self._extra_line(snapshot.post, metrics, now)
+            carried = None if counts_impressions(network) else await self._store.carried_followers(
+                snapshot.post.post_id)
+            text = follow_up_text(snapshot, metrics, now, carried_followers=carried) + extra
             await self._notifier.notify(Announcement(text, set_id=snapshot.post.set_id))
             result.taken += 1
 
@@ -296,7 +374,10 @@ class TrackingService:
         return f"\n{extra}" if extra else ""
 
     async def _daily_followers(self, now: datetime, result: TrackingRound) -> None:
-        """The follower count at least once a day while a post is tracked; metric reads carry it for free."""
+        """X's follower count at least once a day while a post is tracked; metric reads carry it for free."""
+        source = self._sources.get(Network.X)
+        if source is None:
+            return
         latest_post = await self._store.latest_post_at()
         window = timedelta(seconds=self._schedule[-1].seconds) + timedelta(days=1)
         if latest_post is None or now - latest_post > window:
@@ -309,18 +390,21 @@ class TrackingService:
         if not await self._budget.has_room(now):
             return
         try:
-            await self._store.record_followers(await self._source.followers(), at=now)
+            await self._store.record_followers(await source.followers(), at=now)
             result.read_requests += 1
+            result.requests_by_network[Network.X] = result.requests_by_network.get(Network.X, 0) + 1
         except SpitzfederError as exc:
             self._followers_paused_until = now + ERROR_PAUSE  # not again on every tick while X fails
             log.warning("could not read the follower count: %s", exc.detail or exc.user_message)
 
-    async def _failed(self, exc: SpitzfederError, now: datetime, result: TrackingRound) -> None:
-        """Keep the snapshots pending, pause, and tell the team once per run of failures."""
-        log.warning("reading metrics failed: %s", exc.detail or exc.user_message)
+    async def _failed(self, network: Network, exc: SpitzfederError, now: datetime, result: TrackingRound) -> None:
+        """Keep the network's snapshots pending, pause it, and tell the team once per run of failures."""
+        log.warning("reading metrics from %s failed: %s", network.label, exc.detail or exc.user_message)
         result.error = exc.user_message
-        self._paused_until = now + ERROR_PAUSE
-        if not self._failing:
-            self._failing = True
+        result.errors[network] = exc.user_message
+        self._paused_until[network] = now + ERROR_PAUSE
+        if network not in self._failing:
+            self._failing.add(network)
             await self._notifier.notify(Announcement(ERROR_NOTICE.format(
-                message=exc.user_message, pause=duration_de(int(ERROR_PAUSE.total_seconds())))))
+                network=network.label, message=exc.user_message,
+                pause=duration_de(int(ERROR_PAUSE.total_seconds())))))

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.reach.metrics import Metrics, format_multiplier
+from bot.core.networks import Network
+from bot.core.reach.metrics import REACH_MULTIPLIER, Metrics, counts_impressions, format_multiplier
 from bot.core.text.numbers import de_int
 
 WEEK = timedelta(days=7)
@@ -17,11 +18,12 @@ TOP_AMPLIFIERS = 5
 
 @dataclass(frozen=True)
 class WeekPost:
-    """A post on X with its newest numbers (None: none yet) and its multiplier."""
+    """A post with its newest numbers (None: none yet) and its network's multiplier."""
 
     posted_at: datetime
     latest: Metrics | None
     multiplier: float | None
+    network: Network = Network.X
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class TopAmplifier:
     label: str | None
     followers: int
     posts: int  # how many of our posts this account carried in the week
+    network: Network = Network.X
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,10 @@ def _change(now: int, before: int) -> str:
     return f" ({'+' if percent > 0 else '−' if percent < 0 else '±'}{abs(percent)} %)"
 
 
-def _median_multiplier(posts: Sequence[WeekPost]) -> float | None:
-    values = [p.multiplier for p in posts if p.multiplier is not None]
+def _median_multiplier(posts: Sequence[WeekPost], *, impressions: bool = True) -> float | None:
+    """The median of X's multipliers, or (``impressions`` False) of Bluesky's and Mastodon's
+    Reichweiten-Multiplikatoren: the two kinds are never mixed."""
+    values = [p.multiplier for p in posts if p.multiplier is not None and counts_impressions(p.network) == impressions]
     return statistics.median(values) if values else None
 
 
@@ -71,10 +76,16 @@ def render_week(week: WeekReport, tz: ZoneInfo) -> str:
     for field, name in (("impressions", "Impressionen"), ("interactions", "Interaktionen")):
         value, earlier = _sum(now, field), _sum(before, field)
         lines.append(f"   {name}: {de_int(value)}{_change(value, earlier)} (davor {de_int(earlier)})")
-    lines.append(f"   Multiplikator im Median: {format_multiplier(_median_multiplier(now))} "
-                 f"(davor {format_multiplier(_median_multiplier(before))})")
+    if any(counts_impressions(p.network) for p in [*now, *before]) or not [*now, *before]:
+        lines.append(f"   Multiplikator im Median: {format_multiplier(_median_multiplier(now))} "
+                     f"(davor {format_multiplier(_median_multiplier(before))})")
+    if not all(counts_impressions(p.network) for p in [*now, *before]):
+        lines.append(f"   {REACH_MULTIPLIER} (Bluesky, Mastodon) im Median: "
+                     f"{format_multiplier(_median_multiplier(now, impressions=False))} "
+                     f"(davor {format_multiplier(_median_multiplier(before, impressions=False))})")
     if week.top:
         names = [f"@{a.handle} ({', '.join(filter(None, [a.label, f'{de_int(a.followers)} Follower']))}"
-                 + (f", {a.posts} Posts" if a.posts > 1 else "") + ")" for a in week.top]
+                 + (f", {a.posts} Posts" if a.posts > 1 else "")
+                 + ("" if a.network is Network.X else f", {a.network.label}") + ")" for a in week.top]
         lines.append(f"Wichtigste Weiterträger der Woche: {'; '.join(names)}")
     return "\n".join(lines)

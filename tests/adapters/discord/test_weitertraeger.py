@@ -29,4 +29,4 @@ async def test_weitertraeger_explains_a_bad_reference_in_german(world):
     result = await world.carla.slash(world.channel, "weitertraeger", post="gestern")
     assert "weder eine Postnummer" in result.response.content
     none = await world.carla.slash(world.channel, "weitertraeger", post="99")
-    assert none.response.content == "Kein Post auf X zu „99“ gefunden."
+    assert none.response.content == "Kein Post zu „99“ gefunden."

@@ -102,7 +102,7 @@ def test_a_broken_watchlist_stops_the_bot_at_start(capsys, x_env, tmp_path, monk
     monkeypatch.setenv("DISCORD_TOKEN", "discord-test-token-123456")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     code, _, err = run(capsys, "run")
-    assert code == 2 and "Zeile 1: die Kopfzeile muss „handle,label,note“ lauten" in err
+    assert code == 2 and "Zeile 1: die Kopfzeile muss „handle,network,label,note“" in err
 
 
 @pytest.mark.parametrize("name, value, message", [

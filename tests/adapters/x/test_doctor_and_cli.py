@@ -52,9 +52,9 @@ async def test_approve_post_track_follow_up_and_summarise(x_env, engine, clock, 
     await reach.tracking.run_due()
     follow_ups = [e.text for e in notifier.events if isinstance(e, Announcement) and e.set_id == set_id]
     assert follow_ups == [
-        "Nach 1 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×, "
+        "X nach 1 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×, "
         "Repost-Anteil 1,2 %",
-        "Nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 2.500 Impressionen — Multiplikator 5,0×, "
+        "X nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 2.500 Impressionen — Multiplikator 5,0×, "
         "Repost-Anteil 0,6 %",
     ]
     clock.current = datetime(2026, 11, 25, 17, tzinfo=UTC)
@@ -117,7 +117,7 @@ def test_summary_cli_with_an_empty_database(capsys, x_env):
 
     asyncio.run(create())
     code, out, _ = run(capsys, "summary", "--chart", "c.png")
-    assert code == 0 and "Keine Posts auf X in den letzten 7 Tagen." in out and "Kein Diagramm" in out
+    assert code == 0 and "Keine Posts in den letzten 7 Tagen." in out and "Kein Diagramm" in out
 
 
 @pytest.mark.sqlite_only

@@ -218,7 +218,7 @@ async def test_summary_content(week, make_summary):
     assert "5 Reposts, 20 Likes, 2 Antworten, 1 Zitat, 12.000 Impressionen (+10.000 in 24 h)" in text
     assert "Multiplikator 30,0×" in text
     assert GOOD_DRAFTS[2][0][:30] not in text and "simuliert" not in text.split("Summe")[0]
-    assert "1. „Wie soll die Verkehrswende" in text and "\n   gelöscht oder nicht mehr auffindbar" in text
+    assert "1. „Wie soll die Verkehrswende" in text and "\n   X: gelöscht oder nicht mehr auffindbar" in text
     assert "noch keine Zahlen" not in text
     assert "<https://x.com/spitzfeder/status/101>" in text
     assert "Summe: 3 Posts auf X, 1 simulierter Post" in text
@@ -234,7 +234,7 @@ async def test_summary_content(week, make_summary):
 
 async def test_summary_without_posts_and_without_chart(make_summary, clock):
     sent = await make_summary(chart=FakeChart()).summary()
-    assert "Keine Posts auf X in den letzten 7 Tagen." in sent.text and sent.attachment is None
+    assert "Keine Posts in den letzten 7 Tagen." in sent.text and sent.attachment is None
 
 
 async def test_long_summaries_list_the_newest_posts(week, summary_store, clock):

@@ -94,9 +94,9 @@ async def test_a_follow_up_after_each_step(engine, make_tracking, source, notifi
     source.numbers["111"] = Metrics(retweets=12, likes=30, replies=4, quotes=2, bookmarks=5, impressions=1204)
     await tracking.run_due()
     assert texts(notifier, post.set_id) == [
-        "Nach 1 h: 3 Reposts, 10 Likes, 1 Antwort, 0 Zitate, 400 Impressionen — Multiplikator 0,8×, "
+        "X nach 1 h: 3 Reposts, 10 Likes, 1 Antwort, 0 Zitate, 400 Impressionen — Multiplikator 0,8×, "
         "Repost-Anteil 0,8 %",
-        "Nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×, "
+        "X nach 6 h: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen — Multiplikator 2,4×, "
         "Repost-Anteil 1,2 %",
     ]
     assert await snapshot_states(engine) == [("1h", "taken"), ("6h", "taken"), ("24h", "pending"),
@@ -108,7 +108,7 @@ async def test_seconds_schedule_and_no_multiplier_without_follower_count(engine,
     tracking = make_tracking("30s,2m")
     clock.advance(30)
     await tracking.run_due()
-    assert texts(notifier, post.set_id) == ["Nach 30 s: 0 Reposts, 0 Likes, 0 Antworten, 0 Zitate, 0 Impressionen"]
+    assert texts(notifier, post.set_id) == ["X nach 30 s: 0 Reposts, 0 Likes, 0 Antworten, 0 Zitate, 0 Impressionen"]
 
 
 async def test_all_posts_due_in_one_round_share_one_request(engine, make_tracking, tracking_store, source, clock):
@@ -137,7 +137,7 @@ async def test_snapshots_missed_while_down_are_taken_at_start(engine, make_track
     result = await restarted.run_due()
     assert result.taken == 1 and result.skipped == 2 and len(source.requests) == 1
     [text] = texts(notifier, post.set_id)
-    assert text.startswith("Nach 24 h: 0 Reposts, 40 Likes") and "verspätet erfasst, nach 30 h" in text
+    assert text.startswith("X nach 24 h: 0 Reposts, 40 Likes") and "verspätet erfasst, nach 30 h" in text
     assert await snapshot_states(engine) == [("1h", "skipped"), ("6h", "skipped"), ("24h", "taken"),
                                              ("48h", "pending"), ("7d", "pending")]
     assert (await restarted.run_due()).taken == 0  # nothing twice
@@ -170,7 +170,7 @@ async def test_a_failed_read_keeps_the_snapshots_and_says_so_once(engine, make_t
                                "Nächster Versuch in 10 min."]
     source.failure = None
     clock.advance(600)
-    assert (await tracking.run_due()).taken == 1 and texts(notifier, post.set_id)[0].startswith("Nach 1 h")
+    assert (await tracking.run_due()).taken == 1 and texts(notifier, post.set_id)[0].startswith("X nach 1 h")
 
 
 async def test_follower_count_recorded_at_posting_and_daily(engine, make_tracking, tracking_store, source, clock):
@@ -308,7 +308,7 @@ async def test_failing_work_after_a_snapshot_costs_neither_its_follow_up_nor_the
                                schedule=parse_schedule("1h"), read_budget_month=10_000, after_snapshot=after)
     clock.advance(HOUR)
     assert (await tracking.run_due()).taken == 2 and len(source.requests) == 1  # one read for both, not repeated
-    assert texts(notifier, first.set_id)[0].startswith("Nach 1 h:") and "Weitergetragen" not in texts(
+    assert texts(notifier, first.set_id)[0].startswith("X nach 1 h:") and "Weitergetragen" not in texts(
         notifier, first.set_id)[0]
     assert texts(notifier, second.set_id)[0].endswith("\nWeitergetragen von 1 Konto")
     assert "the work after the snapshot of post" in caplog.text

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.errors import InputError
+from bot.core.networks import Network
 from bot.core.notices import AmplifierSpotted
 from bot.core.reach.alerts import spotted_text
 from bot.core.reach.amplifiers import Amplifier, StoredAmplifier
-from bot.core.reach.listing import listing_text, parse_reference
+from bot.core.reach.listing import RemoteRef, listing_text, parse_reference
 from bot.core.reach.prices import MonthUsage, cost, dollars, usage_text
 from bot.core.reach.tracking import TrackedPost
 from bot.core.reach.watchlist import Watchlist, WatchlistError, parse_csv, parse_list_ids
@@ -25,7 +26,7 @@ def test_a_watchlist_csv_is_read_by_handle():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("name,label\nanna,MdB\n", "Zeile 1: die Kopfzeile muss „handle,label,note“ lauten"),
+    ("name,label\nanna,MdB\n", "Zeile 1: die Kopfzeile muss „handle,network,label,note“"),
     ("handle,label,note\nanna,MdB\n", "Zeile 2: erwartet 3 Spalten (handle,label,note), gefunden 2"),
     ("handle,label,note\nanna,MdB,\nanna mdb,MdB,\n", "Zeile 3: „anna mdb“ ist kein X-Handle"),
     ("handle,label,note\nanna,,\n", "Zeile 2: das Label fehlt"),
@@ -60,18 +61,63 @@ def test_the_listing_puts_notable_accounts_first():
              StoredAmplifier(Amplifier("2", "mdb", "M", 45_300, None, "quote", "77", "Stimmt!"), AT, True, "MdB",
                              False)]
     assert listing_text(post, "Warum kostet das so viel?", items).split("\n") == [
-        "Weiterträger von Post 12 („Warum kostet das so viel?…“) <https://x.com/i/status/1900>:",
+        "Weiterträger von Post 12 („Warum kostet das so viel?…“) auf X <https://x.com/i/status/1900>:",
         "⭐ @mdb (MdB, 45.300 Follower) — Zitat: „Stimmt!“",
         "• @klein (80 Follower) — Repost",
         "Weitergetragen von 2 Konten (1 neu für uns), zusammen 45.380 Follower; darunter @mdb (MdB)",
     ]
     assert "noch niemand" in listing_text(post, "Frage?", [])
+    on_bluesky = TrackedPost(13, 3, "at://did:plc:abc/app.bsky.feed.post/3kabc", AT, 500, Network.BLUESKY)
+    assert listing_text(on_bluesky, "Frage?", []).startswith(
+        "Weiterträger von Post 13 („Frage?…“) auf Bluesky <https://bsky.app/profile/did:plc:abc/post/3kabc>: noch")
+
+
+def test_alerts_name_the_network():
+    assert spotted_text(AmplifierSpotted(1, "anna.bsky.social", "repost", 45_300, "MdB", network=Network.BLUESKY)) \
+        == "🦋 Auf Bluesky geteilt von @anna.bsky.social (MdB, 45.300 Follower)"
+    assert spotted_text(AmplifierSpotted(1, "bert@social.example", "repost", 900, network=Network.MASTODON)) \
+        == "🐘 Auf Mastodon geteilt von @bert@social.example (900 Follower)"
+    assert spotted_text(AmplifierSpotted(1, "carla.bsky.social", "quote", 20_000, None, "Gute Frage",
+                                         "https://bsky.app/profile/did:plc:c/post/3k", Network.BLUESKY)) \
+        == ("🦋 Auf Bluesky zitiert von @carla.bsky.social (20.000 Follower): „Gute Frage“ "
+            "<https://bsky.app/profile/did:plc:c/post/3k>")
+
+
+def test_a_watchlist_names_accounts_per_network():
+    entries = parse_csv("handle,network,label,note\nanna_mdb,x,MdB,\nanna.bsky.social,Bluesky,MdB,\n"
+                        "bert@social.example,mastodon,Journalist,\nanna_mdb,mastodon,MdB (Mastodon),\n")
+    watch = Watchlist(entries)
+    assert watch.label_for("anna_mdb") == "MdB"
+    assert watch.label_for("ANNA.bsky.social", network=Network.BLUESKY) == "MdB"
+    assert watch.label_for("anna.bsky.social") is None  # a Bluesky handle does not match on X
+    assert watch.label_for("bert@social.example", network=Network.MASTODON) == "Journalist"
+    assert watch.label_for("anna_mdb", network=Network.MASTODON) == "MdB (Mastodon)"
+    assert watch.label_for("anna_mdb", network=Network.BLUESKY) is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("handle,network,label,note\nanna,facebook,MdB,\n", "Zeile 2: „facebook“ ist kein Netzwerk"),
+    ("handle,network,label,note\nanna,MdB,\n", "Zeile 2: erwartet 4 Spalten"),
+    ("handle,network,label,note\nanna_mdb,bluesky,MdB,\n", "Zeile 2: „anna_mdb“ ist kein Bluesky-Handle"),
+    ("handle,network,label,note\na b,mastodon,MdB,\n", "Zeile 2: „a b“ ist kein Mastodon-Konto"),
+    ("handle,network,label,note\na.bsky.social,bluesky,MdB,\nA.bsky.social,bluesky,X,\n",
+     "Zeile 3: @A.bsky.social \\(Bluesky\\) steht schon"),
+])
+def test_a_broken_network_watchlist_names_line_and_problem(text, message):
+    with pytest.raises(WatchlistError, match="^WATCHLIST_PATH, " + message):
+        parse_csv(text)
 
 
 def test_post_references():
     assert parse_reference(None) == (None, None) and parse_reference(" #12 ") == (12, None)
-    assert parse_reference("https://x.com/spitzfeder/status/1900?s=20") == (None, "1900")
-    assert parse_reference("https://twitter.com/i/web/status/1901") == (None, "1901")
+    assert parse_reference("https://x.com/spitzfeder/status/1900?s=20") == (None, RemoteRef(Network.X, "1900"))
+    assert parse_reference("https://twitter.com/i/web/status/1901") == (None, RemoteRef(Network.X, "1901"))
+    assert parse_reference("https://bsky.app/profile/spitzfeder.bsky.social/post/3kabc2defg7hi") == (
+        None, RemoteRef(Network.BLUESKY, "3kabc2defg7hi"))
+    assert parse_reference("https://social.example/@spitzfeder/1133557799") == (
+        None, RemoteRef(Network.MASTODON, "1133557799"))
+    assert parse_reference("https://social.example/users/spitzfeder/statuses/42") == (
+        None, RemoteRef(Network.MASTODON, "42"))
     with pytest.raises(InputError, match="weder eine Postnummer"):
         parse_reference("gestern")
 
