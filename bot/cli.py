@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="mit der Woche: die letzten 7 Tage gegen die 7 davor, die wichtigsten Weiterträger")
     amplifiers = command("amplifiers", "zeigen, wer einen Post weitergetragen hat (Reposts und Zitate)")
     amplifiers.add_argument("--post", metavar="ID", default=None,
-                            help="Nummer des Posts oder Link auf X (Standard: der neueste Post)")
+                            help="Nummer des Posts oder Link auf X, Bluesky oder Mastodon (Standard: der neueste Post)")
     command("patterns", "zeigen, welche Fragemuster und welcher Ton am besten laufen (wie /muster)")
     backup = command("backup", "eine SQLite-Datenbank im laufenden Betrieb sichern")
     backup.add_argument("path", metavar="PFAD", help="Datei, in die die Sicherung geschrieben wird")

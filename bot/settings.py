@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     amplifier_schedule: str = "6h,24h,7d"  # when reposters and quoters are read (only if the counts grew)
     amplifier_max_pages: int = Field(1, ge=1, le=10)  # pages of 100 per endpoint and step
     notable_followers: int = Field(10_000, ge=0)  # from this many followers an amplifier is notable
-    watchlist_path: Path | None = None  # CSV handle,label,note
+    watchlist_path: Path | None = None  # CSV handle,network,label,note
     watchlist_x_list_ids: str = ""  # X list ids, each optionally with a label: 123,456:MdB
     follower_scan_max: int = Field(2_000, ge=0, le=100_000)  # our followers are compared only up to this many
     follower_scan_days: int = Field(7, ge=1, le=365)  # read our follower list at most this often

@@ -278,11 +278,13 @@ def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clo
                             usage=usage if x_real else None, learning=learning)
     tracking = amplifiers = None
     book = SqlAmplifierStore(engine)
-    if x is not None and x.metrics is not None and x.amplifiers is not None:
-        amplifiers = AmplifierService(book, x.amplifiers, notifier, clock, usage=usage,
+    metrics = {network: parts.metrics for network, parts in networks.items() if parts.metrics is not None}
+    sources = {network: parts.amplifiers for network, parts in networks.items() if parts.amplifiers is not None}
+    if metrics:  # every real network; the dry run's simulated posts are never tracked
+        amplifiers = AmplifierService(book, sources, notifier, clock, usage=usage,
                                       read_budget_month=settings.x_read_budget_month,
                                       rules=amplifier_rules(settings))
-        tracking = TrackingService(SqlTrackingStore(engine), x.metrics, notifier, clock,
+        tracking = TrackingService(SqlTrackingStore(engine), metrics, notifier, clock,
                                    usage=usage, schedule=parse_schedule(settings.metrics_schedule),
                                    read_budget_month=settings.x_read_budget_month, after_snapshot=amplifiers)
     reports = StoredReports(summary, book, learning)

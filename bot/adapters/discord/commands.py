@@ -78,7 +78,7 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
             await interaction.followup.send(await reports.statistics(frage))
 
     @tree.command(name="weitertraeger", description="Wer einen Post weitergetragen hat (Reposts und Zitate)")
-    @app_commands.describe(post="Nummer des Posts oder Link auf X (leer: der neueste)")
+    @app_commands.describe(post="Nummer des Posts oder Link auf X, Bluesky oder Mastodon (leer: der neueste)")
     @app_commands.guild_only()
     async def weitertraeger(interaction: discord.Interaction, post: str | None = None) -> None:
         async with answered(_say_to(interaction), "/weitertraeger"):
