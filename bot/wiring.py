@@ -487,8 +487,8 @@ async def sync_commands(settings: Settings) -> int:
 
 # --- monthly client reports ---
 
-async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, month: str,
-                         fmt: str) -> tuple[str, bytes]:
+async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, month: str, fmt: str, *,
+                         clock: Clock | None = None) -> tuple[str, bytes]:
     """The report of ``account`` (today only `standard`) for ``month`` („2026-11“) as ``fmt`` (html, pdf, csv):
     its file name and content. Bad input raises InputError with a German message (CLI and Discord show it)."""
     from collections.abc import Callable
@@ -509,7 +509,7 @@ async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, 
         raise InputError(f"„{fmt}“ ist kein Berichtsformat; möglich sind html, pdf und csv.")
     report = await build_monthly_report(SqlMonthlyStore(engine), period, tz=ZoneInfo(settings.timezone),
                                         account=account.strip(), display_name=display_name,
-                                        now=SystemClock().now())
+                                        now=(clock or SystemClock()).now())
     content: str | bytes = await asyncio.to_thread(renderers[fmt], report)
     text = content.encode("utf-8") if isinstance(content, str) else content
     return f"spitzfeder-bericht-{account.strip()}-{period.key}.{fmt}", text
