@@ -22,6 +22,6 @@ def html_to_pdf(html: str) -> bytes:
         from weasyprint import HTML
     except OSError as exc:  # the library loads Pango when imported
         raise SpitzfederError(PANGO_MISSING, detail=str(exc)) from exc
-    pdf = HTML(string=html).write_pdf()
+    pdf = HTML(string=html).write_pdf(full_fonts=True)  # subsetting the font took longer than the layout
     assert pdf is not None  # no target given: the bytes
     return pdf

@@ -232,7 +232,8 @@ async def build_monthly_report(store: MonthlyStore, month: Month, *, tz: tzinfo,
     before_start, _ = month.previous().bounds(tz)
     previous = await store.month_posts(before_start, start)
     amplifiers = await store.month_amplifiers(start, end)
-    lines = tuple(_line(post, amplifiers) for post in posts)
+    carried_by = _combined_followers(amplifiers)
+    lines = tuple(_line(post, carried_by) for post in posts)
     networks = tuple(n for n in ORDER if any(p.network is n for p in posts) or any(p.network is n for p in previous))
     return MonthlyReport(
         display_name, account, month, now, tz, lines, _totals(lines, previous, networks),
@@ -240,14 +241,18 @@ async def build_monthly_report(store: MonthlyStore, month: Month, *, tz: tzinfo,
         *_notable(amplifiers), _reach(amplifiers, networks), _patterns(lines), len(previous), networks)
 
 
-def _combined_followers(post_id: int, amplifiers: Iterable[MonthAmplifier]) -> int:
-    by_account = {a.user_id: a.followers for a in amplifiers if a.post_id == post_id}
-    return sum(by_account.values())
+def _combined_followers(amplifiers: Iterable[MonthAmplifier]) -> dict[int, int]:
+    """Per post: the followers of the distinct accounts that carried it (reposted and quoted: once)."""
+    by_post: dict[int, dict[str, int]] = {}
+    for amplifier in amplifiers:
+        accounts = by_post.setdefault(amplifier.post_id, {})
+        accounts[amplifier.user_id] = max(accounts.get(amplifier.user_id, 0), amplifier.followers)
+    return {post_id: sum(accounts.values()) for post_id, accounts in by_post.items()}
 
 
-def _line(post: MonthPost, amplifiers: Sequence[MonthAmplifier]) -> PostLine:
+def _line(post: MonthPost, carried_by: dict[int, int]) -> PostLine:
     metrics = post.latest or Metrics()
-    carried = _combined_followers(post.post_id, amplifiers) if post.network is not Network.X else 0
+    carried = carried_by.get(post.post_id, 0) if post.network is not Network.X else 0
     value: float | None = None
     if post.followers_at_post:
         if post.network is Network.X:
