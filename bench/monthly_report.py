@@ -1,12 +1,12 @@
 """The monthly report for an account with many posts in the month: time per format.
 
-300 questions in November 2026 (default), each posted on X, Bluesky and Mastodon (so 900 post records), each
-with two readings and three amplifiers (one of them notable), plus 300 questions in October for the change,
-in a temporary SQLite database. Measured: `wiring.monthly_report` as `spitzfeder report` and `/bericht` call it
+100 questions in November 2026 (default), each posted on X, Bluesky and Mastodon: 300 posts, each with two
+readings and three amplifiers (one of them notable), and as many in October for the change, in a temporary SQLite
+database. Measured: `wiring.monthly_report` as `spitzfeder report` and `/bericht` call it
 (store reads, figures, charts, rendering) for HTML, PDF and CSV; the first round includes importing matplotlib and
 WeasyPrint. Prints figures; asserts nothing.
 
-Run: .venv/bin/python bench/monthly_report.py [--questions 300] [--rounds 3]
+Run: .venv/bin/python bench/monthly_report.py [--questions 100] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ async def bench(count: int, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--questions", type=int, default=100, help="per month; each is posted on 3 networks")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     asyncio.run(bench(args.questions, args.rounds))

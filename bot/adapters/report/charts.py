@@ -18,7 +18,7 @@ from bot.core.text.numbers import de_int
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-COLOURS = {Network.X: "#1d6fa5", Network.BLUESKY: "#3b9ae1", Network.MASTODON: "#6364ff"}
+COLOURS = {Network.X: "#1d6fa5", Network.BLUESKY: "#7cc6f4", Network.MASTODON: "#6364ff"}
 BEFORE_COLOUR, NOW_COLOUR = "#b9c6d2", "#1d6fa5"
 WIDTH_INCHES, DPI = 7.5, 110
 

@@ -163,3 +163,26 @@ async def test_charts_compare_the_networks_and_the_days(seeded):
     charts = report_charts(report)
     assert [chart.title for chart in charts] == ["Interaktionen je Netzwerk: November 2026 und Vormonat",
                                                  "Interaktionen nach Posting-Tag im November 2026"]
+
+
+def test_the_pdf_fetches_nothing_from_outside(tmp_path):
+    from bot.adapters.report.pdf import html_to_pdf
+
+    png = report_charts_png()
+    (tmp_path / "bild.png").write_bytes(png)
+    inline = base64.b64encode(png).decode()
+    pdf = html_to_pdf(f'<p>Bild</p><img src="{(tmp_path / "bild.png").as_uri()}">')
+    assert not pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images  # a file URL: refused
+    pdf = html_to_pdf(f'<p>Bild</p><img src="data:image/png;base64,{inline}">')
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images) == 1  # inline: shown
+
+
+def report_charts_png() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    buffer = io.BytesIO()
+    Figure(figsize=(1, 1), dpi=20).savefig(buffer, format="png")
+    return buffer.getvalue()
