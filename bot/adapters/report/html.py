@@ -148,7 +148,8 @@ def _preview(text: str) -> str:
 
 
 def _multiplier(line: PostLine) -> str:
-    return format_multiplier(line.multiplier) + ("" if line.post.network.value == "x" else " R")
+    """„2,5×“ on X, „24,2× R“ for the Reichweiten-Multiplikator, „–“ without one."""
+    return format_multiplier(line.multiplier) + _r(line.post.network.value, line.multiplier)
 
 
 def _best(report: MonthlyReport) -> list[str]:
@@ -160,7 +161,7 @@ def _best(report: MonthlyReport) -> list[str]:
 
     parts = ["<h2>Beste Posts</h2>"]
     if report.best_by_multiplier:
-        parts += ["<h3>Nach Multiplikator</h3>", _table(head, rows(report.best_by_multiplier))]
+        parts += ["<h3>Nach Multiplikator, je Netzwerk</h3>", _table(head, rows(report.best_by_multiplier))]
     if report.best_by_interactions:
         parts += ["<h3>Nach Interaktionen</h3>", _table(head, rows(report.best_by_interactions))]
     if len(parts) == 1:
@@ -189,6 +190,10 @@ def _amplifiers(report: MonthlyReport) -> list[str]:
     return parts
 
 
+def _r(network: str, value: float | None) -> str:
+    return " R" if value is not None and network != "x" else ""
+
+
 def _number(value: float | None) -> str:
     if value is None:
         return "–"
@@ -200,7 +205,7 @@ def _patterns(report: MonthlyReport) -> list[str]:
             ("Median Multiplikator", True)]
     rows = [f"<tr><td>{_e(row.pattern)}</td><td>{_e(row.network.label)}</td>{_n(de_int(row.posts))}"
             f"{_n(_number(row.median_interactions))}"
-            f"{_n(format_multiplier(row.median_multiplier) + ('' if row.network.value == 'x' else ' R'))}</tr>"
+            f"{_n(format_multiplier(row.median_multiplier) + _r(row.network.value, row.median_multiplier))}</tr>"
             for row in report.patterns]
     return ["<h2>Fragemuster</h2>", _table(head, rows)]
 

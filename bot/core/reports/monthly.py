@@ -20,7 +20,8 @@ from bot.core.networks import ORDER, Network
 from bot.core.reach.metrics import Metrics
 from bot.core.reports.period import Month
 
-BEST_POSTS = 5  # per ranking
+BEST_POSTS = 5  # by interactions
+BEST_PER_NETWORK = 3  # by multiplier: per network, as X's and the others' multipliers measure different things
 MAX_NOTABLE = 25  # notable amplifiers listed
 REACH_MULTIPLIER = "Reichweiten-Multiplikator"
 IMPRESSION_MULTIPLIER = "Multiplikator"
@@ -188,7 +189,7 @@ class MonthlyReport:
     tz: tzinfo
     posts: tuple[PostLine, ...] = ()  # oldest first
     totals: tuple[TotalsRow, ...] = ()  # per network in the usual order, then „Gesamt“
-    best_by_multiplier: tuple[PostLine, ...] = ()
+    best_by_multiplier: tuple[PostLine, ...] = ()  # the best of each network, networks in the usual order
     best_by_interactions: tuple[PostLine, ...] = ()
     notable: tuple[NotableAmplifier, ...] = ()
     notable_total: int = 0  # before the list was cut to MAX_NOTABLE
@@ -237,7 +238,10 @@ async def build_monthly_report(store: MonthlyStore, month: Month, *, tz: tzinfo,
     networks = tuple(n for n in ORDER if any(p.network is n for p in posts) or any(p.network is n for p in previous))
     return MonthlyReport(
         display_name, account, month, now, tz, lines, _totals(lines, previous, networks),
-        _best(lines, lambda line: line.multiplier), _best(lines, lambda line: float(line.interactions) or None),
+        tuple(best for network in networks
+              for best in _best([line for line in lines if line.post.network is network],
+                                lambda line: line.multiplier, BEST_PER_NETWORK)),
+        _best(lines, lambda line: float(line.interactions) or None, BEST_POSTS),
         *_notable(amplifiers), _reach(amplifiers, networks), _patterns(lines), len(previous), networks)
 
 
@@ -284,11 +288,11 @@ def _totals(lines: Sequence[PostLine], previous: Sequence[MonthPost],
     return (*rows, overall)
 
 
-def _best(lines: Sequence[PostLine], rank: Callable[[PostLine], float | None]) -> tuple[PostLine, ...]:
+def _best(lines: Sequence[PostLine], rank: Callable[[PostLine], float | None], count: int) -> tuple[PostLine, ...]:
     scored = [(rank(line), line) for line in lines]
     present = [(score, line) for score, line in scored if score is not None]
     present.sort(key=lambda pair: (-pair[0], pair[1].post.post_id))
-    return tuple(line for _score, line in present[:BEST_POSTS])
+    return tuple(line for _score, line in present[:count])
 
 
 def _notable(amplifiers: Sequence[MonthAmplifier]) -> tuple[tuple[NotableAmplifier, ...], int]:

@@ -121,7 +121,7 @@ async def test_multipliers_per_network():
     assert lines[2].multiplier == pytest.approx(42.0)  # (40 000 + 2 000) ÷ 1 000, the quoting account once
     assert lines[2].multiplier_name == REACH_MULTIPLIER and lines[2].impressions is None
     assert lines[4].multiplier == 0.0 and not lines[4].tracked  # no reading, nobody carried it
-    assert [line.post.post_id for line in report.best_by_multiplier] == [2, 1, 3, 4]
+    assert [line.post.post_id for line in report.best_by_multiplier] == [1, 3, 2, 4]  # per network: X, Bluesky
     assert [line.post.post_id for line in report.best_by_interactions] == [1, 2, 3]
 
 
