@@ -239,8 +239,8 @@ def test_subcommand_help_is_german(capsys):
 @pytest.mark.parametrize(("argv", "message"), [
     ([], "Fehler: es fehlt: BEFEHL"),
     (["entwurf"], "Fehler: BEFEHL: ungültige Wahl „entwurf“ "
-                  "(möglich: draft, doctor, run, sync-commands, health, summary, amplifiers, patterns, backup, "
-                  "prompts)"),
+                  "(möglich: draft, doctor, run, sync-commands, health, summary, amplifiers, patterns, report, "
+                  "backup, prompts)"),
     (["draft", NEWS, "--bunt"], "Fehler: unbekannte Argumente: --bunt"),
     (["draft", "--url"], "Fehler: --url: erwartet einen Wert"),
     (["draft", NEWS, "--count", "vier"], "Fehler: --count: „vier“ ist keine ganze Zahl"),
