@@ -181,13 +181,19 @@ def _amplifiers(report: MonthlyReport) -> list[str]:
     else:
         parts.append("<p>Keine bemerkenswerten Weiterträger in diesem Monat.</p>")
     for reach in report.reach:
-        line = (f"{_e(reach.network.label)}: {de_int(reach.accounts)} Konten haben weitergetragen; "
-                f"{de_int(reach.outside)} davon folgen uns nicht und erreichen zusammen "
+        one = reach.outside == 1
+        line = (f"{_e(reach.network.label)}: {_accounts(reach.accounts)} weitergetragen; {de_int(reach.outside)} "
+                f"davon {'folgt' if one else 'folgen'} uns nicht und {'erreicht' if one else 'erreichen'} zusammen "
                 f"{de_int(reach.outside_followers)} Follower über unsere hinaus")
         if reach.unknown:
-            line += f" (bei {de_int(reach.unknown)} ist nicht bekannt, ob sie uns folgen)"
+            line += (" (bei 1 Konto ist nicht bekannt, ob es uns folgt)" if reach.unknown == 1 else
+                     f" (bei {de_int(reach.unknown)} Konten ist nicht bekannt, ob sie uns folgen)")
         parts.append(f"<p>{line}.</p>")
     return parts
+
+
+def _accounts(count: int) -> str:
+    return "1 Konto hat" if count == 1 else f"{de_int(count)} Konten haben"
 
 
 def _r(network: str, value: float | None) -> str:

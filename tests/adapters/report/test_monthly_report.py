@@ -83,7 +83,9 @@ async def test_html_shows_the_month_in_german_and_escapes_stored_text(seeded):
     assert "24,2× R" in html  # Bluesky: (48 000 + 500) ÷ 2 000
     assert "1.622<br><span class=\"up\">+1.592 (+5.306,7 %)</span>" in html  # X interactions vs October (30)
     assert "@mdb_mueller (Mdb_Mueller)" in html and "95.000" in html and "MdB" in html
-    assert "Bluesky: 2 Konten haben weitergetragen; 1 davon folgen uns nicht und erreichen zusammen 48.000" in html
+    assert "Bluesky: 2 Konten haben weitergetragen; 1 davon folgt uns nicht und erreicht zusammen 48.000" in html
+    assert "X: 1 Konto hat weitergetragen; 0 davon folgen uns nicht und erreichen zusammen 0 Follower über unsere " \
+           "hinaus (bei 1 Konto ist nicht bekannt, ob es uns folgt)." in html
     assert "<td>widerspruch</td><td>X</td>" in html
     assert "Alle Posts im November 2026 (4)" in html and "Simuliert" not in html
     assert "01.11. 00:30" in html  # the post at 23:30 UTC, in Berlin time
