@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import calendar
+import gc
 import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 COLOURS = {Network.X: "#1d6fa5", Network.BLUESKY: "#7cc6f4", Network.MASTODON: "#6364ff"}
 BEFORE_COLOUR, NOW_COLOUR = "#b9c6d2", "#1d6fa5"
 WIDTH_INCHES, DPI = 7.5, 110
+_loaded = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +46,16 @@ def _png(figure: Figure) -> bytes:
 
 
 def _figure(height: float) -> Figure:
+    global _loaded
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    if not _loaded:  # matplotlib's many long-lived objects: out of the garbage collector's sight (as in chart.py)
+        gc.collect()
+        gc.freeze()
+        _loaded = True
     return Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
 
 

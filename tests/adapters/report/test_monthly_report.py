@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pypdf
 import pytest
 
+from bot.adapters.report.charts import _by_day as by_day
+from bot.adapters.report.charts import _by_network as by_network
 from bot.adapters.report.charts import report_charts
 from bot.adapters.storage.monthly import SqlMonthlyStore
 from bot.core.errors import InputError
@@ -165,6 +167,14 @@ async def test_charts_compare_the_networks_and_the_days(seeded):
     charts = report_charts(report)
     assert [chart.title for chart in charts] == ["Interaktionen je Netzwerk: November 2026 und Vormonat",
                                                  "Interaktionen nach Posting-Tag im November 2026"]
+    assert all(chart.png.startswith(b"\x89PNG") for chart in charts)
+    networks = by_network(report).axes[0]
+    assert [t.get_text() for t in networks.get_xticklabels()] == ["X", "Bluesky"]
+    assert [round(bar.get_height()) for bar in networks.patches] == [30, 0, 1_622, 355]  # October, then November
+    days = by_day(report).axes[0]
+    bars = sorted((round(bar.get_x() + bar.get_width() / 2), bar.get_y(), bar.get_height())
+                  for bar in days.patches if bar.get_height())
+    assert bars == [(10, 0, 1_612), (10, 1_612, 355), (20, 0, 10)]  # day, bottom, height: Bluesky stacked on X
 
 
 def test_the_pdf_fetches_nothing_from_outside(tmp_path):
@@ -188,3 +198,26 @@ def report_charts_png() -> bytes:
     buffer = io.BytesIO()
     Figure(figsize=(1, 1), dpi=20).savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+async def test_the_store_reads_with_a_fixed_number_of_queries(engine):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    async def queries_for(posts: int) -> int:
+        await seed_questions(engine, [Question(f"Frage {n}?", NOV, [OnNetwork("x", carriers=[Carrier(f"u{n}", 10)]),
+                                                                    OnNetwork("bluesky")]) for n in range(posts)])
+        statements.clear()
+        await build_monthly_report(SqlMonthlyStore(engine), Month(2026, 11), tz=ZoneInfo("Europe/Berlin"),
+                                   account="standard", display_name="Kunde", now=CLOCK.now())
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await queries_for(2) == await queries_for(30) == 3  # posts of the month and the one before, amplifiers
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
