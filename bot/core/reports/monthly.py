@@ -10,7 +10,7 @@ Simulated posts never count.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from statistics import median
 from typing import Protocol
@@ -196,7 +196,7 @@ class MonthlyReport:
     reach: tuple[ReachBeyond, ...] = ()
     patterns: tuple[PatternRow, ...] = ()
     previous_posts: int = 0
-    networks: tuple[Network, ...] = field(default=())
+    networks: tuple[Network, ...] = ()  # with posts this month or the one before
 
     @property
     def period(self) -> str:
