@@ -33,7 +33,8 @@ PROCESS_WIDE = frozenset({
     "database_start_wait_seconds", "discord_token", "discord_api_base_url", "discord_gateway_url", "log_level",
     "log_format", "health_port", "reconcile_wait_seconds", "accounts_file",
 })
-ACCOUNT_ONLY = frozenset({"display_name", "style_path"})  # keys without an environment setting
+# display_name: the account's own, never the environment's DISPLAY_NAME; style_path has no environment setting.
+ACCOUNT_ONLY = frozenset({"display_name", "style_path"})
 SECRETS = frozenset(name for name, field in Settings.model_fields.items() if field.annotation is SecretStr)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]+\b")
@@ -51,7 +52,7 @@ def load_accounts(settings: Settings, *, environ: dict[str, str] | None = None) 
     """The accounts of ACCOUNTS_FILE, or the one account `standard`; raises ConfigError naming every problem."""
     path = settings.accounts_file
     if path is None:
-        return [Account(DEFAULT_ACCOUNT, DEFAULT_ACCOUNT, settings)]
+        return [Account(DEFAULT_ACCOUNT, settings.display_name, settings)]
     tables = _read(path)
     variables = _variables(settings, environ)
     problems: list[str] = []
@@ -137,7 +138,9 @@ def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
         return None
     settings._env_file_used = base.env_file_used
     style = table.get("style_path")
-    return Account(name, str(table.get("display_name") or name), settings, Path(style) if style else None)
+    shown = str(table.get("display_name") or name)
+    settings.display_name = shown  # the name the account's reports carry
+    return Account(name, shown, settings, Path(style) if style else None)
 
 
 def _keyed(line: str) -> str:

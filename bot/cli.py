@@ -1,4 +1,4 @@
-"""The command line: `spitzfeder draft|doctor|accounts|run|sync-commands|health|summary|backup|prompts`
+"""The command line: `spitzfeder draft|doctor|accounts|run|sync-commands|health|summary|backup|report|prompts`
 (also `python -m bot`).
 
 Everything it prints is German. Exit codes: 0 success, 2 bad input or configuration, 1 any other failure
@@ -43,6 +43,15 @@ def _count(value: str) -> int:
     if not MIN_COUNT <= number <= MAX_COUNT:
         raise argparse.ArgumentTypeError(f"muss zwischen {MIN_COUNT} und {MAX_COUNT} liegen (war {number})")
     return number
+
+
+def _month(value: str) -> str:
+    from bot.core.reports.period import parse_month
+
+    try:
+        return parse_month(value).key
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.user_message) from None
 
 
 class _Version(argparse.Action):
@@ -104,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     amplifiers.add_argument("--post", metavar="ID", default=None,
                             help="Nummer des Posts oder Link auf X, Bluesky oder Mastodon (Standard: der neueste Post)")
     command("patterns", "zeigen, welche Fragemuster und welcher Ton am besten laufen (wie /muster)")
+    report = command("report", "den Monatsbericht eines Kontos als HTML, PDF oder CSV schreiben")
+    report.add_argument("--account", required=True, metavar="KONTO", help="Name des Kontos (heute: standard)")
+    report.add_argument("--month", required=True, type=_month, metavar="JJJJ-MM", help="Monat, z. B. 2026-11")
+    report.add_argument("--format", choices=("html", "pdf", "csv"), default="html", help="Dateiformat (Standard: html)")
+    report.add_argument("--out", type=Path, default=None, metavar="PFAD",
+                        help="Zieldatei (Standard: spitzfeder-bericht-KONTO-JJJJ-MM.FORMAT im aktuellen Ordner)")
     backup = command("backup", "eine SQLite-Datenbank im laufenden Betrieb sichern")
     backup.add_argument("path", metavar="PFAD", help="Datei, in die die Sicherung geschrieben wird")
     backup.add_argument("--force", action="store_true", help="eine vorhandene Datei PFAD überschreiben")
@@ -270,6 +285,21 @@ async def cmd_patterns(settings: Settings) -> int:
     return 0
 
 
+async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import monthly_report, open_database
+
+    async with open_database(settings) as engine:
+        name, content = await monthly_report(settings, engine, args.account, args.month, args.format)
+    path: Path = args.out or Path(name)
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise InputError(f"Der Bericht kann nicht nach {path} geschrieben werden "
+                         f"({exc.strerror or 'Schreibfehler'}). Pfad und Rechte prüfen.", detail=str(exc)) from exc
+    print(path)
+    return 0
+
+
 def _write(path: Path, png: bytes) -> None:
     try:
         path.write_bytes(png)
@@ -431,4 +461,6 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
         return await cmd_amplifiers(args, settings)
     if args.command == "patterns":
         return await cmd_patterns(settings)
+    if args.command == "report":
+        return await cmd_report(args, settings)
     return await cmd_run(settings)

@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     mastodon_visibility: Literal["public", "unlisted", "private"] = "public"
     networks: Annotated[list[Network], NoDecode] = []  # empty: every active network; else x, bluesky, mastodon
 
+    # --- monthly client reports ---
+    display_name: str = Field("Spitzfeder", min_length=1, max_length=100)  # the account's name in reports
+
     @field_validator("networks", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:

@@ -559,3 +559,37 @@ async def sync_commands(settings: Settings) -> int:
         guilds = await sync_everywhere(bot.client, token)
     print(f"Slash-Befehle in {guilds} Server(n) registriert.")
     return 0
+
+
+# --- monthly client reports ---
+
+async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, month: str, fmt: str, *,
+                         clock: Clock | None = None) -> tuple[str, bytes]:
+    """The report of ``account`` (`standard`, or one of ACCOUNTS_FILE) for ``month`` („2026-11“) as ``fmt``
+    (html, pdf, csv):
+    its file name and content. Bad input raises InputError with a German message (CLI and Discord show it)."""
+
+    from bot.adapters.report.csv import render_csv
+    from bot.adapters.report.html import render_html
+    from bot.adapters.report.pdf import render_pdf
+    from bot.adapters.storage.monthly import SqlMonthlyStore
+    from bot.core.errors import InputError
+    from bot.core.reports.monthly import MonthlyReport, build_monthly_report, resolve_account
+    from bot.core.reports.period import parse_month
+
+    renderers: dict[str, Callable[[MonthlyReport], str | bytes]] = {"html": render_html, "pdf": render_pdf,
+                                                                     "csv": render_csv}
+    from bot.accounts import load_accounts
+
+    accounts = {known.name: known for known in load_accounts(settings)}
+    display_name = resolve_account(account, {name: known.display_name for name, known in accounts.items()})
+    settings = accounts[account.strip()].settings
+    period = parse_month(month)
+    if fmt not in renderers:
+        raise InputError(f"„{fmt}“ ist kein Berichtsformat; möglich sind html, pdf und csv.")
+    report = await build_monthly_report(SqlMonthlyStore(engine), period, tz=ZoneInfo(settings.timezone),
+                                        account=account.strip(), display_name=display_name,
+                                        now=(clock or SystemClock()).now())
+    content: str | bytes = await asyncio.to_thread(renderers[fmt], report)
+    text = content.encode("utf-8") if isinstance(content, str) else content
+    return f"spitzfeder-bericht-{account.strip()}-{period.key}.{fmt}", text

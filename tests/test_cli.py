@@ -240,7 +240,7 @@ def test_subcommand_help_is_german(capsys):
     ([], "Fehler: es fehlt: BEFEHL"),
     (["entwurf"], "Fehler: BEFEHL: ungültige Wahl „entwurf“ "
                   "(möglich: draft, doctor, accounts, run, sync-commands, health, summary, amplifiers, patterns, "
-                  "backup, prompts)"),
+                  "report, backup, prompts)"),
     (["draft", NEWS, "--bunt"], "Fehler: unbekannte Argumente: --bunt"),
     (["draft", "--url"], "Fehler: --url: erwartet einen Wert"),
     (["draft", NEWS, "--count", "vier"], "Fehler: --count: „vier“ ist keine ganze Zahl"),
