@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.retry import WriteRetry
-from bot.adapters.storage.schema import AuditRow, PostRow
+from bot.adapters.storage.schema import AuditRow, DraftSetRow, PostRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.networks import ORDER as NETWORK_ORDER
 from bot.core.networks import Network
@@ -49,6 +49,10 @@ class SqlPostStore:
 
         async def insert() -> None:
             async with self._sessions.begin() as session:
+                # A write first: it takes the set's lock (SQLite: the database's write lock; PostgreSQL: the row),
+                # so a second approval in another process waits here and then sees the posts of the first.
+                await session.execute(update(DraftSetRow).where(DraftSetRow.id == set_id)
+                                      .values(state=DraftSetRow.state))
                 if await session.scalar(select(PostRow.id).where(PostRow.set_id == set_id).limit(1)) is not None:
                     raise _AlreadyApproved
                 session.add_all(rows)

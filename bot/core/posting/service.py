@@ -181,8 +181,16 @@ class PostingService:
         by_network: dict[Network, list[Post]] = defaultdict(list)
         for post in due:
             by_network[post.network].append(post)
-        results = await asyncio.gather(*(self._run_network(posts) for posts in by_network.values()))
-        return [post for handled in results for post in handled]
+        results = await asyncio.gather(*(self._run_network(posts) for posts in by_network.values()),
+                                       return_exceptions=True)  # one network's trouble never cuts the others short
+        handled = []
+        for network, result in zip(by_network, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error("the posting lane of %s stopped early (%r); it tries again in its next round",
+                          network.value, result)
+            else:
+                handled += result
+        return handled
 
     async def _run_network(self, posts: list[Post]) -> list[Post]:
         handled = []
@@ -259,8 +267,9 @@ class PostingService:
             return None  # cancelled or taken by another task meanwhile
         publisher = self._publishers.get(claimed.network)
         if publisher is None:
+            # An earlier attempt may have reached the network: it stays to be looked up before anything is sent.
             return await self._mark_failed(claimed, not_configured_text(claimed.network), retryable=True,
-                                           uncertain=False, detail="network not configured")
+                                           uncertain=claimed.uncertain, detail="network not configured")
         if claimed.uncertain:
             try:
                 found = await self._look_up(claimed)

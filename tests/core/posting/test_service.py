@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 
+from bot.adapters.storage.database import create_engine
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.core.drafting.checks import check_draft
 from bot.core.drafting.models import DraftSet, NewsItem
 from bot.core.errors import PublishError
+from bot.core.networks import Network
 from bot.core.notices import PostCancelled, PostFailed, PostPublished, PostScheduled
 from bot.core.posting.records import PostState
 from bot.core.posting.service import PostingService
@@ -122,6 +124,37 @@ async def test_a_set_is_approved_only_once(make_service, set_id):
     service = make_service()
     first, second = await asyncio.gather(approve(service, set_id), approve(service, set_id))
     assert (first is None) != (second is None)
+
+
+async def test_a_set_is_approved_only_once_also_for_different_networks(engine, migrated_database_url, set_id,
+                                                                       clock, notifier):
+    engines = [create_engine(migrated_database_url) for _ in range(2)]  # as two processes
+    try:
+        services = [PostingService(SqlPostStore(own), FakePublisher(clock, network), SqlAuditLog(own, clock),
+                                   notifier, clock) for own, network in zip(engines, (Network.X, Network.BLUESKY))]
+        first, second = await asyncio.gather(*(
+            service.approve(set_id=set_id, draft_id=n, text=TEXT, source_url=None, approved_by=["anna"],
+                            undo_seconds=30) for n, service in enumerate(services, 1)))
+    finally:
+        for own in engines:
+            await own.dispose()
+    assert (first == []) != (second == [])  # one draft per news item, whichever network it goes to
+    assert len(await SqlPostStore(engine).for_set(set_id)) == 1
+
+
+async def test_a_post_that_may_be_out_stays_to_be_looked_up_when_its_network_is_switched_off(
+        engine, make_service, set_id, clock):
+    [post] = await make_service(FakePublisher(clock, Network.MASTODON)).approve(
+        set_id=set_id, draft_id=1, text=TEXT, source_url=None, approved_by=["anna"], undo_seconds=0)
+    store = SqlPostStore(engine)
+    await store.transition(post.id, {PostState.SCHEDULED}, PostState.FAILED, uncertain=True, attempts=1)
+    without_mastodon = make_service(FakePublisher(clock, Network.X))
+    await without_mastodon.retry(set_id, by="anna")
+    await without_mastodon.run_due()
+    failed = single(await store.for_set(set_id))
+    assert failed.state is PostState.FAILED and failed.uncertain and "Mastodon ist nicht mehr eingerichtet" in (
+        failed.error or "")
+    assert await without_mastodon.cancel(set_id, by="bert") == []  # it may be out: not given up blindly
 
 
 async def test_concurrent_runs_publish_once(make_service, set_id, clock, publisher):
