@@ -130,8 +130,9 @@ async def test_a_set_is_approved_only_once_also_for_different_networks(engine, m
                                                                        clock, notifier):
     engines = [create_engine(migrated_database_url) for _ in range(2)]  # as two processes
     try:
+        pairs = zip(engines, (Network.X, Network.BLUESKY), strict=True)
         services = [PostingService(SqlPostStore(own), FakePublisher(clock, network), SqlAuditLog(own, clock),
-                                   notifier, clock) for own, network in zip(engines, (Network.X, Network.BLUESKY))]
+                                   notifier, clock) for own, network in pairs]
         first, second = await asyncio.gather(*(
             service.approve(set_id=set_id, draft_id=n, text=TEXT, source_url=None, approved_by=["anna"],
                             undo_seconds=30) for n, service in enumerate(services, 1)))
