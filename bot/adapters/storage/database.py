@@ -149,13 +149,17 @@ async def migrate(engine: AsyncEngine) -> None:
     try:
         if await _current_revision(engine) == head_revision():
             return
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:  # a table rebuilt in batch mode must not cascade into the rows that refer to it
                 await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await connection.run_sync(_upgrade)
-        if sqlite:  # the pragma cannot be undone inside the transaction: new connections switch it on again
-            await engine.dispose()
+            await connection.commit()
+            if sqlite:  # outside the transaction, where the pragma takes effect
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"rows without their parent after the migration: {broken[:5]}")
     except Exception as exc:
         raise _start_error(engine, exc) from exc
 
