@@ -35,6 +35,12 @@ class MastodonFailure(PublishError):
         super().__init__(f"{problem} {when_posting}".strip(), **kwargs)
         self.problem = problem
 
+    def before_posting(self) -> MastodonFailure:
+        """The same failure met before the status was sent: nothing can have been posted."""
+        when = "Später mit 🔁 erneut versuchen." if self.maybe_posted else ""
+        return type(self)(self.problem, when_posting=when, detail=self.detail, retryable=self.retryable,
+                          maybe_posted=False, duplicate=self.duplicate)
+
     def without_posting_hints(self) -> MastodonFailure:
         """The same failure for reading numbers or for doctor, where there is no post to retry with 🔁."""
         return type(self)(self.problem, detail=self.detail, retryable=self.retryable,
@@ -88,7 +94,7 @@ def mastodon_failure(exc: MastodonError, *, status: int | None, headers: dict[st
         # Mastodon.py could not read the rate-limit headers of an answer that itself went through
         return MastodonFailure("Die Antwort der Mastodon-Instanz war nicht lesbar (Rate-Limit-Angaben).",
                                when_posting=_CHECKED_FIRST, detail=detail, retryable=True, maybe_posted=True)
-    if isinstance(exc, MastodonRatelimitError) or code == 429:
+    if (isinstance(exc, MastodonRatelimitError) and (status is None or status == 429)) or code == 429:
         reset = {k.lower(): v for k, v in headers.items()}.get("x-ratelimit-reset")
         return MastodonFailure(f"Zu viele Anfragen an Mastodon (429). Wieder möglich {when(reset, tz)}.",
                                when_posting="Dann 🔁.", detail=detail, retryable=True)

@@ -69,7 +69,10 @@ class MastodonPublisher:
     async def publish(self, text: str, *, key: PostKey, source_line: str | None = None) -> PublishedPost:
         # The account first: a revoked token shows before anything is posted, and the follower count at
         # posting time is what the reach multiplier divides by.
-        account = await self._client.me(lane="post")
+        try:
+            account = await self._client.me(lane="post")
+        except MastodonFailure as exc:
+            raise exc.before_posting() from None
         status = await self._create(text, key.idempotency_key)
         status_id = _id(status)
         if not status_id:

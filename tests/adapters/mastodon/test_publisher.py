@@ -201,6 +201,20 @@ async def test_a_revoked_token_fails_before_anything_is_posted(make_mastodon_cli
     assert "revoked-secret-token" not in error.user_message + error.detail + caplog.text
 
 
+async def test_an_instance_down_before_the_create_means_nothing_can_be_posted(publisher, fake_mastodon, key):
+    fake_mastodon.fail("GET /api/v1/accounts/verify_credentials", 503, "<html>Wartung</html>")
+    with pytest.raises(PublishError) as caught:
+        await publisher.publish(TEXT, key=key)
+    assert caught.value.retryable and not caught.value.maybe_posted and fake_mastodon.count("POST") == 0
+
+
+async def test_a_server_error_with_unreadable_rate_limit_headers_is_a_server_error(publisher, fake_mastodon, key):
+    fake_mastodon.fail("POST /api/v1/statuses", 502, {"error": "bad gateway"}, {"X-RateLimit-Reset": "bald"})
+    with pytest.raises(PublishError) as caught:
+        await publisher.publish(TEXT, key=key)
+    assert caught.value.maybe_posted and "429" not in caught.value.user_message
+
+
 async def test_the_token_never_reaches_logs_or_messages(publisher, fake_mastodon, key, caplog):
     caplog.set_level(logging.DEBUG)
     await publisher.publish(TEXT, key=key, source_line=SOURCE)
