@@ -104,6 +104,7 @@ class BlueskyClient:
         self._client: AsyncClient | None = None
         self._session: Session | None = None
         self._login_lock = asyncio.Lock()
+        self._renewals = 0  # sessions renewed so far (see _renew)
         self.requests: Counter[str] = Counter()  # calls made, by what they were for
 
     @classmethod
@@ -155,11 +156,12 @@ class BlueskyClient:
         lib = _lib()
         for attempt in (1, 2):
             self.requests[what] += 1
+            renewals = self._renewals
             try:
                 return await operation(client)
             except lib.RequestError as exc:
                 if attempt == 1 and _xrpc_error(exc) in _SESSION_ERRORS:
-                    client = await self._renew(client, _xrpc_error(exc))
+                    client = await self._renew(client, _xrpc_error(exc), renewals)
                     continue
                 raise bluesky_error(exc, self._tz, self.pds_host) from None
             except (lib.ModelError, lib.AtProtocolError) as exc:
@@ -194,23 +196,37 @@ class BlueskyClient:
                  urlparse(_lib().pds_endpoint(response) or self._pds_url).netloc)
         return client
 
-    async def _renew(self, client: AsyncClient, reason: str) -> AsyncClient:
-        """After ExpiredToken: refreshSession; after InvalidToken (or a failed refresh): a new session."""
-        log.info("Bluesky answered %s: renewing the session", reason)
-        if reason == "ExpiredToken" and self._session is not None:
-            self.requests["refreshSession"] += 1
-            try:
-                response = await client.com.atproto.server.refresh_session(
-                    headers={"Authorization": f"Bearer {self._session.refresh_jwt}"}, ignore_session_check=True)
-            except (_lib().RequestError, _lib().httpx.HTTPError) as exc:
-                reason = _xrpc_error(exc) if isinstance(exc, _lib().RequestError) else type(exc).__name__
-                log.info("refreshing the Bluesky session failed (%s): logging in anew", reason or "error")
-            else:
-                await self._adopt(client, response)
-                return client
+    async def _renew(self, client: AsyncClient, reason: str, renewals: int) -> AsyncClient:
+        """After ExpiredToken: refreshSession; after InvalidToken (or a failed refresh): a new session.
+
+        ``renewals``: the count when the failed call started. Calls that met the same expired session renew it
+        once: the others find the count moved on and take the renewed client."""
         async with self._login_lock:
+            if self._renewals != renewals and self._client is not None:
+                return self._client
+            self._renewals += 1
+            log.info("Bluesky answered %s: renewing the session", reason)
+            if reason == "ExpiredToken" and self._session is not None and await self._refreshed(client):
+                return client
             self._client = await self._login()
-            return self._client
+        await client.request.close()  # the old session's connections
+        return self._client
+
+    async def _refreshed(self, client: AsyncClient) -> bool:
+        assert self._session is not None
+        lib = _lib()
+        self.requests["refreshSession"] += 1
+        try:
+            response = await client.com.atproto.server.refresh_session(
+                headers={"Authorization": f"Bearer {self._session.refresh_jwt}"}, ignore_session_check=True)
+            await self._adopt(client, response)
+        except BlueskyError:
+            raise  # the account is no longer active here: logging in again cannot help
+        except (lib.AtProtocolError, lib.httpx.HTTPError) as exc:
+            reason = _xrpc_error(exc) if isinstance(exc, lib.RequestError) else type(exc).__name__
+            log.info("refreshing the Bluesky session failed (%s): logging in anew", reason or "error")
+            return False
+        return True
 
     async def _adopt(self, client: AsyncClient, response: Any) -> None:
         """Take a createSession/refreshSession answer as the client's session, unless the account left this PDS."""

@@ -1,5 +1,6 @@
 """BlueskyPublisher: the real atproto client against the fake PDS; exactly once through derived record keys."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ from bot.adapters.bluesky.tid import post_rkey, reply_rkey
 from bot.core.errors import PublishError
 from bot.core.networks import Network
 from bot.core.posting.ports import PostKey
-from tests.fakes.bluesky_server import APP_PASSWORD, DID, DROP, HANG, HTML_PAGE, INTERNAL, POST, FakeBluesky
+from tests.fakes.bluesky_server import APP_PASSWORD, DID, DROP, HANDLE, HANG, HTML_PAGE, INTERNAL, POST, FakeBluesky
 
 TEXT = "Wer zahlt am Ende die 3 Mrd. € für die neue Brücke – und warum sagt das niemand? https://example.org/ä?x=1"
 SOURCE = "Quelle: tagesschau.de, 24.11.2026 https://www.tagesschau.de/inland/a.html"
@@ -183,6 +184,15 @@ async def test_an_expired_session_is_refreshed_and_the_post_goes_out(publisher, 
     assert published.post_id.endswith(post_rkey(second)) and len(fake_bluesky.posts()) == 2
     assert fake_bluesky.refreshes == 1 and fake_bluesky.sessions_created == 1
     assert APP_PASSWORD not in caplog.text and "eyJ" not in caplog.text  # no password, no JWT in the logs
+
+
+async def test_calls_that_meet_one_expired_session_renew_it_once(publisher, fake_bluesky):
+    await publisher.publish(TEXT, key=KEY)
+    fake_bluesky.expire_sessions()
+    client = publisher.client
+    accounts = await asyncio.gather(*(client.account() for _ in range(3)))
+    assert {account.handle for account in accounts} == {HANDLE}
+    assert fake_bluesky.refreshes == 1 and fake_bluesky.sessions_created == 1
 
 
 async def test_short_lived_tokens_are_refreshed_before_they_expire(make_bluesky_client, fake_bluesky):
