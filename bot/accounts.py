@@ -4,7 +4,8 @@ Each `[accounts.<name>]` table follows one rule: a key is the name of the enviro
 lower case (`discord_channel_ids`, `approvals_required`, `timezone`, …; lists as TOML arrays), plus
 `display_name`, `style_path` and `watchlist_path`. A secret never stands in the file: its key ends in `_env` and
 names the environment variable (or `.env` entry) that holds it (`x_api_key_env = "KUNDE_A_X_API_KEY"`). What an
-account does not set comes from the environment.
+account does not set comes from the environment — except secrets: an account without a network's secrets does
+not use that network.
 
 The whole file is checked before anything uses it, and every problem is reported with its account and key; a
 broken file is never half-applied.
@@ -126,6 +127,9 @@ def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
         else:
             problems.append(f"{where}, {key}: unbekannter Schlüssel")
     values = base.model_dump()
+    # Secrets are each account's own: one the table does not name is not taken from the environment, so an
+    # account can never post with another's keys.
+    values.update({secret: SecretStr("") for secret in SECRETS - PROCESS_WIDE})
     values.update(overrides)
     try:
         settings = Settings.model_validate(values)  # validated like the environment, without reading it again

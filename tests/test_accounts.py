@@ -145,3 +145,13 @@ def test_the_accounts_command_lists_them_and_a_broken_file_exits_2(tmp_path, mon
     path.write_text(TWO.replace("approvals_required = 2", "approvals_required = 11"), encoding="utf-8")
     assert main(["accounts"]) == 2
     assert "Konto „kunde-a“, approvals_required" in capsys.readouterr().err
+
+
+def test_an_account_never_takes_another_s_secrets_from_the_environment(tmp_path):
+    settings = settings_with(tmp_path, TWO, x_api_key="env-key", x_api_secret="env-secret",
+                             x_access_token="env-token", x_access_token_secret="env-token-secret",
+                             bluesky_handle="env.bsky.social", bluesky_app_password="env-password")
+    agentur, kunde = load_accounts(settings, environ=SECRETS)
+    assert agentur.settings.x_api_key.get_secret_value() == "k"  # its own
+    assert not kunde.settings.x_credentials_complete and not kunde.settings.bluesky_credentials_complete
+    assert kunde.settings.active_networks == [Network.MASTODON]

@@ -177,8 +177,11 @@ def test_summary_cli_with_the_week(capsys, x_env):
 
 async def test_doctor_checks_each_account_of_the_accounts_file(x_env, monkeypatch, tmp_path):
     path = tmp_path / "accounts.toml"
-    path.write_text('[accounts.gut]\napprover_role_ids = [1]\n\n[accounts.falsch]\napprover_role_ids = [2]\n'
-                    'x_api_key_env = "FALSCHER_KEY"\n', encoding="utf-8")
+    keys = ('x_api_secret_env = "X_API_SECRET"\nx_access_token_env = "X_ACCESS_TOKEN"\n'
+            'x_access_token_secret_env = "X_ACCESS_TOKEN_SECRET"\n')
+    path.write_text(f'[accounts.gut]\napprover_role_ids = [1]\nx_api_key_env = "X_API_KEY"\n{keys}\n'
+                    f'[accounts.falsch]\napprover_role_ids = [2]\nx_api_key_env = "FALSCHER_KEY"\n{keys}',
+                    encoding="utf-8")
     monkeypatch.setenv("ACCOUNTS_FILE", str(path))
     monkeypatch.setenv("FALSCHER_KEY", "wrong-key")
     results = {r.part: r for r in await run_checks(Settings())}
