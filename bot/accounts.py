@@ -1,9 +1,9 @@
 """The accounts one bot serves: `ACCOUNTS_FILE` (TOML) or, without it, the account `standard` from the environment.
 
 Each `[accounts.<name>]` table follows one rule: a key is the name of the environment setting it replaces, in
-lower case (`discord_channel_ids`, `approvals_required`, `timezone`, …; lists as TOML arrays), plus
-`display_name`, `style_path` and `watchlist_path`. A secret never stands in the file: its key ends in `_env` and
-names the environment variable (or `.env` entry) that holds it (`x_api_key_env = "KUNDE_A_X_API_KEY"`). What an
+lower case (`discord_channel_ids`, `approvals_required`, `timezone`, `watchlist_path`, …; lists as TOML arrays),
+plus `display_name`. A secret never stands in the file: its key ends in `_env` and names the environment
+variable (or `.env` entry) that holds it (`x_api_key_env = "KUNDE_A_X_API_KEY"`). What an
 account does not set comes from the environment — except secrets: an account without a network's secrets does
 not use that network.
 
@@ -34,8 +34,10 @@ PROCESS_WIDE = frozenset({
     "database_start_wait_seconds", "discord_token", "discord_api_base_url", "discord_gateway_url", "log_level",
     "log_format", "health_port", "reconcile_wait_seconds", "accounts_file",
 })
-# display_name: the account's own, never the environment's DISPLAY_NAME; style_path has no environment setting.
-ACCOUNT_ONLY = frozenset({"display_name", "style_path"})
+# display_name: the account's own, never the environment's DISPLAY_NAME.
+ACCOUNT_ONLY = frozenset({"display_name"})
+NOT_YET = {"style_path": "eine eigene Stilvorlage je Konto gibt es noch nicht; PROMPTS_DIR mit einer eigenen "
+                         "style.txt gilt für den ganzen Bot"}
 SECRETS = frozenset(name for name, field in Settings.model_fields.items() if field.annotation is SecretStr)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]+\b")
@@ -46,7 +48,6 @@ class Account:
     name: str
     display_name: str
     settings: Settings  # the environment's settings with the account's own on top
-    style_path: Path | None = None
 
 
 def load_accounts(settings: Settings, *, environ: dict[str, str] | None = None) -> list[Account]:
@@ -108,7 +109,9 @@ def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
     overrides: dict[str, Any] = {}
     before = len(problems)
     for key, value in table.items():
-        if key in ACCOUNT_ONLY:
+        if key in NOT_YET:
+            problems.append(f"{where}, {key}: {NOT_YET[key]}")
+        elif key in ACCOUNT_ONLY:
             if not isinstance(value, str) or not value.strip():
                 problems.append(f"{where}, {key}: erwartet wird ein Text")
         elif key.endswith("_env") and key[:-4] in SECRETS and key[:-4] not in PROCESS_WIDE:
@@ -141,10 +144,9 @@ def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
     if len(problems) > before:
         return None
     settings._env_file_used = base.env_file_used
-    style = table.get("style_path")
     shown = str(table.get("display_name") or name)
     settings.display_name = shown  # the name the account's reports carry
-    return Account(name, shown, settings, Path(style) if style else None)
+    return Account(name, shown, settings)
 
 
 def _keyed(line: str) -> str:
@@ -155,6 +157,10 @@ def _keyed(line: str) -> str:
 def _shared_channels(accounts: list[Account]) -> list[str]:
     owner: dict[int, str] = {}
     problems = []
+    if len(accounts) > 1:
+        problems += [f"Konto „{account.name}“: discord_channel_ids ist leer (alle lesbaren Kanäle); bei mehreren "
+                     "Konten braucht jedes seine eigenen Kanäle" for account in accounts
+                     if not account.settings.discord_channel_ids]
     for account in accounts:
         for channel in account.settings.discord_channel_ids:
             if channel in owner:

@@ -116,7 +116,8 @@ async def check_accounts(settings: Settings) -> str:
     if settings.accounts_file is None:
         raise CheckSkipped("kein ACCOUNTS_FILE: ein Konto „standard“ aus diesen Einstellungen")
     accounts = load_accounts(settings)
-    return f"{settings.accounts_file}: {len(accounts)} Konto/Konten ({', '.join(a.name for a in accounts)})"
+    names = ", ".join(account.name for account in accounts)
+    return f"{settings.accounts_file}: {'ein Konto' if len(accounts) == 1 else f'{len(accounts)} Konten'} ({names})"
 
 
 def network_checks() -> list[tuple[str, Check]]:
@@ -147,16 +148,20 @@ def all_checks() -> list[tuple[str, Check]]:
 
 
 async def run_checks(settings: Settings, checks: list[tuple[str, Check]] | None = None) -> list[CheckResult]:
-    """Every check; with an ACCOUNTS_FILE of several accounts, each account's credentials are checked too."""
-    results = [await _run(part, check, settings) for part, check in (checks if checks is not None
-                                                                        else all_checks())]
+    """Every check. With an ACCOUNTS_FILE of one account, with that account's settings (as `run` uses them);
+    with several, each account's credentials are checked too."""
+    accounts = []
     if checks is None and settings.accounts_file is not None:
         from bot.accounts import load_accounts
 
         try:
             accounts = load_accounts(settings)
         except SpitzfederError:
-            return results  # the check „Konten“ says what is wrong
+            pass  # the check „Konten“ says what is wrong
+    served = accounts[0].settings if len(accounts) == 1 else settings
+    results = [await _run(part, check, served) for part, check in (checks if checks is not None
+                                                                      else all_checks())]
+    if len(accounts) > 1:
         for account in accounts:
             results += [await _run(f"{part} ({account.name})", check, account.settings)
                         for part, check in network_checks()]

@@ -92,6 +92,13 @@ def test_a_secret_written_into_the_file_or_missing_from_the_environment_is_refus
     assert "Konto „agentur“, x_access_token_env: die Umgebungsvariable „AGENTUR_TOKEN“ ist nicht gesetzt" in said
 
 
+def test_several_accounts_each_need_their_channels_and_a_style_per_account_is_not_offered_yet(tmp_path):
+    said = problems(tmp_path, TWO.replace("discord_channel_ids = [44]\n", ""))
+    assert "Konto „kunde-a“: discord_channel_ids ist leer (alle lesbaren Kanäle)" in said
+    said = problems(tmp_path, TWO.replace("discord_channel_ids = [44]\n", "style_path = \"kunde.txt\"\n"))
+    assert "Konto „kunde-a“, style_path: eine eigene Stilvorlage je Konto gibt es noch nicht" in said
+
+
 def test_an_account_nobody_may_approve_for_and_process_wide_settings_are_refused(tmp_path):
     text = "[accounts.leer]\napprover_role_ids = []\ndatabase_url = \"sqlite://\"\n"
     said = problems(tmp_path, text)

@@ -179,13 +179,13 @@ async def test_doctor_checks_each_account_of_the_accounts_file(x_env, monkeypatc
     path = tmp_path / "accounts.toml"
     keys = ('x_api_secret_env = "X_API_SECRET"\nx_access_token_env = "X_ACCESS_TOKEN"\n'
             'x_access_token_secret_env = "X_ACCESS_TOKEN_SECRET"\n')
-    path.write_text(f'[accounts.gut]\napprover_role_ids = [1]\nx_api_key_env = "X_API_KEY"\n{keys}\n'
-                    f'[accounts.falsch]\napprover_role_ids = [2]\nx_api_key_env = "FALSCHER_KEY"\n{keys}',
-                    encoding="utf-8")
+    path.write_text(f'[accounts.gut]\napprover_role_ids = [1]\ndiscord_channel_ids = [11]\n'
+                    f'x_api_key_env = "X_API_KEY"\n{keys}\n[accounts.falsch]\napprover_role_ids = [2]\n'
+                    f'discord_channel_ids = [12]\nx_api_key_env = "FALSCHER_KEY"\n{keys}', encoding="utf-8")
     monkeypatch.setenv("ACCOUNTS_FILE", str(path))
     monkeypatch.setenv("FALSCHER_KEY", "wrong-key")
     results = {r.part: r for r in await run_checks(Settings())}
-    assert results["Konten"].ok and "2 Konto/Konten (gut, falsch)" in results["Konten"].message
+    assert results["Konten"].ok and "2 Konten (gut, falsch)" in results["Konten"].message
     assert results["X (gut)"].message == "Konto @spitzfeder, 500 Follower"
     assert not results["X (falsch)"].ok and "wrong-key" not in results["X (falsch)"].message
     path.write_text("[accounts.gut]\nfarbe = 1\n", encoding="utf-8")
