@@ -21,6 +21,7 @@ from bot.adapters.storage.schema import (
     NetworkToggleRow,
     NewsRow,
     NoticeRow,
+    PlanRow,
     PostRow,
     ShownMessageRow,
     SourceConfirmationRow,
@@ -28,7 +29,16 @@ from bot.adapters.storage.schema import (
     VoteRow,
 )
 from bot.core.clock import Clock, SystemClock
-from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+from bot.core.conversation.records import (
+    Case,
+    DraftEntry,
+    MessageKind,
+    Pending,
+    Plan,
+    SetRecord,
+    SetState,
+    ShownMessage,
+)
 from bot.core.drafting.lengths import from_json, to_json
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.errors import MissingRecord
@@ -283,6 +293,22 @@ class SqlWorkflowStore:
             for number, network in rows:
                 off.setdefault(number, set()).add(Network(network))
             return {number: frozenset(networks) for number, networks in off.items()}
+
+    # --- plans (⏰) ---
+
+    async def plan(self, set_id: int) -> Plan | None:
+        async with self._sessions() as session:
+            row = await session.get(PlanRow, set_id)
+            if row is None:
+                return None
+            return Plan(row.set_id, row.requested_by, row.requested_at, row.asking, row.planned_at, row.said,
+                        row.best_time)
+
+    async def save_plan(self, plan: Plan) -> None:
+        async with self._writing() as session:
+            await session.merge(PlanRow(set_id=plan.set_id, requested_by=plan.requested_by,
+                                        requested_at=plan.requested_at, asking=plan.asking,
+                                        planned_at=plan.planned_at, said=plan.said, best_time=plan.best_time))
 
     async def add_turn(self, case_id: int, turn: ConversationTurn) -> None:
         async with self._writing() as session:
