@@ -238,3 +238,18 @@ async def test_a_plan_across_the_daylight_saving_change(engine):
     clock.current = datetime(2027, 3, 28, 6, 0, tzinfo=UTC)
     await rig.posting.run_due()
     assert rig.publisher.calls == 1
+
+
+async def test_an_approval_while_the_question_is_open_waits_for_the_answer(engine):
+    rig = PlanRig(engine, undo=30)
+    case, message = await rig.start()
+    await rig.react(message, "⏰", ANNA)
+    await rig.react(message, "1️⃣", BERT)
+    rig.clock.advance(600)
+    await rig.posting.run_due()
+    assert rig.publisher.calls == 0
+    assert "⏰ wartet auf eine Zeit" in rig.chat.carrying(case.channel_id, "1️⃣").text
+    await rig.say(case, ANNA, "in 30 Minuten")
+    rig.clock.advance(1800)
+    await rig.posting.run_due()
+    assert rig.publisher.calls == 1
