@@ -184,6 +184,34 @@ class SqlWorkflowStore:
                 current_set_id=set_id, pending=None, pending_instruction=None))
         return set_id
 
+    async def reopen_set(self, case: Case, set_id: int) -> int:
+        """A copy of the set's current drafts (with their checks) and network choices as a new open set, which
+        becomes the case's current one; the set itself is REPLACED. Votes and confirmations stay behind."""
+        async with self._writing() as session:
+            old = await session.get(DraftSetRow, set_id)
+            if old is None:
+                raise MissingRecord(f"draft set {set_id}")
+            new = DraftSetRow(news_id=old.news_id, created_at=self._clock.now(), instruction=old.instruction,
+                              llm_calls=0, prompt_tokens=0, completion_tokens=0, state=SetState.OPEN.value,
+                              dropped=list(old.dropped or []))
+            session.add(new)
+            await session.flush()
+            rows = await session.scalars(select(DraftRow).where(DraftRow.set_id == set_id)
+                                         .order_by(DraftRow.position, DraftRow.id))
+            latest = {row.position: row for row in rows}
+            copied = [column.key for column in DraftRow.__table__.columns if column.key not in ("id", "set_id")]
+            session.add_all(DraftRow(set_id=new.id, **{key: getattr(row, key) for key in copied})
+                            for row in latest.values())
+            toggles = await session.scalars(select(NetworkToggleRow).where(NetworkToggleRow.set_id == set_id))
+            session.add_all(NetworkToggleRow(set_id=new.id, number=t.number, network=t.network, user_id=t.user_id,
+                                             at=t.at) for t in toggles)
+            await session.execute(update(DraftSetRow).where(
+                DraftSetRow.id == set_id, DraftSetRow.state == SetState.OPEN.value,
+            ).values(state=SetState.REPLACED.value))
+            await session.execute(update(CaseRow).where(CaseRow.id == case.id).values(
+                current_set_id=new.id, pending=None, pending_instruction=None))
+            return new.id
+
     async def set_record(self, set_id: int) -> SetRecord:
         async with self._sessions() as session:
             found = (await session.execute(select(DraftSetRow.state, DraftSetRow.dropped)

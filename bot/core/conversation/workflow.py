@@ -40,7 +40,7 @@ from bot.core.conversation.records import (
 from bot.core.conversation.targets import targets, too_long_among
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.limits import checked_count
-from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
+from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.drafting.ports import ArticleSource
 from bot.core.drafting.service import DraftingService
 from bot.core.drafting.tone import checked_tone, tone_in_wish
@@ -183,7 +183,8 @@ class Workflow:
         like any draft. Without a quote found in the news it needs an approver's ✅ (see ApprovalPolicy)."""
         async with self._locks[case.id]:
             case = await self._store.case(case.id)
-            if await self._say_if_closed(case, edit=number):
+            withdraw = await self._planned_approval_of(case, number)
+            if not withdraw and await self._say_if_closed(case, edit=number):
                 return
             if case.current_set_id is None:
                 await self._chat.send(case.channel_id, "Es gibt noch keine Entwürfe, die ich ersetzen könnte.")
@@ -206,12 +207,50 @@ class Workflow:
                 await self._chat.send(case.channel_id,
                                       f"Der neue Text für Entwurf {number} geht so nicht: {problems}. Bitte anpassen.")
                 return
+            if withdraw:
+                await self._withdraw_for_edit(case, record.id, number, author, text, draft)
+                return
             entry = await self._store.add_draft_version(record.id, number, draft)
             await self._store.add_turn(case.id, ConversationTurn(author, f"Entwurf {number} von Hand ersetzt: {text}"))
             await self._audit.record("hand_edit", actor=author, set_id=record.id,
                                      detail=f"draft {number}" + (", with evidence" if evidence else ""))
             log.info("hand edit: case %d, set %d, draft %d", case.id, record.id, number)
             await self._board.show_edit(case, record.id, entry)
+
+    async def _planned_approval_of(self, case: Case, number: int) -> bool:
+        """Whether draft ``number`` is the approved draft of the current set, planned and not yet attempted."""
+        if case.current_set_id is None:
+            return False
+        posts = await self._posts.for_set(case.current_set_id)
+        if not posts or await self._store.draft_number(posts[0].draft_id) != number:
+            return False
+        return all(post.planned and post.attempts == 0 and (post.state is PostState.SCHEDULED or plan_missed(post))
+                   for post in posts)
+
+    async def _withdraw_for_edit(self, case: Case, set_id: int, number: int, author: str, text: str,
+                                 draft: Draft) -> None:
+        """A hand edit of a planned, approved draft: its posts are cancelled, the drafts come up for a new vote
+        (a copy of the set with the new text), and the plan carries over."""
+        await self._posting.cancel(set_id, by=author)
+        if any(post.state is not PostState.CANCELLED for post in await self._posts.for_set(set_id)):
+            await self._chat.send(case.channel_id, f"Entwurf {number} lässt sich nicht mehr ersetzen: er ist "
+                                                   "schon unterwegs.")
+            return
+        new_set = await self._store.reopen_set(case, set_id)
+        await self._store.add_draft_version(new_set, number, draft)
+        plan = await self._store.plan(set_id)
+        if plan is not None:
+            await self._store.save_plan(Plan(new_set, plan.requested_by, plan.requested_at, plan.asking,
+                                             plan.planned_at, plan.said, plan.best_time))
+        await self._store.add_turn(case.id, ConversationTurn(author, f"Entwurf {number} von Hand ersetzt: {text}"))
+        await self._audit.record("approval_withdrawn_by_edit", actor=author, set_id=set_id,
+                                 detail=f"draft {number}; new set {new_set}")
+        log.info("hand edit of a planned draft: set %d withdrawn, set %d open for votes", set_id, new_set)
+        await self._chat.send(case.channel_id, f"✏️ Entwurf {number} wurde nach der Freigabe von Hand geändert: die "
+                                               "Freigabe ist zurückgezogen, nichts wurde gepostet. Bitte für den "
+                                               "neuen Text neu abstimmen (der Plan bleibt).")
+        case.current_set_id = new_set
+        await self._deliver(case, new_set, set_id)
 
     # --- reactions ---
 

@@ -253,3 +253,31 @@ async def test_an_approval_while_the_question_is_open_waits_for_the_answer(engin
     rig.clock.advance(1800)
     await rig.posting.run_due()
     assert rig.publisher.calls == 1
+
+
+async def test_a_hand_edit_of_a_planned_approved_draft_withdraws_the_approval(engine):
+    rig = PlanRig(engine)
+    case, message = await rig.start()
+    await _plan(rig, case, message, "morgen 8:00")
+    await rig.react(message, "2️⃣", ANNA)
+    old_set = (await rig.store.case(case.id)).current_set_id
+    await rig.workflow.hand_edit(await rig.store.case(case.id), "anna", 2,
+                                 "Warum steigen die Preise im Nahverkehr um 9,5 Prozent?",
+                                 "erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent")
+    [post] = await rig.posts.for_set(old_set)
+    assert post.state is PostState.CANCELLED and post.attempts == 0
+    assert any("die Freigabe ist zurückgezogen" in text for text in rig.chat.texts(case.channel_id))
+    case = await rig.store.case(case.id)
+    assert case.current_set_id != old_set
+    record = await rig.store.set_record(case.current_set_id)
+    assert record.entry(2).text == "Warum steigen die Preise im Nahverkehr um 9,5 Prozent?"
+    assert await rig.store.voters(record.entry(2).id) == []  # the votes must be given again
+    new_message = rig.chat.carrying(case.channel_id, "2️⃣")
+    assert "⏰ geplant für Do, 26.11., 08:00 Uhr" in rig.chat.carrying(case.channel_id, "1️⃣").text
+    await rig.react(new_message, "2️⃣", BERT)
+    [post] = await rig.posts.for_set(case.current_set_id)
+    assert post.planned and post.due_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    assert post.text == "Warum steigen die Preise im Nahverkehr um 9,5 Prozent?"
+    rig.advance_to(post.due_at)
+    await rig.posting.run_due()
+    assert [text for _, _, text in rig.publisher.timeline] == [post.text]
