@@ -65,6 +65,7 @@ from bot.core.text.rendering import (
     number_of,
     plan_label,
     plan_missed,
+    planned_answer,
     same_emoji,
     shorten,
     thread_name,
@@ -711,8 +712,7 @@ class Workflow:
         await self._board.refresh(set_id)
         tail = (f"Der freigegebene Entwurf wartet bis dahin ({CANCEL} an der Freigabe bricht ab)." if moved else
                 "Sobald ein Entwurf freigegeben ist, wartet er bis dahin statt auf die übliche Wartezeit.")
-        return " ".join([f"{PLAN} Geplant für {describe_plan(when, now=now, tz=tz)} ({plan_label(when, tz)}).",
-                         *remarks, tail])
+        return " ".join([planned_answer(describe_plan(when, now=now, tz=tz), plan_label(when, tz)), *remarks, tail])
 
     async def _unplannable(self, case: Case, set_id: int) -> str | None:
         """Why the set cannot be planned (any more), in German; None while it can."""
@@ -720,10 +720,10 @@ class Workflow:
         if record.state is not SetState.OPEN or set_id != case.current_set_id:
             return f"{PLAN} Diese Entwürfe sind nicht mehr aktuell: geplant wird an den neuesten."
         posts = await self._posts.for_set(set_id)
-        if not posts or any(post.state is PostState.SCHEDULED or plan_missed(post) for post in posts):
+        # Waiting posts move to the new time; failed ones (a missed plan, or 🔁-able) are scheduled for it.
+        if not posts or any(post.state is PostState.SCHEDULED or (post.state is PostState.FAILED and post.retryable)
+                            for post in posts):
             return None
-        if any(post.state is PostState.FAILED and post.retryable for post in posts):
-            return None  # a failed post: 🔁 or a plan sends it again
         return f"{PLAN} Da gibt es nichts mehr zu planen (Status: {await self._board.status(set_id)})."
 
     async def queue_text(self) -> str:

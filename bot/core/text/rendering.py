@@ -187,7 +187,7 @@ def first_message(header: str, body: str) -> str:
     return f"{header}\n\n{body}" if body else header
 
 
-VOTE_HINT = (f"Freigeben: Zahl anklicken · {RENEW} neue Entwürfe · {DISCARD} verwerfen · "
+VOTE_HINT = (f"Freigeben: Zahl anklicken · {PLAN} Zeit planen · {RENEW} neue Entwürfe · {DISCARD} verwerfen · "
              "im Thread schreiben, z. B. „kürzer“, oder `2: eigener Text | Beleg: Zitat aus der Meldung`")
 
 
@@ -320,6 +320,16 @@ def plan_line(when_utc: datetime, tz: ZoneInfo) -> str:
 
 PLAN_QUESTION = (f"{PLAN} Wann soll gepostet werden? Zum Beispiel „morgen 8:00“, „Mo 7:30“, „in 2 Stunden“ oder "
                  "„zur besten Zeit“.")
+
+
+def planned_answer(described: str, label: str) -> str:
+    """The thread's answer to a plan: „⏰ Geplant: in 2 Stunden (12:00 Uhr).“, „⏰ Geplant für morgen, 08:00 Uhr
+    (Do, 26.11.).“ or „⏰ Geplant für Mo, 30.11., 07:30 Uhr.“ (``described`` by describe_plan)."""
+    if described.startswith("in "):
+        return f"{PLAN} Geplant: {described}."
+    if described.startswith(("heute", "morgen")):
+        return f"{PLAN} Geplant für {described} ({label.rsplit(', ', 1)[0]})."
+    return f"{PLAN} Geplant für {described}."
 
 
 def planned_text(number: int, when: str, posts: list[Post], approvers: list[str]) -> str:

@@ -12,7 +12,7 @@ async def test_an_approver_plans_with_the_clock_and_the_post_waits_for_its_time(
     await world.anna.react(world.draft_message(), "⏰")
     assert texts(world, world.thread())[-1].startswith("⏰ Wann soll gepostet werden?")
     await world.bert.send(world.thread(), "morgen 8:00")
-    assert texts(world, world.thread())[-1].startswith("⏰ Geplant für morgen, 08:00 Uhr (Do, 26.11., 08:00 Uhr).")
+    assert texts(world, world.thread())[-1].startswith("⏰ Geplant für morgen, 08:00 Uhr (Do, 26.11.).")
     await world.anna.react(world.draft_message(), "1️⃣")
     assert "⏰ Entwurf 1 ist freigegeben" in texts(world, world.thread())[-1]
     assert "⏰ geplant für Do, 26.11., 08:00 Uhr" in world.draft_message().content

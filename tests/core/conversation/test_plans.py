@@ -84,7 +84,7 @@ async def test_a_plan_before_the_votes_makes_the_approved_draft_wait_for_its_tim
     rig = PlanRig(engine)
     case, message = await rig.start()
     answer = await _plan(rig, case, message, "morgen 8:00")
-    assert answer.startswith("⏰ Geplant für morgen, 08:00 Uhr (Do, 26.11., 08:00 Uhr).")
+    assert answer.startswith("⏰ Geplant für morgen, 08:00 Uhr (Do, 26.11.).")
     assert "⏰ geplant für Do, 26.11., 08:00 Uhr" in rig.chat.carrying(case.channel_id, "1️⃣").text
     await rig.react(message, "1️⃣", ANNA)
     [post] = await rig.posts.for_set((await rig.store.case(case.id)).current_set_id)
@@ -119,7 +119,7 @@ async def test_an_unreadable_time_keeps_the_question_open(engine):
     answer = await _plan(rig, case, message, "irgendwann bald")
     assert "verstehe ich nicht als Zeitpunkt" in answer and "Die Frage bleibt offen" in answer
     await rig.say(case, ANNA, "in 2 Stunden")
-    assert rig.chat.texts(case.channel_id)[-1].startswith("⏰ Geplant für in 2 Stunden (12:00 Uhr)")
+    assert rig.chat.texts(case.channel_id)[-1].startswith("⏰ Geplant: in 2 Stunden (12:00 Uhr).")
     plan = await rig.store.plan((await rig.store.case(case.id)).current_set_id)
     assert plan is not None and not plan.asking and plan.planned_at == WEDNESDAY + timedelta(hours=2)
     assert len(rig.llm.calls) == 1  # neither answer was taken as a wish
@@ -228,7 +228,7 @@ async def test_a_plan_across_the_daylight_saving_change(engine):
     rig = PlanRig(engine, clock=clock)
     case, message = await rig.start()
     answer = await _plan(rig, case, message, "morgen 8:00")
-    assert "So, 28.3., 08:00 Uhr" in answer
+    assert answer.startswith("⏰ Geplant für morgen, 08:00 Uhr (So, 28.3.).")
     await rig.react(message, "1️⃣", ANNA)
     [post] = await rig.posts.for_set((await rig.store.case(case.id)).current_set_id)
     assert post.due_at == datetime(2027, 3, 28, 6, 0, tzinfo=UTC)  # 08:00 CEST
