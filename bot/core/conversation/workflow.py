@@ -354,6 +354,10 @@ class Workflow:
             log.info("approved: set %d, draft %d, posts %s%s", set_id, entry.number,
                      ", ".join(f"{post.id} ({post.network.value})" for post in posts),
                      f", planned {planned_at.isoformat()}" if planned_at else "")
+            if plan is not None and plan.planned_at is not None and planned_at is None and not plan.asking:
+                await self._chat.send(case.channel_id, f"{PLAN} Die geplante Zeit "
+                                                       f"({plan_label(plan.planned_at, self._board.tz)}) ist schon "
+                                                       "vorbei: es gilt die übliche Wartezeit.")
             if plan is not None and plan.asking and planned_at is None:  # ⏰ asked, no time yet: wait for it
                 await self._posting.hold(set_id, by=str(plan.requested_by), reason=PLAN_HELD)
                 await self._board.refresh(set_id)

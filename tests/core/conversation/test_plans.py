@@ -281,3 +281,14 @@ async def test_a_hand_edit_of_a_planned_approved_draft_withdraws_the_approval(en
     rig.advance_to(post.due_at)
     await rig.posting.run_due()
     assert [text for _, _, text in rig.publisher.timeline] == [post.text]
+
+
+async def test_a_plan_that_passed_before_the_approval_falls_back_to_the_undo_window(engine):
+    rig = PlanRig(engine, undo=30)
+    case, message = await rig.start()
+    await _plan(rig, case, message, "in 30 Minuten")
+    rig.clock.advance(3600)
+    await rig.react(message, "1️⃣", ANNA)
+    assert any("ist schon vorbei: es gilt die übliche Wartezeit" in text for text in rig.chat.texts(case.channel_id))
+    [post] = await rig.posts.for_set((await rig.store.case(case.id)).current_set_id)
+    assert not post.planned and post.due_at == rig.clock.now() + timedelta(seconds=30)
