@@ -6,7 +6,11 @@ import pytest
 
 from bot.adapters.storage.posts import SqlPostFigures
 from bot.adapters.storage.workflow import SqlWorkflowStore
-from bot.core.conversation.records import Plan
+from bot.core.conversation.records import Plan, SetState
+from bot.core.drafting.checks import check_draft
+from bot.core.drafting.models import DraftSet, NewsItem
+from bot.core.networks import Network
+from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fixtures.learning import Seed, seed_posts
 from tests.fixtures.x import new_draft_set
 
@@ -32,3 +36,22 @@ async def test_figures_use_the_newest_reading_of_real_posts(engine):
     await seed_posts(engine, POSTED - timedelta(days=100), [Seed("Alt?")])
     figures = await SqlPostFigures(engine).since(POSTED - timedelta(days=90))
     assert [(f.posted_at, f.engagement_rate) for f in figures] == [(POSTED, pytest.approx(0.025))]
+
+
+async def test_reopening_a_set_copies_its_drafts_with_their_checks_and_left_out_networks(engine):
+    store = SqlWorkflowStore(engine)
+    news = NewsItem(NEWS)
+    case = await store.create_case(news, origin="test", requester_id=1, guild_id=None, channel_id=5, count=4)
+    set_id = await store.add_set(case, DraftSet(news, [check_draft(t, e, news) for t, e in GOOD_DRAFTS]))
+    await store.add_draft_version(set_id, 2, check_draft("Wer zahlt das am Ende wirklich?", "", news))
+    await store.add_network_toggle(set_id, 1, Network.BLUESKY, 7)
+    await store.add_vote(set_id, (await store.set_record(set_id)).entry(1).id, 7)
+    new_id = await store.reopen_set(case, set_id)
+    old, new = await store.set_record(set_id), await store.set_record(new_id)
+    assert old.state is SetState.REPLACED and new.state is SetState.OPEN
+    assert (await store.case(case.id)).current_set_id == new_id
+    assert [(d.number, d.text, d.warnings, d.needs_source_check) for d in new.drafts] == \
+        [(d.number, d.text, d.warnings, d.needs_source_check) for d in old.drafts]
+    assert new.entry(2).text == "Wer zahlt das am Ende wirklich?" and new.entry(2).needs_source_check
+    assert await store.networks_off(new_id) == {1: frozenset({Network.BLUESKY})}
+    assert await store.voters(new.entry(1).id) == []
