@@ -18,6 +18,7 @@ from bot.core.drafting.tone import TONES
 from bot.core.errors import ConfigError
 from bot.core.networks import ORDER as NETWORK_ORDER
 from bot.core.networks import Network
+from bot.core.planning.best_time import parse_weekly_time
 from bot.core.reach.watchlist import parse_list_ids
 from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
 
@@ -193,6 +194,19 @@ class Settings(BaseSettings):
     @classmethod
     def _no_accounts_file(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    # --- planned posts (⏰, /planen, /warteschlange) ---
+    plan_stale_hours: int = Field(6, ge=1, le=24 * 14)  # a planned post this late (the bot was down) asks again
+    best_time: str = "Di 08:00"  # „zur besten Zeit" while fewer than 10 posts have numbers: weekday and time
+
+    @field_validator("best_time")
+    @classmethod
+    def _valid_best_time(cls, value: str) -> str:
+        try:
+            parse_weekly_time(value)
+        except ValueError as error:
+            raise ValueError(f"BEST_TIME: {error}") from None
+        return value.strip()
 
     _env_file_used: Path | None = PrivateAttr(default=None)
 

@@ -374,7 +374,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
     from bot.adapters.discord.client import Access, BotServices, SpitzfederClient
     from bot.adapters.discord.runner import point_discord_at
     from bot.adapters.storage.health import SqlHeartbeats
-    from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
+    from bot.adapters.storage.posts import SqlAuditLog, SqlPostFigures, SqlPostStore
     from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
     from bot.core.conversation.board import SetBoard
     from bot.core.conversation.ports import Chat, Members
@@ -402,7 +402,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
             def services(chat: Chat, members: Members) -> BotServices:
                 nonlocal reach
                 # ✅ goes on the messages of drafts that need it under the approval rules in force.
-                board = SetBoard(store, posts, chat, networks=networks,
+                board = SetBoard(store, posts, chat, networks=networks, tz=ZoneInfo(settings.timezone),
                                  needs_confirmation=lambda entry: workflow.policy.needs_source_check(
                                      entry.needs_source_check))
                 announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
@@ -416,12 +416,14 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
 
                 posting = PostingService(posts, publisher or reach.publishers, audit, notifier, clock,
                                          wake=scheduler.waker("posting"), still_approved=still_approved,
-                                         reconcile_wait=timedelta(seconds=settings.reconcile_wait_seconds))
+                                         reconcile_wait=timedelta(seconds=settings.reconcile_wait_seconds),
+                                         plan_stale=timedelta(hours=settings.plan_stale_hours))
                 workflow = Workflow(
                     drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
                     chat=chat, members=members, board=board, policy=approval_policy(settings),
                     undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count,
-                    source_as_reply=settings.source_as_reply)
+                    source_as_reply=settings.source_as_reply, clock=clock, best_time=settings.best_time,
+                    figures=SqlPostFigures(engine).since)
                 scheduler.add_lane("posting", posting.run_due, posting.next_due)
                 # X requests are counted in memory; this lane writes the counts (a locked database waits).
                 reach.usage.wake = scheduler.waker("usage")

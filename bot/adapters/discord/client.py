@@ -241,6 +241,8 @@ class SpitzfederClient(discord.Client):
             if message.guild is None or self.me in message.mentions:
                 await self._reply(message, help_text(self.workflow.networks))
             return
+        if await self.workflow.answer_plan(case, await self._author(message), text):
+            return  # the time ⏰ asked for
         author = message.author.display_name
         edit = hand_edit(text) if intent is Intent.HAND_EDIT else None
         if edit is not None:
@@ -263,6 +265,31 @@ class SpitzfederClient(discord.Client):
                 guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
                 anchor_message_id=None if in_thread else message.id)
             await self.workflow.draft_first(case)
+
+    async def _author(self, message: discord.Message) -> Reactor:
+        """The author of a message with their roles (in a DM: across the bot's servers)."""
+        author = message.author
+        if isinstance(author, discord.Member):
+            return Reactor(author.id, frozenset(role.id for role in author.roles), author.bot)
+        return Reactor(author.id, await self._roles_in_guilds(author.id), author.bot)
+
+    async def _interaction_user(self, interaction: discord.Interaction) -> Reactor:
+        user = interaction.user
+        if isinstance(user, discord.Member):
+            return Reactor(user.id, frozenset(role.id for role in user.roles), user.bot)
+        return Reactor(user.id, await self._roles_in_guilds(user.id), user.bot)
+
+    async def slash_plan(self, interaction: discord.Interaction, number: int, when: str) -> None:
+        """`/planen entwurf: zeit:` in a case's thread; the answer is shown to everyone there."""
+        assert interaction.channel_id is not None, "slash commands are guild-only"
+        await interaction.response.defer(thinking=True)
+        answer = await self.workflow.plan_by_command(interaction.channel_id, await self._interaction_user(interaction),
+                                                     number, when)
+        await interaction.followup.send(answer)
+
+    async def slash_queue(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send(await self.workflow.queue_text())
 
     async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
                           count: int | None, tone: str | None = None) -> None:

@@ -1,5 +1,5 @@
-"""Slash commands (/entwurf, /zusammenfassung, /statistik, /weitertraeger, /muster) and their sync per guild,
-only when they change."""
+"""Slash commands (/entwurf, /planen, /warteschlange, /zusammenfassung, /statistik, /weitertraeger, /muster) and
+their sync per guild, only when they change."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 class SlashDrafting(Protocol):
     async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
                           count: int | None, tone: str | None = None) -> None: ...
+
+    async def slash_plan(self, interaction: discord.Interaction, number: int, when: str) -> None: ...
+
+    async def slash_queue(self, interaction: discord.Interaction) -> None: ...
 
 
 class CommandSyncStore(Protocol):
@@ -58,6 +62,20 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
                       ton: str | None = None) -> None:
         async with answered(_say_to(interaction), "/entwurf"):
             await drafting.slash_draft(interaction, text or "", url, anzahl, ton)
+
+    @tree.command(name="planen", description="Festlegen, wann ein Entwurf nach der Freigabe gepostet wird")
+    @app_commands.describe(entwurf="Nummer des Entwurfs im Thread",
+                           zeit="z. B. „morgen 8:00“, „Mo 7:30“, „in 2 Stunden“ oder „zur besten Zeit“")
+    @app_commands.guild_only()
+    async def planen(interaction: discord.Interaction, entwurf: app_commands.Range[int, 1, 9], zeit: str) -> None:
+        async with answered(_say_to(interaction), "/planen"):
+            await drafting.slash_plan(interaction, entwurf, zeit)
+
+    @tree.command(name="warteschlange", description="Die geplanten Posts mit Zeit, Text und Freigebenden")
+    @app_commands.guild_only()
+    async def warteschlange(interaction: discord.Interaction) -> None:
+        async with answered(_say_to(interaction), "/warteschlange"):
+            await drafting.slash_queue(interaction)
 
     @tree.command(name="zusammenfassung", description="Zusammenfassung der letzten 7 Tage")
     @app_commands.guild_only()

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.retry import WriteRetry
-from bot.adapters.storage.schema import AuditRow, DraftSetRow, PostRow
+from bot.adapters.storage.schema import AuditRow, DraftSetRow, PostRow, SnapshotRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.networks import ORDER as NETWORK_ORDER
 from bot.core.networks import Network
+from bot.core.planning.best_time import PostFigures
 from bot.core.posting.records import Post, PostState
 
 _FIELDS = [name for name in Post.__dataclass_fields__ if name not in ("state", "network")]
@@ -40,11 +41,12 @@ class SqlPostStore:
 
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                                approved_by: list[str], approved_at: datetime, due_at: datetime,
-                               networks: list[Network], source_line: str | None = None) -> list[Post]:
+                               networks: list[Network], source_line: str | None = None,
+                               planned: bool = False) -> list[Post]:
         rows = [PostRow(set_id=set_id, network=network.value, draft_id=draft_id, text=text, source_url=source_url,
                         source_line=source_line, approved_by=approved_by, approved_at=approved_at, due_at=due_at,
                         state=PostState.SCHEDULED.value, attempts=0, simulated=False, retryable=True,
-                        uncertain=False)
+                        uncertain=False, planned=planned)
                 for network in networks]
 
         async def insert() -> None:
@@ -101,6 +103,34 @@ class SqlPostStore:
     async def _many(self, query) -> list[Post]:
         async with self._sessions() as session:
             return [_to_post(row) for row in await session.scalars(query)]
+
+
+class SqlPostFigures:
+    """Posted posts with their engagement rate (interactions ÷ impressions of the newest reading), for the best
+    time of the week."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def since(self, since: datetime) -> list[PostFigures]:
+        newest = (select(SnapshotRow.post_id, func.max(SnapshotRow.taken_at).label("taken_at"))
+                  .where(SnapshotRow.state == "taken", SnapshotRow.impressions.is_not(None))
+                  .group_by(SnapshotRow.post_id).subquery())
+        query = (select(PostRow.id, PostRow.posted_at, SnapshotRow.likes, SnapshotRow.retweets, SnapshotRow.replies,
+                        SnapshotRow.quotes, SnapshotRow.impressions)
+                 .join(newest, newest.c.post_id == PostRow.id)
+                 .join(SnapshotRow, (SnapshotRow.post_id == PostRow.id) & (SnapshotRow.taken_at == newest.c.taken_at))
+                 .where(PostRow.state == PostState.POSTED.value, PostRow.simulated.is_(False),
+                        PostRow.posted_at > since))
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        figures: dict[int, PostFigures] = {}  # one per post, should two readings share a time
+        for post_id, posted_at, likes, retweets, replies, quotes, impressions in rows:
+            if posted_at is None:
+                continue
+            interactions = (likes or 0) + (retweets or 0) + (replies or 0) + (quotes or 0)
+            figures[post_id] = PostFigures(posted_at, interactions / impressions if impressions else None)
+        return list(figures.values())
 
 
 class SqlAuditLog:

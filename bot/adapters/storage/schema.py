@@ -117,6 +117,7 @@ class PostRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     retryable: Mapped[bool] = mapped_column(Boolean, default=True)
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    planned: Mapped[bool] = mapped_column(Boolean, default=False)  # due at a planned time (⏰)
 
 
 class AuditRow(Base):
@@ -197,6 +198,20 @@ class NetworkToggleRow(Base):
     network: Mapped[str] = mapped_column(String(20), primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlanRow(Base):
+    """When a draft set's approved draft is to go out (⏰ or /planen); ``asking``: a time was asked for."""
+
+    __tablename__ = "plans"
+
+    set_id: Mapped[int] = mapped_column(ForeignKey("draft_sets.id", ondelete="CASCADE"), primary_key=True)
+    requested_by: Mapped[int] = mapped_column(BigInteger)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    asking: Mapped[bool] = mapped_column(Boolean, default=False)
+    planned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    said: Mapped[str] = mapped_column(Text, default="")
+    best_time: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class TurnRow(Base):

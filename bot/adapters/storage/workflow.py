@@ -21,6 +21,7 @@ from bot.adapters.storage.schema import (
     NetworkToggleRow,
     NewsRow,
     NoticeRow,
+    PlanRow,
     PostRow,
     ShownMessageRow,
     SourceConfirmationRow,
@@ -28,7 +29,16 @@ from bot.adapters.storage.schema import (
     VoteRow,
 )
 from bot.core.clock import Clock, SystemClock
-from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+from bot.core.conversation.records import (
+    Case,
+    DraftEntry,
+    MessageKind,
+    Pending,
+    Plan,
+    SetRecord,
+    SetState,
+    ShownMessage,
+)
 from bot.core.drafting.lengths import from_json, to_json
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.errors import MissingRecord
@@ -174,6 +184,34 @@ class SqlWorkflowStore:
                 current_set_id=set_id, pending=None, pending_instruction=None))
         return set_id
 
+    async def reopen_set(self, case: Case, set_id: int) -> int:
+        """A copy of the set's current drafts (with their checks) and network choices as a new open set, which
+        becomes the case's current one; the set itself is REPLACED. Votes and confirmations stay behind."""
+        async with self._writing() as session:
+            old = await session.get(DraftSetRow, set_id)
+            if old is None:
+                raise MissingRecord(f"draft set {set_id}")
+            new = DraftSetRow(news_id=old.news_id, created_at=self._clock.now(), instruction=old.instruction,
+                              llm_calls=0, prompt_tokens=0, completion_tokens=0, state=SetState.OPEN.value,
+                              dropped=list(old.dropped or []))
+            session.add(new)
+            await session.flush()
+            rows = await session.scalars(select(DraftRow).where(DraftRow.set_id == set_id)
+                                         .order_by(DraftRow.position, DraftRow.id))
+            latest = {row.position: row for row in rows}
+            copied = [column.key for column in DraftRow.__table__.columns if column.key not in ("id", "set_id")]
+            session.add_all(DraftRow(set_id=new.id, **{key: getattr(row, key) for key in copied})
+                            for row in latest.values())
+            toggles = await session.scalars(select(NetworkToggleRow).where(NetworkToggleRow.set_id == set_id))
+            session.add_all(NetworkToggleRow(set_id=new.id, number=t.number, network=t.network, user_id=t.user_id,
+                                             at=t.at) for t in toggles)
+            await session.execute(update(DraftSetRow).where(
+                DraftSetRow.id == set_id, DraftSetRow.state == SetState.OPEN.value,
+            ).values(state=SetState.REPLACED.value))
+            await session.execute(update(CaseRow).where(CaseRow.id == case.id).values(
+                current_set_id=new.id, pending=None, pending_instruction=None))
+            return new.id
+
     async def set_record(self, set_id: int) -> SetRecord:
         async with self._sessions() as session:
             found = (await session.execute(select(DraftSetRow.state, DraftSetRow.dropped)
@@ -283,6 +321,22 @@ class SqlWorkflowStore:
             for number, network in rows:
                 off.setdefault(number, set()).add(Network(network))
             return {number: frozenset(networks) for number, networks in off.items()}
+
+    # --- plans (⏰) ---
+
+    async def plan(self, set_id: int) -> Plan | None:
+        async with self._sessions() as session:
+            row = await session.get(PlanRow, set_id)
+            if row is None:
+                return None
+            return Plan(row.set_id, row.requested_by, row.requested_at, row.asking, row.planned_at, row.said,
+                        row.best_time)
+
+    async def save_plan(self, plan: Plan) -> None:
+        async with self._writing() as session:
+            await session.merge(PlanRow(set_id=plan.set_id, requested_by=plan.requested_by,
+                                        requested_at=plan.requested_at, asking=plan.asking,
+                                        planned_at=plan.planned_at, said=plan.said, best_time=plan.best_time))
 
     async def add_turn(self, case_id: int, turn: ConversationTurn) -> None:
         async with self._writing() as session:

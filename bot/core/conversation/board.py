@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 from bot.core.conversation.ports import Chat, WorkflowStore
 from bot.core.conversation.records import Case, DraftEntry, MessageKind, SetRecord, SetState, ShownMessage
 from bot.core.conversation.targets import targets
 from bot.core.networks import ORDER, Network
 from bot.core.posting.ports import PostStore
-from bot.core.posting.records import Post
+from bot.core.posting.records import Post, PostState
 from bot.core.text.rendering import (
     CONFIRM,
     DISCARD,
@@ -24,6 +25,7 @@ from bot.core.text.rendering import (
     first_message,
     header_reserve,
     network_hint,
+    plan_line,
     set_header,
     split_blocks,
     status_label,
@@ -39,16 +41,19 @@ class SetBoard:
     """``needs_confirmation``: whether a draft needs an approver's ✅ before approval (then the message showing it
     gets a ✅ button and the hint says so).
 
+    ``tz``: the account's time zone, in which a plan (⏰) is shown in the state line.
+
     ``networks``: the active networks; with more than one, each message showing drafts carries a reaction per
     network (an approver's reaction leaves it out), and an open set's state line says where its drafts go."""
 
     def __init__(self, store: WorkflowStore, posts: PostStore, chat: Chat, *,
                  needs_confirmation: Callable[[DraftEntry], bool] = _never,
-                 networks: Sequence[Network] = (Network.X,)) -> None:
+                 networks: Sequence[Network] = (Network.X,), tz: ZoneInfo | None = None) -> None:
         self._store = store
         self._posts = posts
         self._chat = chat
         self._needs_confirmation = needs_confirmation
+        self.tz = tz or ZoneInfo("UTC")
         self.networks = [network for network in ORDER if network in networks]
         self._toggles = [network.emoji for network in self.networks] if len(self.networks) > 1 else []
         # Edits of one set's header run one at a time, each rendering the state read inside the lock,
@@ -106,14 +111,26 @@ class SetBoard:
         return await self._label(record, posts, number)
 
     async def _label(self, record: SetRecord, posts: list[Post], number: int | None = None) -> str:
-        """The state line; an open set with several networks also says where its drafts go."""
-        label = status_label(record.state, posts, number)
+        """The state line; an open set with several networks also says where its drafts go; a plan (⏰) still
+        ahead says when."""
+        label = status_label(record.state, posts, number) + await self._plan_part(record, posts)
         if posts or record.state is not SetState.OPEN or len(self.networks) < 2 or not record.drafts:
             return label
         off = await self._store.networks_off(record.id)
         going = {entry.number: targets(entry, self.networks, off.get(entry.number, frozenset()))
                  for entry in record.drafts}
         return f"{label} — {targets_status(going)}"
+
+    async def _plan_part(self, record: SetRecord, posts: list[Post]) -> str:
+        if record.state is SetState.DISCARDED or (posts and not any(p.state is PostState.SCHEDULED for p in posts)):
+            return ""
+        plan = await self._store.plan(record.id)
+        if plan is None or plan.planned_at is None:
+            return ""
+        if posts:  # approved: the time the posts wait for (a plan may have moved them)
+            waiting = [p.due_at for p in posts if p.state is PostState.SCHEDULED and p.planned]
+            return f" — {plan_line(min(waiting), self.tz)}" if waiting else ""
+        return f" — {plan_line(plan.planned_at, self.tz)}"
 
     async def refresh(self, set_id: int) -> None:
         """Rewrite the state line of the set's first message."""

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol
 
-from bot.core.conversation.records import Case, DraftEntry, MessageKind, Pending, SetRecord, SetState, ShownMessage
+from bot.core.conversation.records import (
+    Case,
+    DraftEntry,
+    MessageKind,
+    Pending,
+    Plan,
+    SetRecord,
+    SetState,
+    ShownMessage,
+)
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.networks import Network
+from bot.core.planning.best_time import PostFigures
+
+# The account's posts since an instant with their engagement rate (for „zur besten Zeit").
+FiguresSince = Callable[[datetime], Awaitable[list[PostFigures]]]
 
 
 class Chat(Protocol):
@@ -71,6 +85,10 @@ class WorkflowStore(Protocol):
     async def add_set(self, case: Case, draft_set: DraftSet) -> int:
         """Store a new set for the case's news item; it becomes current, an open predecessor is REPLACED."""
 
+    async def reopen_set(self, case: Case, set_id: int) -> int:
+        """Copy the set's current drafts (checks included) and left-out networks into a new open set that becomes
+        current; the set is REPLACED (its votes stay behind). For a hand edit that withdraws an approval."""
+
     async def set_record(self, set_id: int) -> SetRecord:
         """The set with its current drafts; raises MissingRecord if there is none."""
 
@@ -121,3 +139,9 @@ class WorkflowStore(Protocol):
 
     async def first_notice(self, case_id: int, user_id: int, kind: str) -> bool:
         """True the first time this notice goes to this user in this case."""
+
+    async def plan(self, set_id: int) -> Plan | None:
+        """The set's plan (⏰), if any."""
+
+    async def save_plan(self, plan: Plan) -> None:
+        """Store the set's plan, replacing an earlier one."""

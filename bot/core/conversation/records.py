@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.drafting.lengths import NetworkLength, too_long_for
 from bot.core.drafting.models import DEFAULT_PATTERN, Draft, NewsItem
@@ -106,6 +107,19 @@ class ShownMessage:
     numbers: dict[int, int] = field(default_factory=dict)  # number shown -> draft id
     body: str = ""  # the drafts part of a DRAFTS message; its header (state) is rendered anew
     first: bool = False  # the DRAFTS message that carries the set's header
+
+
+@dataclass(frozen=True)
+class Plan:
+    """When a draft set's approved draft is to go out (⏰ or `/planen`), kept per set."""
+
+    set_id: int
+    requested_by: int  # the approver who asked for (or last set) the plan
+    requested_at: datetime
+    asking: bool = False  # ⏰ asked for a time: the next message of an approver in the thread gives it
+    planned_at: datetime | None = None  # aware UTC; None while no time was given yet
+    said: str = ""  # the phrase the time came from („morgen 8:00")
+    best_time: bool = False  # „zur besten Zeit"
 
 
 def drafts_of(record: SetRecord) -> Sequence[Draft]:

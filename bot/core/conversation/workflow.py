@@ -12,7 +12,9 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
+from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.approval import (
     ApprovalPolicy,
     Reactor,
@@ -23,12 +25,14 @@ from bot.core.conversation.approval import (
     source_needed_text,
 )
 from bot.core.conversation.board import SetBoard
-from bot.core.conversation.ports import Chat, Members, WorkflowStore
+from bot.core.conversation.intents import hand_edit
+from bot.core.conversation.ports import Chat, FiguresSince, Members, WorkflowStore
 from bot.core.conversation.records import (
     Case,
     DraftEntry,
     MessageKind,
     Pending,
+    Plan,
     SetState,
     ShownMessage,
     drafts_of,
@@ -36,12 +40,14 @@ from bot.core.conversation.records import (
 from bot.core.conversation.targets import targets, too_long_among
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.limits import checked_count
-from bot.core.drafting.models import ConversationTurn, DraftSet, NewsItem
+from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.drafting.ports import ArticleSource
 from bot.core.drafting.service import DraftingService
 from bot.core.drafting.tone import checked_tone, tone_in_wish
 from bot.core.errors import InputError, SpitzfederError
 from bot.core.networks import Network
+from bot.core.planning.best_time import best_hour
+from bot.core.planning.phrases import check_window, describe_plan, parse_plan
 from bot.core.posting.ports import AuditLog, PostStore, Withdrawal
 from bot.core.posting.records import Post, PostState, never_posted, overall_state
 from bot.core.posting.service import PostingService
@@ -50,14 +56,21 @@ from bot.core.text.rendering import (
     CANCEL,
     CONFIRM,
     DISCARD,
+    PLAN,
+    PLAN_QUESTION,
     RENEW,
     drafting_failed_text,
     network_of,
     no_target_text,
     number_of,
+    plan_label,
+    plan_missed,
+    planned_answer,
     same_emoji,
+    shorten,
     thread_name,
 )
+from bot.core.text.untrusted import literal
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +78,9 @@ RENEW_WISH = "Ganz neue Fragen, bitte mit anderen Blickwinkeln als die bisherige
 INTERRUPTED = "Ein Neustart des Bots hat die Arbeit an den Entwürfen unterbrochen."
 DRAFTING_CRASHED = "Beim Entwerfen ist ein unerwarteter Fehler aufgetreten; das Protokoll nennt die Ursache."
 SHOW_FAILED = "Die neuen Entwürfe sind fertig, ließen sich aber nicht anzeigen (Discord antwortete nicht)."
+PLAN_HELD = "Wartet auf eine Zeit (⏰ wurde gefragt)."
+BEST_TIME_DAYS = 90
+QUEUE_TEXT_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -81,7 +97,10 @@ class Workflow:
     def __init__(self, *, drafting: DraftingService, articles: ArticleSource, store: WorkflowStore,
                  posts: PostStore, posting: PostingService, audit: AuditLog, chat: Chat, members: Members,
                  board: SetBoard, policy: ApprovalPolicy, undo_seconds: int, default_count: int,
-                 source_as_reply: bool = False) -> None:
+                 source_as_reply: bool = False, clock: Clock | None = None, best_time: str = "Di 08:00",
+                 figures: FiguresSince | None = None) -> None:
+        """Plans (⏰) are read on the board's clock face (its time zone); ``best_time`` is the account's default
+        hour of the week for „zur besten Zeit", ``figures`` its posts' engagement (None: always the default)."""
         self._drafting = drafting
         self._articles = articles
         self._store = store
@@ -95,6 +114,9 @@ class Workflow:
         self._undo_seconds = undo_seconds
         self._default_count = default_count
         self._source_as_reply = source_as_reply  # SOURCE_AS_REPLY: the source goes out as a reply under the post
+        self._clock = clock or SystemClock()
+        self._best_time = best_time
+        self._figures = figures
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     # --- intake ---
@@ -162,7 +184,8 @@ class Workflow:
         like any draft. Without a quote found in the news it needs an approver's ✅ (see ApprovalPolicy)."""
         async with self._locks[case.id]:
             case = await self._store.case(case.id)
-            if await self._say_if_closed(case, edit=number):
+            withdraw = await self._planned_approval_of(case, number)
+            if not withdraw and await self._say_if_closed(case, edit=number):
                 return
             if case.current_set_id is None:
                 await self._chat.send(case.channel_id, "Es gibt noch keine Entwürfe, die ich ersetzen könnte.")
@@ -185,12 +208,50 @@ class Workflow:
                 await self._chat.send(case.channel_id,
                                       f"Der neue Text für Entwurf {number} geht so nicht: {problems}. Bitte anpassen.")
                 return
+            if withdraw:
+                await self._withdraw_for_edit(case, record.id, number, author, text, draft)
+                return
             entry = await self._store.add_draft_version(record.id, number, draft)
             await self._store.add_turn(case.id, ConversationTurn(author, f"Entwurf {number} von Hand ersetzt: {text}"))
             await self._audit.record("hand_edit", actor=author, set_id=record.id,
                                      detail=f"draft {number}" + (", with evidence" if evidence else ""))
             log.info("hand edit: case %d, set %d, draft %d", case.id, record.id, number)
             await self._board.show_edit(case, record.id, entry)
+
+    async def _planned_approval_of(self, case: Case, number: int) -> bool:
+        """Whether draft ``number`` is the approved draft of the current set, planned and not yet attempted."""
+        if case.current_set_id is None:
+            return False
+        posts = await self._posts.for_set(case.current_set_id)
+        if not posts or await self._store.draft_number(posts[0].draft_id) != number:
+            return False
+        return all(post.planned and post.attempts == 0 and (post.state is PostState.SCHEDULED or plan_missed(post))
+                   for post in posts)
+
+    async def _withdraw_for_edit(self, case: Case, set_id: int, number: int, author: str, text: str,
+                                 draft: Draft) -> None:
+        """A hand edit of a planned, approved draft: its posts are cancelled, the drafts come up for a new vote
+        (a copy of the set with the new text), and the plan carries over."""
+        await self._posting.cancel(set_id, by=author)
+        if any(post.state is not PostState.CANCELLED for post in await self._posts.for_set(set_id)):
+            await self._chat.send(case.channel_id, f"Entwurf {number} lässt sich nicht mehr ersetzen: er ist "
+                                                   "schon unterwegs.")
+            return
+        new_set = await self._store.reopen_set(case, set_id)
+        await self._store.add_draft_version(new_set, number, draft)
+        plan = await self._store.plan(set_id)
+        if plan is not None:
+            await self._store.save_plan(Plan(new_set, plan.requested_by, plan.requested_at, plan.asking,
+                                             plan.planned_at, plan.said, plan.best_time))
+        await self._store.add_turn(case.id, ConversationTurn(author, f"Entwurf {number} von Hand ersetzt: {text}"))
+        await self._audit.record("approval_withdrawn_by_edit", actor=author, set_id=set_id,
+                                 detail=f"draft {number}; new set {new_set}")
+        log.info("hand edit of a planned draft: set %d withdrawn, set %d open for votes", set_id, new_set)
+        await self._chat.send(case.channel_id, f"✏️ Entwurf {number} wurde nach der Freigabe von Hand geändert: die "
+                                               "Freigabe ist zurückgezogen, nichts wurde gepostet. Bitte für den "
+                                               "neuen Text neu abstimmen (der Plan bleibt).")
+        case.current_set_id = new_set
+        await self._deliver(case, new_set, set_id)
 
     # --- reactions ---
 
@@ -220,6 +281,8 @@ class Workflow:
                 return
             elif same_emoji(event.emoji, CANCEL):
                 await self._cancel(case, shown, event)
+            elif same_emoji(event.emoji, PLAN):
+                await self._ask_plan(case, shown, event)
             elif same_emoji(event.emoji, RENEW):
                 await self._renew(case, shown, event)
             elif same_emoji(event.emoji, DISCARD):
@@ -280,13 +343,24 @@ class Workflow:
                 too_long = [n for n in too_long_among(entry, self.networks) if n not in off]
                 await self._chat.send(case.channel_id, no_target_text(entry.number, left_out, too_long))
             return False
+        plan = await self._store.plan(set_id)
+        planned_at = plan.planned_at if plan and plan.planned_at and plan.planned_at > self._clock.now() else None
         posts = await self._posting.approve(
             set_id=set_id, draft_id=entry.id, text=entry.text, source_url=case.news.url,
             source_line=source_line(case.news) if self._source_as_reply else None,
-            approved_by=[str(v) for v in voters], undo_seconds=self._undo_seconds, networks=networks)
+            approved_by=[str(v) for v in voters], undo_seconds=self._undo_seconds, networks=networks,
+            planned_at=planned_at)
         if posts:
-            log.info("approved: set %d, draft %d, posts %s", set_id, entry.number,
-                     ", ".join(f"{post.id} ({post.network.value})" for post in posts))
+            log.info("approved: set %d, draft %d, posts %s%s", set_id, entry.number,
+                     ", ".join(f"{post.id} ({post.network.value})" for post in posts),
+                     f", planned {planned_at.isoformat()}" if planned_at else "")
+            if plan is not None and plan.planned_at is not None and planned_at is None and not plan.asking:
+                await self._chat.send(case.channel_id, f"{PLAN} Die geplante Zeit "
+                                                       f"({plan_label(plan.planned_at, self._board.tz)}) ist schon "
+                                                       "vorbei: es gilt die übliche Wartezeit.")
+            if plan is not None and plan.asking and planned_at is None:  # ⏰ asked, no time yet: wait for it
+                await self._posting.hold(set_id, by=str(plan.requested_by), reason=PLAN_HELD)
+                await self._board.refresh(set_id)
         return True
 
     async def _approve_if_ready(self, case: Case, set_id: int, entry: DraftEntry, *, quiet: bool = False) -> bool:
@@ -543,6 +617,140 @@ class Workflow:
         log.info("reaction refused: set %s, %s", shown.set_id, refusal.value)
         if await self._store.first_notice(case.id, user_id, refusal.value):
             await self._chat.send(case.channel_id, refusal_text(refusal, self._chat.mention(user_id)))
+
+    # --- plans (⏰ or /planen: when an approved draft goes out) ---
+
+    async def _ask_plan(self, case: Case, shown: ShownMessage, event: ReactionEvent) -> None:
+        """⏰ by an approver on the set's messages: ask in the thread for a time (the next approver's message)."""
+        set_id, user_id = shown.set_id, event.reactor.user_id
+        if set_id is None:
+            return
+        refusal = self.policy.may_act(event.reactor)
+        if refusal:
+            await self._refuse(case, shown, event, refusal)
+            return
+        why = await self._unplannable(case, set_id)
+        if why:
+            await self._chat.send(case.channel_id, why)
+            return
+        old = await self._store.plan(set_id)
+        await self._store.save_plan(Plan(set_id, user_id, self._clock.now(), asking=True,
+                                         planned_at=old.planned_at if old else None, said=old.said if old else "",
+                                         best_time=old.best_time if old else False))
+        await self._audit.record("plan_asked", actor=str(user_id), set_id=set_id)
+        question = PLAN_QUESTION
+        if await self._posting.hold(set_id, by=str(user_id), reason=PLAN_HELD):
+            question += f" Bis dahin geht nichts raus ({RENEW} an der Freigabe postet sofort, {CANCEL} bricht ab)."
+            await self._board.refresh(set_id)
+        await self._chat.send(case.channel_id, question)
+
+    async def answer_plan(self, case: Case, reactor: Reactor, text: str) -> bool:
+        """A message in the thread: when ⏰ asked for a time and an approver writes, it is the time (not a wish).
+        False when it is no answer (no question open, or not from an approver)."""
+        if case.current_set_id is None:
+            return False
+        async with self._locks[case.id]:
+            case = await self._store.case(case.id)
+            set_id = case.current_set_id
+            plan = await self._store.plan(set_id) if set_id is not None else None
+            if (set_id is None or plan is None or not plan.asking or hand_edit(text) is not None
+                    or self.policy.may_act(reactor) is not None):
+                return False
+            try:
+                said = await self._plan(case, set_id, text, reactor.user_id)
+            except InputError as exc:
+                said = f"{exc.user_message} {PLAN} Die Frage bleibt offen: bitte eine Zeit schreiben."
+            await self._chat.send(case.channel_id, said)
+            return True
+
+    async def plan_by_command(self, channel_id: int, reactor: Reactor, number: int, text: str) -> str:
+        """`/planen entwurf: zeit:` in a case's thread: what ⏰ and the answer do; returns the German answer."""
+        refusal = self.policy.may_act(reactor)
+        if refusal:
+            return refusal_text(refusal, self._chat.mention(reactor.user_id))
+        case = await self._store.latest_case_in(channel_id)
+        if case is None or case.current_set_id is None:
+            return "Hier gibt es keine Entwürfe zum Planen: `/planen` bitte im Thread einer Meldung."
+        async with self._locks[case.id]:
+            case = await self._store.case(case.id)
+            set_id = case.current_set_id
+            if set_id is None:
+                return "Hier gibt es noch keine Entwürfe zum Planen."
+            record = await self._store.set_record(set_id)
+            if record.draft(number) is None:
+                return f"Entwurf {number} gibt es nicht (Entwürfe 1–{len(record.drafts)})."
+            posts = await self._posts.for_set(set_id)
+            if posts and (chosen := await self._store.draft_number(posts[0].draft_id)) != number:
+                return f"Freigegeben ist Entwurf {chosen}, nicht Entwurf {number}: geplant wird der freigegebene."
+            try:
+                return await self._plan(case, set_id, text, reactor.user_id)
+            except InputError as exc:
+                return exc.user_message
+
+    async def _plan(self, case: Case, set_id: int, text: str, user_id: int) -> str:
+        """Store the plan read from ``text`` (and move the approved draft's posts); the German confirmation.
+        Raises InputError for an unreadable time."""
+        why = await self._unplannable(case, set_id)
+        old = await self._store.plan(set_id)
+        if why:
+            if old is not None and old.asking:
+                await self._store.save_plan(Plan(set_id, old.requested_by, old.requested_at, False, old.planned_at,
+                                                 old.said, old.best_time))
+            return why
+        now, tz = self._clock.now(), self._board.tz
+        parsed = parse_plan(text, now=now, tz=tz)
+        if parsed.best_time:
+            figures = await self._figures(now - timedelta(days=BEST_TIME_DAYS)) if self._figures else []
+            best = best_hour(figures, now=now, tz=tz, default=self._best_time, window_days=BEST_TIME_DAYS)
+            when, remarks = best.when_utc, [f"Beste Zeit: {best.reason}."]
+            check_window(when, now=now, tz=tz)
+        else:
+            assert parsed.when_utc is not None, "a plan without the best time has its instant"
+            when, remarks = parsed.when_utc, list(parsed.notes)
+        await self._store.save_plan(Plan(set_id, user_id, now, asking=False, planned_at=when,
+                                         said=" ".join(text.split())[:200], best_time=parsed.best_time))
+        moved = await self._posting.replan(set_id, when, by=str(user_id))
+        await self._audit.record("planned", actor=str(user_id), set_id=set_id,
+                                 detail=when.isoformat() + (" (best time)" if parsed.best_time else ""))
+        log.info("planned: set %d for %s%s", set_id, when.isoformat(), ", posts moved" if moved else "")
+        await self._board.refresh(set_id)
+        tail = (f"Der freigegebene Entwurf wartet bis dahin ({CANCEL} an der Freigabe bricht ab)." if moved else
+                "Sobald ein Entwurf freigegeben ist, wartet er bis dahin statt auf die übliche Wartezeit.")
+        return " ".join([planned_answer(describe_plan(when, now=now, tz=tz), plan_label(when, tz)), *remarks, tail])
+
+    async def _unplannable(self, case: Case, set_id: int) -> str | None:
+        """Why the set cannot be planned (any more), in German; None while it can."""
+        record = await self._store.set_record(set_id)
+        if record.state is not SetState.OPEN or set_id != case.current_set_id:
+            return f"{PLAN} Diese Entwürfe sind nicht mehr aktuell: geplant wird an den neuesten."
+        posts = await self._posts.for_set(set_id)
+        # Waiting posts move to the new time; failed ones (a missed plan, or 🔁-able) are scheduled for it.
+        if not posts or any(post.state is PostState.SCHEDULED or (post.state is PostState.FAILED and post.retryable)
+                            for post in posts):
+            return None
+        return f"{PLAN} Da gibt es nichts mehr zu planen (Status: {await self._board.status(set_id)})."
+
+    async def queue_text(self) -> str:
+        """`/warteschlange`: the planned posts still waiting, by time (German)."""
+        waiting = [post for post in await self._posts.in_state(PostState.SCHEDULED) if post.planned]
+        if not waiting:
+            return "Nichts geplant."
+        by_set: dict[int, list[Post]] = defaultdict(list)
+        for post in waiting:
+            by_set[post.set_id].append(post)
+        tz = self._board.tz
+        lines = [f"{PLAN} Geplante Posts:"]
+        for posts in sorted(by_set.values(), key=lambda group: min(post.due_at for post in group)):
+            first = min(posts, key=lambda post: post.due_at)
+            who = ", ".join(self._chat.mention(int(v)) if v.isdigit() else v for v in first.approved_by)
+            where = ", ".join(post.network.label for post in posts)
+            line = (f"• {plan_label(first.due_at, tz)} — „{literal(shorten(first.text, QUEUE_TEXT_CHARS))}“ — "
+                    f"freigegeben von {who or 'niemandem'} — {where}")
+            if sum(len(kept) + 1 for kept in lines) + len(line) > self._chat.max_message_chars - 40:
+                lines.append(f"… und {len(by_set) - len(lines) + 1} weitere")
+                break
+            lines.append(line)
+        return "\n".join(lines)
 
     # --- drafting jobs ---
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from bot.core.conversation.board import SetBoard
 from bot.core.conversation.ports import Chat, WorkflowStore
@@ -21,9 +22,13 @@ from bot.core.notices import (
 from bot.core.reach.alerts import spotted_text
 from bot.core.text.rendering import (
     CANCEL,
+    PLAN,
     RENEW,
     cancelled_text,
     failed_text,
+    plan_label,
+    plan_missed,
+    planned_text,
     published_text,
     scheduled_text,
     withdrawn_text,
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 
 class ChatAnnouncer:
     def __init__(self, store: WorkflowStore, board: SetBoard, chat: Chat, summary_channel_id: int | None) -> None:
+        """A planned post's time is shown in the board's time zone (the account's)."""
         self._store = store
         self._board = board
         self._chat = chat
@@ -78,6 +84,10 @@ class ChatAnnouncer:
         number = await self._store.draft_number(post.draft_id) or 0
         reactions: list[str] = []
         match event:
+            case PostScheduled() if post.planned:
+                text = planned_text(number, plan_label(post.due_at, self._tz), posts,
+                                    [self._who(by) for by in post.approved_by])
+                reactions = [CANCEL]
             case PostScheduled():
                 undo = round((post.due_at - post.approved_at).total_seconds())
                 text = scheduled_text(number, undo, posts, [self._who(by) for by in post.approved_by])
@@ -95,6 +105,8 @@ class ChatAnnouncer:
                 alone = len(await self._board.posts_of(post.set_id)) < 2
                 text = failed_text(number, post, alone=alone)
                 reactions = ([RENEW] + ([] if post.uncertain else [CANCEL])) if post.retryable else []
+                if plan_missed(post):
+                    reactions.append(PLAN)
                 log.info("post failed: set %d, post %d on %s", post.set_id, post.id, post.network.value)
         message_id = await self._chat.send(case.channel_id, text)
         await self._store.remember_message(
@@ -102,6 +114,10 @@ class ChatAnnouncer:
         if reactions:
             await self._chat.add_reactions(case.channel_id, message_id, reactions)
         await self._board.refresh(post.set_id)
+
+    @property
+    def _tz(self) -> ZoneInfo:
+        return self._board.tz
 
     def _who(self, by: str) -> str:
         return self._chat.mention(int(by)) if by.isdigit() else by

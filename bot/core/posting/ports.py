@@ -70,8 +70,11 @@ class AuditLog(Protocol):
 class PostStore(Protocol):
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                                approved_by: list[str], approved_at: datetime, due_at: datetime,
-                               networks: list[Network], source_line: str | None = None) -> list[Post]:
-        """Create the set's posts, one per network, all or none; [] if the set has posts already."""
+                               networks: list[Network], source_line: str | None = None,
+                               planned: bool = False) -> list[Post]:
+        """Create the set's posts, one per network, all or none; [] if the set has posts already.
+
+        ``planned``: ``due_at`` is a planned time (⏰), not the end of the undo window."""
 
     async def transition(self, post_id: int, from_states: set[PostState], to_state: PostState,
                          **fields: object) -> Post | None:

@@ -40,6 +40,7 @@ class Post:
     retryable: bool = True
     uncertain: bool = False  # the last attempt may have reached the network: look before trying again
     network: Network = Network.X
+    planned: bool = False  # due at a planned time (⏰), not at the end of the undo window
 
 
 def overall_state(posts: list[Post]) -> PostState | None:

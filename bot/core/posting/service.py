@@ -5,15 +5,17 @@ one network never blocks or repeats another); the networks of a draft are posted
 through these states (every move is a compare-and-set in the store,
 so two tasks can never both publish it):
 
-    scheduled --(undo window over)--> in_flight --> posted
+    scheduled --(undo window over, or planned time)--> in_flight --> posted
         |                                 |------> failed --(🔁)--> scheduled
         +--(❌, or an approval that no longer holds)--> cancelled
 
 ``due_at`` is when the posting lane next acts on a post: the end of the undo window for a
-scheduled post; for a post in flight, when it is looked up on the account if it is still in
-flight then (``reconcile_wait`` after the attempt started). So a post whose outcome could not
-be recorded, or that a crash left in flight, is looked up on its network before anything else happens,
-never sent again blindly, and never looked up while the network may still be holding the request.
+scheduled post, or its planned time (``planned``, ⏰: a plan given later moves it; a planned post found more
+than ``plan_stale`` late, say after the bot was down, fails retryably and the thread is asked again); for a
+post in flight, when it is looked up on the account if it is still in flight then (``reconcile_wait`` after the
+attempt started). So a post whose outcome could not be recorded, or that a crash left in flight, is looked up on
+its network before anything else happens, never sent again blindly, and never looked up while the network may
+still be holding the request.
 Each network also gets the record's ``PostKey``, so a repeated create can be refused there (Mastodon's
 Idempotency-Key, Bluesky's record key).
 
@@ -74,6 +76,15 @@ def not_configured_text(network: Network) -> str:
             "Nach dem Eintragen in .env und einem Neustart versucht 🔁 es erneut.")
 
 
+PLAN_MISSED = ("Der geplante Zeitpunkt ist um mehr als {hours} verpasst (der Bot lief zu der Zeit nicht), "
+               "deshalb ging nichts raus.")
+
+
+def plan_missed_text(stale: timedelta) -> str:
+    hours = round(stale.total_seconds() / 3600)
+    return PLAN_MISSED.format(hours="1 Stunde" if hours == 1 else f"{hours} Stunden")
+
+
 def _no_wake() -> None:
     pass
 
@@ -87,13 +98,14 @@ class PostingService:
     ``still_approved`` checks the approvals when a post's undo window ends (None: not checked).
     ``reconcile_wait``: how long after an attempt started a post still in flight is looked up on its network.
     ``sleep`` waits between tries to record an outcome a network gave (``record_patience`` in all).
+    ``plan_stale``: a planned post more late than this is not posted but fails (None: never too late).
     """
 
     def __init__(self, store: PostStore, publishers: Publisher | Mapping[Network, Publisher], audit: AuditLog,
                  notifier: Notifier,
                  clock: Clock, *, wake: Callable[[], None] = _no_wake, still_approved: StillApproved | None = None,
                  reconcile_wait: timedelta = RECONCILE_WAIT, sleep: Sleep = asyncio.sleep,
-                 record_patience: timedelta = RECORD_PATIENCE) -> None:
+                 record_patience: timedelta = RECORD_PATIENCE, plan_stale: timedelta | None = None) -> None:
         self._store = store
         self._publishers = (dict(publishers) if isinstance(publishers, Mapping)
                             else {publishers.network: publishers})
@@ -105,6 +117,7 @@ class PostingService:
         self._reconcile_wait = reconcile_wait
         self._sleep = sleep
         self._record_patience = record_patience
+        self._plan_stale = plan_stale
 
     @property
     def networks(self) -> list[Network]:
@@ -113,24 +126,26 @@ class PostingService:
 
     async def approve(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                       approved_by: list[str], undo_seconds: int, source_line: str | None = None,
-                      networks: Sequence[Network] | None = None) -> list[Post]:
+                      networks: Sequence[Network] | None = None, planned_at: datetime | None = None) -> list[Post]:
         """Schedule the approved draft on ``networks`` (default: every network); [] when the set already has
         posts (approved twice) or no network is left.
 
-        ``source_line``: the reply with the source that goes out under each post (None: no reply)."""
+        ``source_line``: the reply with the source that goes out under each post (None: no reply).
+        ``planned_at``: the posts wait for this time (⏰) instead of the undo window."""
         chosen = [network for network in self.networks if networks is None or network in networks]
         if not chosen:
             return []
         now = self._clock.now()
+        due_at = planned_at or now + timedelta(seconds=undo_seconds)
         posts = await self._store.create_scheduled(
             set_id=set_id, draft_id=draft_id, text=text, source_url=source_url, approved_by=approved_by,
-            approved_at=now, due_at=now + timedelta(seconds=undo_seconds), source_line=source_line,
-            networks=chosen,
+            approved_at=now, due_at=due_at, source_line=source_line, networks=chosen, planned=planned_at is not None,
         )
         if not posts:
             return []
+        wait = f"planned {planned_at.isoformat()}" if planned_at else f"undo {undo_seconds}s"
         await self._audit.record("approved", actor=",".join(approved_by), set_id=set_id, post_id=posts[0].id,
-                                 detail=f"draft {draft_id}, undo {undo_seconds}s, "
+                                 detail=f"draft {draft_id}, {wait}, "
                                         f"networks {','.join(post.network.value for post in posts)}")
         await self._notifier.notify(PostScheduled(tuple(posts)))
         self._wake()  # due at the end of the undo window (at once with 0): the posting lane publishes it
@@ -166,6 +181,42 @@ class PostingService:
             self._wake()
         return again
 
+    async def replan(self, set_id: int, planned_at: datetime, *, by: str) -> list[Post]:
+        """A new plan for an approved draft: its waiting posts, and those that failed retryably (a missed plan),
+        are due at ``planned_at``. Posts already under way or out stay as they are."""
+        moved = []
+        for post in await self._store.for_set(set_id):
+            if post.state is PostState.SCHEDULED:
+                done = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.SCHEDULED,
+                                                    due_at=planned_at, planned=True)
+            elif post.state is PostState.FAILED and post.retryable:
+                done = await self._store.transition(post.id, {PostState.FAILED}, PostState.SCHEDULED,
+                                                    due_at=planned_at, planned=True, error=None)
+            else:
+                continue
+            if done:
+                await self._audit.record("replanned", actor=by, set_id=set_id, post_id=post.id,
+                                         detail=f"{post.network.value}: {planned_at.isoformat()}")
+                moved.append(done)
+        if moved:
+            self._wake()
+        return moved
+
+    async def hold(self, set_id: int, *, by: str, reason: str) -> list[Post]:
+        """⏰ asked for a time while the draft's posts wait for their undo window: they wait for the answer instead
+        (held like a missed plan: ⏰ or `/planen` schedules them, 🔁 posts now, ❌ gives up). No notice: the
+        conversation asks for the time itself."""
+        held = []
+        for post in await self._store.for_set(set_id):
+            if post.state is PostState.SCHEDULED and not post.planned and post.attempts == 0:
+                done = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.FAILED, error=reason,
+                                                    retryable=True, uncertain=False, planned=True)
+                if done:
+                    await self._audit.record("held", actor=by, set_id=set_id, post_id=post.id,
+                                             detail=post.network.value)
+                    held.append(done)
+        return held
+
     async def next_due(self) -> datetime | None:
         """When the posting lane next has work: a post's undo window ends, or a post in flight is to be looked up."""
         return await self._store.next_due_at()
@@ -177,7 +228,7 @@ class PostingService:
         handled. A post whose handling fails stays where it is (logged): the lane tries again later, and a post
         in flight is looked up on its network before anything else.
         """
-        due = await self._withdraw_lapsed(await self._store.due(self._clock.now()))
+        due = await self._withdraw_lapsed(await self._missed_plans(await self._store.due(self._clock.now())))
         by_network: dict[Network, list[Post]] = defaultdict(list)
         for post in due:
             by_network[post.network].append(post)
@@ -204,6 +255,26 @@ class PostingService:
             if result:
                 handled.append(result)
         return handled
+
+    async def _missed_plans(self, due: list[Post]) -> list[Post]:
+        """Planned posts more than ``plan_stale`` late (the bot was down) fail retryably instead of going out late:
+        the thread is asked again (⏰ plans anew, 🔁 posts now, ❌ gives up). Returns the posts left."""
+        if self._plan_stale is None:
+            return due
+        now, left = self._clock.now(), []
+        for post in due:
+            if not (post.state is PostState.SCHEDULED and post.planned and now - post.due_at > self._plan_stale):
+                left.append(post)
+                continue
+            failed = await self._store.transition(post.id, {PostState.SCHEDULED}, PostState.FAILED,
+                                                  error=plan_missed_text(self._plan_stale), retryable=True,
+                                                  uncertain=False)
+            if failed:
+                log.warning("post %d missed its planned time %s: not posted", post.id, post.due_at.isoformat())
+                await self._audit_quietly("plan_missed", actor=None, set_id=post.set_id, post_id=post.id,
+                                          detail=f"{post.network.value}: planned {post.due_at.isoformat()}")
+                await self._notifier.notify(PostFailed(failed))
+        return left
 
     async def _withdraw_lapsed(self, due: list[Post]) -> list[Post]:
         """Check the approvals once per draft whose undo window just ended (not on 🔁: an approver asked for

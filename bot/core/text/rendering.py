@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.core.conversation.records import DraftEntry, SetState
 from bot.core.drafting.lengths import lengths_line
@@ -31,6 +33,8 @@ RENEW = "🔁"
 DISCARD = "🗑️"
 CANCEL = "❌"
 CONFIRM = "✅"  # an approver's „Quelle geprüft"
+PLAN = "⏰"  # an approver plans when the approved draft goes out
+WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 
 
 def same_emoji(a: str, b: str) -> bool:
@@ -97,6 +101,8 @@ def status_label(state: SetState, posts: list[Post], number: int | None = None) 
             return f"gepostet{which}" + (" — simuliert (Dry Run)" if post.simulated else "")
         if overall is PostState.CANCELLED:
             return f"abgebrochen{which}"
+        if all(map(plan_missed, (p for p in posts if p.state is PostState.FAILED))):
+            return f"freigegeben{which} — {PLAN} wartet auf eine Zeit"
         retry = f", {RENEW} versucht es erneut" if any(p.retryable for p in posts) else ""
         return f"freigegeben{which} — Posten fehlgeschlagen{retry}"
     if state is SetState.REPLACED:
@@ -181,7 +187,7 @@ def first_message(header: str, body: str) -> str:
     return f"{header}\n\n{body}" if body else header
 
 
-VOTE_HINT = (f"Freigeben: Zahl anklicken · {RENEW} neue Entwürfe · {DISCARD} verwerfen · "
+VOTE_HINT = (f"Freigeben: Zahl anklicken · {PLAN} Zeit planen · {RENEW} neue Entwürfe · {DISCARD} verwerfen · "
              "im Thread schreiben, z. B. „kürzer“, oder `2: eigener Text | Beleg: Zitat aus der Meldung`")
 
 
@@ -279,7 +285,9 @@ def published_text(number: int, post: Post) -> str:
 
 def failed_text(number: int, post: Post, *, alone: bool = True) -> str:
     """``alone``: the draft went to this network only; else 🔁 and ❌ say that they act on the failed ones only."""
-    if post.retryable and not alone:
+    if plan_missed(post):
+        what_now = f"{PLAN} oder `/planen` setzt eine neue Zeit, {RENEW} postet jetzt, {CANCEL} gibt ihn auf."
+    elif post.retryable and not alone:
         what_now = (f"{RENEW} versucht es erneut, nur wo es fehlgeschlagen ist"
                     + ("." if post.uncertain else f"; {CANCEL} gibt es dort auf.")
                     + " Die anderen Netzwerke bleiben, wie sie sind.")
@@ -298,6 +306,45 @@ def cancelled_text(number: int, who: str, posts: list[Post]) -> str:
 def withdrawn_text(number: int, reason: str) -> str:
     return (f"🛑 Entwurf {number} wird nicht gepostet: {reason} Bitte neu abstimmen: {RENEW} an den Entwürfen "
             "bringt neue Entwürfe zum Freigeben, ein Wunsch hier ebenso.")
+
+
+def plan_label(when_utc: datetime, tz: ZoneInfo) -> str:
+    """A planned instant on the account's clock, the same wherever it is shown: „Di, 8.12., 08:00 Uhr“."""
+    local = when_utc.astimezone(tz)
+    return f"{WEEKDAYS[local.weekday()]}, {local.day}.{local.month}., {local:%H:%M} Uhr"
+
+
+def plan_line(when_utc: datetime, tz: ZoneInfo) -> str:
+    return f"{PLAN} geplant für {plan_label(when_utc, tz)}"
+
+
+PLAN_QUESTION = (f"{PLAN} Wann soll gepostet werden? Zum Beispiel „morgen 8:00“, „Mo 7:30“, „in 2 Stunden“ oder "
+                 "„zur besten Zeit“.")
+
+
+def planned_answer(described: str, label: str) -> str:
+    """The thread's answer to a plan: „⏰ Geplant: in 2 Stunden (12:00 Uhr).“, „⏰ Geplant für morgen, 08:00 Uhr
+    (Do, 26.11.).“ or „⏰ Geplant für Mo, 30.11., 07:30 Uhr.“ (``described`` by describe_plan)."""
+    if described.startswith("in "):
+        return f"{PLAN} Geplant: {described}."
+    if described.startswith(("heute", "morgen")):
+        return f"{PLAN} Geplant für {described} ({label.rsplit(', ', 1)[0]})."
+    return f"{PLAN} Geplant für {described}."
+
+
+def planned_text(number: int, when: str, posts: list[Post], approvers: list[str]) -> str:
+    """The approval notice of a planned draft: it waits for its time; ❌ cancels until then."""
+    post = posts[0]
+    who = ", ".join(approvers)
+    by = f" (freigegeben von {who})" if who else ""
+    quoted = f"„{literal(shorten(post.text, QUOTE_CHARS))}“"
+    head = f"{PLAN} Entwurf {number} ist freigegeben{by} und geplant für {when}: {quoted} — {CANCEL} zum Abbrechen"
+    return f"{head}\n{targets_line(posts)}{source_reply_text(post)}"
+
+
+def plan_missed(post: Post) -> bool:
+    """A planned post that failed without an attempt: its time was missed while the bot was down."""
+    return post.planned and post.attempts == 0 and post.state is PostState.FAILED and post.retryable
 
 
 def drafting_failed_text(message: str) -> str:
@@ -323,7 +370,8 @@ HELP_TEXT = (
     "• **Im Thread:** schreib Wünsche wie „kürzer“, „schärfer“ oder „ohne Anglizismen“; "
     "`2: eigener Text` ersetzt Entwurf 2, `2: eigener Text | Beleg: Zitat aus der Meldung` mit Beleg.\n"
     f"• **Freigeben:** Freigebende klicken die Zahl des Entwurfs; {CANCEL} bricht in der Wartezeit ab, "
-    f"{RENEW} bringt neue Entwürfe, {DISCARD} verwirft.\n"
+    f"{RENEW} bringt neue Entwürfe, {DISCARD} verwirft; {PLAN} plant die Zeit des Posts (auch `/planen`, "
+    "Übersicht mit `/warteschlange`).\n"
     f"• **Quelle geprüft:** ist eine Prämisse nicht belegt oder fehlt der Beleg (⚠️), zählen die Stimmen erst, "
     f"wenn eine freigebende Person die Quelle geprüft und {CONFIRM} an den Entwurf gesetzt hat.\n"
     "• **Zahlen:** `/statistik`, `/muster` oder `/zusammenfassung`, oder frag mich z. B. "
