@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -371,6 +371,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
 
     ``scheduler_runs`` False: due work runs only when called (`bot.scheduler.run_once()`), as tests drive it.
     """
+    from bot.accounts import load_accounts
     from bot.adapters.discord.client import Access, BotServices, SpitzfederClient
     from bot.adapters.discord.runner import point_discord_at
     from bot.adapters.storage.health import SqlHeartbeats
@@ -393,6 +394,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
             drafting = build_drafting(settings, llm, learning if settings.learn_from_history else None,
                                       await network_limits(settings))
             articles = build_articles(settings)
+            account = load_accounts(settings)[0].name  # the one account this process serves (see `served_account`)
             # The networks a draft may go to: those posting has a publisher for.
             networks = (settings.active_networks if publisher is None else sorted(publisher, key=ORDER.index)
                         if isinstance(publisher, Mapping) else [publisher.network])
@@ -436,9 +438,13 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
                 if settings.summary_channel_id:
                     scheduler.add_lane("summary", reach.summary.run_due, reach.summary.next_due)
                 scheduler.add_lane("heartbeat", presence.run_due, presence.next_due)  # at most once a minute
+                async def monthly(month: str | None, fmt: str) -> tuple[str, bytes]:
+                    chosen = month or last_full_month(clock.now(), ZoneInfo(settings.timezone))
+                    return await monthly_report(settings, engine, account, chosen, fmt, clock=clock)
+
                 return BotServices(workflow, posting, reports or reach.reports,
                                    scheduler if scheduler_runs else _Driven(), warm_up=lambda: _warm_up(llm),
-                                   presence=presence)
+                                   presence=presence, monthly=monthly)
 
             access = Access(frozenset(settings.discord_channel_ids),
                             frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
@@ -595,3 +601,9 @@ async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, 
     content: str | bytes = await asyncio.to_thread(renderers[fmt], report)
     text = content.encode("utf-8") if isinstance(content, str) else content
     return f"spitzfeder-bericht-{account.strip()}-{period.key}.{fmt}", text
+
+
+def last_full_month(now: datetime, tz: ZoneInfo) -> str:
+    """„2026-10“ on any day of November 2026 (in the account's time zone): the month a client report is for."""
+    before = now.astimezone(tz).replace(day=1) - timedelta(days=1)
+    return f"{before.year:04d}-{before.month:02d}"

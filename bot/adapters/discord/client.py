@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.chat import MENTIONS, DiscordChat
-from bot.adapters.discord.commands import CommandSync, CommandSyncStore, add_commands
+from bot.adapters.discord.commands import CommandSync, CommandSyncStore, MonthlyReports, add_commands
 from bot.adapters.discord.errors import answered
 from bot.core.conversation.approval import Reactor
 from bot.core.conversation.intents import Intent, hand_edit, in_case, in_dm, is_stats_question, outside_case
@@ -85,6 +85,7 @@ class BotServices:
     background: Background
     warm_up: Callable[[], None]  # slow one-time loading, run in a worker thread at start
     presence: Presence | None = None  # where the gateway's state is recorded for the health check
+    monthly: MonthlyReports | None = None  # /bericht: the monthly client report as a file
 
 
 def _survive_bad_events(connection: Any) -> None:
@@ -118,7 +119,7 @@ class SpitzfederClient(discord.Client):
         self.serving = serving  # False for `sync-commands`: log in and sync only; no posting, no due work
         self._stop_task: asyncio.Task[None] | None = None
         self._recording = asyncio.Lock()
-        add_commands(self.tree, self, self.services.reports)
+        add_commands(self.tree, self, self.services.reports, self.services.monthly)
         _survive_bad_events(self._connection)
 
     @property

@@ -1,5 +1,5 @@
-"""Slash commands (/entwurf, /planen, /warteschlange, /zusammenfassung, /statistik, /weitertraeger, /muster) and
-their sync per guild, only when they change."""
+"""Slash commands (/entwurf, /planen, /warteschlange, /zusammenfassung, /statistik, /weitertraeger, /muster,
+/bericht) and their sync per guild, only when they change."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import discord
@@ -50,7 +51,13 @@ def _say_to(interaction: discord.Interaction) -> Say:
     return say
 
 
-def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, reports: Reports) -> None:
+# A month's report: (month „2026-11“ or None for the last finished one, format) -> (file name, content).
+MonthlyReports = Callable[[str | None, str], Awaitable[tuple[str, bytes]]]
+REPORT_FORMATS = ("html", "pdf", "csv")
+
+
+def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, reports: Reports,
+                 monthly: MonthlyReports | None = None) -> None:
     @tree.command(name="entwurf", description="Zugespitzte Fragen zu einer Meldung entwerfen")
     @app_commands.describe(text="Text der Meldung", url="URL der Meldung (der Artikel wird geladen)",
                            anzahl=f"Anzahl der Entwürfe, höchstens ({MIN_COUNT}–{MAX_COUNT})",
@@ -109,6 +116,24 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
         async with answered(_say_to(interaction), "/muster"):
             await interaction.response.defer(thinking=True)
             await interaction.followup.send(await reports.patterns())
+
+
+    if monthly is not None:
+        _add_report_command(tree, monthly)
+
+
+def _add_report_command(tree: app_commands.CommandTree, monthly: MonthlyReports) -> None:
+    @tree.command(name="bericht", description="Monatsbericht für Kunden als Datei (HTML, PDF oder CSV)")
+    @app_commands.describe(monat="Monat als JJJJ-MM, z. B. 2026-11 (leer: der letzte volle Monat)",
+                           format="html (Standard), pdf oder csv")
+    @app_commands.choices(format=[app_commands.Choice(name=kind, value=kind) for kind in REPORT_FORMATS])
+    @app_commands.guild_only()
+    async def bericht(interaction: discord.Interaction, monat: str | None = None, format: str = "html") -> None:
+        async with answered(_say_to(interaction), "/bericht"):
+            await interaction.response.defer(thinking=True)
+            name, content = await monthly(monat, format)
+            await interaction.followup.send(f"📄 Monatsbericht: `{name}`",
+                                            file=discord.File(io.BytesIO(content), filename=name))
 
 
 def command_digest(tree: app_commands.CommandTree) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.core.clock import Clock, SystemClock
@@ -39,6 +39,7 @@ from bot.core.conversation.records import (
 )
 from bot.core.conversation.targets import targets, too_long_among
 from bot.core.drafting.intake import obtain_news
+from bot.core.drafting.lengths import measure
 from bot.core.drafting.limits import checked_count
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.drafting.ports import ArticleSource
@@ -335,6 +336,9 @@ class Workflow:
         """Schedule the approved draft on the networks left for it (the post store lets only one post per set and
         network through); False when no network is left (said in the thread unless ``quiet``)."""
         off = (await self._store.networks_off(set_id)).get(entry.number, frozenset())
+        # Measured again now: the limits in force may differ from those when the draft was checked (a network
+        # switched on since, Mastodon's instance limit read anew).
+        entry = replace(entry, lengths=measure(entry.text, self._drafting.rules.limits))
         networks = targets(entry, self.networks, off)
         if not networks:
             log.info("approval held: set %d, draft %d can go to no network", set_id, entry.number)
@@ -389,6 +393,9 @@ class Workflow:
         if await self._posts.for_set(set_id) or record.state is not SetState.OPEN or set_id != case.current_set_id:
             await self._audit.record("network_toggle_ignored", actor=str(user_id), set_id=set_id,
                                      detail=f"{network.value}: set no longer open")
+            if event.added and await self._store.first_notice(case.id, user_id, f"toggle:{set_id}"):
+                await self._chat.send(case.channel_id, f"{network.emoji} ändert nichts mehr: die Netzwerke stehen "
+                                                       f"mit der Freigabe fest ({CANCEL} bricht in der Wartezeit ab).")
             return
         changed = []
         for number in sorted(shown.numbers):
