@@ -234,13 +234,17 @@ class PostingService:
             by_network[post.network].append(post)
         results = await asyncio.gather(*(self._run_network(posts) for posts in by_network.values()),
                                        return_exceptions=True)  # one network's trouble never cuts the others short
-        handled = []
+        handled, fatal = [], None
         for network, result in zip(by_network, results, strict=True):
             if isinstance(result, BaseException):
                 log.error("the posting lane of %s stopped early (%r); it tries again in its next round",
                           network.value, result)
+                if not isinstance(result, Exception | asyncio.CancelledError):
+                    fatal = result  # the process is going down (e.g. SystemExit): after every network has stopped
             else:
                 handled += result
+        if fatal is not None:
+            raise fatal
         return handled
 
     async def _run_network(self, posts: list[Post]) -> list[Post]:
