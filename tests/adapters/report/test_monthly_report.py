@@ -221,3 +221,33 @@ async def test_the_store_reads_with_a_fixed_number_of_queries(engine):
         assert await queries_for(2) == await queries_for(30) == 3  # posts of the month and the one before, amplifiers
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+class _Broken:
+    """An import finder: WeasyPrint is missing (ImportError) or cannot load Pango (OSError)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def find_spec(self, name, _path=None, _target=None):
+        if name.split(".")[0] == "weasyprint":
+            raise self.error
+        return None
+
+
+@pytest.mark.parametrize(("error", "says"), [
+    (ModuleNotFoundError("No module named 'weasyprint'"), "fehlt WeasyPrint (pip install weasyprint; dazu Pango"),
+    (OSError("cannot load library 'libpango-1.0-0'"), "fehlt Pango auf diesem Rechner"),
+])
+def test_a_missing_weasyprint_or_pango_is_named_in_german(monkeypatch, error, says):
+    import sys
+
+    from bot.adapters.report.pdf import html_to_pdf
+    from bot.core.errors import SpitzfederError
+
+    for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_Broken(error), *sys.meta_path])
+    with pytest.raises(SpitzfederError) as caught:
+        html_to_pdf("<p>x</p>")
+    assert says in caught.value.user_message and "libpango-1.0-0 libpangoft2-1.0-0" in caught.value.user_message
