@@ -169,6 +169,7 @@ class ReachBeyond:
     outside: int  # of them known not to follow us
     outside_followers: int  # their combined followers
     unknown: int  # whether they follow us is not known
+    followers: int = 0  # the combined followers of all of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +206,11 @@ class MonthlyReport:
     @property
     def empty(self) -> bool:
         return not self.posts
+
+    @property
+    def finished(self) -> bool:
+        """False for a report of the month still going on: its figures are a „Stand“."""
+        return self.generated_at >= self.month.bounds(self.tz)[1]
 
     @property
     def empty_text(self) -> str:
@@ -309,16 +315,15 @@ def _reach(amplifiers: Sequence[MonthAmplifier], networks: Sequence[Network]) ->
     rows = []
     for network in networks:
         accounts: dict[str, MonthAmplifier] = {}
-        for amplifier in amplifiers:
+        for amplifier in amplifiers:  # each account as first seen, as the multipliers count it
             if amplifier.network is network:
-                known = accounts.get(amplifier.user_id)
-                if known is None or amplifier.followers > known.followers:
-                    accounts[amplifier.user_id] = amplifier
+                accounts.setdefault(amplifier.user_id, amplifier)
         if not accounts:
             continue
         outside = [a for a in accounts.values() if a.follows_us is False]
         rows.append(ReachBeyond(network, len(accounts), len(outside), sum(a.followers for a in outside),
-                                sum(1 for a in accounts.values() if a.follows_us is None)))
+                                sum(1 for a in accounts.values() if a.follows_us is None),
+                                sum(a.followers for a in accounts.values())))
     return tuple(rows)
 
 

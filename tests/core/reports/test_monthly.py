@@ -160,3 +160,12 @@ async def test_an_amplifier_counts_with_the_followers_it_had_when_first_seen():
                          carrier(1, Network.BLUESKY, "presse", 9_000, kind="quote")])  # grew since: not counted
     report = await build(store)
     assert report.posts[0].amplifier_followers == 4_000 and report.posts[0].multiplier == 4.0
+
+
+async def test_reach_counts_every_carrier_s_followers_once_and_a_month_still_going_is_unfinished():
+    report = await build(sample_store())
+    assert [(r.network, r.followers) for r in report.reach] == [(Network.X, 90_000), (Network.BLUESKY, 42_000)]
+    assert report.finished  # built on 1 December
+    going = await build_monthly_report(sample_store(), Month(2026, 11), tz=BERLIN, account="standard",
+                                       display_name="Kunde A", now=datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
+    assert not going.finished
