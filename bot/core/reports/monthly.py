@@ -303,7 +303,7 @@ def _notable(amplifiers: Sequence[MonthAmplifier]) -> tuple[tuple[NotableAmplifi
     for amplifier in amplifiers:
         if amplifier.notable:
             grouped.setdefault((amplifier.network, amplifier.user_id), []).append(amplifier)
-    notable = [NotableAmplifier(network, seen[-1].handle, seen[-1].name, max(a.followers for a in seen),
+    notable = [NotableAmplifier(network, seen[-1].handle, seen[-1].name, seen[0].followers,
                                 next((a.label for a in seen if a.label), None), len({a.post_id for a in seen}),
                                 any(a.kind == "quote" for a in seen))
                for (network, _user), seen in grouped.items()]
