@@ -45,7 +45,6 @@ table.fixed { table-layout: fixed; }
 td.text { overflow-wrap: anywhere; }
 td.net { white-space: nowrap; }
 .chg { font-size: 8pt; line-height: 1.2; display: block; }
-.key { font-size: 8.5pt; }
 tr.total td { font-weight: 700; border-top: 2px solid #8a99a8; }
 .up { color: #17803d; } .down { color: #b3261e; }
 .note { color: #5a6877; font-size: 9pt; }
