@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="Nummer des Posts oder Link auf X, Bluesky oder Mastodon (Standard: der neueste Post)")
     command("patterns", "zeigen, welche Fragemuster und welcher Ton am besten laufen (wie /muster)")
     report = command("report", "den Monatsbericht eines Kontos als HTML, PDF oder CSV schreiben")
-    report.add_argument("--account", required=True, metavar="KONTO", help="Name des Kontos (heute: standard)")
+    report.add_argument("--account", required=True, metavar="KONTO",
+                        help="Name des Kontos (standard, oder eines aus ACCOUNTS_FILE)")
     report.add_argument("--month", required=True, type=_month, metavar="JJJJ-MM", help="Monat, z. B. 2026-11")
     report.add_argument("--format", choices=("html", "pdf", "csv"), default="html", help="Dateiformat (Standard: html)")
     report.add_argument("--out", type=Path, default=None, metavar="PFAD",
@@ -286,8 +287,9 @@ async def cmd_patterns(settings: Settings) -> int:
 
 
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.wiring import monthly_report, open_database
+    from bot.wiring import check_report_account, monthly_report, open_database
 
+    check_report_account(settings, args.account)  # before a database file is opened, or created
     async with open_database(settings) as engine:
         name, content = await monthly_report(settings, engine, args.account, args.month, args.format)
     path: Path = args.out or Path(name)

@@ -571,36 +571,45 @@ async def sync_commands(settings: Settings) -> int:
 
 # --- monthly client reports ---
 
+def check_report_account(settings: Settings, name: str) -> None:
+    """The account whose report is asked for. The database keeps no account apart yet, so only the account this
+    process serves has a report of its own: several accounts in ACCOUNTS_FILE are refused as `run` refuses them
+    (ConfigError), another name is an InputError. Checked before any database is opened."""
+    from bot.accounts import served_account
+    from bot.core.reports.monthly import resolve_account
+
+    served = served_account(settings)
+    resolve_account(name, {served.name: served.display_name})
+
+
 async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, month: str, fmt: str, *,
                          clock: Clock | None = None) -> tuple[str, bytes]:
-    """The report of ``account`` (`standard`, or one of ACCOUNTS_FILE) for ``month`` („2026-11“) as ``fmt``
-    (html, pdf, csv):
-    its file name and content. Bad input raises InputError with a German message (CLI and Discord show it)."""
+    """The report of ``account`` (the served one: see `check_report_account`) for ``month`` („2026-11“) as ``fmt``
+    (html, pdf, csv): its file name and content. Bad input raises InputError with a German message (CLI and
+    Discord show it)."""
 
+    from bot.accounts import served_account
     from bot.adapters.report.csv import render_csv
     from bot.adapters.report.html import render_html
     from bot.adapters.report.pdf import render_pdf
     from bot.adapters.storage.monthly import SqlMonthlyStore
     from bot.core.errors import InputError
-    from bot.core.reports.monthly import MonthlyReport, build_monthly_report, resolve_account
+    from bot.core.reports.monthly import MonthlyReport, build_monthly_report
     from bot.core.reports.period import parse_month
 
     renderers: dict[str, Callable[[MonthlyReport], str | bytes]] = {"html": render_html, "pdf": render_pdf,
                                                                      "csv": render_csv}
-    from bot.accounts import load_accounts
-
-    accounts = {known.name: known for known in load_accounts(settings)}
-    display_name = resolve_account(account, {name: known.display_name for name, known in accounts.items()})
-    settings = accounts[account.strip()].settings
+    check_report_account(settings, account)
+    served = served_account(settings)
     period = parse_month(month)
     if fmt not in renderers:
         raise InputError(f"„{fmt}“ ist kein Berichtsformat; möglich sind html, pdf und csv.")
-    report = await build_monthly_report(SqlMonthlyStore(engine), period, tz=ZoneInfo(settings.timezone),
-                                        account=account.strip(), display_name=display_name,
+    report = await build_monthly_report(SqlMonthlyStore(engine), period, tz=ZoneInfo(served.settings.timezone),
+                                        account=served.name, display_name=served.display_name,
                                         now=(clock or SystemClock()).now())
     content: str | bytes = await asyncio.to_thread(renderers[fmt], report)
     text = content.encode("utf-8") if isinstance(content, str) else content
-    return f"spitzfeder-bericht-{account.strip()}-{period.key}.{fmt}", text
+    return f"spitzfeder-bericht-{served.name}-{period.key}.{fmt}", text
 
 
 def last_full_month(now: datetime, tz: ZoneInfo) -> str:

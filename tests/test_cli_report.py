@@ -46,3 +46,36 @@ def test_report_refuses_bad_input_with_exit_2(capsys, monkeypatch, tmp_path):
     missing = str(tmp_path / "nix" / "a.html")
     assert main(["report", "--account", "standard", "--month", "2026-11", "--out", missing]) == 2
     assert "Der Bericht kann nicht nach" in capsys.readouterr().err
+
+
+def test_an_unknown_account_is_refused_before_a_database_is_created(capsys, monkeypatch, tmp_path):
+    database = tmp_path / "neu.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    assert main(["report", "--account", "nobody", "--month", "2026-11"]) == 2
+    assert "Ein Konto „nobody“ gibt es nicht. Vorhanden: „standard“." in capsys.readouterr().err
+    assert not database.exists()
+
+
+ONE = '[accounts.agentur]\ndisplay_name = "Agentur Nordlicht"\ndiscord_channel_ids = [11]\napprover_user_ids = [1]\n'
+TWO = ONE + '[accounts.kunde-a]\ndisplay_name = "Verkehrsclub"\ndiscord_channel_ids = [44]\napprover_user_ids = [2]\n'
+
+
+def test_only_the_served_account_has_a_report_and_several_accounts_are_refused(capsys, monkeypatch, tmp_path):
+    database = tmp_path / "neu.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    accounts = tmp_path / "accounts.toml"
+    monkeypatch.setenv("ACCOUNTS_FILE", str(accounts))
+    accounts.write_text(TWO, encoding="utf-8")
+    assert main(["report", "--account", "kunde-a", "--month", "2026-11"]) == 2
+    assert "ACCOUNTS_FILE nennt 2 Konten (agentur, kunde-a)" in capsys.readouterr().err
+    accounts.write_text(ONE, encoding="utf-8")
+    assert main(["report", "--account", "standard", "--month", "2026-11"]) == 2
+    assert "Ein Konto „standard“ gibt es nicht. Vorhanden: „agentur“." in capsys.readouterr().err
+    assert not database.exists()
+
+
+def test_the_account_help_names_the_accounts_file(capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "standard, oder eines aus ACCOUNTS_FILE" in help_text and "heute: standard" not in help_text

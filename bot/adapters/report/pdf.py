@@ -11,6 +11,8 @@ from bot.core.reports.monthly import MonthlyReport
 
 PANGO_MISSING = ("Für PDF-Berichte fehlt Pango auf diesem Rechner (Debian/Ubuntu: apt-get install libpango-1.0-0 "
                  "libpangoft2-1.0-0). HTML und CSV gehen ohne.")
+WEASYPRINT_MISSING = ("Für PDF-Berichte fehlt WeasyPrint (pip install weasyprint; dazu Pango, Debian/Ubuntu: "
+                      "apt-get install libpango-1.0-0 libpangoft2-1.0-0). HTML und CSV gehen ohne.")
 
 
 def render_pdf(report: MonthlyReport) -> bytes:
@@ -21,6 +23,8 @@ def html_to_pdf(html: str) -> bytes:
     try:
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
+    except ImportError as exc:
+        raise SpitzfederError(WEASYPRINT_MISSING, detail=str(exc)) from exc
     except OSError as exc:  # the library loads Pango when imported
         raise SpitzfederError(PANGO_MISSING, detail=str(exc)) from exc
     # Everything the report shows is inline (data: URLs); nothing is ever fetched, whatever a stored text says.

@@ -63,7 +63,7 @@ class MonthlyStore(Protocol):
         """Every real (not simulated) post posted in [start, end), each network's post on its own, oldest first."""
 
     async def month_amplifiers(self, start: datetime, end: datetime) -> list[MonthAmplifier]:
-        """The amplifiers of every real post posted in [start, end)."""
+        """The amplifiers of every real post posted in [start, end), per post in the order they were seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +169,7 @@ class ReachBeyond:
     outside: int  # of them known not to follow us
     outside_followers: int  # their combined followers
     unknown: int  # whether they follow us is not known
+    followers: int = 0  # the combined followers of all of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +206,11 @@ class MonthlyReport:
     @property
     def empty(self) -> bool:
         return not self.posts
+
+    @property
+    def finished(self) -> bool:
+        """False for a report of the month still going on: its figures are a „Stand“."""
+        return self.generated_at >= self.month.bounds(self.tz)[1]
 
     @property
     def empty_text(self) -> str:
@@ -246,11 +252,11 @@ async def build_monthly_report(store: MonthlyStore, month: Month, *, tz: tzinfo,
 
 
 def _combined_followers(amplifiers: Iterable[MonthAmplifier]) -> dict[int, int]:
-    """Per post: the followers of the distinct accounts that carried it (reposted and quoted: once)."""
+    """Per post: the followers of the distinct accounts that carried it (reposted and quoted: once, with the figure of
+    its first sighting, as the weekly summary counts them)."""
     by_post: dict[int, dict[str, int]] = {}
-    for amplifier in amplifiers:
-        accounts = by_post.setdefault(amplifier.post_id, {})
-        accounts[amplifier.user_id] = max(accounts.get(amplifier.user_id, 0), amplifier.followers)
+    for amplifier in amplifiers:  # in the order they were seen
+        by_post.setdefault(amplifier.post_id, {}).setdefault(amplifier.user_id, amplifier.followers)
     return {post_id: sum(accounts.values()) for post_id, accounts in by_post.items()}
 
 
@@ -258,11 +264,8 @@ def _line(post: MonthPost, carried_by: dict[int, int]) -> PostLine:
     metrics = post.latest or Metrics()
     carried = carried_by.get(post.post_id, 0) if post.network is not Network.X else 0
     value: float | None = None
-    if post.followers_at_post:
-        if post.network is Network.X:
-            value = metrics.impressions / post.followers_at_post if post.latest else None
-        else:
-            value = carried / post.followers_at_post
+    if post.followers_at_post and post.latest is not None:  # without a reading: no multiplier, not a zero
+        value = (metrics.impressions if post.network is Network.X else carried) / post.followers_at_post
     return PostLine(post, metrics, post.latest is not None, value, carried)
 
 
@@ -290,7 +293,7 @@ def _totals(lines: Sequence[PostLine], previous: Sequence[MonthPost],
 
 def _best(lines: Sequence[PostLine], rank: Callable[[PostLine], float | None], count: int) -> tuple[PostLine, ...]:
     scored = [(rank(line), line) for line in lines]
-    present = [(score, line) for score, line in scored if score is not None]
+    present = [(score, line) for score, line in scored if score is not None and score > 0]
     present.sort(key=lambda pair: (-pair[0], pair[1].post.post_id))
     return tuple(line for _score, line in present[:count])
 
@@ -300,7 +303,7 @@ def _notable(amplifiers: Sequence[MonthAmplifier]) -> tuple[tuple[NotableAmplifi
     for amplifier in amplifiers:
         if amplifier.notable:
             grouped.setdefault((amplifier.network, amplifier.user_id), []).append(amplifier)
-    notable = [NotableAmplifier(network, seen[-1].handle, seen[-1].name, max(a.followers for a in seen),
+    notable = [NotableAmplifier(network, seen[-1].handle, seen[-1].name, seen[0].followers,
                                 next((a.label for a in seen if a.label), None), len({a.post_id for a in seen}),
                                 any(a.kind == "quote" for a in seen))
                for (network, _user), seen in grouped.items()]
@@ -312,16 +315,15 @@ def _reach(amplifiers: Sequence[MonthAmplifier], networks: Sequence[Network]) ->
     rows = []
     for network in networks:
         accounts: dict[str, MonthAmplifier] = {}
-        for amplifier in amplifiers:
+        for amplifier in amplifiers:  # each account as first seen, as the multipliers count it
             if amplifier.network is network:
-                known = accounts.get(amplifier.user_id)
-                if known is None or amplifier.followers > known.followers:
-                    accounts[amplifier.user_id] = amplifier
+                accounts.setdefault(amplifier.user_id, amplifier)
         if not accounts:
             continue
         outside = [a for a in accounts.values() if a.follows_us is False]
         rows.append(ReachBeyond(network, len(accounts), len(outside), sum(a.followers for a in outside),
-                                sum(1 for a in accounts.values() if a.follows_us is None)))
+                                sum(1 for a in accounts.values() if a.follows_us is None),
+                                sum(a.followers for a in accounts.values())))
     return tuple(rows)
 
 

@@ -83,12 +83,14 @@ async def test_html_shows_the_month_in_german_and_escapes_stored_text(seeded):
     assert '<td class="n">1.450</td>' in html and '<td class="n">25.000</td>' in html  # likes, impressions
     assert '<td class="n">2,5×</td>' in html  # X: 25 000 ÷ 10 000
     assert "24,2× R" in html  # Bluesky: (48 000 + 500) ÷ 2 000
-    assert "1.622<br><span class=\"up\">+1.592 (+5.306,7 %)</span>" in html  # X interactions vs October (30)
+    assert '1.622<span class="chg up">+1.592<br>+5.306,7 %</span>' in html  # X interactions vs October (30)
     assert "@mdb_mueller (Mdb_Mueller)" in html and "95.000" in html and "MdB" in html
-    assert "Bluesky: 2 Konten haben weitergetragen; 1 davon folgt uns nicht und erreicht zusammen 48.000" in html
-    assert "X: 1 Konto hat weitergetragen; 0 davon folgen uns nicht und erreichen zusammen 0 Follower über unsere " \
-           "hinaus (bei 1 Konto ist nicht bekannt, ob es uns folgt)." in html
-    assert "<td>widerspruch</td><td>X</td>" in html
+    assert ("Bluesky: 2 Konten haben Posts weitergetragen, zusammen 48.500 Follower; 1 davon folgt uns nicht und "
+            "erreicht 48.000 Follower über unsere hinaus.") in html
+    assert "X: 1 Konto hat Posts weitergetragen, zusammen 95.000 Follower; ob es uns folgt, ist auf X nicht " \
+           "bekannt." in html
+    assert '<td>Widerspruch</td><td class="net">X</td>' in html
+    assert "Konto „standard“" not in html  # the display name only
     assert "Alle Posts im November 2026 (4)" in html and "Simuliert" not in html
     assert "01.11. 00:30" in html  # the post at 23:30 UTC, in Berlin time
     assert "@media print" in html and "page-break-before: always" in html
@@ -221,3 +223,84 @@ async def test_the_store_reads_with_a_fixed_number_of_queries(engine):
         assert await queries_for(2) == await queries_for(30) == 3  # posts of the month and the one before, amplifiers
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+class _Broken:
+    """An import finder: WeasyPrint is missing (ImportError) or cannot load Pango (OSError)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def find_spec(self, name, _path=None, _target=None):
+        if name.split(".")[0] == "weasyprint":
+            raise self.error
+        return None
+
+
+@pytest.mark.parametrize(("error", "says"), [
+    (ModuleNotFoundError("No module named 'weasyprint'"), "fehlt WeasyPrint (pip install weasyprint; dazu Pango"),
+    (OSError("cannot load library 'libpango-1.0-0'"), "fehlt Pango auf diesem Rechner"),
+])
+def test_a_missing_weasyprint_or_pango_is_named_in_german(monkeypatch, error, says):
+    import sys
+
+    from bot.adapters.report.pdf import html_to_pdf
+    from bot.core.errors import SpitzfederError
+
+    for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_Broken(error), *sys.meta_path])
+    with pytest.raises(SpitzfederError) as caught:
+        html_to_pdf("<p>x</p>")
+    assert says in caught.value.user_message and "libpango-1.0-0 libpangoft2-1.0-0" in caught.value.user_message
+
+
+async def test_a_month_still_going_is_a_stand_and_carriers_with_unknown_follows_are_one_sentence(engine):
+    carriers = [Carrier(f"k{n}", 1_000 + n, follows_us=None, notable=True) for n in range(27)]
+    await seed_questions(engine, [Question("Wer zahlt?", NOV, [OnNetwork("mastodon", carriers=carriers)],
+                                           pattern="zeitplan_frage")])
+    still_going = FakeClock(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
+    _name, content = await monthly_report(settings(), engine, "standard", "2026-11", "html", clock=still_going)
+    html = content.decode()
+    assert "Stand: 30.11.2026, 12:00 Uhr – der Monat ist noch nicht vorbei" in html and "erstellt am" not in html
+    assert ("Mastodon: 27 Konten haben Posts weitergetragen, zusammen 27.351 Follower; ob sie uns folgen, ist auf "
+            "Mastodon nicht bekannt.") in html
+    assert "… und 2 weitere." in html  # 27 notable accounts, 25 listed
+    assert "<td>Zeitplan frage</td>" in html
+    assert '<td class="net">Mastodon</td>' in html  # never broken inside the name
+
+
+def test_whole_percentages_have_no_decimal_and_headers_break_only_where_meant():
+    from bot.adapters.report.html import _change, _header
+    from bot.core.reports.monthly import Change
+
+    assert _change(Change(476, 100)) == '<span class="chg up">+376<br>+376 %</span>'
+    assert _change(Change(215_920, 45_000)) == '<span class="chg up">+170.920<br>+379,8 %</span>'
+    assert _change(Change(5, 5)) == '<span class="chg">±0</span>'
+    assert _header("Median Multiplikator") == "Median Multi\u00adplikator"
+
+
+async def test_every_pdf_table_stays_on_the_a4_page(engine):
+    big = [Question(f"Frage {n}: Wer zahlt am Ende für „Projekt {n}“ und warum erst jetzt, nach all den Jahren?",
+                    datetime(2026, 11, 1 + n, 9, 0, tzinfo=UTC),
+                    [OnNetwork(network, (n * 900, 245_940, 7_260, 3_300, 3_002_442), followers=8_000,
+                               carriers=[Carrier(f"{network}{n}", 120_000, notable=True, label="Presse")])
+                     for network in ("x", "bluesky", "mastodon")], pattern="zeitplan_frage") for n in range(6)]
+    big.append(Question("Vormonat", datetime(2026, 10, 5, 9, 0, tzinfo=UTC),
+                        [OnNetwork(network, (1, 2, 3, 4, 5)) for network in ("x", "bluesky", "mastodon")]))
+    await seed_questions(engine, big)
+    _name, pdf = await monthly_report(settings(), engine, "standard", "2026-11", "pdf", clock=CLOCK)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    seen: list[str] = []
+    for page in reader.pages:
+        right = float(page.mediabox.width) - 14 * 72 / 25.4  # the right margin: 14 mm
+
+        def beyond(text, cm, tm, _font, size, right=right):
+            x = cm[4] + tm[4] * cm[0]
+            if text.strip():
+                seen.append(text.strip())
+                assert x < right, (text, x)  # the start of a text: still before the margin
+
+        page.extract_text(visitor_text=beyond)
+    words = " ".join(seen)
+    assert "Impres" in words and "Zitate" in words and "3.002.442" in words

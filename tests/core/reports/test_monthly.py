@@ -120,8 +120,8 @@ async def test_multipliers_per_network():
     assert lines[1].multiplier == pytest.approx(3.0)  # 3 000 impressions ÷ 1 000 followers
     assert lines[2].multiplier == pytest.approx(42.0)  # (40 000 + 2 000) ÷ 1 000, the quoting account once
     assert lines[2].multiplier_name == REACH_MULTIPLIER and lines[2].impressions is None
-    assert lines[4].multiplier == 0.0 and not lines[4].tracked  # no reading, nobody carried it
-    assert [line.post.post_id for line in report.best_by_multiplier] == [1, 3, 2, 4]  # per network: X, Bluesky
+    assert lines[4].multiplier is None and not lines[4].tracked  # no reading: no multiplier
+    assert [line.post.post_id for line in report.best_by_multiplier] == [1, 3, 2]  # per network: X, Bluesky
     assert [line.post.post_id for line in report.best_by_interactions] == [1, 2, 3]
 
 
@@ -140,3 +140,32 @@ async def test_posts_are_read_once_per_month_whatever_their_number():
     store = sample_store()
     await build(store)
     assert store.reads == 2  # this month and the one before (amplifiers: one more read)
+
+
+async def test_a_post_without_a_reading_has_no_multiplier_and_ranks_nowhere():
+    store = MemoryStore([post(1, Network.BLUESKY, NOV, None), post(2, Network.MASTODON, NOV, None),
+                         post(3, Network.BLUESKY, NOV, Metrics(likes=3)),
+                         post(4, Network.BLUESKY, NOV, Metrics(likes=1))],
+                        [carrier(3, Network.BLUESKY, "presse", 5_000)])
+    report = await build(store)
+    assert [line.multiplier for line in report.posts] == [None, None, 5.0, 0.0]
+    assert [line.post.post_id for line in report.best_by_multiplier] == [3]  # neither None nor zero ranks
+    medians = {(row.network, row.pattern): row.median_multiplier for row in report.patterns}
+    assert medians[(Network.MASTODON, "kosten")] is None and medians[(Network.BLUESKY, "kosten")] == 2.5
+
+
+async def test_an_amplifier_counts_with_the_followers_it_had_when_first_seen():
+    store = MemoryStore([post(1, Network.BLUESKY, NOV, Metrics(retweets=2))],
+                        [carrier(1, Network.BLUESKY, "presse", 4_000),
+                         carrier(1, Network.BLUESKY, "presse", 9_000, kind="quote")])  # grew since: not counted
+    report = await build(store)
+    assert report.posts[0].amplifier_followers == 4_000 and report.posts[0].multiplier == 4.0
+
+
+async def test_reach_counts_every_carrier_s_followers_once_and_a_month_still_going_is_unfinished():
+    report = await build(sample_store())
+    assert [(r.network, r.followers) for r in report.reach] == [(Network.X, 90_000), (Network.BLUESKY, 42_000)]
+    assert report.finished  # built on 1 December
+    going = await build_monthly_report(sample_store(), Month(2026, 11), tz=BERLIN, account="standard",
+                                       display_name="Kunde A", now=datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
+    assert not going.finished
