@@ -174,9 +174,9 @@ def follow_up_text(snapshot: DueSnapshot, metrics: Metrics, taken_at: datetime, 
             text += " — " + ", ".join(derived)
     else:
         text = head + describe(metrics, impressions=False)
-        if post.followers_at_post and carried_followers is not None:
+        if post.followers_at_post:
             text += (f" · {multiplier_name(post.network)} "
-                     f"{format_multiplier(reach_multiplier(carried_followers, post.followers_at_post))}")
+                     f"{format_multiplier(reach_multiplier(metrics, carried_followers, post.followers_at_post))}")
     if taken_at - snapshot.due_at > LATE_AFTER:
         elapsed = int((taken_at - post.posted_at).total_seconds())
         text += f" (verspätet erfasst, nach {_rough_duration(elapsed)})"

@@ -12,10 +12,10 @@ from bot.core.networks import Network
 from bot.core.notices import AmplifierSpotted, Announcement
 from bot.core.reach.amplifiers import Amplifier, AmplifierRead, AmplifierRules, AmplifierService, FollowerScan
 from bot.core.reach.learning import LearningRecord, learning_table, render_table, tracked_posts
-from bot.core.reach.metrics import Metrics, network_multiplier, reach_multiplier
+from bot.core.reach.metrics import Metrics, format_multiplier, network_multiplier, reach_multiplier
 from bot.core.reach.reports import StoredReports
 from bot.core.reach.summary import SummaryService, chart_bars, chart_title, render_summary
-from bot.core.reach.tracking import Lookup, TrackingService
+from bot.core.reach.tracking import DueSnapshot, Lookup, TrackedPost, TrackingService, follow_up_text
 from bot.core.reach.watchlist import Watchlist, parse_csv
 from bot.core.reach.weekly import TopAmplifier, WeekPost, WeekReport, render_week, split_weeks
 from bot.core.timespec import parse_schedule
@@ -104,10 +104,33 @@ def texts(notifier, set_id=None):
 
 
 def test_the_reach_multiplier_is_the_amplifiers_followers_per_follower():
-    assert reach_multiplier(1200, 500) == 2.4 and reach_multiplier(10, None) is None
+    reposted = Metrics(retweets=2)
+    assert reach_multiplier(reposted, 1200, 500) == 2.4 and reach_multiplier(reposted, 10, None) is None
     numbers = Metrics(retweets=3, impressions=1000)
     assert network_multiplier(X, numbers, 500, 99_999) == 2.0  # X: impressions, whatever carried it
     assert network_multiplier(BSKY, numbers, 500, 250) == 0.5 and network_multiplier(MASTO, numbers, 500, None) is None
+
+
+def test_the_reach_multiplier_is_unknown_until_the_amplifiers_are_read():
+    """Reposts or quotes but no amplifier followers known yet (first read at 6 h): unknown, not 0."""
+    assert reach_multiplier(Metrics(retweets=3), 0, 500) is None
+    assert reach_multiplier(Metrics(quotes=1), None, 500) is None
+    assert reach_multiplier(Metrics(likes=9), 0, 500) == 0.0  # nobody carried it: 0
+    assert reach_multiplier(Metrics(likes=9), None, 500) == 0.0
+    assert network_multiplier(BSKY, Metrics(retweets=1), 500, 0) is None
+    assert format_multiplier(network_multiplier(MASTO, Metrics(retweets=1), 500, 0)) == "–"
+
+
+def test_the_first_follow_up_shows_no_reach_multiplier_before_the_amplifiers_are_read():
+    posted = datetime(2026, 11, 25, 8, tzinfo=UTC)
+    post = TrackedPost(1, 1, bluesky_uri("3kabc"), posted, 500, BSKY)
+    snapshot = DueSnapshot(1, post, "1h", 3600, posted + timedelta(hours=1))
+    reposted = follow_up_text(snapshot, Metrics(retweets=4, likes=2), snapshot.due_at, carried_followers=0)
+    assert reposted.endswith("· Reichweiten-Multiplikator –")
+    ignored = follow_up_text(snapshot, Metrics(likes=2), snapshot.due_at, carried_followers=0)
+    assert ignored.endswith("· Reichweiten-Multiplikator 0,0×")
+    carried = follow_up_text(snapshot, Metrics(retweets=4), snapshot.due_at, carried_followers=1200)
+    assert carried.endswith("· Reichweiten-Multiplikator 2,4×")
 
 
 async def test_snapshots_are_batched_per_network(engine, tracking_store, usage_store, sources, notifier, clock):
