@@ -166,6 +166,27 @@ async def test_one_failing_network_waits_while_the_others_go_on(engine, tracking
     assert texts(notifier, posts[X].set_id)[-1].startswith("Bluesky nach 1 h: 0 Reposts")
 
 
+async def test_an_unexpected_error_pauses_only_its_network(engine, tracking_store, usage_store, sources, notifier,
+                                                           clock, caplog):
+    """An adapter bug (not a SpitzfederError) neither aborts the round nor starves the other networks."""
+    posts = await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa"), MASTO: "77"})
+    sources[X].failure = RuntimeError("bug in the adapter")  # type: ignore[assignment]
+    tracking = make_tracking(tracking_store, usage_store, sources, notifier, clock)
+    clock.advance(HOUR)
+    result = await tracking.run_due()
+    assert result.taken == 2 and set(result.errors) == {X}
+    assert texts(notifier) == ["⚠️ Die Zahlen konnten nicht von X abgefragt werden: Unerwarteter Fehler "
+                               "(RuntimeError), Einzelheiten im Log. Nächster Versuch in 10 min."]
+    assert [t.split(":")[0] for t in texts(notifier, posts[X].set_id)] == ["Bluesky nach 1 h", "Mastodon nach 1 h"]
+    assert [str(r.exc_info[1]) for r in caplog.records if r.exc_info] == ["bug in the adapter"]
+    clock.advance(600)
+    await tracking.run_due()  # fails again: no second notice, no second traceback
+    assert len(texts(notifier)) == 1 and sum(r.exc_info is not None for r in caplog.records) == 1
+    sources[X].failure = None
+    clock.advance(600)
+    assert (await tracking.run_due()).taken == 1
+
+
 async def test_a_paused_network_does_not_spin_the_lane(engine, tracking_store, usage_store, sources, notifier,
                                                        clock):
     await posted_on(engine, clock, {BSKY: bluesky_uri("3kaaa")})
@@ -276,6 +297,22 @@ async def test_one_failing_network_leaves_the_other_amplifier_reads(engine, trac
     amp_sources[X].failure = PublishError("X ist gestört.")
     result = await amplifiers.run_due()
     assert result.error == "X ist gestört." and result.requests_by_network == {BSKY: 1, MASTO: 1}
+
+
+async def test_an_unexpected_amplifier_error_leaves_the_other_networks(engine, tracking_store, usage_store, sources,
+                                                                        amp_sources, notifier, clock, caplog):
+    await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa"), MASTO: "77"})
+    amplifiers = amplifier_service(engine, amp_sources, notifier, clock, usage_store)
+    for network, remote_id in ((X, "1"), (BSKY, bluesky_uri("3kaaa")), (MASTO, "77")):
+        sources[network].numbers[remote_id] = Metrics(retweets=2)
+    tracking = make_tracking(tracking_store, usage_store, sources, notifier, clock)
+    clock.advance(HOUR)
+    await tracking.run_due()
+    amp_sources[BSKY].failure = RuntimeError("bug in the adapter")  # type: ignore[assignment]
+    result = await amplifiers.run_due()
+    assert result.error == "Unerwarteter Fehler (RuntimeError), Einzelheiten im Log."
+    assert result.requests_by_network == {X: 1, MASTO: 1}
+    assert sum(r.exc_info is not None for r in caplog.records) == 1
 
 
 async def test_the_summary_per_network_and_in_total(engine, tracking_store, usage_store, sources, amp_sources,
