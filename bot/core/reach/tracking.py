@@ -221,7 +221,8 @@ class TrackingService:
         self._notifier = notifier
         self._clock = clock
         self._schedule = schedule
-        self._budget = ReadBudget(usage, notifier, read_budget_month)
+        self._budget = ReadBudget(usage, notifier, read_budget_month,
+                                  other_networks=[n.label for n in ORDER if n in self._sources and n is not Network.X])
         self._paused_until: dict[Network, datetime] = {}
         self._followers_paused_until: datetime | None = None
         self._failing: set[Network] = set()
