@@ -529,7 +529,7 @@ class SummaryService:
         now = self._clock.now()
         posts = await self._store.posts_since(now - 2 * WEEK, baseline_at=now)
         this_week, last_week = split_weeks(
-            [WeekPost(p.posted_at, p.latest, p.multiplier, p.network) for p in posts if not p.simulated], now)
+            [WeekPost(p.posted_at, p.latest, p.multiplier, p.network, p.set_id) for p in posts if not p.simulated], now)
         top = await self._store.top_amplifiers_since(now - WEEK, TOP_AMPLIFIERS)
         text = render_week(WeekReport(now, this_week, last_week, top), self._tz)
         return text + (f"\n{await self._patterns()}" if self._patterns is not None else "")

@@ -404,6 +404,20 @@ def test_the_week_keeps_the_two_multipliers_apart():
     assert "@anna.bsky.social (MdB, 20.000 Follower, 2 Posts, Bluesky)" in text
 
 
+def test_the_week_counts_a_question_on_three_networks_once():
+    now = datetime(2026, 11, 30, 17, tzinfo=UTC)
+    posts = [WeekPost(now - timedelta(days=1), Metrics(likes=5, impressions=1000), 2.0, X, set_id=1),
+             WeekPost(now - timedelta(days=1), Metrics(likes=9), 4.0, BSKY, set_id=1),
+             WeekPost(now - timedelta(days=1), Metrics(likes=1), None, MASTO, set_id=1),
+             WeekPost(now - timedelta(days=2), Metrics(likes=2, impressions=500), 1.0, X, set_id=2),
+             WeekPost(now - timedelta(days=9), Metrics(likes=4, impressions=800), 1.0, X, set_id=3)]
+    this_week, last_week = split_weeks(posts, now)
+    lines = render_week(WeekReport(now, this_week, last_week, []), BERLIN).splitlines()
+    assert lines[1:4] == ["   Fragen: 2 (davor 1), gepostet als 4 Posts (davor 1)",
+                          "   Impressionen auf X: 1.500 (+88 %) (davor 800)",
+                          "   Interaktionen auf allen Netzwerken: 17 (+325 %) (davor 4)"]
+
+
 async def test_a_paused_network_does_not_spin_the_amplifier_lane(engine, tracking_store, usage_store, sources,
                                                                  amp_sources, notifier, clock):
     await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa")})
