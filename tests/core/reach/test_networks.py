@@ -331,8 +331,10 @@ async def test_the_summary_per_network_and_in_total(engine, tracking_store, usag
     report = await service.report()
     text = render_summary(report, BERLIN)
     assert [(bar.number, bar.network, bar.impressions) for bar in chart_bars(report)] == [
-        (1, BSKY, 20_000), (1, X, 1204), (1, MASTO, 0)]  # the reach: impressions on X, amplifiers' followers else
-    assert chart_title(report, BERLIN).startswith("Reichweite je Post (X: Impressionen; Bluesky, Mastodon: Follower")
+        (1, X, 1204), (1, BSKY, 20_000), (1, MASTO, 0)]  # the reach: impressions on X, amplifiers' followers else
+    assert chart_title(report, BERLIN).startswith(
+        "Reichweite je Post, Posts vom 25.11.2026\n(X: Impressionen; Bluesky, Mastodon: Follower der Weiterträger)\n"
+        "am Balken: Multiplikator (X) bzw. R: Reichweiten-Multiplikator")
     assert "\n1. „Wer zahlt?“ — 25.11. 10:00\n   X: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen" \
         in text and "\n2. " not in text
     assert "\n   Bluesky: 30 Reposts, 41 Likes, 3 Antworten, 2 Zitate (+76 Interaktionen in 24 h)\n" \
