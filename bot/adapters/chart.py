@@ -13,7 +13,7 @@ import io
 from typing import TYPE_CHECKING
 
 from bot.core.networks import Network
-from bot.core.reach.metrics import format_multiplier
+from bot.core.reach.metrics import counts_impressions, format_multiplier
 from bot.core.reach.summary import ChartBar
 from bot.core.text.numbers import de_int
 
@@ -59,7 +59,7 @@ def draw(bars: list[ChartBar], title: str) -> Figure:
                       color=[NETWORK_COLOURS.get(bar.network, BAR_COLOUR) for bar in bars])
     axes.set_yticks(rows, [f"{bar.number}. {bar.label}" + ("" if only_x else f" ({bar.network.label})")
                            for bar in bars], fontsize=10)
-    axes.invert_yaxis()  # the highest multiplier on top
+    axes.invert_yaxis()  # in the given order: X's best first, then the others' best
     axes.bar_label(drawn, [_at_the_bar(bar) for bar in bars], padding=4, fontsize=10, fontweight="bold")
     axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * 1.25)  # from 0, with room for the labels
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # few: German thousands are wide
@@ -73,5 +73,7 @@ def draw(bars: list[ChartBar], title: str) -> Figure:
 
 
 def _at_the_bar(bar: ChartBar) -> str:
-    """The multiplier, and ★ with the number of notable accounts that carried the post."""
-    return format_multiplier(bar.multiplier) + (f"  ★ {bar.notable}" if bar.notable else "")
+    """The multiplier („24,2× R“ for the Reichweiten-Multiplikator, as in the monthly report), and ★ with the
+    number of notable accounts that carried the post."""
+    reach = " R" if bar.multiplier is not None and not counts_impressions(bar.network) else ""
+    return format_multiplier(bar.multiplier) + reach + (f"  ★ {bar.notable}" if bar.notable else "")

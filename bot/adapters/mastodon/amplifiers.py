@@ -1,5 +1,8 @@
 """Who reblogged a status (with their follower counts) and who follows us, paged by Mastodon's Link headers.
 
+Handles are always ``name@instance``: Mastodon names accounts of our own instance just ``name``, so those get the
+instance's domain (the host of MASTODON_BASE_URL), as the watchlist writes them.
+
 Mastodon has no list of quotes of a status and no lists like X's watchlist lists: those reads answer empty.
 """
 
@@ -7,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.adapters.mastodon.client import MastodonClient
 from bot.adapters.mastodon.errors import MastodonFailure, MastodonGone
@@ -17,22 +21,35 @@ _ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
 _ACCT = re.compile(r"^[\w.-]{1,64}(@[\w.-]{1,253})?$")
 
 
-def _amplifier(raw: Any) -> Amplifier | None:
+def home_domain(host: str) -> str:
+    """The instance's domain from the client's host (``Norden.social:443`` -> ``norden.social``)."""
+    return (urlsplit(f"//{host}").hostname or host).lower()
+
+
+def full_handle(acct: str, home: str) -> str:
+    """``name@instance``: local accounts (``name``) are on ours."""
+    return acct if "@" in acct else f"{acct}@{home}"
+
+
+def _amplifier(raw: Any, home: str) -> Amplifier | None:
     if not isinstance(raw, dict):
         return None
     user_id, acct = str(raw.get("id") or ""), str(raw.get("acct") or "")
     if not _ID.match(user_id) or not _ACCT.match(acct):
         return None
     followers = raw.get("followers_count")
-    return Amplifier(user_id, acct, str(raw.get("display_name") or raw.get("username") or acct),
+    handle = full_handle(acct, home)
+    return Amplifier(user_id, handle, str(raw.get("display_name") or raw.get("username") or acct),
                      followers if isinstance(followers, int) and followers >= 0 else 0, None, "repost")
 
 
 class MastodonAmplifiers:
     """The `AmplifierSource` port on the client's reading lane."""
 
-    def __init__(self, client: MastodonClient) -> None:
+    def __init__(self, client: MastodonClient, *, home: str | None = None) -> None:
+        """``home``: our instance's domain (default: the host of the client's base URL)."""
         self._client = client
+        self.home = home_domain(home or client.host)
 
     async def _pages(self, endpoint: str, max_pages: int) -> tuple[list[Any], bool]:
         """Up to ``max_pages`` pages of ``endpoint``, ``PAGE_SIZE`` each; and whether that was all of it.
@@ -61,7 +78,7 @@ class MastodonAmplifiers:
         found: list[Amplifier] = []
         notes: list[str] = []
         for raw in accounts:
-            amplifier = _amplifier(raw)
+            amplifier = _amplifier(raw, self.home)
             if amplifier is None:
                 notes.append(f"unlesbares Konto: {str(raw)[:80]}")
             else:

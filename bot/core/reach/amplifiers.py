@@ -258,10 +258,23 @@ class AmplifierService:
         for post in posts.values():
             if self._paused(post.network, now):  # failed this round or shortly before: the others go on
                 continue
-            metrics = await self._store.latest_metrics(post.post_id)
             reads = [r for r in due if r.post.post_id == post.post_id]
-            await self._take(post, reads, metrics, now, result)
+            try:
+                metrics = await self._store.latest_metrics(post.post_id)
+                await self._take(post, reads, metrics, now, result)
+            except Exception as exc:  # an adapter bug or a database error: this network waits, the others go on
+                self._network_failed(post.network, exc, now, result)
         return result
+
+    def _network_failed(self, network: Network, exc: Exception, now: datetime, result: AmplifierRound) -> None:
+        """Pause the network's reads (they stay pending); an unexpected error is logged with its traceback."""
+        if isinstance(exc, SpitzfederError):
+            log.warning("reading amplifiers from %s failed: %s", network.label, exc.detail or exc.user_message)
+            result.error = exc.user_message
+        else:
+            log.error("reading amplifiers from %s failed unexpectedly", network.label, exc_info=exc)
+            result.error = f"Unerwarteter Fehler ({type(exc).__name__}), Einzelheiten im Log."
+        self._paused_until[network] = now + ERROR_PAUSE
 
     async def next_due(self) -> datetime | None:
         now = self._clock.now()
@@ -346,10 +359,8 @@ class AmplifierService:
                     log.info("amplifier of post %d skipped: %s", post.post_id, note)
                 found.extend(read_result.amplifiers)
             await self._keep(post, found, now, result)
-        except SpitzfederError as exc:
-            log.warning("reading amplifiers from %s failed: %s", post.network.label, exc.detail or exc.user_message)
-            self._paused_until[post.network] = now + ERROR_PAUSE
-            result.error = exc.user_message
+        except Exception as exc:
+            self._network_failed(post.network, exc, now, result)
             return False
         await self._store.finish_read(read.id, "taken", at=now, counts=(reposts, quotes))
         result.reads += 1

@@ -49,9 +49,16 @@ def multiplier(metrics: Metrics, followers_at_post: int | None) -> float | None:
     return metrics.impressions / followers_at_post
 
 
-def reach_multiplier(carried_followers: int, followers_at_post: int | None) -> float | None:
-    """The combined followers of the accounts that carried the post per follower we had when it went out."""
+def reach_multiplier(metrics: Metrics, carried_followers: int | None, followers_at_post: int | None) -> float | None:
+    """The combined followers of the accounts that carried the post per follower we had when it went out.
+
+    0 when nobody reposted or quoted it; unknown (None) while it has reposts or quotes but no amplifier's
+    followers are known yet (amplifiers are first read hours after the first follow-up)."""
     if not followers_at_post:
+        return None
+    if not metrics.retweets and not metrics.quotes:
+        return 0.0
+    if not carried_followers:
         return None
     return carried_followers / followers_at_post
 
@@ -67,10 +74,10 @@ def multiplier_name(network: Network) -> str:
 
 def network_multiplier(network: Network, metrics: Metrics, followers_at_post: int | None,
                        carried_followers: int | None) -> float | None:
-    """X: impressions-based; Bluesky and Mastodon: amplifier-based (None while unknown)."""
+    """X: impressions-based; Bluesky and Mastodon: amplifier-based (None while unknown, see ``reach_multiplier``)."""
     if counts_impressions(network):
         return multiplier(metrics, followers_at_post)
-    return None if carried_followers is None else reach_multiplier(carried_followers, followers_at_post)
+    return reach_multiplier(metrics, carried_followers, followers_at_post)
 
 
 def repost_share(metrics: Metrics) -> float | None:

@@ -17,11 +17,22 @@ from bot.core.text.numbers import de_int
 
 THIN_AT = 0.8  # share of the monthly read budget from which tracking thins out
 
+# Only X's reads are budgeted: the notices say so, and name the other networks that go on (``{others}``).
 THIN_NOTICE = ("📉 Das X-Lesebudget (X_READ_BUDGET_MONTH) ist zu {used} von {budget} Abrufen verbraucht: "
-               "das Tracking wird ausgedünnt, nur noch der erste und der letzte Messpunkt je Post werden abgefragt.")
+               "das Tracking auf X wird ausgedünnt, nur noch der erste und der letzte Messpunkt je Post werden "
+               "von X abgefragt{others}.")
 EXHAUSTED_NOTICE = ("⛔ Das X-Lesebudget (X_READ_BUDGET_MONTH = {budget}) ist für diesen Monat aufgebraucht: "
-                    "bis zum Monatsende werden keine Zahlen mehr abgefragt. Budget erhöhen oder den Monat abwarten.")
-OFF_NOTICE = "X_READ_BUDGET_MONTH ist 0: es werden keine Zahlen abgefragt."
+                    "bis zum Monatsende werden keine Zahlen mehr von X abgefragt{others}. "
+                    "Budget erhöhen oder den Monat abwarten.")
+OFF_NOTICE = "X_READ_BUDGET_MONTH ist 0: es werden keine Zahlen von X abgefragt{others}."
+
+
+def others_go_on(networks: Sequence[str]) -> str:
+    """„; Bluesky und Mastodon laufen weiter“ for the other active networks (their labels), or nothing."""
+    if not networks:
+        return ""
+    names = networks[0] if len(networks) == 1 else f"{', '.join(networks[:-1])} und {networks[-1]}"
+    return f"; {names} {'läuft' if len(networks) == 1 else 'laufen'} weiter"
 
 _THINNED, _EXHAUSTED = 1, 2  # notice levels: what the team has been told this month
 
@@ -51,7 +62,10 @@ class Ration(Generic[T]):
 
 
 class ReadBudget:
-    def __init__(self, store: UsageStore, notifier: Notifier, monthly: int) -> None:
+    def __init__(self, store: UsageStore, notifier: Notifier, monthly: int, *,
+                 other_networks: Sequence[str] = ()) -> None:
+        """``other_networks``: the labels of the active networks besides X (their tracking goes on)."""
+        self._others = others_go_on(other_networks)
         self._store = store
         self._notifier = notifier
         self._monthly = monthly
@@ -90,4 +104,5 @@ class ReadBudget:
         if await self._store.budget_notice_level(now) >= level:
             return
         await self._store.set_budget_notice_level(now, level)
-        await self._notifier.notify(Announcement(template.format(used=de_int(used), budget=de_int(self._monthly))))
+        await self._notifier.notify(Announcement(template.format(used=de_int(used), budget=de_int(self._monthly),
+                                                                   others=self._others)))

@@ -46,7 +46,7 @@ PERIOD = timedelta(days=7)
 SEND_RETRY_PAUSE = timedelta(minutes=1)  # a summary that could not be sent is tried again after this
 CHART_FILE = "zusammenfassung.png"
 CHANGE_WINDOW = timedelta(hours=24)  # "in 24 h": growth since the last reading taken a day ago
-CHART_MAX_POSTS = 8  # bars in the chart: the posts with the highest multiplier; more are unreadable in a preview
+CHART_MAX_POSTS = 8  # bars in the chart: the best posts per network; more are unreadable in a preview
 
 
 @dataclass(slots=True)
@@ -408,14 +408,22 @@ def _notable_lines(report: Report) -> list[str]:
 
 
 def chart_bars(report: Report) -> list[ChartBar]:
-    """The posts with the highest multiplier (those without a follower count after, by reach), at most
-    CHART_MAX_POSTS, numbered as in the list and labelled with their network. The bar is the reach: X's
-    impressions, Bluesky's and Mastodon's amplifiers' combined followers."""
-    ranked = sorted((p for p in report.real if p.latest is not None),
-                    key=lambda p: (p.multiplier is not None, p.multiplier or 0.0, _reach(p)),
-                    reverse=True)[:CHART_MAX_POSTS]
+    """The best posts per kind of multiplier, at most CHART_MAX_POSTS: X's by its Multiplikator first, then
+    Bluesky's and Mastodon's by their Reichweiten-Multiplikator (the two kinds are never ranked together; each
+    gets at least half the bars when the other has enough). Numbered as in the list, labelled with the network.
+    The bar is the reach: X's impressions, Bluesky's and Mastodon's amplifiers' combined followers."""
+    with_numbers = [p for p in report.real if p.latest is not None]
+    on_x = _ranked([p for p in with_numbers if counts_impressions(p.network)])
+    others = _ranked([p for p in with_numbers if not counts_impressions(p.network)])
+    x_bars = min(len(on_x), max(CHART_MAX_POSTS - len(others), CHART_MAX_POSTS // 2))
+    shown = on_x[:x_bars] + others[:CHART_MAX_POSTS - x_bars]
     return [ChartBar(report.number_of(p), quote(p.text, 34), _reach(p), p.multiplier, p.notable, p.network)
-            for p in ranked]
+            for p in shown]
+
+
+def _ranked(posts: list[PostRecord]) -> list[PostRecord]:
+    """Highest multiplier first; those without one after, by reach."""
+    return sorted(posts, key=lambda p: (p.multiplier is not None, p.multiplier or 0.0, _reach(p)), reverse=True)
 
 
 def _reach(post: PostRecord) -> int:
@@ -432,8 +440,8 @@ def chart_title(report: Report, tz: ZoneInfo) -> str:
     if all(bar.network is Network.X for bar in bars):
         return (f"Impressionen je Post, Posts vom {span}\n"
                 f"am Balken: Multiplikator (Impressionen ÷ Follower beim Posten){star}")
-    return (f"Reichweite je Post (X: Impressionen; Bluesky, Mastodon: Follower der Weiterträger), "
-            f"Posts vom {span}\nam Balken: Multiplikator bzw. Reichweiten-Multiplikator{star}")
+    return (f"Reichweite je Post, Posts vom {span}\n(X: Impressionen; Bluesky, Mastodon: Follower der Weiterträger)"
+            f"\nam Balken: Multiplikator (X) bzw. R: Reichweiten-Multiplikator{star}")
 
 
 # --- the service ---
@@ -529,7 +537,7 @@ class SummaryService:
         now = self._clock.now()
         posts = await self._store.posts_since(now - 2 * WEEK, baseline_at=now)
         this_week, last_week = split_weeks(
-            [WeekPost(p.posted_at, p.latest, p.multiplier, p.network) for p in posts if not p.simulated], now)
+            [WeekPost(p.posted_at, p.latest, p.multiplier, p.network, p.set_id) for p in posts if not p.simulated], now)
         top = await self._store.top_amplifiers_since(now - WEEK, TOP_AMPLIFIERS)
         text = render_week(WeekReport(now, this_week, last_week, top), self._tz)
         return text + (f"\n{await self._patterns()}" if self._patterns is not None else "")

@@ -174,9 +174,9 @@ def follow_up_text(snapshot: DueSnapshot, metrics: Metrics, taken_at: datetime, 
             text += " — " + ", ".join(derived)
     else:
         text = head + describe(metrics, impressions=False)
-        if post.followers_at_post and carried_followers is not None:
+        if post.followers_at_post:
             text += (f" · {multiplier_name(post.network)} "
-                     f"{format_multiplier(reach_multiplier(carried_followers, post.followers_at_post))}")
+                     f"{format_multiplier(reach_multiplier(metrics, carried_followers, post.followers_at_post))}")
     if taken_at - snapshot.due_at > LATE_AFTER:
         elapsed = int((taken_at - post.posted_at).total_seconds())
         text += f" (verspätet erfasst, nach {_rough_duration(elapsed)})"
@@ -221,7 +221,8 @@ class TrackingService:
         self._notifier = notifier
         self._clock = clock
         self._schedule = schedule
-        self._budget = ReadBudget(usage, notifier, read_budget_month)
+        self._budget = ReadBudget(usage, notifier, read_budget_month,
+                                  other_networks=[n.label for n in ORDER if n in self._sources and n is not Network.X])
         self._paused_until: dict[Network, datetime] = {}
         self._followers_paused_until: datetime | None = None
         self._failing: set[Network] = set()
@@ -241,7 +242,10 @@ class TrackingService:
         for network in ORDER:
             mine = [s for s in wanted if s.post.network is network]
             if mine:
-                await self._read_network(network, mine, now, result)
+                try:
+                    await self._read_network(network, mine, now, result)
+                except Exception as exc:  # an adapter bug or a database error: this network waits, the others go on
+                    await self._failed(network, exc, now, result)
         await self._daily_followers(now, result)
         return result
 
@@ -255,11 +259,7 @@ class TrackingService:
             wanted = await self._within_budget(wanted, now, result)
         for start in range(0, len(wanted), source.batch_size):
             batch = wanted[start:start + source.batch_size]
-            try:
-                lookup = await source.lookup([s.post.remote_id for s in batch])
-            except SpitzfederError as exc:
-                await self._failed(network, exc, now, result)
-                return
+            lookup = await source.lookup([s.post.remote_id for s in batch])  # failures: run_due pauses the network
             result.read_requests += 1
             result.requests_by_network[network] = result.requests_by_network.get(network, 0) + 1
             await self._apply(network, batch, lookup, result)
@@ -396,15 +396,33 @@ class TrackingService:
         except SpitzfederError as exc:
             self._followers_paused_until = now + ERROR_PAUSE  # not again on every tick while X fails
             log.warning("could not read the follower count: %s", exc.detail or exc.user_message)
+        except Exception:
+            self._followers_paused_until = now + ERROR_PAUSE
+            log.exception("reading the follower count failed unexpectedly")
 
-    async def _failed(self, network: Network, exc: SpitzfederError, now: datetime, result: TrackingRound) -> None:
-        """Keep the network's snapshots pending, pause it, and tell the team once per run of failures."""
-        log.warning("reading metrics from %s failed: %s", network.label, exc.detail or exc.user_message)
-        result.error = exc.user_message
-        result.errors[network] = exc.user_message
+    async def _failed(self, network: Network, exc: Exception, now: datetime, result: TrackingRound) -> None:
+        """Keep the network's snapshots pending, pause it, and tell the team once per run of failures. An
+        unexpected error (not a SpitzfederError) is logged with its traceback once per run of failures."""
+        first = network not in self._failing
+        message = failure_message(exc)
+        if isinstance(exc, SpitzfederError):
+            log.warning("reading metrics from %s failed: %s", network.label, exc.detail or exc.user_message)
+        elif first:
+            log.error("reading metrics from %s failed unexpectedly", network.label, exc_info=exc)
+        else:
+            log.warning("reading metrics from %s failed again: %r", network.label, exc)
+        result.error = message
+        result.errors[network] = message
         self._paused_until[network] = now + ERROR_PAUSE
-        if network not in self._failing:
+        if first:
             self._failing.add(network)
             await self._notifier.notify(Announcement(ERROR_NOTICE.format(
-                network=network.label, message=exc.user_message,
+                network=network.label, message=message,
                 pause=duration_de(int(ERROR_PAUSE.total_seconds())))))
+
+
+def failure_message(exc: Exception) -> str:
+    """The German message of a failure: a SpitzfederError's own, else a neutral one (details in the log)."""
+    if isinstance(exc, SpitzfederError):
+        return exc.user_message
+    return f"Unerwarteter Fehler ({type(exc).__name__}), Einzelheiten im Log."

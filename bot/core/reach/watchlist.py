@@ -3,8 +3,9 @@
 A CSV with the header ``handle,network,label,note`` (network ``x``, ``bluesky`` or ``mastodon``; label e.g.
 „MdB“, „Journalistin“, „Verband“) or the older ``handle,label,note`` (every account on X), and members
 of X lists (WATCHLIST_X_LIST_IDS, each optionally with a label: ``123:MdB``). A handle is matched on its
-own network only: X ``name``, Bluesky ``name.bsky.social``, Mastodon ``name@instance`` (an account of our
-own instance as Mastodon names it: ``name``). Parsing is strict and says in German which line is wrong and
+own network only: X ``name``, Bluesky ``name.bsky.social``, Mastodon ``name@instance`` (also for accounts of
+our own instance: the Mastodon adapter names every account so). Handles match regardless of case and of a
+leading @. Parsing is strict and says in German which line is wrong and
 why; the file itself is read by the caller.
 """
 

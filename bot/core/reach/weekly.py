@@ -24,6 +24,7 @@ class WeekPost:
     latest: Metrics | None
     multiplier: float | None
     network: Network = Network.X
+    set_id: int | None = None  # the question (draft set): its posts on several networks count once
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ def _sum(posts: Sequence[WeekPost], field: str) -> int:
     return sum(getattr(p.latest, field) for p in posts if p.latest is not None)
 
 
+def _questions(posts: Sequence[WeekPost]) -> int:
+    """Distinct questions: one question posted on three networks counts once."""
+    return len({p.set_id for p in posts if p.set_id is not None}) + sum(p.set_id is None for p in posts)
+
+
 def _change(now: int, before: int) -> str:
     if not before:
         return ""
@@ -72,8 +78,13 @@ def render_week(week: WeekReport, tz: ZoneInfo) -> str:
     end = week.end.astimezone(tz).strftime("%d.%m.")
     now, before = week.this_week, week.last_week
     lines = [f"📅 Die Woche ({start}–{end}) gegenüber der Woche davor:"]
-    lines.append(f"   Posts: {de_int(len(now))} (davor {de_int(len(before))})")
-    for field, name in (("impressions", "Impressionen"), ("interactions", "Interaktionen")):
+    only_x = all(counts_impressions(p.network) for p in [*now, *before])
+    questions = f"   Fragen: {de_int(_questions(now))} (davor {de_int(_questions(before))})"
+    if not only_x:  # a question on several networks is one post per network
+        questions += f", gepostet als {de_int(len(now))} Posts (davor {de_int(len(before))})"
+    lines.append(questions)
+    everywhere = "auf X" if only_x else "auf allen Netzwerken"
+    for field, name in (("impressions", "Impressionen auf X"), ("interactions", f"Interaktionen {everywhere}")):
         value, earlier = _sum(now, field), _sum(before, field)
         lines.append(f"   {name}: {de_int(value)}{_change(value, earlier)} (davor {de_int(earlier)})")
     if any(counts_impressions(p.network) for p in [*now, *before]) or not [*now, *before]:

@@ -1,10 +1,14 @@
 """MastodonAmplifiers: who reblogged (paged by Link headers, with follower counts) and who follows us."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.adapters.mastodon.amplifiers import MastodonAmplifiers
 from bot.core.errors import SpitzfederError
+from bot.core.networks import Network
 from bot.core.reach.amplifiers import AmplifierRead
+from bot.core.reach.watchlist import Watchlist, parse_csv
 from tests.fakes.mastodon_server import account
 
 
@@ -18,8 +22,10 @@ async def test_reposters_with_follower_counts_and_full_handles_for_remote_accoun
     fake_mastodon.reblogged_by[status.id] = [account("11", "anna", 50_000, "Anna A."),
                                              account("12", "ben@chaos.social", 120)]
     read = await amplifiers.reposters(status.id, max_pages=3)
+    home = amplifiers.home  # local accounts get our instance's domain
     assert [(a.user_id, a.handle, a.name, a.followers, a.verified_type, a.kind) for a in read.amplifiers] == [
-        ("11", "anna", "Anna A.", 50_000, None, "repost"), ("12", "ben@chaos.social", "Ben", 120, None, "repost")]
+        ("11", f"anna@{home}", "Anna A.", 50_000, None, "repost"),
+        ("12", "ben@chaos.social", "Ben", 120, None, "repost")]
     assert read.notes == []
 
 
@@ -44,7 +50,7 @@ async def test_unreadable_accounts_are_noted_not_fatal(amplifiers, fake_mastodon
     status = fake_mastodon.add_status("Frage?")
     fake_mastodon.reblogged_by[status.id] = [account("11", "anna"), {"id": "", "acct": "x"}]
     read = await amplifiers.reposters(status.id, max_pages=1)
-    assert [a.handle for a in read.amplifiers] == ["anna"] and len(read.notes) == 1
+    assert [a.handle for a in read.amplifiers] == [f"anna@{amplifiers.home}"] and len(read.notes) == 1
 
 
 async def test_no_quotes_and_no_lists_on_mastodon(amplifiers, fake_mastodon):
@@ -67,3 +73,25 @@ async def test_a_failed_read_raises_in_german(amplifiers, fake_mastodon):
     with pytest.raises(SpitzfederError) as caught:
         await amplifiers.reposters(status.id, max_pages=1)
     assert "gestört" in caught.value.user_message and "🔁" not in caught.value.user_message
+
+
+def test_our_instance_is_the_base_urls_host(make_mastodon_client):
+    client = make_mastodon_client()
+    client.host = "Norden.social:443"
+    assert MastodonAmplifiers(client).home == "norden.social"
+
+
+async def test_a_local_account_matches_the_shipped_watchlist(make_mastodon_client, fake_mastodon):
+    """On norden.social Mastodon names the account „bsp_presse“; the watchlist writes bsp_presse@norden.social."""
+    watchlist = Watchlist(parse_csv((Path(__file__).parents[3] / "watchlist.example.csv").read_text(encoding="utf-8")))
+    status = fake_mastodon.add_status("Frage?")
+    fake_mastodon.reblogged_by[status.id] = [account("11", "bsp_presse", 800),
+                                             account("12", "BSP_Presse@Norden.Social"),
+                                             account("13", "bsp_presse@chaos.social")]
+    read = await MastodonAmplifiers(make_mastodon_client(), home="norden.social").reposters(status.id, max_pages=1)
+    assert [a.handle for a in read.amplifiers] == [
+        "bsp_presse@norden.social", "BSP_Presse@Norden.Social", "bsp_presse@chaos.social"]
+    assert [watchlist.label_for(a.handle, network=Network.MASTODON) for a in read.amplifiers] == [
+        "Journalistin", "Journalistin", None]
+    assert watchlist.label_for("@bsp_presse@norden.social", network=Network.MASTODON) == "Journalistin"
+    assert watchlist.label_for("bsp_presse@norden.social") is None  # X's bsp_presse is another entry

@@ -172,7 +172,7 @@ def test_summary_cli_with_the_week(capsys, x_env):
     asyncio.run(seed())
     code, out, err = run(capsys, "summary", "--week")
     assert code == 0, err
-    assert "📅 Die Woche (" in out and "Posts: 0 (davor 0)" in out
+    assert "📅 Die Woche (" in out and "Fragen: 0 (davor 0)" in out
 
 
 async def test_doctor_checks_each_account_of_the_accounts_file(x_env, monkeypatch, tmp_path):

@@ -12,10 +12,10 @@ from bot.core.networks import Network
 from bot.core.notices import AmplifierSpotted, Announcement
 from bot.core.reach.amplifiers import Amplifier, AmplifierRead, AmplifierRules, AmplifierService, FollowerScan
 from bot.core.reach.learning import LearningRecord, learning_table, render_table, tracked_posts
-from bot.core.reach.metrics import Metrics, network_multiplier, reach_multiplier
+from bot.core.reach.metrics import Metrics, format_multiplier, network_multiplier, reach_multiplier
 from bot.core.reach.reports import StoredReports
 from bot.core.reach.summary import SummaryService, chart_bars, chart_title, render_summary
-from bot.core.reach.tracking import Lookup, TrackingService
+from bot.core.reach.tracking import DueSnapshot, Lookup, TrackedPost, TrackingService, follow_up_text
 from bot.core.reach.watchlist import Watchlist, parse_csv
 from bot.core.reach.weekly import TopAmplifier, WeekPost, WeekReport, render_week, split_weeks
 from bot.core.timespec import parse_schedule
@@ -104,10 +104,33 @@ def texts(notifier, set_id=None):
 
 
 def test_the_reach_multiplier_is_the_amplifiers_followers_per_follower():
-    assert reach_multiplier(1200, 500) == 2.4 and reach_multiplier(10, None) is None
+    reposted = Metrics(retweets=2)
+    assert reach_multiplier(reposted, 1200, 500) == 2.4 and reach_multiplier(reposted, 10, None) is None
     numbers = Metrics(retweets=3, impressions=1000)
     assert network_multiplier(X, numbers, 500, 99_999) == 2.0  # X: impressions, whatever carried it
     assert network_multiplier(BSKY, numbers, 500, 250) == 0.5 and network_multiplier(MASTO, numbers, 500, None) is None
+
+
+def test_the_reach_multiplier_is_unknown_until_the_amplifiers_are_read():
+    """Reposts or quotes but no amplifier followers known yet (first read at 6 h): unknown, not 0."""
+    assert reach_multiplier(Metrics(retweets=3), 0, 500) is None
+    assert reach_multiplier(Metrics(quotes=1), None, 500) is None
+    assert reach_multiplier(Metrics(likes=9), 0, 500) == 0.0  # nobody carried it: 0
+    assert reach_multiplier(Metrics(likes=9), None, 500) == 0.0
+    assert network_multiplier(BSKY, Metrics(retweets=1), 500, 0) is None
+    assert format_multiplier(network_multiplier(MASTO, Metrics(retweets=1), 500, 0)) == "–"
+
+
+def test_the_first_follow_up_shows_no_reach_multiplier_before_the_amplifiers_are_read():
+    posted = datetime(2026, 11, 25, 8, tzinfo=UTC)
+    post = TrackedPost(1, 1, bluesky_uri("3kabc"), posted, 500, BSKY)
+    snapshot = DueSnapshot(1, post, "1h", 3600, posted + timedelta(hours=1))
+    reposted = follow_up_text(snapshot, Metrics(retweets=4, likes=2), snapshot.due_at, carried_followers=0)
+    assert reposted.endswith("· Reichweiten-Multiplikator –")
+    ignored = follow_up_text(snapshot, Metrics(likes=2), snapshot.due_at, carried_followers=0)
+    assert ignored.endswith("· Reichweiten-Multiplikator 0,0×")
+    carried = follow_up_text(snapshot, Metrics(retweets=4), snapshot.due_at, carried_followers=1200)
+    assert carried.endswith("· Reichweiten-Multiplikator 2,4×")
 
 
 async def test_snapshots_are_batched_per_network(engine, tracking_store, usage_store, sources, notifier, clock):
@@ -141,6 +164,27 @@ async def test_one_failing_network_waits_while_the_others_go_on(engine, tracking
     clock.advance(300)
     assert (await tracking.run_due()).taken == 1 and len(sources[BSKY].requests) == 2
     assert texts(notifier, posts[X].set_id)[-1].startswith("Bluesky nach 1 h: 0 Reposts")
+
+
+async def test_an_unexpected_error_pauses_only_its_network(engine, tracking_store, usage_store, sources, notifier,
+                                                           clock, caplog):
+    """An adapter bug (not a SpitzfederError) neither aborts the round nor starves the other networks."""
+    posts = await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa"), MASTO: "77"})
+    sources[X].failure = RuntimeError("bug in the adapter")  # type: ignore[assignment]
+    tracking = make_tracking(tracking_store, usage_store, sources, notifier, clock)
+    clock.advance(HOUR)
+    result = await tracking.run_due()
+    assert result.taken == 2 and set(result.errors) == {X}
+    assert texts(notifier) == ["⚠️ Die Zahlen konnten nicht von X abgefragt werden: Unerwarteter Fehler "
+                               "(RuntimeError), Einzelheiten im Log. Nächster Versuch in 10 min."]
+    assert [t.split(":")[0] for t in texts(notifier, posts[X].set_id)] == ["Bluesky nach 1 h", "Mastodon nach 1 h"]
+    assert [str(r.exc_info[1]) for r in caplog.records if r.exc_info] == ["bug in the adapter"]
+    clock.advance(600)
+    await tracking.run_due()  # fails again: no second notice, no second traceback
+    assert len(texts(notifier)) == 1 and sum(r.exc_info is not None for r in caplog.records) == 1
+    sources[X].failure = None
+    clock.advance(600)
+    assert (await tracking.run_due()).taken == 1
 
 
 async def test_a_paused_network_does_not_spin_the_lane(engine, tracking_store, usage_store, sources, notifier,
@@ -255,6 +299,22 @@ async def test_one_failing_network_leaves_the_other_amplifier_reads(engine, trac
     assert result.error == "X ist gestört." and result.requests_by_network == {BSKY: 1, MASTO: 1}
 
 
+async def test_an_unexpected_amplifier_error_leaves_the_other_networks(engine, tracking_store, usage_store, sources,
+                                                                        amp_sources, notifier, clock, caplog):
+    await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa"), MASTO: "77"})
+    amplifiers = amplifier_service(engine, amp_sources, notifier, clock, usage_store)
+    for network, remote_id in ((X, "1"), (BSKY, bluesky_uri("3kaaa")), (MASTO, "77")):
+        sources[network].numbers[remote_id] = Metrics(retweets=2)
+    tracking = make_tracking(tracking_store, usage_store, sources, notifier, clock)
+    clock.advance(HOUR)
+    await tracking.run_due()
+    amp_sources[BSKY].failure = RuntimeError("bug in the adapter")  # type: ignore[assignment]
+    result = await amplifiers.run_due()
+    assert result.error == "Unerwarteter Fehler (RuntimeError), Einzelheiten im Log."
+    assert result.requests_by_network == {X: 1, MASTO: 1}
+    assert sum(r.exc_info is not None for r in caplog.records) == 1
+
+
 async def test_the_summary_per_network_and_in_total(engine, tracking_store, usage_store, sources, amp_sources,
                                                      summary_store, notifier, clock):
     posts = await posted_on(engine, clock, {X: "1", BSKY: bluesky_uri("3kaaa"), MASTO: "77"}, text="Wer zahlt?")
@@ -271,8 +331,10 @@ async def test_the_summary_per_network_and_in_total(engine, tracking_store, usag
     report = await service.report()
     text = render_summary(report, BERLIN)
     assert [(bar.number, bar.network, bar.impressions) for bar in chart_bars(report)] == [
-        (1, BSKY, 20_000), (1, X, 1204), (1, MASTO, 0)]  # the reach: impressions on X, amplifiers' followers else
-    assert chart_title(report, BERLIN).startswith("Reichweite je Post (X: Impressionen; Bluesky, Mastodon: Follower")
+        (1, X, 1204), (1, BSKY, 20_000), (1, MASTO, 0)]  # the reach: impressions on X, amplifiers' followers else
+    assert chart_title(report, BERLIN).startswith(
+        "Reichweite je Post, Posts vom 25.11.2026\n(X: Impressionen; Bluesky, Mastodon: Follower der Weiterträger)\n"
+        "am Balken: Multiplikator (X) bzw. R: Reichweiten-Multiplikator")
     assert "\n1. „Wer zahlt?“ — 25.11. 10:00\n   X: 12 Reposts, 30 Likes, 4 Antworten, 2 Zitate, 1.204 Impressionen" \
         in text and "\n2. " not in text
     assert "\n   Bluesky: 30 Reposts, 41 Likes, 3 Antworten, 2 Zitate (+76 Interaktionen in 24 h)\n" \
@@ -342,6 +404,20 @@ def test_the_week_keeps_the_two_multipliers_apart():
     assert "   Multiplikator im Median: 2,0× (davor –)" in text
     assert "   Reichweiten-Multiplikator (Bluesky, Mastodon) im Median: 20,5× (davor 3,0×)" in text
     assert "@anna.bsky.social (MdB, 20.000 Follower, 2 Posts, Bluesky)" in text
+
+
+def test_the_week_counts_a_question_on_three_networks_once():
+    now = datetime(2026, 11, 30, 17, tzinfo=UTC)
+    posts = [WeekPost(now - timedelta(days=1), Metrics(likes=5, impressions=1000), 2.0, X, set_id=1),
+             WeekPost(now - timedelta(days=1), Metrics(likes=9), 4.0, BSKY, set_id=1),
+             WeekPost(now - timedelta(days=1), Metrics(likes=1), None, MASTO, set_id=1),
+             WeekPost(now - timedelta(days=2), Metrics(likes=2, impressions=500), 1.0, X, set_id=2),
+             WeekPost(now - timedelta(days=9), Metrics(likes=4, impressions=800), 1.0, X, set_id=3)]
+    this_week, last_week = split_weeks(posts, now)
+    lines = render_week(WeekReport(now, this_week, last_week, []), BERLIN).splitlines()
+    assert lines[1:4] == ["   Fragen: 2 (davor 1), gepostet als 4 Posts (davor 1)",
+                          "   Impressionen auf X: 1.500 (+88 %) (davor 800)",
+                          "   Interaktionen auf allen Netzwerken: 17 (+325 %) (davor 4)"]
 
 
 async def test_a_paused_network_does_not_spin_the_amplifier_lane(engine, tracking_store, usage_store, sources,

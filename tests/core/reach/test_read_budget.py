@@ -87,7 +87,7 @@ async def test_beyond_80_percent_thinnable_items_are_left_out(usage, notifier):
 async def test_thinning_tells_the_team_how_much_is_used(usage, notifier):
     usage.use(NOVEMBER, 850)
     await budget(usage, notifier).ration(["mid1"], NOVEMBER, thinnable=is_middle)
-    assert texts(notifier) == [THIN_NOTICE.format(used="850", budget="1.000")]
+    assert texts(notifier) == [THIN_NOTICE.format(used="850", budget="1.000", others="")]
     assert "850 von 1.000 Abrufen" in texts(notifier)[0]
 
 
@@ -113,7 +113,7 @@ async def test_at_the_cap_everything_is_refused(usage, notifier):
     usage.use(NOVEMBER, 1000)
     ration = await budget(usage, notifier).ration(["first", "mid1"], NOVEMBER, thinnable=is_middle)
     assert ration == Ration([], refused=["first", "mid1"])
-    assert texts(notifier) == [EXHAUSTED_NOTICE.format(used="1.000", budget="1.000")]
+    assert texts(notifier) == [EXHAUSTED_NOTICE.format(used="1.000", budget="1.000", others="")]
 
 
 async def test_over_the_cap_everything_is_refused(usage, notifier):
@@ -137,7 +137,7 @@ async def test_what_does_not_fit_under_the_cap_is_refused(usage, notifier):
     usage.use(NOVEMBER, 998)
     ration = await budget(usage, notifier).ration(["a", "b", "c", "d"], NOVEMBER, thinnable=is_middle)
     assert ration == Ration(["a", "b"], refused=["c", "d"])
-    assert texts(notifier) == [EXHAUSTED_NOTICE.format(used="998", budget="1.000")]
+    assert texts(notifier) == [EXHAUSTED_NOTICE.format(used="998", budget="1.000", others="")]
 
 
 async def test_thinning_first_can_make_the_rest_fit(usage, notifier):
@@ -145,7 +145,7 @@ async def test_thinning_first_can_make_the_rest_fit(usage, notifier):
     ration = await budget(usage, notifier).ration(["first", "mid1", "mid2", "last"], NOVEMBER,
                                                   thinnable=is_middle)
     assert ration == Ration(["first", "last"], thinned=["mid1", "mid2"])
-    assert texts(notifier) == [THIN_NOTICE.format(used="997", budget="1.000")]
+    assert texts(notifier) == [THIN_NOTICE.format(used="997", budget="1.000", others="")]
 
 
 async def test_after_thinning_the_exhausted_notice_still_comes(usage, notifier):
@@ -154,8 +154,8 @@ async def test_after_thinning_the_exhausted_notice_still_comes(usage, notifier):
     await reads.ration(["mid1"], NOVEMBER, thinnable=is_middle)
     usage.use(NOVEMBER, 1000)
     await reads.ration(["first"], NOVEMBER, thinnable=is_middle)
-    assert texts(notifier) == [THIN_NOTICE.format(used="850", budget="1.000"),
-                               EXHAUSTED_NOTICE.format(used="1.000", budget="1.000")]
+    assert texts(notifier) == [THIN_NOTICE.format(used="850", budget="1.000", others=""),
+                               EXHAUSTED_NOTICE.format(used="1.000", budget="1.000", others="")]
 
 
 async def test_once_exhausted_thinning_is_not_announced_any_more(usage, notifier):
@@ -165,7 +165,7 @@ async def test_once_exhausted_thinning_is_not_announced_any_more(usage, notifier
     usage.use(NOVEMBER, 999)
     ration = await reads.ration(["mid1", "last2"], NOVEMBER, thinnable=is_middle)
     assert ration == Ration(["last2"], thinned=["mid1"])
-    assert texts(notifier) == [EXHAUSTED_NOTICE.format(used="998", budget="1.000")]
+    assert texts(notifier) == [EXHAUSTED_NOTICE.format(used="998", budget="1.000", others="")]
 
 
 async def test_a_budget_of_zero_refuses_every_read_and_says_tracking_is_off(usage, notifier):
@@ -173,7 +173,7 @@ async def test_a_budget_of_zero_refuses_every_read_and_says_tracking_is_off(usag
     ration = await reads.ration(["first", "mid1"], NOVEMBER, thinnable=is_middle)
     assert ration == Ration([], refused=["first", "mid1"])
     await reads.ration(["last"], NOVEMBER, thinnable=is_middle)
-    assert texts(notifier) == [OFF_NOTICE]
+    assert texts(notifier) == [OFF_NOTICE.format(others="")]
 
 
 async def test_has_room_below_the_cap(usage, notifier):
@@ -193,3 +193,22 @@ async def test_a_new_month_has_room_again(usage, notifier):
 
 async def test_a_budget_of_zero_has_no_room(usage, notifier):
     assert not await budget(usage, notifier, monthly=0).has_room(NOVEMBER)
+
+
+async def test_the_notices_say_that_only_x_stops_and_the_other_networks_go_on(usage, notifier):
+    usage.use(NOVEMBER, 1000)
+    reads = ReadBudget(usage, notifier, 1000, other_networks=["Bluesky", "Mastodon"])
+    await reads.ration(["first"], NOVEMBER, thinnable=is_middle)
+    assert texts(notifier) == [
+        "⛔ Das X-Lesebudget (X_READ_BUDGET_MONTH = 1.000) ist für diesen Monat aufgebraucht: bis zum Monatsende "
+        "werden keine Zahlen mehr von X abgefragt; Bluesky und Mastodon laufen weiter. "
+        "Budget erhöhen oder den Monat abwarten."]
+
+
+async def test_without_other_networks_the_notice_names_only_x(usage, notifier):
+    await ReadBudget(usage, notifier, 0).ration(["first"], NOVEMBER, thinnable=is_middle)
+    await ReadBudget(MonthlyUsage(), notifier, 0, other_networks=["Mastodon"]).ration(
+        ["first"], NOVEMBER, thinnable=is_middle)
+    assert texts(notifier) == ["X_READ_BUDGET_MONTH ist 0: es werden keine Zahlen von X abgefragt.",
+                               "X_READ_BUDGET_MONTH ist 0: es werden keine Zahlen von X abgefragt; "
+                               "Mastodon läuft weiter."]

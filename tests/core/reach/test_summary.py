@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from bot.core.networks import Network
 from bot.core.notices import Announcement
 from bot.core.reach.metrics import Metrics
 from bot.core.reach.reports import StoredReports
@@ -14,6 +15,7 @@ from bot.core.reach.summary import (
     NotableSighting,
     PostRecord,
     SummaryService,
+    chart_bars,
     last_slot,
     next_slot,
     render_summary,
@@ -396,3 +398,32 @@ async def test_a_simulated_post_with_numbers_is_never_listed_ranked_or_summed(cl
     assert "0 Reposts, 10 Likes, 0 Antworten, 0 Zitate, 1.000 Impressionen" in text.split("Summe")[1]
     [(bars, _)] = chart.calls
     assert [bar.label for bar in bars] == ["„Echt?“"]
+
+
+def _mixed(clock, x_posts: int, bluesky_posts: int) -> ListedPosts:
+    """X posts with high multipliers (n+1)×, Bluesky posts with lower Reichweiten-Multiplikatoren (n+1)/10×."""
+    now = clock.current = utc(2026, 11, 25, 17)
+    posts = []
+    for n in range(x_posts):
+        posted = now - timedelta(hours=40 - n)
+        posts.append((PostRecord(n, n, f"X {n}?", None, posted, False, 100),
+                      [Reading(posted + timedelta(minutes=30), Metrics(likes=1, impressions=100 * (n + 1)))]))
+    for n in range(bluesky_posts):
+        posted = now - timedelta(hours=20 - n)
+        posts.append((PostRecord(100 + n, 100 + n, f"Bluesky {n}?", None, posted, False, 100,
+                                 network=Network.BLUESKY, carried_followers=10 * (n + 1)),
+                      [Reading(posted + timedelta(minutes=30), Metrics(retweets=1))]))
+    return ListedPosts(posts)
+
+
+@pytest.mark.parametrize("x_posts, bluesky_posts, x_bars", [(10, 6, 4), (10, 2, 6), (1, 10, 1), (0, 3, 0)])
+async def test_the_chart_ranks_each_kind_of_multiplier_on_its_own(clock, x_posts, bluesky_posts, x_bars):
+    """X's best by its Multiplikator, then Bluesky's best by the Reichweiten-Multiplikator: never mixed."""
+    service = SummaryService(_mixed(clock, x_posts, bluesky_posts), RecordingNotifier(), clock,
+                             summary_time=time(18), tz=BERLIN)
+    bars = chart_bars(await service.report())
+    labels = [bar.label for bar in bars]
+    assert len(bars) == min(CHART_MAX_POSTS, x_posts + bluesky_posts)
+    assert labels[:x_bars] == [f"„X {n}?“" for n in range(x_posts - 1, x_posts - 1 - x_bars, -1)]
+    others = len(bars) - x_bars
+    assert labels[x_bars:] == [f"„Bluesky {n}?“" for n in range(bluesky_posts - 1, bluesky_posts - 1 - others, -1)]

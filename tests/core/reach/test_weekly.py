@@ -27,9 +27,9 @@ def test_the_week_against_the_week_before():
     text = render_week(WeekReport(MONDAY, this_week, last_week, top), BERLIN)
     assert text == (
         "📅 Die Woche (23.11.–30.11.) gegenüber der Woche davor:\n"
-        "   Posts: 3 (davor 1)\n"
-        "   Impressionen: 12.000 (+100 %) (davor 6.000)\n"
-        "   Interaktionen: 110 (−45 %) (davor 200)\n"
+        "   Fragen: 3 (davor 1)\n"
+        "   Impressionen auf X: 12.000 (+100 %) (davor 6.000)\n"
+        "   Interaktionen auf X: 110 (−45 %) (davor 200)\n"
         "   Multiplikator im Median: 2,5× (davor 2,0×)\n"
         "Wichtigste Weiterträger der Woche: @mdb_beispiel (MdB, 45.300 Follower, 2 Posts); "
         "@verband (12.100 Follower)")
@@ -37,7 +37,7 @@ def test_the_week_against_the_week_before():
 
 def test_a_first_week_has_no_percentages_and_no_amplifier_line():
     text = render_week(WeekReport(MONDAY, [post(1, 500, 5, None)], [], []), BERLIN)
-    assert "Impressionen: 500 (davor 0)" in text and "%" not in text
+    assert "Impressionen auf X: 500 (davor 0)" in text and "%" not in text
     assert "Multiplikator im Median: – (davor –)" in text and "Weiterträger" not in text
 
 
@@ -80,7 +80,7 @@ async def test_the_summary_adds_the_week_on_its_day(clock, now, weekly):
     text = (await service.summary()).text
     assert ("📅 Die Woche" in text) is weekly
     if weekly:
-        assert "Impressionen: 3.000 (+200 %) (davor 1.000)" in text
+        assert "Impressionen auf X: 3.000 (+200 %) (davor 1.000)" in text
         assert text.endswith("Wichtigste Weiterträger der Woche: @journalistin (Journalistin, 12.100 Follower)")
     assert len(text) <= 1900
 
