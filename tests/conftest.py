@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -27,6 +28,17 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SPITZFEDER_HOME", str(tmp_path / "home"))  # the shipped prompts: no PROMPTS_DIR
+
+
+@pytest.fixture(autouse=True)
+def restored_logging():
+    """The command line sets up logging to the test's captured stderr: undone after the test, so a late log line
+    from another test's thread never writes to a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
