@@ -62,7 +62,7 @@ class BlueskyPublisher:
                                f"{BLUESKY_LIMIT} Zeichen). Eine kürzere Fassung ist nötig; 🔁 hilft hier nicht.",
                                detail="longer than BLUESKY_LIMIT graphemes", retryable=False)
         try:
-            account = await self._client.account()
+            account = await self._account()
             record = await self._record(text)
         except BlueskyError as exc:
             raise exc.before_posting() from None
@@ -76,8 +76,21 @@ class BlueskyPublisher:
         found = await self._read(post_rkey(key))
         if found is None:
             return None
-        account = await self._client.account()
-        return self._published(account, found["uri"])
+        return self._published(await self._account(), found["uri"])
+
+    async def _account(self) -> Account:
+        """Our profile with its follower count. The profile comes from the AppView, the post goes to the PDS: if
+        only the AppView fails, the session's DID and handle do, the follower count stays unknown."""
+        try:
+            return await self._client.account()
+        except BlueskyError as exc:
+            try:
+                did, handle = self._client.did, self._client.handle
+            except RuntimeError:  # no session: the login itself failed
+                raise exc from None
+            log.warning("our Bluesky profile could not be read (%s): posting without the follower count",
+                        exc.detail or exc.problem)
+            return Account(did, handle, None)
 
     # --- records ---
 

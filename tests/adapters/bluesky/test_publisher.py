@@ -186,6 +186,13 @@ async def test_an_expired_session_is_refreshed_and_the_post_goes_out(publisher, 
     assert APP_PASSWORD not in caplog.text and "eyJ" not in caplog.text  # no password, no JWT in the logs
 
 
+async def test_posting_does_not_depend_on_the_appview(publisher, fake_bluesky):
+    fake_bluesky.fail("app.bsky.actor.getProfile", 502, HTML_PAGE)  # the profile read fails, the PDS works
+    published = await publisher.publish(TEXT, key=KEY)
+    assert published.followers is None and published.url.startswith(f"https://bsky.app/profile/{HANDLE}/post/")
+    assert len(fake_bluesky.posts()) == 1
+
+
 async def test_calls_that_meet_one_expired_session_renew_it_once(publisher, fake_bluesky):
     await publisher.publish(TEXT, key=KEY)
     fake_bluesky.expire_sessions()
@@ -260,7 +267,7 @@ async def test_a_pds_that_redirects_to_its_new_host_is_followed(make_bluesky_cli
 
 
 async def test_a_failure_before_the_create_cannot_have_posted(publisher, fake_bluesky):
-    fake_bluesky.fail("app.bsky.actor.getProfile", 503, HTML_PAGE)
+    fake_bluesky.fail("com.atproto.server.createSession", 503, HTML_PAGE)
     with pytest.raises(PublishError) as caught:
         await publisher.publish(TEXT, key=KEY)
     assert caught.value.retryable and not caught.value.maybe_posted and "🔁" in caught.value.user_message
