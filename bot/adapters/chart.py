@@ -33,7 +33,7 @@ class MatplotlibChart:
     def render_sync(self, bars: list[ChartBar], title: str) -> bytes:
         figure = draw(bars, title)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+        figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.15)  # nothing cut at the edges
         return buffer.getvalue()
 
 
@@ -61,7 +61,8 @@ def draw(bars: list[ChartBar], title: str) -> Figure:
                            for bar in bars], fontsize=10)
     axes.invert_yaxis()  # in the given order: X's best first, then the others' best
     axes.bar_label(drawn, [_at_the_bar(bar) for bar in bars], padding=4, fontsize=10, fontweight="bold")
-    axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * 1.25)  # from 0, with room for the labels
+    room = 1.25 if only_x else 1.4  # „12,5× R  ★ 2“ is wider than „2,4×“
+    axes.set_xlim(0, max(max(bar.impressions for bar in bars), 1) * room)  # from 0, with room for the labels
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # few: German thousands are wide
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: de_int(int(value))))
     axes.set_xlabel("Impressionen" if only_x else "Reichweite (X: Impressionen; sonst Follower der Weiterträger)")
