@@ -84,7 +84,8 @@ def _by_network(report: MonthlyReport) -> Figure:
     axes.set_ylim(0, top * 1.2)
     _thousands(axes)
     axes.set_ylabel("Interaktionen")
-    axes.legend(frameon=False, fontsize=9)
+    # Above the plot, in one row: inside it would cover the bars.
+    axes.legend(frameon=False, fontsize=9, ncols=2, loc="lower left", bbox_to_anchor=(0, 1.0))
     axes.spines[["top", "right"]].set_visible(False)
     return figure
 

@@ -195,17 +195,19 @@ def network_hint(networks: Sequence[Network]) -> str:
     """The line that explains the network reactions; "" with one network (there are none then)."""
     if len(networks) < 2:
         return ""
-    marks = " ".join(network.emoji for network in ORDER if network in networks)
-    return (f"Netzwerke: alle an · {marks} lässt das Netzwerk für die Entwürfe dieser Nachricht weg (nur "
+    return (f"Netzwerke: alle an · {_marks(networks)} lässt das Netzwerk für die Entwürfe dieser Nachricht weg (nur "
             "Freigebende, vor der Freigabe) · Reaktion entfernen nimmt es wieder dazu")
+
+
+def _marks(networks: Sequence[Network]) -> str:
+    return " ".join(network.emoji for network in ORDER if network in networks)
 
 
 def networks_note(networks: Sequence[Network]) -> str:
     """For the /entwurf answer: where drafts go and how to leave a network out; "" with one network."""
     if len(networks) < 2:
         return ""
-    marks = " ".join(network.emoji for network in ORDER if network in networks)
-    return (f"Die Entwürfe gehen an {labels(networks)}; {marks} an den Entwürfen lässt ein Netzwerk vor der "
+    return (f"Die Entwürfe gehen an {labels(networks)}; {_marks(networks)} an den Entwürfen lässt ein Netzwerk vor der "
             "Freigabe weg (nur Freigebende).")
 
 
