@@ -2,10 +2,10 @@
 
 Each `[accounts.<name>]` table follows one rule: a key is the name of the environment setting it replaces, in
 lower case (`discord_channel_ids`, `approvals_required`, `timezone`, `watchlist_path`, …; lists as TOML arrays),
-plus `display_name`. A secret never stands in the file: its key ends in `_env` and names the environment
-variable (or `.env` entry) that holds it (`x_api_key_env = "KUNDE_A_X_API_KEY"`). What an
-account does not set comes from the environment — except secrets: an account without a network's secrets does
-not use that network.
+plus `display_name` and `style_path` (the account's house style, as style.txt; a relative path is relative to
+the file). A secret never stands in the file: its key ends in `_env` and names the environment variable (or
+`.env` entry) that holds it (`x_api_key_env = "KUNDE_A_X_API_KEY"`). What an account does not set comes from the
+environment — except secrets: an account without a network's secrets does not use that network.
 
 The whole file is checked before anything uses it, and every problem is reported with its account and key; a
 broken file is never half-applied.
@@ -36,8 +36,6 @@ PROCESS_WIDE = frozenset({
 })
 # display_name: the account's own, never the environment's DISPLAY_NAME.
 ACCOUNT_ONLY = frozenset({"display_name"})
-NOT_YET = {"style_path": "eine eigene Stilvorlage je Konto gibt es noch nicht; PROMPTS_DIR mit einer eigenen "
-                         "style.txt gilt für den ganzen Bot"}
 SECRETS = frozenset(name for name, field in Settings.model_fields.items() if field.annotation is SecretStr)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]+\b")
@@ -60,7 +58,7 @@ def load_accounts(settings: Settings, *, environ: dict[str, str] | None = None) 
     problems: list[str] = []
     accounts = []
     for name, table in tables.items():
-        account = _account(name, table, settings, variables, problems)
+        account = _account(name, table, settings, variables, path.parent, problems)
         if account is not None:
             accounts.append(account)
     problems += _shared_channels(accounts)
@@ -97,7 +95,7 @@ def _variables(settings: Settings, environ: dict[str, str] | None) -> dict[str, 
     return values
 
 
-def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
+def _account(name: str, table: Any, base: Settings, variables: dict[str, str], folder: Path,
              problems: list[str]) -> Account | None:
     where = f"Konto „{name}“"
     if not set(name) <= _NAME_CHARS or not name:
@@ -109,9 +107,7 @@ def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
     overrides: dict[str, Any] = {}
     before = len(problems)
     for key, value in table.items():
-        if key in NOT_YET:
-            problems.append(f"{where}, {key}: {NOT_YET[key]}")
-        elif key in ACCOUNT_ONLY:
+        if key in ACCOUNT_ONLY:
             if not isinstance(value, str) or not value.strip():
                 problems.append(f"{where}, {key}: erwartet wird ein Text")
         elif key.endswith("_env") and key[:-4] in SECRETS and key[:-4] not in PROCESS_WIDE:
@@ -126,7 +122,9 @@ def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
         elif key in PROCESS_WIDE:
             problems.append(f"{where}, {key}: gilt für den ganzen Bot und steht nur in der Umgebung ({key.upper()})")
         elif key in Settings.model_fields:
-            overrides[key] = value
+            # A relative path in the file is relative to the file's folder.
+            relative = key.endswith("_path") and isinstance(value, str) and value and not Path(value).is_absolute()
+            overrides[key] = str(folder / value) if relative else value
         else:
             problems.append(f"{where}, {key}: unbekannter Schlüssel")
     values = base.model_dump()
@@ -139,6 +137,8 @@ def _account(name: str, table: Any, base: Settings, variables: dict[str, str],
     except ValidationError as exc:
         problems.extend(f"{where}, {_keyed(line)}" for line in configuration_problems(exc))
         return None
+    if settings.style_path is not None and not settings.style_path.is_file():
+        problems.append(f"{where}, style_path: die Datei {settings.style_path} gibt es nicht")
     if not settings.approver_role_ids and not settings.approver_user_ids:
         problems.append(f"{where}: niemand darf freigeben (approver_role_ids und approver_user_ids sind leer)")
     if len(problems) > before:
@@ -168,17 +168,6 @@ def _shared_channels(accounts: list[Account]) -> list[str]:
                                 "jeder Kanal darf nur zu einem Konto gehören")
             owner.setdefault(channel, account.name)
     return problems
-
-
-def served_account(settings: Settings) -> Account:
-    """The account `run` serves. One bot process serves one account so far: a file with several is refused
-    before anything starts, rather than mixing their channels, approvers and networks."""
-    accounts = load_accounts(settings)
-    if len(accounts) > 1:
-        names = ", ".join(account.name for account in accounts)
-        raise ConfigError(f"ACCOUNTS_FILE nennt {len(accounts)} Konten ({names}); ein Bot-Prozess bedient bisher "
-                          "genau ein Konto. Bitte je Konto eine eigene Datei (und einen eigenen Prozess) verwenden.")
-    return accounts[0]
 
 
 def describe_account(account: Account) -> str:

@@ -20,6 +20,7 @@ from bot.core.drafting.limits import MAX_COUNT, MIN_COUNT
 from bot.core.errors import ConfigError, InputError, SpitzfederError
 
 if TYPE_CHECKING:
+    from bot.accounts import Account
     from bot.core.drafting.models import DraftSet
     from bot.settings import Settings
 
@@ -87,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
         sub.add_argument("--env-file", type=Path, default=argparse.SUPPRESS, metavar="PFAD", help=ENV_FILE_HELP)
 
+    def account_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--account", default=None, metavar="KONTO",
+                         help="Name des Kontos aus ACCOUNTS_FILE (nötig, wenn es mehrere gibt)")
+
     def command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".", epilog=EXIT_CODES)
         common(sub)
@@ -99,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"Anzahl Entwürfe ({MIN_COUNT}–{MAX_COUNT})")
     draft.add_argument("--json", action="store_true", help="maschinenlesbare Ausgabe")
     draft.add_argument("--no-save", action="store_true", help="nicht in der Datenbank speichern")
+    account_option(draft)
 
     command("doctor", "Konfiguration prüfen")
     command("accounts", "die Konten zeigen, die der Bot bedient (ACCOUNTS_FILE), mit Kanälen und Netzwerken")
@@ -109,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--chart", metavar="PFAD", help="Diagramm als PNG in diese Datei schreiben")
     summary.add_argument("--week", action="store_true",
                          help="mit der Woche: die letzten 7 Tage gegen die 7 davor, die wichtigsten Weiterträger")
+    account_option(summary)
     amplifiers = command("amplifiers", "zeigen, wer einen Post weitergetragen hat (Reposts und Zitate)")
     amplifiers.add_argument("--post", metavar="ID", default=None,
                             help="Nummer des Posts oder Link auf X, Bluesky oder Mastodon (Standard: der neueste Post)")
-    command("patterns", "zeigen, welche Fragemuster und welcher Ton am besten laufen (wie /muster)")
+    account_option(amplifiers)
+    account_option(command("patterns", "zeigen, welche Fragemuster und welcher Ton am besten laufen (wie /muster)"))
     report = command("report", "den Monatsbericht eines Kontos als HTML, PDF oder CSV schreiben")
     report.add_argument("--account", required=True, metavar="KONTO",
                         help="Name des Kontos (standard, oder eines aus ACCOUNTS_FILE)")
@@ -187,9 +195,11 @@ async def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
         text = sys.stdin.read()
     if not text.strip() and not args.url:
         raise InputError("Keine Meldung angegeben: Text, '-' für die Standardeingabe oder --url URL.")
+    account = chosen_account(settings, args.account)
+    settings = account.settings
     count = args.count or settings.draft_count
     unsaved: str | None = None
-    async with drafting_tools(settings, save=not args.no_save) as tools:
+    async with drafting_tools(settings, save=not args.no_save, account=account.name) as tools:
         news = await obtain_news(tools.drafting, tools.articles, text=text, url=args.url)
         draft_set = await tools.drafting.draft(news, count)
         set_id = None
@@ -244,9 +254,10 @@ async def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Noch keine Datenbank unter {path}: noch nichts zusammenzufassen. Sie wird mit dem ersten "
               "gespeicherten Entwurf oder beim Start des Bots angelegt.")
         return 0
-    async with terminal_summary(settings) as service:
+    account = chosen_account(settings, args.account)
+    async with terminal_summary(account.settings, account.name) as service:
         report = await service.report()
-        print(render_summary(report, ZoneInfo(settings.timezone)))
+        print(render_summary(report, ZoneInfo(account.settings.timezone)))
         if args.week:
             print(f"\n{await service.week_text()}")
         if not args.chart:
@@ -268,12 +279,13 @@ async def cmd_amplifiers(args: argparse.Namespace, settings: Settings) -> int:
     if path is not None and not path.exists():  # reading creates nothing
         print(f"Noch keine Datenbank unter {path}: noch keine Weiterträger.")
         return 0
-    async with terminal_amplifiers(settings, args.post) as listing:
+    account = chosen_account(settings, args.account)
+    async with terminal_amplifiers(settings, args.post, account.name) as listing:
         print(listing)
     return 0
 
 
-async def cmd_patterns(settings: Settings) -> int:
+async def cmd_patterns(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.storage.database import sqlite_file
     from bot.wiring import terminal_patterns
 
@@ -281,15 +293,16 @@ async def cmd_patterns(settings: Settings) -> int:
     if path is not None and not path.exists():  # reading creates nothing
         print(f"Noch keine Datenbank unter {path}: noch keine Zahlen.")
         return 0
-    async with terminal_patterns(settings) as table:
+    account = chosen_account(settings, args.account)
+    async with terminal_patterns(account.settings, account.name) as table:
         print(table.replace("**", ""))
     return 0
 
 
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.wiring import check_report_account, monthly_report, open_database
+    from bot.wiring import monthly_report, open_database, report_account
 
-    check_report_account(settings, args.account)  # before a database file is opened, or created
+    report_account(settings, args.account)  # before a database file is opened, or created
     async with open_database(settings) as engine:
         name, content = await monthly_report(settings, engine, args.account, args.month, args.format)
     path: Path = args.out or Path(name)
@@ -355,6 +368,20 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def chosen_account(settings: Settings, name: str | None) -> Account:
+    """The account a terminal command works for: the one named, or the only one there is."""
+    from bot.accounts import load_accounts
+    from bot.wiring import report_account
+
+    if name is not None:
+        return report_account(settings, name)
+    accounts = load_accounts(settings)
+    if len(accounts) > 1:
+        names = ", ".join(account.name for account in accounts)
+        raise InputError(f"ACCOUNTS_FILE nennt {len(accounts)} Konten ({names}); bitte --account KONTO angeben.")
+    return accounts[0]
+
+
 def cmd_accounts(settings: Settings) -> int:
     from bot.accounts import describe_account, load_accounts
 
@@ -364,10 +391,10 @@ def cmd_accounts(settings: Settings) -> int:
 
 
 async def cmd_run(settings: Settings) -> int:
-    from bot.accounts import served_account
+    from bot.accounts import load_accounts
     from bot.wiring import run
 
-    settings = served_account(settings).settings
+    load_accounts(settings)  # a broken ACCOUNTS_FILE stops the start before anything is opened
     _require_discord_token(settings)
     if settings.earlier_database_problem:  # starting would begin with an empty database
         raise ConfigError(settings.earlier_database_problem)
@@ -462,7 +489,7 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "amplifiers":
         return await cmd_amplifiers(args, settings)
     if args.command == "patterns":
-        return await cmd_patterns(settings)
+        return await cmd_patterns(args, settings)
     if args.command == "report":
         return await cmd_report(args, settings)
     return await cmd_run(settings)

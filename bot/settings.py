@@ -189,8 +189,9 @@ class Settings(BaseSettings):
 
     # --- several accounts in one bot ---
     accounts_file: Path | None = None  # TOML with [accounts.<name>] tables; empty: one account from this environment
+    style_path: Path | None = None  # the house style (as style.txt) of this account; replaces PROMPTS_DIR's
 
-    @field_validator("accounts_file", mode="before")
+    @field_validator("accounts_file", "style_path", mode="before")
     @classmethod
     def _no_accounts_file(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -41,13 +41,17 @@ from bot.core.scheduler import NextDue, RunDue, Scheduler, WakeOn, in_sequence
 from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 
+DEFAULT_ACCOUNT = "standard"  # the account of a bot without ACCOUNTS_FILE (`bot.accounts` says the same)
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from bot.adapters.discord.client import SpitzfederClient
+    from bot.accounts import Account
+    from bot.adapters.discord.client import Desk, SpitzfederClient
     from bot.adapters.llm_openai import OpenAIChat
     from bot.adapters.storage.posts import SqlAuditLog
     from bot.adapters.storage.usage import SqlUsageStore
+    from bot.core.conversation.ports import Chat, Members
     from bot.core.conversation.workflow import Workflow
     from bot.core.posting.service import PostingService
 
@@ -94,17 +98,33 @@ async def network_limits(settings: Settings) -> tuple[NetworkLimit, ...]:
     return limits_for(networks, mastodon_limit=characters, mastodon_url_chars=per_url)
 
 
-def build_learning(settings: Settings, engine: AsyncEngine, clock: Clock) -> LearningService:
-    """Pattern statistics (/muster) and, with LEARN_FROM_HISTORY, the draft prompt's „Was bei uns gut lief“."""
+def build_learning(settings: Settings, engine: AsyncEngine, clock: Clock,
+                   account: str = DEFAULT_ACCOUNT) -> LearningService:
+    """Pattern statistics (/muster) and, with LEARN_FROM_HISTORY, the draft prompt's „Was bei uns gut lief“ —
+    from the account's own posts only."""
     from bot.adapters.storage.learning import SqlLearningStore
 
-    return LearningService(SqlLearningStore(engine), clock, window_days=settings.learning_window_days,
+    return LearningService(SqlLearningStore(engine, account=account), clock, window_days=settings.learning_window_days,
                            default_tone=settings.tone_default, learn=settings.learn_from_history)
 
 
 def load_prompts(settings: Settings) -> PromptLibrary:
-    """The shipped templates, each replaced by a file of the same name in PROMPTS_DIR (if set)."""
-    return PromptLibrary.load(DEFAULT_PROMPTS_DIR, settings.prompts_dir)
+    """The shipped templates, each replaced by a file of the same name in PROMPTS_DIR (if set); STYLE_PATH (an
+    account's `style_path`) replaces the house style."""
+    library = PromptLibrary.load(DEFAULT_PROMPTS_DIR, settings.prompts_dir)
+    if settings.style_path is None:
+        return library
+    from dataclasses import replace
+
+    from bot.core.drafting.prompts import PromptError, without_comments
+
+    try:
+        style = without_comments(settings.style_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PromptError(f"Die Stilvorlage {settings.style_path} (STYLE_PATH) ist nicht lesbar.",
+                          detail=str(exc)) from exc
+    return replace(library, data={**library.data, "style": style},
+                   sources={**library.sources, "style": settings.style_path})
 
 
 def build_articles(settings: Settings) -> ArticleSource:
@@ -154,7 +174,8 @@ class DraftingTools:
 
 
 @asynccontextmanager
-async def drafting_tools(settings: Settings, *, save: bool) -> AsyncIterator[DraftingTools]:
+async def drafting_tools(settings: Settings, *, save: bool,
+                         account: str = DEFAULT_ACCOUNT) -> AsyncIterator[DraftingTools]:
     llm = build_llm(settings)
     try:
         limits = await network_limits(settings)
@@ -164,9 +185,10 @@ async def drafting_tools(settings: Settings, *, save: bool) -> AsyncIterator[Dra
         from bot.adapters.storage.drafts import SqlDraftStore
 
         async with open_database(settings) as engine:  # with a database, drafts learn from past posts too
-            learning = build_learning(settings, engine, SystemClock()) if settings.learn_from_history else None
+            learning = (build_learning(settings, engine, SystemClock(), account) if settings.learn_from_history
+                        else None)
             yield DraftingTools(build_drafting(settings, llm, learning, limits), build_articles(settings),
-                                SqlDraftStore(engine))
+                                SqlDraftStore(engine, account=account))
     finally:
         await llm.aclose()
 
@@ -244,7 +266,7 @@ class Reach:
 
 def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
                   max_chars: int | None = None, usage: SqlUsageStore | None = None,
-                  learning: LearningService | None = None) -> SummaryService:
+                  learning: LearningService | None = None, account: str = DEFAULT_ACCOUNT) -> SummaryService:
     """``usage``: the summary ends with this month's X requests and estimated cost. The weekly part names the
     question patterns that travel best (from ``learning``, made here if not given)."""
     from bot.adapters.chart import MatplotlibChart
@@ -255,36 +277,38 @@ def build_summary(settings: Settings, engine: AsyncEngine, notifier: Notifier, c
         return usage_text(await usage.month_usage(clock.now()), settings.x_read_budget_month)
 
     tz = ZoneInfo(settings.timezone)
-    return SummaryService(SqlSummaryStore(engine), notifier, clock, tz=tz, chart=MatplotlibChart(),
+    return SummaryService(SqlSummaryStore(engine, account=account), notifier, clock, tz=tz, chart=MatplotlibChart(),
                           summary_time=parse_time_of_day(settings.summary_time), max_chars=max_chars,
                           weekly_day=parse_weekday(settings.weekly_summary_day),
-                          patterns=(learning or build_learning(settings, engine, clock)).patterns_line,
+                          patterns=(learning or build_learning(settings, engine, clock, account)).patterns_line,
                           costs=costs if usage is not None else None)
 
 
 def build_reach(settings: Settings, engine: AsyncEngine, notifier: Notifier, clock: Clock, *,
-                max_chars: int | None = None, learning: LearningService | None = None) -> Reach:
-    """``learning``: the pattern statistics shared with drafting (made here if not given)."""
+                max_chars: int | None = None, learning: LearningService | None = None,
+                account: str = DEFAULT_ACCOUNT) -> Reach:
+    """``learning``: the pattern statistics shared with drafting (made here if not given). Everything reads
+    and writes ``account``'s rows only; its network clients are its own (rate-limit pauses included)."""
     from bot.adapters.storage.amplifiers import SqlAmplifierStore
     from bot.adapters.storage.tracking import SqlTrackingStore
     from bot.adapters.storage.usage import SqlUsageStore
 
-    usage = SqlUsageStore(engine, clock)
+    usage = SqlUsageStore(engine, clock, account=account)
     networks = build_networks(settings, usage=usage)
-    learning = learning or build_learning(settings, engine, clock)
+    learning = learning or build_learning(settings, engine, clock, account)
     x = networks.get(Network.X)
     x_real = x is not None and not x.publisher.simulated
     summary = build_summary(settings, engine, notifier, clock, max_chars=max_chars,
-                            usage=usage if x_real else None, learning=learning)
+                            usage=usage if x_real else None, learning=learning, account=account)
     tracking = amplifiers = None
-    book = SqlAmplifierStore(engine)
+    book = SqlAmplifierStore(engine, account=account)
     metrics = {network: parts.metrics for network, parts in networks.items() if parts.metrics is not None}
     sources = {network: parts.amplifiers for network, parts in networks.items() if parts.amplifiers is not None}
     if metrics:  # every real network; the dry run's simulated posts are never tracked
         amplifiers = AmplifierService(book, sources, notifier, clock, usage=usage,
                                       read_budget_month=settings.x_read_budget_month,
                                       rules=amplifier_rules(settings))
-        tracking = TrackingService(SqlTrackingStore(engine), metrics, notifier, clock,
+        tracking = TrackingService(SqlTrackingStore(engine, account=account), metrics, notifier, clock,
                                    usage=usage, schedule=parse_schedule(settings.metrics_schedule),
                                    read_budget_month=settings.x_read_budget_month, after_snapshot=amplifiers)
     reports = StoredReports(summary, book, learning)
@@ -303,27 +327,29 @@ def amplifier_rules(settings: Settings) -> AmplifierRules:
 
 
 @asynccontextmanager
-async def terminal_amplifiers(settings: Settings, reference: str | None) -> AsyncIterator[str]:
+async def terminal_amplifiers(settings: Settings, reference: str | None,
+                              account: str = DEFAULT_ACCOUNT) -> AsyncIterator[str]:
     """`spitzfeder amplifiers`: a post's amplifiers, all of them, from the database."""
     from bot.adapters.storage.amplifiers import SqlAmplifierStore
 
     async with open_database(settings) as engine:
-        yield await amplifier_listing(SqlAmplifierStore(engine), reference, limit=None)
+        yield await amplifier_listing(SqlAmplifierStore(engine, account=account), reference, limit=None)
 
 
 @asynccontextmanager
-async def terminal_patterns(settings: Settings) -> AsyncIterator[str]:
+async def terminal_patterns(settings: Settings, account: str = DEFAULT_ACCOUNT) -> AsyncIterator[str]:
     """`spitzfeder patterns`: the table per pattern and tone, from the database, without a message limit."""
     async with open_database(settings) as engine:
-        yield await build_learning(settings, engine, SystemClock()).answer(max_chars=1_000_000)
+        yield await build_learning(settings, engine, SystemClock(), account).answer(max_chars=1_000_000)
 
 
-async def month_usage_text(settings: Settings, engine: AsyncEngine, clock: Clock | None = None) -> str:
-    """This month's X requests and estimated dollars (summary, doctor)."""
+async def month_usage_text(settings: Settings, engine: AsyncEngine, clock: Clock | None = None,
+                           account: str = DEFAULT_ACCOUNT) -> str:
+    """This month's X requests and estimated dollars of ``account`` (summary, doctor)."""
     from bot.adapters.storage.usage import SqlUsageStore
 
     clock = clock or SystemClock()
-    usage = await SqlUsageStore(engine, clock).month_usage(clock.now())
+    usage = await SqlUsageStore(engine, clock, account=account).month_usage(clock.now())
     return usage_text(usage, settings.x_read_budget_month)
 
 
@@ -335,10 +361,10 @@ class _Terminal:
 
 
 @asynccontextmanager
-async def terminal_summary(settings: Settings) -> AsyncIterator[SummaryService]:
+async def terminal_summary(settings: Settings, account: str = DEFAULT_ACCOUNT) -> AsyncIterator[SummaryService]:
     """The summary service for `spitzfeder summary` (no chat, no message limit)."""
     async with open_database(settings) as engine:
-        yield build_summary(settings, engine, _Terminal(), SystemClock())
+        yield build_summary(settings, engine, _Terminal(), SystemClock(), account=account)
 
 
 # --- the Discord bot ---
@@ -350,16 +376,123 @@ def approval_policy(settings: Settings) -> ApprovalPolicy:
 
 
 @dataclass(frozen=True)
-class DiscordBot:
-    client: SpitzfederClient
+class AccountBot:
+    """One account's part of the running bot."""
+
+    name: str
+    settings: Settings  # the account's own settings (the environment's with the account's on top)
     workflow: Workflow
     posting: PostingService
     reach: Reach
     audit: SqlAuditLog
+
+
+@dataclass(frozen=True)
+class DiscordBot:
+    client: SpitzfederClient
+    accounts: list[AccountBot]
     engine: AsyncEngine
     scheduler: Scheduler
     presence: Presence
     clock: Clock
+
+    # The first account's parts: the only one's, when the bot serves one account.
+    @property
+    def workflow(self) -> Workflow:
+        return self.accounts[0].workflow
+
+    @property
+    def posting(self) -> PostingService:
+        return self.accounts[0].posting
+
+    @property
+    def reach(self) -> Reach:
+        return self.accounts[0].reach
+
+    @property
+    def audit(self) -> SqlAuditLog:
+        return self.accounts[0].audit
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every account's services share in one bot process."""
+
+    engine: AsyncEngine
+    clock: Clock
+    scheduler: Scheduler
+    llm: OpenAIChat
+    articles: ArticleSource
+    publisher: Publisher | Mapping[Network, Publisher] | None  # tests: replaces every account's networks
+    reports: Reports | None  # tests: replaces every account's reports
+
+
+def _account_services(account: Account, shared: _Shared, drafting: DraftingService, learning: LearningService,
+                      chat: Chat, members: Members, lane_suffix: str) -> tuple[AccountBot, Desk]:
+    """One account's workflow, posting and reach on its own stores, its due work in its own lanes."""
+    from bot.adapters.discord.client import Access, Desk
+    from bot.adapters.storage.posts import SqlAuditLog, SqlPostFigures, SqlPostStore
+    from bot.adapters.storage.workflow import SqlWorkflowStore
+    from bot.core.conversation.board import SetBoard
+    from bot.core.conversation.workflow import Workflow
+    from bot.core.posting.announcer import ChatAnnouncer
+    from bot.core.posting.service import PostingService
+
+    settings, name, engine, clock, scheduler = account.settings, account.name, shared.engine, shared.clock, \
+        shared.scheduler
+    publisher = shared.publisher
+    posts, audit = SqlPostStore(engine, account=name), SqlAuditLog(engine, clock, account=name)
+    store = SqlWorkflowStore(engine, clock, account=name)
+    # The networks a draft may go to: those posting has a publisher for.
+    networks = (settings.active_networks if publisher is None else sorted(publisher, key=ORDER.index)
+                if isinstance(publisher, Mapping) else [publisher.network])
+    # ✅ goes on the messages of drafts that need it under the approval rules in force.
+    board = SetBoard(store, posts, chat, networks=networks, tz=ZoneInfo(settings.timezone),
+                     needs_confirmation=lambda entry: workflow.policy.needs_source_check(entry.needs_source_check))
+    announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
+    reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100,
+                        learning=learning, account=name)
+
+    def lane(kind: str) -> str:
+        return kind + lane_suffix
+
+    # A new post is enrolled for tracking at once; an approval or 🔁 wakes the posting lane.
+    notifier = WakeOn(announcer, {PostPublished: scheduler.waker(lane("tracking"))})
+
+    async def still_approved(post: Post) -> Withdrawal | None:  # the workflow owns votes and roles
+        return await workflow.still_approved(post)
+
+    posting = PostingService(posts, publisher or reach.publishers, audit, notifier, clock,
+                             wake=scheduler.waker(lane("posting")), still_approved=still_approved,
+                             reconcile_wait=timedelta(seconds=settings.reconcile_wait_seconds),
+                             plan_stale=timedelta(hours=settings.plan_stale_hours))
+    workflow = Workflow(
+        drafting=drafting, articles=shared.articles, store=store, posts=posts, posting=posting, audit=audit,
+        chat=chat, members=members, board=board, policy=approval_policy(settings),
+        undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count,
+        source_as_reply=settings.source_as_reply, clock=clock, best_time=settings.best_time,
+        figures=SqlPostFigures(engine, account=name).since)
+    scheduler.add_lane(lane("posting"), posting.run_due, posting.next_due)
+    # X requests are counted in memory; this lane writes the counts (a locked database waits).
+    reach.usage.wake = scheduler.waker(lane("usage"))
+    scheduler.add_lane(lane("usage"), reach.usage.run_flush, reach.usage.next_flush)
+    if reach.tracking is not None:
+        due: list[tuple[RunDue, NextDue]] = [(reach.tracking.run_due, reach.tracking.next_due)]
+        if reach.amplifiers is not None:  # right after the snapshots, with their numbers
+            due.append((reach.amplifiers.run_due, reach.amplifiers.next_due))
+        scheduler.add_lane(lane("tracking"), *in_sequence(*due))
+    if settings.summary_channel_id:
+        scheduler.add_lane(lane("summary"), reach.summary.run_due, reach.summary.next_due)
+
+    async def monthly(month: str | None, fmt: str) -> tuple[str, bytes]:
+        chosen = month or last_full_month(clock.now(), ZoneInfo(settings.timezone))
+        return await account_report(account, engine, chosen, fmt, clock=clock)
+
+    access = Access(frozenset(settings.discord_channel_ids),
+                    frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
+    desk = Desk(name, workflow, posting, shared.reports or reach.reports, access, monthly,
+                settings.summary_channel_id)
+    return AccountBot(name, settings, workflow, posting, reach, audit), desk
 
 
 @asynccontextmanager
@@ -367,98 +500,71 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
                       publisher: Publisher | Mapping[Network, Publisher] | None = None,
                       reports: Reports | None = None, serving: bool = True,
                       scheduler_runs: bool = True) -> AsyncIterator[DiscordBot]:
-    """The whole bot on one database; ``publisher`` and ``reports`` replace the configured ones (tests).
+    """The whole bot on one database, serving every account of ACCOUNTS_FILE (or the one from the environment);
+    ``publisher`` and ``reports`` replace the configured ones (tests).
 
     ``scheduler_runs`` False: due work runs only when called (`bot.scheduler.run_once()`), as tests drive it.
     """
     from bot.accounts import load_accounts
-    from bot.adapters.discord.client import Access, BotServices, SpitzfederClient
+    from bot.adapters.discord.client import BotServices, SpitzfederClient
     from bot.adapters.discord.runner import point_discord_at
+    from bot.adapters.storage.accounts import SqlAccountDirectory
     from bot.adapters.storage.health import SqlHeartbeats
-    from bot.adapters.storage.posts import SqlAuditLog, SqlPostFigures, SqlPostStore
-    from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
-    from bot.core.conversation.board import SetBoard
-    from bot.core.conversation.ports import Chat, Members
-    from bot.core.conversation.workflow import Workflow
-    from bot.core.posting.announcer import ChatAnnouncer
-    from bot.core.posting.service import PostingService
+    from bot.adapters.storage.workflow import SqlCommandSyncs
 
+    accounts = load_accounts(settings)  # a broken file stops the start here, before anything is opened
     clock = clock or SystemClock()
     scheduler = Scheduler(clock)
     point_discord_at(settings.discord_api_base_url, settings.discord_gateway_url)
     llm = build_llm(settings)
+    built: list[AccountBot] = []
     try:
         async with open_database(settings, wait=True) as engine:
-            posts, audit, store = SqlPostStore(engine), SqlAuditLog(engine, clock), SqlWorkflowStore(engine, clock)
-            learning = build_learning(settings, engine, clock)  # one cache for drafting, /muster and the summary
-            drafting = build_drafting(settings, llm, learning if settings.learn_from_history else None,
-                                      await network_limits(settings))
-            articles = build_articles(settings)
-            account = load_accounts(settings)[0].name  # the one account this process serves (see `served_account`)
-            # The networks a draft may go to: those posting has a publisher for.
-            networks = (settings.active_networks if publisher is None else sorted(publisher, key=ORDER.index)
-                        if isinstance(publisher, Mapping) else [publisher.network])
+            directory = SqlAccountDirectory(engine)
+            await _warn_about_unserved(directory, accounts)
+            shared = _Shared(engine, clock, scheduler, llm, build_articles(settings), publisher, reports)
+            limits = await asyncio.gather(*(network_limits(account.settings) for account in accounts))
+            drafting: dict[str, tuple[DraftingService, LearningService]] = {}
+            for account, account_limits in zip(accounts, limits, strict=True):
+                # One cache per account for drafting, /muster and the summary.
+                learning = build_learning(account.settings, engine, clock, account.name)
+                drafting[account.name] = (build_drafting(
+                    account.settings, llm, learning if account.settings.learn_from_history else None,
+                    account_limits), learning)
             presence = Presence(SqlHeartbeats(engine), clock)
-            reach: Reach | None = None
 
             def services(chat: Chat, members: Members) -> BotServices:
-                nonlocal reach
-                # ✅ goes on the messages of drafts that need it under the approval rules in force.
-                board = SetBoard(store, posts, chat, networks=networks, tz=ZoneInfo(settings.timezone),
-                                 needs_confirmation=lambda entry: workflow.policy.needs_source_check(
-                                     entry.needs_source_check))
-                announcer = ChatAnnouncer(store, board, chat, settings.summary_channel_id)
-                reach = build_reach(settings, engine, announcer, clock, max_chars=chat.max_message_chars - 100,
-                                    learning=learning)
-                # A new post is enrolled for tracking at once; an approval or 🔁 wakes the posting lane.
-                notifier = WakeOn(announcer, {PostPublished: scheduler.waker("tracking")})
-
-                async def still_approved(post: Post) -> Withdrawal | None:  # the workflow owns votes and roles
-                    return await workflow.still_approved(post)
-
-                posting = PostingService(posts, publisher or reach.publishers, audit, notifier, clock,
-                                         wake=scheduler.waker("posting"), still_approved=still_approved,
-                                         reconcile_wait=timedelta(seconds=settings.reconcile_wait_seconds),
-                                         plan_stale=timedelta(hours=settings.plan_stale_hours))
-                workflow = Workflow(
-                    drafting=drafting, articles=articles, store=store, posts=posts, posting=posting, audit=audit,
-                    chat=chat, members=members, board=board, policy=approval_policy(settings),
-                    undo_seconds=settings.post_undo_seconds, default_count=settings.draft_count,
-                    source_as_reply=settings.source_as_reply, clock=clock, best_time=settings.best_time,
-                    figures=SqlPostFigures(engine).since)
-                scheduler.add_lane("posting", posting.run_due, posting.next_due)
-                # X requests are counted in memory; this lane writes the counts (a locked database waits).
-                reach.usage.wake = scheduler.waker("usage")
-                scheduler.add_lane("usage", reach.usage.run_flush, reach.usage.next_flush)
-                if reach.tracking is not None:
-                    lane: list[tuple[RunDue, NextDue]] = [(reach.tracking.run_due, reach.tracking.next_due)]
-                    if reach.amplifiers is not None:  # right after the snapshots, with their numbers
-                        lane.append((reach.amplifiers.run_due, reach.amplifiers.next_due))
-                    scheduler.add_lane("tracking", *in_sequence(*lane))
-                if settings.summary_channel_id:
-                    scheduler.add_lane("summary", reach.summary.run_due, reach.summary.next_due)
+                desks = []
+                for account in accounts:
+                    suffix = "" if len(accounts) == 1 else f" {account.name}"
+                    part, desk = _account_services(account, shared, *drafting[account.name], chat, members, suffix)
+                    built.append(part)
+                    desks.append(desk)
                 scheduler.add_lane("heartbeat", presence.run_due, presence.next_due)  # at most once a minute
-                async def monthly(month: str | None, fmt: str) -> tuple[str, bytes]:
-                    chosen = month or last_full_month(clock.now(), ZoneInfo(settings.timezone))
-                    return await monthly_report(settings, engine, account, chosen, fmt, clock=clock)
+                return BotServices(desks, scheduler if scheduler_runs else _Driven(),
+                                   warm_up=lambda: _warm_up(llm), presence=presence, directory=directory)
 
-                return BotServices(workflow, posting, reports or reach.reports,
-                                   scheduler if scheduler_runs else _Driven(), warm_up=lambda: _warm_up(llm),
-                                   presence=presence, monthly=monthly)
-
-            access = Access(frozenset(settings.discord_channel_ids),
-                            frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
-            client = SpitzfederClient(access, command_syncs=SqlCommandSyncs(engine, clock), services=services,
+            client = SpitzfederClient(command_syncs=SqlCommandSyncs(engine, clock), services=services,
                                       serving=serving)
-            assert reach is not None, "the client builds its services when it is made"
             try:
-                yield DiscordBot(client, client.services.workflow, client.services.posting, reach, audit, engine,
-                                 scheduler, presence, clock)
+                yield DiscordBot(client, built, engine, scheduler, presence, clock)
             finally:
-                await reach.usage.flush()  # the last counts, before the database closes
-                await reach.close()
+                for part in built:
+                    await part.reach.usage.flush()  # the last counts, before the database closes
+                    await part.reach.close()
     finally:
         await llm.aclose()
+
+
+async def _warn_about_unserved(directory: object, accounts: Sequence[Account]) -> None:
+    """Rows of an account ACCOUNTS_FILE no longer names stay untouched; say so once at start."""
+    from bot.adapters.storage.accounts import SqlAccountDirectory
+
+    assert isinstance(directory, SqlAccountDirectory)
+    unserved = sorted(await directory.accounts_in_use() - {account.name for account in accounts})
+    if unserved:
+        log.warning("the database holds posts and drafts of accounts this bot does not serve (%s); they are kept "
+                    "but neither tracked nor posted", ", ".join(unserved))
 
 
 def _warm_up(llm: OpenAIChat) -> None:
@@ -484,16 +590,19 @@ class _Driven:
         pass
 
 
-def _warn_about(settings: Settings, bot: DiscordBot) -> None:
+def _warn_about(part: AccountBot, several: bool) -> None:
+    settings = part.settings
+    who = f"account {part.name}: " if several else ""
     if not settings.summary_channel_id:
-        log.warning("SUMMARY_CHANNEL_ID is not set: no daily summary (/zusammenfassung still works)")
-    if bot.reach.simulated:
-        log.warning("dry run: posts are simulated and never reach any network (%s)",
+        log.warning("%sSUMMARY_CHANNEL_ID is not set: no daily summary (/zusammenfassung still works)", who)
+    if part.reach.simulated:
+        log.warning("%sdry run: posts are simulated and never reach any network (%s)", who,
                     "DRY_RUN=true" if settings.dry_run else "no network's credentials are complete")
     else:
-        log.info("posting to: %s", labels(bot.reach.networks))
-    if not bot.workflow.policy.configured:
-        log.warning("no approvers configured (APPROVER_ROLE_IDS / APPROVER_USER_IDS): nothing can be approved")
+        log.info("%sposting to: %s", who, labels(part.reach.networks))
+    if not part.workflow.policy.configured:
+        log.warning("%sno approvers configured (APPROVER_ROLE_IDS / APPROVER_USER_IDS): nothing can be approved",
+                    who)
 
 
 async def run(settings: Settings) -> int:
@@ -503,7 +612,8 @@ async def run(settings: Settings) -> int:
     token = required_token(settings.discord_token.get_secret_value())
     with StopOnSignals() as stops:
         async with discord_bot(settings) as bot:
-            _warn_about(settings, bot)
+            for part in bot.accounts:
+                _warn_about(part, len(bot.accounts) > 1)
             async with _health_endpoint(settings, bot):
                 if stops.received is None:  # a signal during the start: nothing to serve
                     serving = asyncio.create_task(serve(bot.client, token), name="serving Discord")
@@ -571,24 +681,26 @@ async def sync_commands(settings: Settings) -> int:
 
 # --- monthly client reports ---
 
-def check_report_account(settings: Settings, name: str) -> None:
-    """The account whose report is asked for. The database keeps no account apart yet, so only the account this
-    process serves has a report of its own: several accounts in ACCOUNTS_FILE are refused as `run` refuses them
-    (ConfigError), another name is an InputError. Checked before any database is opened."""
-    from bot.accounts import served_account
+def report_account(settings: Settings, name: str) -> Account:
+    """The account named (by `report --account`, the CLI's other commands): ACCOUNTS_FILE's or `standard`.
+    An unknown name is an InputError naming the accounts there are; checked before any database is opened."""
+    from bot.accounts import load_accounts
     from bot.core.reports.monthly import resolve_account
 
-    served = served_account(settings)
-    resolve_account(name, {served.name: served.display_name})
+    accounts = {account.name: account for account in load_accounts(settings)}
+    resolve_account(name, {key: account.display_name for key, account in accounts.items()})
+    return accounts[name.strip()]
 
 
 async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, month: str, fmt: str, *,
                          clock: Clock | None = None) -> tuple[str, bytes]:
-    """The report of ``account`` (the served one: see `check_report_account`) for ``month`` („2026-11“) as ``fmt``
-    (html, pdf, csv): its file name and content. Bad input raises InputError with a German message (CLI and
-    Discord show it)."""
+    """The report of ``account`` for ``month`` („2026-11“) as ``fmt`` (html, pdf, csv): its file name and content.
+    Bad input raises InputError with a German message (CLI and Discord show it)."""
+    return await account_report(report_account(settings, account), engine, month, fmt, clock=clock)
 
-    from bot.accounts import served_account
+
+async def account_report(account: Account, engine: AsyncEngine, month: str, fmt: str, *,
+                         clock: Clock | None = None) -> tuple[str, bytes]:
     from bot.adapters.report.csv import render_csv
     from bot.adapters.report.html import render_html
     from bot.adapters.report.pdf import render_pdf
@@ -599,17 +711,15 @@ async def monthly_report(settings: Settings, engine: AsyncEngine, account: str, 
 
     renderers: dict[str, Callable[[MonthlyReport], str | bytes]] = {"html": render_html, "pdf": render_pdf,
                                                                      "csv": render_csv}
-    check_report_account(settings, account)
-    served = served_account(settings)
     period = parse_month(month)
     if fmt not in renderers:
         raise InputError(f"„{fmt}“ ist kein Berichtsformat; möglich sind html, pdf und csv.")
-    report = await build_monthly_report(SqlMonthlyStore(engine), period, tz=ZoneInfo(served.settings.timezone),
-                                        account=served.name, display_name=served.display_name,
-                                        now=(clock or SystemClock()).now())
+    report = await build_monthly_report(SqlMonthlyStore(engine, account=account.name), period,
+                                        tz=ZoneInfo(account.settings.timezone), account=account.name,
+                                        display_name=account.display_name, now=(clock or SystemClock()).now())
     content: str | bytes = await asyncio.to_thread(renderers[fmt], report)
     text = content.encode("utf-8") if isinstance(content, str) else content
-    return f"spitzfeder-bericht-{served.name}-{period.key}.{fmt}", text
+    return f"spitzfeder-bericht-{account.name}-{period.key}.{fmt}", text
 
 
 def last_full_month(now: datetime, tz: ZoneInfo) -> str:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.accounts import describe_account, load_accounts, served_account
-from bot.cli import main
-from bot.core.errors import ConfigError
+from bot.accounts import describe_account, load_accounts
+from bot.cli import chosen_account, main
+from bot.core.errors import ConfigError, InputError
 from bot.core.networks import Network
 from bot.settings import Settings
 
@@ -92,11 +92,18 @@ def test_a_secret_written_into_the_file_or_missing_from_the_environment_is_refus
     assert "Konto „agentur“, x_access_token_env: die Umgebungsvariable „AGENTUR_TOKEN“ ist nicht gesetzt" in said
 
 
-def test_several_accounts_each_need_their_channels_and_a_style_per_account_is_not_offered_yet(tmp_path):
+def test_several_accounts_each_need_their_channels(tmp_path):
     said = problems(tmp_path, TWO.replace("discord_channel_ids = [44]\n", ""))
     assert "Konto „kunde-a“: discord_channel_ids ist leer (alle lesbaren Kanäle)" in said
-    said = problems(tmp_path, TWO.replace("discord_channel_ids = [44]\n", "style_path = \"kunde.txt\"\n"))
-    assert "Konto „kunde-a“, style_path: eine eigene Stilvorlage je Konto gibt es noch nicht" in said
+
+
+def test_each_account_may_have_its_own_style_found_beside_the_file(tmp_path):
+    (tmp_path / "kunde.txt").write_text("Immer per Sie.", encoding="utf-8")
+    _agentur, kunde = load_accounts(settings_with(tmp_path, TWO.replace(
+        "approvals_required = 2\n", "approvals_required = 2\nstyle_path = \"kunde.txt\"\n")), environ=SECRETS)
+    assert kunde.settings.style_path == tmp_path / "kunde.txt"
+    said = problems(tmp_path, TWO.replace("approvals_required = 2\n", "style_path = \"fehlt.txt\"\n"))
+    assert f"Konto „kunde-a“, style_path: die Datei {tmp_path / 'fehlt.txt'} gibt es nicht" in said
 
 
 def test_an_account_nobody_may_approve_for_and_process_wide_settings_are_refused(tmp_path):
@@ -129,13 +136,16 @@ def test_the_shipped_example_is_valid(monkeypatch):
         "2 Person(en), 2 Stimme(n) · postet")
 
 
-def test_run_refuses_several_accounts_and_serves_a_single_one(tmp_path, monkeypatch):
+def test_terminal_commands_name_their_account_when_there_are_several(tmp_path, monkeypatch):
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError, match="ein Bot-Prozess bedient bisher genau ein Konto"):
-        served_account(settings_with(tmp_path, TWO))
-    served = served_account(settings_with(tmp_path, TWO.split("[accounts.kunde-a]")[0]))
-    assert served.name == "agentur" and served.settings.discord_channel_ids == [11]
+    with pytest.raises(InputError, match=r"ACCOUNTS_FILE nennt 2 Konten \(agentur, kunde-a\); bitte --account"):
+        chosen_account(settings_with(tmp_path, TWO), None)
+    assert chosen_account(settings_with(tmp_path, TWO), "kunde-a").settings.timezone == "Europe/Vienna"
+    single = chosen_account(settings_with(tmp_path, TWO.split("[accounts.kunde-a]")[0]), None)
+    assert single.name == "agentur" and single.settings.discord_channel_ids == [11]
+    with pytest.raises(InputError, match="Ein Konto „kunde-b“ gibt es nicht"):
+        chosen_account(settings_with(tmp_path, TWO), "kunde-b")
 
 
 def test_the_accounts_command_lists_them_and_a_broken_file_exits_2(tmp_path, monkeypatch, capsys):

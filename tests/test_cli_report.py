@@ -60,18 +60,20 @@ ONE = '[accounts.agentur]\ndisplay_name = "Agentur Nordlicht"\ndiscord_channel_i
 TWO = ONE + '[accounts.kunde-a]\ndisplay_name = "Verkehrsclub"\ndiscord_channel_ids = [44]\napprover_user_ids = [2]\n'
 
 
-def test_only_the_served_account_has_a_report_and_several_accounts_are_refused(capsys, monkeypatch, tmp_path):
+def test_each_account_of_the_file_has_its_report_and_an_unknown_one_is_refused(capsys, monkeypatch, tmp_path):
     database = tmp_path / "neu.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
     accounts = tmp_path / "accounts.toml"
     monkeypatch.setenv("ACCOUNTS_FILE", str(accounts))
-    accounts.write_text(TWO, encoding="utf-8")
-    assert main(["report", "--account", "kunde-a", "--month", "2026-11"]) == 2
-    assert "ACCOUNTS_FILE nennt 2 Konten (agentur, kunde-a)" in capsys.readouterr().err
     accounts.write_text(ONE, encoding="utf-8")
     assert main(["report", "--account", "standard", "--month", "2026-11"]) == 2
     assert "Ein Konto „standard“ gibt es nicht. Vorhanden: „agentur“." in capsys.readouterr().err
     assert not database.exists()
+    accounts.write_text(TWO, encoding="utf-8")
+    out = tmp_path / "bericht.html"
+    assert main(["report", "--account", "kunde-a", "--month", "2026-11", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Verkehrsclub" in html and "Agentur Nordlicht" not in html
 
 
 def test_the_account_help_names_the_accounts_file(capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from bot.core.conversation.ports import Chat, Members
 from bot.core.conversation.records import Case
 from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.intake import split_url
+from bot.core.errors import InputError
 from bot.core.health import CONNECTED, DISCONNECTED, STOPPED, Presence
 from bot.core.posting.service import PostingService
 from bot.core.reach.reports import Reports
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 DM_REFUSED = ("Direktnachrichten nehme ich nur von freigeschalteten Personen an (DM_ALLOWED_USER_IDS). "
               "Bitte erwähne mich in einem der Redaktionskanäle.")
 WRONG_CHANNEL = "In diesem Kanal arbeite ich nicht (DISCORD_CHANNEL_IDS). Bitte einen der freigegebenen Kanäle nutzen."
+NO_ACCOUNT_HERE = ("Dieser Kanal gehört zu keinem Konto (discord_channel_ids und summary_channel_id in ACCOUNTS_FILE). "
+                   "Bitte den Befehl im Kanal des Kontos nutzen.")
+# „konto: kunde-a Meldung…“ at the start of a DM chooses the account.
+_ACCOUNT_PREFIX = re.compile(r"^\s*konto\s*:\s*([a-z0-9_-]+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def intents() -> discord.Intents:
@@ -76,16 +81,35 @@ class Background(Protocol):
 
 
 @dataclass(frozen=True)
-class BotServices:
-    """What the client hands its events to."""
+class Desk:
+    """One account's services, and where its news come in."""
 
+    account: str
     workflow: Workflow
     posting: PostingService
     reports: Reports
+    access: Access
+    monthly: MonthlyReports | None = None  # /bericht: the monthly client report as a file
+    summary_channel_id: int | None = None  # its commands answer there too
+
+
+class AccountDirectory(Protocol):
+    """Which account a recorded message or a conversation's channel belongs to (None: no account's)."""
+
+    async def account_of_message(self, message_id: int) -> str | None: ...
+
+    async def account_of_channel(self, channel_id: int) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class BotServices:
+    """What the client hands its events to: one desk per account, and what the whole process shares."""
+
+    desks: Sequence[Desk]
     background: Background
     warm_up: Callable[[], None]  # slow one-time loading, run in a worker thread at start
     presence: Presence | None = None  # where the gateway's state is recorded for the health check
-    monthly: MonthlyReports | None = None  # /bericht: the monthly client report as a file
+    directory: AccountDirectory | None = None  # needed with several desks
 
 
 def _survive_bad_events(connection: Any) -> None:
@@ -106,25 +130,35 @@ def _survive_bad_events(connection: Any) -> None:
 class SpitzfederClient(discord.Client):
     """``services`` builds the core services on the client's own ports: its chat, and itself as `Members`."""
 
-    def __init__(self, access: Access, *, command_syncs: CommandSyncStore,
-                 services: Callable[[Chat, Members], BotServices], serving: bool = True, **options: Any) -> None:
+    def __init__(self, *, command_syncs: CommandSyncStore, services: Callable[[Chat, Members], BotServices],
+                 serving: bool = True, **options: Any) -> None:
         # A small bot's guilds arrive right after READY; discord.py's default wait of 2 s only delays on_ready.
         options.setdefault("guild_ready_timeout", 0.5)
         super().__init__(intents=intents(), allowed_mentions=MENTIONS, **options)
-        self.access = access
         self.chat = DiscordChat(self)
         self.services = services(self.chat, self)
+        self.desks = {desk.account: desk for desk in self.services.desks}
+        assert self.desks, "at least one account"
+        assert len(self.desks) == 1 or self.services.directory is not None, "several accounts need the directory"
         self.tree: app_commands.CommandTree[SpitzfederClient] = app_commands.CommandTree(self)
         self.command_sync = CommandSync(self.tree, command_syncs)
         self.serving = serving  # False for `sync-commands`: log in and sync only; no posting, no due work
         self._stop_task: asyncio.Task[None] | None = None
         self._recording = asyncio.Lock()
-        add_commands(self.tree, self, self.services.reports, self.services.monthly)
+        self._waiting_for_account: dict[int, str] = {}  # a DM's news, per user, until they name the account
+        add_commands(self.tree, self, self._reports_for,
+                     self._monthly_for if any(desk.monthly for desk in self.desks.values()) else None)
         _survive_bad_events(self._connection)
 
     @property
-    def workflow(self) -> Workflow:
-        return self.services.workflow
+    def only_desk(self) -> Desk | None:
+        """The desk when the bot serves a single account."""
+        return next(iter(self.desks.values())) if len(self.desks) == 1 else None
+
+    @property
+    def access(self) -> Access:
+        """The first account's access (the only one's, for a single account)."""
+        return next(iter(self.desks.values())).access
 
     @property
     def me(self) -> discord.ClientUser:
@@ -140,16 +174,18 @@ class SpitzfederClient(discord.Client):
         # What the first news item needs (language profiles, the LLM library) loads in a worker thread while
         # the gateway connects, not before it.
         self._warm_up = asyncio.create_task(asyncio.to_thread(self.services.warm_up))
-        try:
-            await self.services.posting.reconcile()  # posts a crash left in flight
-        except Exception:
-            log.exception("reconciling posts at start failed; due posts are retried by the scheduler")
-        try:
-            await self.workflow.deliver_unshown()  # sets stored, but never shown before the stop
-            await self.workflow.resume_approvals()  # a deciding vote stored just before the stop
-            await self.workflow.report_interrupted()  # drafting jobs the stop cut short get their 🔁
-        except Exception:
-            log.exception("resuming the conversations at start failed")
+        for desk in self.desks.values():
+            try:
+                await desk.posting.reconcile()  # posts a crash left in flight
+            except Exception:
+                log.exception("reconciling %s's posts at start failed; due posts are retried by the scheduler",
+                              desk.account)
+            try:
+                await desk.workflow.deliver_unshown()  # sets stored, but never shown before the stop
+                await desk.workflow.resume_approvals()  # a deciding vote stored just before the stop
+                await desk.workflow.report_interrupted()  # drafting jobs the stop cut short get their 🔁
+            except Exception:
+                log.exception("resuming %s's conversations at start failed", desk.account)
         self.services.background.start()
 
     async def close(self) -> None:
@@ -212,60 +248,121 @@ class SpitzfederClient(discord.Client):
 
     async def _route(self, message: discord.Message) -> None:
         text = self._without_own_mention(message.content)
-        case = await self.workflow.case_in(message.channel.id)
         if message.guild is None:
-            await self._direct_message(message, text, case)
-        elif case is not None:
-            if is_stats_question(text) and await self.workflow.posted(case):
-                await self._reply(message, await self.services.reports.statistics(text))
+            await self._direct_message(message, text)
+            return
+        desk = self._desk_of_channel(message.channel)
+        if desk is None:  # a channel of no account (or not of the only one)
+            if self.me in message.mentions:
+                await self._reply(message, WRONG_CHANNEL)
+            return
+        case = await desk.workflow.case_in(message.channel.id)
+        if case is not None:
+            if is_stats_question(text) and await desk.workflow.posted(case):
+                await self._reply(message, await desk.reports.statistics(text))
                 return
-            await self._in_case(case, message, text, in_case(text))
+            await self._in_case(desk, case, message, text, in_case(text))
         elif self.me in message.mentions:
-            if not self.access.channel_allowed(message.channel):
+            if not desk.access.channel_allowed(message.channel):
                 await self._reply(message, WRONG_CHANNEL)
                 return
-            await self._outside_case(message, text, outside_case(text))
+            await self._outside_case(desk, message, text, outside_case(text))
 
-    async def _direct_message(self, message: discord.Message, text: str, case: Case | None) -> None:
-        if message.author.id not in self.access.dm_user_ids and not self.workflow.policy.is_approver(
-                Reactor(message.author.id, await self._roles_in_guilds(message.author.id))):
+    def _desk_of_channel(self, channel: object) -> Desk | None:
+        """The account a server channel (or a thread in it) belongs to. A single account also owns the
+        conversations in channels outside DISCORD_CHANNEL_IDS (a thread whose channel was taken off the list)."""
+        if (only := self.only_desk) is not None:
+            return only
+        return next((desk for desk in self.desks.values() if desk.access.channel_allowed(channel)), None)
+
+    async def _direct_message(self, message: discord.Message, text: str) -> None:
+        author = await self._author(message)
+        desks = [desk for desk in self.desks.values()
+                 if author.user_id in desk.access.dm_user_ids or desk.workflow.policy.is_approver(author)]
+        if not desks:
             await self._reply(message, DM_REFUSED)
             return
+        named, text = self._named_desk(text, desks)
+        if named is None and (answer := self._answer_to_question(author.user_id, text, desks)) is not None:
+            desk, news = answer  # the news that waited for the account to be named
+            self._waiting_for_account.pop(author.user_id, None)
+            await self._outside_case(desk, message, news, in_dm(news, has_case=False))
+            return
+        ongoing = await self._desk_of_conversation(message.channel.id, desks)
+        case = await ongoing.workflow.case_in(message.channel.id) if ongoing is not None else None
         intent = in_dm(text, has_case=case is not None)
-        if case is not None and intent in (Intent.REFINE, Intent.HAND_EDIT):
-            await self._in_case(case, message, text, intent)
-        else:
-            await self._outside_case(message, text, intent)
+        if ongoing is not None and case is not None and intent in (Intent.REFINE, Intent.HAND_EDIT) and (
+                named in (None, ongoing)):
+            await self._in_case(ongoing, case, message, text, intent)
+            return
+        if intent is Intent.HELP:
+            await self._reply(message, help_text((named or desks[0]).workflow.networks))
+            return
+        chosen = named or (desks[0] if len(desks) == 1 else None)
+        if chosen is None:  # asked once; the answer (or a „konto:“ message) brings the news on its way
+            self._waiting_for_account[author.user_id] = text
+            await self._reply(message, _which_account(desks))
+            return
+        self._waiting_for_account.pop(author.user_id, None)
+        await self._outside_case(chosen, message, text, intent)
 
-    async def _in_case(self, case: Case, message: discord.Message, text: str, intent: Intent) -> None:
+    def _named_desk(self, text: str, desks: list[Desk]) -> tuple[Desk | None, str]:
+        """„konto: kunde-a …“: the account chosen at the start of a DM, and the rest of the text."""
+        match = _ACCOUNT_PREFIX.match(text)
+        if match is None:
+            return None, text
+        name = match[1].casefold()
+        desk = next((desk for desk in desks if desk.account == name), None)
+        if desk is None:
+            raise InputError(f"Für ein Konto „{name}“ darfst du hier nichts einbringen. " + _your_accounts(desks))
+        return desk, match[2].strip()
+
+    def _answer_to_question(self, user_id: int, text: str, desks: list[Desk]) -> tuple[Desk, str] | None:
+        """The account named in answer to „Für welches Konto?“, with the news the question was about."""
+        waiting = self._waiting_for_account.get(user_id)
+        name = text.strip().strip("„“\"'.").casefold()
+        desk = next((desk for desk in desks if desk.account == name), None)
+        return None if waiting is None or desk is None else (desk, waiting)
+
+    async def _desk_of_conversation(self, channel_id: int, desks: list[Desk]) -> Desk | None:
+        """The desk whose newest case is in this (DM) channel, if the user may use it."""
+        if len(self.desks) == 1:
+            return desks[0]
+        assert self.services.directory is not None
+        account = await self.services.directory.account_of_channel(channel_id)
+        return next((desk for desk in desks if desk.account == account), None)
+
+    async def _in_case(self, desk: Desk, case: Case, message: discord.Message, text: str, intent: Intent) -> None:
+        workflow = desk.workflow
         if not text:  # only a picture, a sticker or a bare mention: no wish to draft from
             if message.guild is None or self.me in message.mentions:
-                await self._reply(message, help_text(self.workflow.networks))
+                await self._reply(message, help_text(workflow.networks))
             return
-        if await self.workflow.answer_plan(case, await self._author(message), text):
+        if await workflow.answer_plan(case, await self._author(message), text):
             return  # the time ⏰ asked for
         author = message.author.display_name
         edit = hand_edit(text) if intent is Intent.HAND_EDIT else None
         if edit is not None:
-            await self.workflow.hand_edit(case, author, edit.number, edit.text, edit.evidence)
+            await workflow.hand_edit(case, author, edit.number, edit.text, edit.evidence)
         else:
-            await self.workflow.wish(case, author, text)
+            await workflow.wish(case, author, text)
 
-    async def _outside_case(self, message: discord.Message, text: str, intent: Intent) -> None:
+    async def _outside_case(self, desk: Desk, message: discord.Message, text: str, intent: Intent) -> None:
+        workflow = desk.workflow
         if intent is Intent.HELP:
-            await self._reply(message, help_text(self.workflow.networks))
+            await self._reply(message, help_text(workflow.networks))
         elif intent is Intent.STATS:
-            await self._reply(message, await self.services.reports.statistics(text))
+            await self._reply(message, await desk.reports.statistics(text))
         else:
             async with message.channel.typing():
                 rest, url = split_url(text)
-                news = await self.workflow.read_news(rest, url)
+                news = await workflow.read_news(rest, url)
             in_thread = isinstance(message.channel, discord.Thread)
-            case = await self.workflow.open_case(
+            case = await workflow.open_case(
                 news, origin="discord", requester_id=message.author.id,
                 guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
                 anchor_message_id=None if in_thread else message.id)
-            await self.workflow.draft_first(case)
+            await workflow.draft_first(case)
 
     async def _author(self, message: discord.Message) -> Reactor:
         """The author of a message with their roles (in a DM: across the bot's servers)."""
@@ -283,34 +380,55 @@ class SpitzfederClient(discord.Client):
     async def slash_plan(self, interaction: discord.Interaction, number: int, when: str) -> None:
         """`/planen entwurf: zeit:` in a case's thread; the answer is shown to everyone there."""
         assert interaction.channel_id is not None, "slash commands are guild-only"
+        workflow = self._desk_for_command(interaction).workflow
         await interaction.response.defer(thinking=True)
-        answer = await self.workflow.plan_by_command(interaction.channel_id, await self._interaction_user(interaction),
-                                                     number, when)
+        answer = await workflow.plan_by_command(interaction.channel_id, await self._interaction_user(interaction),
+                                                number, when)
         await interaction.followup.send(answer)
 
     async def slash_queue(self, interaction: discord.Interaction) -> None:
+        workflow = self._desk_for_command(interaction).workflow
         await interaction.response.defer(thinking=True)
-        await interaction.followup.send(await self.workflow.queue_text())
+        await interaction.followup.send(await workflow.queue_text())
 
     async def slash_draft(self, interaction: discord.Interaction, text: str, url: str | None,
                           count: int | None, tone: str | None = None) -> None:
-        if not self.access.channel_allowed(interaction.channel):
+        desk = self._desk_of_channel(interaction.channel)
+        if desk is None or not desk.access.channel_allowed(interaction.channel):
             await interaction.response.send_message(WRONG_CHANNEL, ephemeral=True)
             return
-        self.workflow.check_tone(tone)  # a wrong tone is said before anything is fetched
+        workflow = desk.workflow
+        workflow.check_tone(tone)  # a wrong tone is said before anything is fetched
         await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
-        news = await self.workflow.read_news(text, url)
-        note = networks_note(self.workflow.networks)
+        news = await workflow.read_news(text, url)
+        note = networks_note(workflow.networks)
         anchor = await interaction.followup.send(
             f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}" + (f"\n{note}" if note else ""),
             wait=True)
         in_thread = isinstance(interaction.channel, discord.Thread)
         assert interaction.channel_id is not None, "slash commands are guild-only"
-        case = await self.workflow.open_case(
+        case = await workflow.open_case(
             news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,
             channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count,
             tone=tone)
-        await self.workflow.draft_first(case)
+        await workflow.draft_first(case)
+
+    def _desk_for_command(self, interaction: discord.Interaction) -> Desk:
+        """The account a slash command speaks for: its channel's (or the account whose summary goes there)."""
+        desk = self._desk_of_channel(interaction.channel) or next(
+            (desk for desk in self.desks.values() if desk.summary_channel_id == interaction.channel_id), None)
+        if desk is None:
+            raise InputError(NO_ACCOUNT_HERE)
+        return desk
+
+    def _reports_for(self, interaction: discord.Interaction) -> Reports:
+        return self._desk_for_command(interaction).reports
+
+    def _monthly_for(self, interaction: discord.Interaction) -> MonthlyReports:
+        monthly = self._desk_for_command(interaction).monthly
+        if monthly is None:
+            raise InputError("Für dieses Konto gibt es keinen Monatsbericht.")
+        return monthly
 
     # --- reactions (raw: they arrive for messages of any age, cached or not) ---
 
@@ -340,7 +458,15 @@ class SpitzfederClient(discord.Client):
         reactor = Reactor(payload.user_id, roles, bool(user and user.bot))
         event = ReactionEvent(payload.message_id, payload.channel_id, str(payload.emoji), reactor, added,
                               from_self=from_self)
-        await self.workflow.on_reaction(event)
+        desk = await self._desk_of_message(payload.message_id)
+        if desk is not None:  # only the account whose message it is decides; its approvers alone count
+            await desk.workflow.on_reaction(event)
+
+    async def _desk_of_message(self, message_id: int) -> Desk | None:
+        if (only := self.only_desk) is not None:
+            return only
+        assert self.services.directory is not None
+        return self.desks.get(await self.services.directory.account_of_message(message_id) or "")
 
     async def roles(self, user_id: int, guild_id: int | None) -> frozenset[int] | None:
         """`Members`: the user's roles now; None when they are no longer on the server."""
@@ -362,7 +488,7 @@ class SpitzfederClient(discord.Client):
 
     async def _roles_in_guilds(self, user_id: int) -> frozenset[int]:
         """The user's roles in the bot's servers, for DMs: approvers by role are approvers there too."""
-        if not self.workflow.policy.approver_role_ids:
+        if not any(desk.workflow.policy.approver_role_ids for desk in self.desks.values()):
             return frozenset()
         roles: set[int] = set()
         # At start, before the gateway has delivered the servers, they are asked for by REST.
@@ -393,3 +519,14 @@ class SpitzfederClient(discord.Client):
 
     def _without_own_mention(self, content: str) -> str:
         return re.sub(rf"<@!?{self.me.id}>", " ", content).strip()
+
+
+def _your_accounts(desks: Sequence[Desk]) -> str:
+    return "Deine Konten: " + ", ".join(f"„{desk.account}“" for desk in desks) + "."
+
+
+def _which_account(desks: Sequence[Desk]) -> str:
+    """The one question a DM gets when its author approves for several accounts."""
+    names = " oder ".join(f"„{desk.account}“" for desk in desks)
+    return (f"Für welches Konto ist das? Du gibst für mehrere frei. Antworte mit dem Namen: {names}. "
+            f"Tipp: „konto: {desks[0].account}“ am Anfang einer Nachricht spart die Frage.")

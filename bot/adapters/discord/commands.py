@@ -56,8 +56,11 @@ MonthlyReports = Callable[[str | None, str], Awaitable[tuple[str, bytes]]]
 REPORT_FORMATS = ("html", "pdf", "csv")
 
 
-def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, reports: Reports,
-                 monthly: MonthlyReports | None = None) -> None:
+def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting,
+                 reports_for: Callable[[discord.Interaction], Reports],
+                 monthly_for: Callable[[discord.Interaction], MonthlyReports] | None = None) -> None:
+    """``reports_for`` and ``monthly_for``: the numbers and reports of the account the command's channel belongs
+    to (raising InputError where no account's)."""
     @tree.command(name="entwurf", description="Zugespitzte Fragen zu einer Meldung entwerfen")
     @app_commands.describe(text="Text der Meldung", url="URL der Meldung (der Artikel wird geladen)",
                            anzahl=f"Anzahl der Entwürfe, höchstens ({MIN_COUNT}–{MAX_COUNT})",
@@ -89,7 +92,7 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
     async def zusammenfassung(interaction: discord.Interaction) -> None:
         async with answered(_say_to(interaction), "/zusammenfassung"):
             await interaction.response.defer(thinking=True)
-            announcement = await reports.summary()
+            announcement = await reports_for(interaction).summary()
             file = (discord.File(io.BytesIO(announcement.attachment[1]), filename=announcement.attachment[0])
                     if announcement.attachment else discord.utils.MISSING)
             await interaction.followup.send(announcement.text, file=file)
@@ -100,7 +103,7 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
     async def statistik(interaction: discord.Interaction, frage: str | None = None) -> None:
         async with answered(_say_to(interaction), "/statistik"):
             await interaction.response.defer(thinking=True)
-            await interaction.followup.send(await reports.statistics(frage))
+            await interaction.followup.send(await reports_for(interaction).statistics(frage))
 
     @tree.command(name="weitertraeger", description="Wer einen Post weitergetragen hat (Reposts und Zitate)")
     @app_commands.describe(post="Nummer des Posts oder Link auf X, Bluesky oder Mastodon (leer: der neueste)")
@@ -108,21 +111,22 @@ def add_commands(tree: app_commands.CommandTree, drafting: SlashDrafting, report
     async def weitertraeger(interaction: discord.Interaction, post: str | None = None) -> None:
         async with answered(_say_to(interaction), "/weitertraeger"):
             await interaction.response.defer(thinking=True)
-            await interaction.followup.send(await reports.amplifiers(post))
+            await interaction.followup.send(await reports_for(interaction).amplifiers(post))
 
     @tree.command(name="muster", description="Welche Fragemuster und welcher Ton bei uns am besten laufen")
     @app_commands.guild_only()
     async def muster(interaction: discord.Interaction) -> None:
         async with answered(_say_to(interaction), "/muster"):
             await interaction.response.defer(thinking=True)
-            await interaction.followup.send(await reports.patterns())
+            await interaction.followup.send(await reports_for(interaction).patterns())
 
 
-    if monthly is not None:
-        _add_report_command(tree, monthly)
+    if monthly_for is not None:
+        _add_report_command(tree, monthly_for)
 
 
-def _add_report_command(tree: app_commands.CommandTree, monthly: MonthlyReports) -> None:
+def _add_report_command(tree: app_commands.CommandTree,
+                        monthly_for: Callable[[discord.Interaction], MonthlyReports]) -> None:
     @tree.command(name="bericht", description="Monatsbericht für Kunden als Datei (HTML, PDF oder CSV)")
     @app_commands.describe(monat="Monat als JJJJ-MM, z. B. 2026-11 (leer: der letzte volle Monat)",
                            format="html (Standard), pdf oder csv")
@@ -130,6 +134,7 @@ def _add_report_command(tree: app_commands.CommandTree, monthly: MonthlyReports)
     @app_commands.guild_only()
     async def bericht(interaction: discord.Interaction, monat: str | None = None, format: str = "html") -> None:
         async with answered(_say_to(interaction), "/bericht"):
+            monthly = monthly_for(interaction)
             await interaction.response.defer(thinking=True)
             name, content = await monthly(monat, format)
             await interaction.followup.send(f"📄 Monatsbericht: `{name}`",

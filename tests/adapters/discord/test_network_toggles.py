@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 import pytest
 import simcord
 
-from bot.adapters.discord.client import Access, BotServices, SpitzfederClient
+from bot.adapters.discord.client import Access, BotServices, Desk, SpitzfederClient
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.workflow import SqlCommandSyncs, SqlWorkflowStore
 from bot.core.conversation.approval import ApprovalPolicy
@@ -53,14 +53,14 @@ class NetWorld:
             workflow = Workflow(drafting=drafting, articles=None, store=store, posts=posts, posting=posting,
                                 audit=audit, chat=chat, members=members, board=board, policy=ApprovalPolicy(),
                                 undo_seconds=0, default_count=4)
-            return BotServices(workflow, posting, None, _Driven(), warm_up=lambda: None)  # type: ignore[arg-type]
+            desk = Desk("standard", workflow, posting, None, Access(frozenset(), frozenset()))  # type: ignore[arg-type]
+            return BotServices([desk], _Driven(), warm_up=lambda: None)
 
-        self.client = SpitzfederClient(Access(frozenset(), frozenset()), command_syncs=SqlCommandSyncs(engine, clock),
-                                       services=services)
+        self.client = SpitzfederClient(command_syncs=SqlCommandSyncs(engine, clock), services=services)
 
     @property
     def workflow(self) -> Workflow:
-        return self.client.services.workflow
+        return self.client.desks["standard"].workflow
 
     def thread(self) -> simcord.ChannelHandle:
         [thread] = self.channel.threads
@@ -111,7 +111,7 @@ async def test_network_reactions_travel_through_discord_and_leave_a_network_out(
     await world.anna.unreact(message, "🐘")  # in again
     assert "Status: **offen — geht an: Bluesky, Mastodon**" in world.draft_message().content
     await world.anna.react(message, "2️⃣")
-    await world.client.services.posting.run_due()
+    await world.client.desks["standard"].posting.run_due()
     assert world.posted(Network.X) == []
     assert world.posted(Network.BLUESKY) == world.posted(Network.MASTODON) == [GOOD_DRAFTS[1][0]]
     assert any("Geht an: Bluesky, Mastodon" in text for text in world.texts())
