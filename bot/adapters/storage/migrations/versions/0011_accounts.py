@@ -12,6 +12,7 @@ Create Date: 2026-11-30
 """
 
 import warnings
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 from alembic import op
@@ -48,14 +49,14 @@ def upgrade() -> None:
         _rekey(table, key)
 
 
-def _rekey(table: str, key: dict[str, sa.types.TypeEngine]) -> None:
+def _rekey(table: str, key: Mapping[str, sa.types.TypeEngine]) -> None:
     """Put ``account`` in front of the table's primary key. None of these tables is referred to by a foreign key,
     so SQLite's rebuild (the only way to change a primary key there) cascades into nothing."""
     bind = op.get_bind()
     columns = ["account", *key]
     if bind.dialect.name != "sqlite":
         op.add_column(table, _account())
-        name = sa.inspect(bind).get_pk_constraint(table)["name"]
+        name = sa.inspect(bind).get_pk_constraint(table)["name"] or f"{table}_pkey"
         op.drop_constraint(name, table, type_="primary")
         op.create_primary_key(name, table, columns)
         return
@@ -78,10 +79,10 @@ def downgrade() -> None:
         op.drop_column(table, "account")
 
 
-def _unkey(table: str, key: dict[str, sa.types.TypeEngine]) -> None:
+def _unkey(table: str, key: Mapping[str, sa.types.TypeEngine]) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        name = sa.inspect(bind).get_pk_constraint(table)["name"]
+        name = sa.inspect(bind).get_pk_constraint(table)["name"] or f"{table}_pkey"
         op.drop_constraint(name, table, type_="primary")
         op.create_primary_key(name, table, list(key))
         op.drop_column(table, "account")
