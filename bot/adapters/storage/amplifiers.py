@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.schema import (
+    DEFAULT_ACCOUNT,
     AmplifierReadRow,
     AmplifierRow,
     FollowerCountRow,
@@ -19,7 +20,7 @@ from bot.adapters.storage.schema import (
     WatchListMemberRow,
     WatchListRow,
 )
-from bot.adapters.storage.tracking import TAKEN, _real_posts, _tracked
+from bot.adapters.storage.tracking import TAKEN, _real_posts, _tracked, owned_post
 from bot.core.networks import Network
 from bot.core.reach.amplifiers import Amplifier, DueRead, Kind, StoredAmplifier
 from bot.core.reach.listing import RemoteRef
@@ -44,14 +45,18 @@ def _chunks(ids: set[str]) -> list[list[str]]:
 
 
 class SqlAmplifierStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """``account``: whose posts, amplifiers, followers and watch lists these are."""
+
+    def __init__(self, engine: AsyncEngine, *, account: str = DEFAULT_ACCOUNT) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._account = account
 
     # --- reads ---
 
     async def unplanned_posts(self, posted_since: datetime) -> list[TrackedPost]:
         planned = select(AmplifierReadRow.id).where(AmplifierReadRow.post_id == PostRow.id).exists()
-        query = (select(PostRow).where(*_real_posts(), PostRow.posted_at >= posted_since, ~planned)
+        query = (select(PostRow).where(PostRow.account == self._account, *_real_posts(),
+                                       PostRow.posted_at >= posted_since, ~planned)
                  .order_by(PostRow.id))
         async with self._sessions() as session:
             return [_tracked(row) for row in await session.scalars(query)]
@@ -59,6 +64,8 @@ class SqlAmplifierStore:
     async def plan_reads(self, post_id: int, jobs: list[tuple[Step, datetime]]) -> None:
         try:
             async with self._sessions.begin() as session:
+                if not await session.scalar(select(owned_post(post_id, self._account))):
+                    return
                 session.add_all(AmplifierReadRow(post_id=post_id, step=step.label, step_seconds=step.seconds,
                                                  due_at=due, state=PENDING) for step, due in jobs)
         except IntegrityError:
@@ -66,7 +73,8 @@ class SqlAmplifierStore:
 
     async def due_reads(self, now: datetime, post_id: int | None = None) -> list[DueRead]:
         query = (select(AmplifierReadRow, PostRow).join(PostRow, PostRow.id == AmplifierReadRow.post_id)
-                 .where(AmplifierReadRow.state == PENDING, AmplifierReadRow.due_at <= now)
+                 .where(AmplifierReadRow.state == PENDING, AmplifierReadRow.due_at <= now,
+                        PostRow.account == self._account)
                  .order_by(AmplifierReadRow.due_at, AmplifierReadRow.id))
         if post_id is not None:
             query = query.where(AmplifierReadRow.post_id == post_id)
@@ -75,15 +83,16 @@ class SqlAmplifierStore:
                     for read, post in (await session.execute(query)).all()]
 
     async def next_read_due(self, network: Network | None = None) -> datetime | None:
-        query = select(func.min(AmplifierReadRow.due_at)).where(AmplifierReadRow.state == PENDING)
+        query = (select(func.min(AmplifierReadRow.due_at)).join(PostRow, PostRow.id == AmplifierReadRow.post_id)
+                 .where(AmplifierReadRow.state == PENDING, PostRow.account == self._account))
         if network is not None:
-            query = (query.join(PostRow, PostRow.id == AmplifierReadRow.post_id)
-                     .where(PostRow.network == network.value))
+            query = query.where(PostRow.network == network.value)
         async with self._sessions() as session:
             return await session.scalar(query)
 
     async def latest_metrics(self, post_id: int) -> Metrics | None:
-        query = (select(SnapshotRow).where(SnapshotRow.post_id == post_id, SnapshotRow.state == TAKEN)
+        query = (select(SnapshotRow).where(SnapshotRow.post_id == post_id, SnapshotRow.state == TAKEN,
+                                           owned_post(post_id, self._account))
                  .order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()).limit(1))
         async with self._sessions() as session:
             row = await session.scalar(query)
@@ -94,7 +103,8 @@ class SqlAmplifierStore:
 
     async def counts_at_last_read(self, post_id: int) -> tuple[int, int]:
         query = (select(AmplifierReadRow).where(AmplifierReadRow.post_id == post_id,
-                                                AmplifierReadRow.reposts.is_not(None))
+                                                AmplifierReadRow.reposts.is_not(None),
+                                                owned_post(post_id, self._account))
                  .order_by(AmplifierReadRow.taken_at.desc(), AmplifierReadRow.id.desc()).limit(1))
         async with self._sessions() as session:
             row = await session.scalar(query)
@@ -107,13 +117,16 @@ class SqlAmplifierStore:
             values["reposts"], values["quotes"] = counts
         async with self._sessions.begin() as session:
             await session.execute(update(AmplifierReadRow)
-                                  .where(AmplifierReadRow.id == read_id, AmplifierReadRow.state == PENDING)
+                                  .where(AmplifierReadRow.id == read_id, AmplifierReadRow.state == PENDING,
+                                         owned_post(AmplifierReadRow.post_id, self._account))
                                   .values(**values))
 
     # --- amplifiers ---
 
     async def add_amplifiers(self, post_id: int, found: list[StoredAmplifier]) -> list[StoredAmplifier]:
         async with self._sessions.begin() as session:
+            if not await session.scalar(select(owned_post(post_id, self._account))):
+                return []
             known = {(user, kind) for user, kind in (await session.execute(
                 select(AmplifierRow.user_id, AmplifierRow.kind).where(AmplifierRow.post_id == post_id))).all()}
             new = []
@@ -126,17 +139,19 @@ class SqlAmplifierStore:
                     post_id=post_id, user_id=a.user_id, kind=a.kind, handle=a.handle, name=a.name,
                     followers=a.followers, verified_type=a.verified_type, quote_id=a.quote_id,
                     quote_text=a.quote_text, first_seen=item.first_seen, notable=item.notable, label=item.label,
-                    follows_us=item.follows_us))
+                    follows_us=item.follows_us, account=self._account))
                 new.append(item)
         return new
 
     async def amplifiers_of(self, post_id: int) -> list[StoredAmplifier]:
-        query = select(AmplifierRow).where(AmplifierRow.post_id == post_id).order_by(AmplifierRow.id)
+        query = (select(AmplifierRow).where(AmplifierRow.post_id == post_id, AmplifierRow.account == self._account)
+                 .order_by(AmplifierRow.id))
         async with self._sessions() as session:
             return [_stored(row) for row in await session.scalars(query)]
 
     async def alerted(self, post_id: int) -> set[str]:
         query = select(AmplifierRow.user_id).where(AmplifierRow.post_id == post_id,
+                                                   AmplifierRow.account == self._account,
                                                    AmplifierRow.alerted_at.is_not(None))
         async with self._sessions() as session:
             return set(await session.scalars(query))
@@ -144,14 +159,15 @@ class SqlAmplifierStore:
     async def mark_alerted(self, post_id: int, user_ids: set[str], *, at: datetime) -> None:
         async with self._sessions.begin() as session:
             await session.execute(update(AmplifierRow)
-                                  .where(AmplifierRow.post_id == post_id, AmplifierRow.user_id.in_(user_ids))
+                                  .where(AmplifierRow.post_id == post_id, AmplifierRow.account == self._account,
+                                         AmplifierRow.user_id.in_(user_ids))
                                   .values(alerted_at=at))
 
     async def find_post(self, *, post_id: int | None = None, remote: RemoteRef | None = None,
                         ) -> tuple[TrackedPost, str, str | None] | None:
         """A real post by our number or its network's reference (Bluesky: the record key ending its at:// URI);
         neither given: the newest."""
-        query = select(PostRow).where(*_real_posts())
+        query = select(PostRow).where(PostRow.account == self._account, *_real_posts())
         if post_id is not None:
             query = query.where(PostRow.id == post_id)
         if remote is not None:
@@ -168,43 +184,47 @@ class SqlAmplifierStore:
     # --- our followers ---
 
     async def follower_count(self) -> int | None:
-        query = select(FollowerCountRow.count).order_by(FollowerCountRow.at.desc()).limit(1)
+        query = (select(FollowerCountRow.count).where(FollowerCountRow.account == self._account)
+                 .order_by(FollowerCountRow.at.desc()).limit(1))
         async with self._sessions() as session:
             return await session.scalar(query)
 
     async def last_follower_scan(self) -> datetime | None:
         async with self._sessions() as session:
-            return await session.scalar(select(func.max(FollowerScanRow.at)))
+            return await session.scalar(select(func.max(FollowerScanRow.at))
+                                        .where(FollowerScanRow.account == self._account))
 
     async def replace_followers(self, user_ids: set[str], *, at: datetime) -> None:
         async with self._sessions.begin() as session:
-            await session.execute(delete(OurFollowerRow))
-            session.add_all(OurFollowerRow(user_id=user_id) for user_id in sorted(user_ids))
-            session.add(FollowerScanRow(at=at, count=len(user_ids)))
+            await session.execute(delete(OurFollowerRow).where(OurFollowerRow.account == self._account))
+            session.add_all(OurFollowerRow(account=self._account, user_id=user_id) for user_id in sorted(user_ids))
+            session.add(FollowerScanRow(at=at, count=len(user_ids), account=self._account))
 
     async def followers_among(self, user_ids: set[str]) -> set[str]:
         found: set[str] = set()
         async with self._sessions() as session:
             for chunk in _chunks(user_ids):
                 found.update(await session.scalars(select(OurFollowerRow.user_id)
-                                                   .where(OurFollowerRow.user_id.in_(chunk))))
+                                                   .where(OurFollowerRow.account == self._account,
+                                                          OurFollowerRow.user_id.in_(chunk))))
         return found
 
     # --- the watchlist's X lists ---
 
     async def list_refreshed_at(self, list_id: str) -> datetime | None:
         async with self._sessions() as session:
-            row = await session.get(WatchListRow, list_id)
+            row = await session.get(WatchListRow, {"account": self._account, "list_id": list_id})
             return row.refreshed_at if row is not None else None
 
     async def replace_list_members(self, list_id: str, members: list[tuple[str, str]], *, at: datetime) -> None:
         async with self._sessions.begin() as session:
-            await session.execute(delete(WatchListMemberRow).where(WatchListMemberRow.list_id == list_id))
-            session.add_all(WatchListMemberRow(list_id=list_id, user_id=user_id, handle=handle)
+            await session.execute(delete(WatchListMemberRow).where(WatchListMemberRow.account == self._account,
+                                                                   WatchListMemberRow.list_id == list_id))
+            session.add_all(WatchListMemberRow(account=self._account, list_id=list_id, user_id=user_id, handle=handle)
                             for user_id, handle in dict(members).items())
-            row = await session.get(WatchListRow, list_id)
+            row = await session.get(WatchListRow, {"account": self._account, "list_id": list_id})
             if row is None:
-                session.add(WatchListRow(list_id=list_id, refreshed_at=at))
+                session.add(WatchListRow(account=self._account, list_id=list_id, refreshed_at=at))
             else:
                 row.refreshed_at = at
 
@@ -213,7 +233,8 @@ class SqlAmplifierStore:
         async with self._sessions() as session:
             for chunk in _chunks(user_ids):
                 rows = await session.execute(select(WatchListMemberRow.user_id, WatchListMemberRow.list_id)
-                                             .where(WatchListMemberRow.user_id.in_(chunk)))
+                                             .where(WatchListMemberRow.account == self._account,
+                                                    WatchListMemberRow.user_id.in_(chunk)))
                 for user_id, list_id in rows.all():
                     found.setdefault(user_id, set()).add(list_id)
         return {user_id: frozenset(lists) for user_id, lists in found.items()}

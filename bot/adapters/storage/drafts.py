@@ -5,15 +5,19 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.retry import WriteRetry
-from bot.adapters.storage.schema import DraftRow, DraftSetRow, NewsRow
+from bot.adapters.storage.schema import DEFAULT_ACCOUNT, DraftRow, DraftSetRow, NewsRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.drafting.lengths import to_json
 from bot.core.drafting.models import DraftSet
 
 
 class SqlDraftStore:
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, retry: WriteRetry | None = None) -> None:
+    """``account``: the account the stored news items and sets belong to."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, retry: WriteRetry | None = None,
+                 account: str = DEFAULT_ACCOUNT) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._account = account
         self._clock = clock or SystemClock()
         self._retry = retry or WriteRetry.of(engine)
 
@@ -33,14 +37,14 @@ class SqlDraftStore:
                 news = draft_set.news
                 row = NewsRow(created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
                               language=news.language, author_id=author_id, outlet=news.outlet,
-                              published=news.published)
+                              published=news.published, account=self._account)
                 session.add(row)
                 await session.flush()
                 news_id = row.id
             set_row = DraftSetRow(
                 news_id=news_id, created_at=now, instruction=draft_set.instruction, llm_calls=draft_set.llm_calls,
                 prompt_tokens=draft_set.usage.prompt_tokens, completion_tokens=draft_set.usage.completion_tokens,
-                state="open", dropped=draft_set.dropped_reasons,
+                state="open", dropped=draft_set.dropped_reasons, account=self._account,
             )
             session.add(set_row)
             await session.flush()

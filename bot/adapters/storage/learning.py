@@ -14,7 +14,15 @@ from sqlalchemy import Row, ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.schema import AmplifierRow, CaseRow, DraftRow, DraftSetRow, PostRow, SnapshotRow
+from bot.adapters.storage.schema import (
+    DEFAULT_ACCOUNT,
+    AmplifierRow,
+    CaseRow,
+    DraftRow,
+    DraftSetRow,
+    PostRow,
+    SnapshotRow,
+)
 from bot.adapters.storage.tracking import TAKEN, first_sighting
 from bot.core.networks import Network
 from bot.core.posting.records import PostState
@@ -48,8 +56,11 @@ def _record(row: Row[Any]) -> LearningRecord:
 
 
 class SqlLearningStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """``account``: whose posts are learnt from."""
+
+    def __init__(self, engine: AsyncEngine, *, account: str = DEFAULT_ACCOUNT) -> None:
         self._engine = engine
+        self._account = account
 
     async def learning_posts(self, since: datetime) -> list[LearningRecord]:
         latest = aliased(SnapshotRow)
@@ -61,8 +72,8 @@ class SqlLearningStore:
                  .join(DraftSetRow, DraftSetRow.id == PostRow.set_id)
                  .outerjoin(CaseRow, CaseRow.news_id == DraftSetRow.news_id)
                  .outerjoin(latest, latest.id == _newest_taken())
-                 .where(PostRow.state == PostState.POSTED.value, PostRow.posted_at >= since,
-                        PostRow.simulated.is_(False))
+                 .where(PostRow.account == self._account, PostRow.state == PostState.POSTED.value,
+                        PostRow.posted_at >= since, PostRow.simulated.is_(False))
                  .order_by(PostRow.posted_at, PostRow.id))
         records: list[LearningRecord] = []
         async with self._engine.connect() as connection:

@@ -14,7 +14,7 @@ from sqlalchemy import Row, ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.schema import AmplifierRow, DraftRow, PostRow, SnapshotRow
+from bot.adapters.storage.schema import DEFAULT_ACCOUNT, AmplifierRow, DraftRow, PostRow, SnapshotRow
 from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from bot.core.reach.metrics import Metrics
@@ -30,8 +30,8 @@ def _newest_taken() -> ScalarSelect[int]:
             .correlate(PostRow).scalar_subquery())
 
 
-def _in_month(start: datetime, end: datetime) -> tuple[Any, ...]:
-    return (PostRow.state == PostState.POSTED.value, PostRow.simulated.is_(False),
+def _in_month(account: str, start: datetime, end: datetime) -> tuple[Any, ...]:
+    return (PostRow.account == account, PostRow.state == PostState.POSTED.value, PostRow.simulated.is_(False),
             PostRow.posted_at >= start, PostRow.posted_at < end)
 
 
@@ -49,8 +49,11 @@ def _post(row: Row[Any]) -> MonthPost:
 
 
 class SqlMonthlyStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """``account``: whose month is reported."""
+
+    def __init__(self, engine: AsyncEngine, *, account: str = DEFAULT_ACCOUNT) -> None:
         self._engine = engine
+        self._account = account
 
     async def month_posts(self, start: datetime, end: datetime) -> list[MonthPost]:
         latest = aliased(SnapshotRow)
@@ -60,7 +63,7 @@ class SqlMonthlyStore:
                  .select_from(PostRow)
                  .join(DraftRow, DraftRow.id == PostRow.draft_id)
                  .outerjoin(latest, latest.id == _newest_taken())
-                 .where(*_in_month(start, end))
+                 .where(*_in_month(self._account, start, end))
                  .order_by(PostRow.posted_at, PostRow.id))
         async with self._engine.connect() as connection:
             return [_post(row) for row in await connection.execute(query)]
@@ -70,7 +73,7 @@ class SqlMonthlyStore:
                         AmplifierRow.name, AmplifierRow.followers, AmplifierRow.kind, AmplifierRow.notable,
                         AmplifierRow.label, AmplifierRow.follows_us)
                  .join(PostRow, PostRow.id == AmplifierRow.post_id)
-                 .where(*_in_month(start, end))
+                 .where(*_in_month(self._account, start, end))
                  .order_by(AmplifierRow.post_id, AmplifierRow.id))
         async with self._engine.connect() as connection:
             return [MonthAmplifier(post_id, _network(network), user_id, handle, name, followers or 0, kind,

@@ -6,13 +6,14 @@ Writes that find the database locked by another process are tried again (``Write
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.adapters.storage.retry import WriteRetry
-from bot.adapters.storage.schema import AuditRow, DraftSetRow, PostRow, SnapshotRow
+from bot.adapters.storage.schema import DEFAULT_ACCOUNT, AuditRow, DraftSetRow, PostRow, SnapshotRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.networks import ORDER as NETWORK_ORDER
 from bot.core.networks import Network
@@ -35,9 +36,13 @@ _WAITING = [PostState.SCHEDULED.value, PostState.IN_FLIGHT.value]  # states with
 
 
 class SqlPostStore:
-    def __init__(self, engine: AsyncEngine, *, retry: WriteRetry | None = None) -> None:
+    """``account``: the account whose posts this store makes, changes and lists (of its own draft sets only)."""
+
+    def __init__(self, engine: AsyncEngine, *, retry: WriteRetry | None = None,
+                 account: str = DEFAULT_ACCOUNT) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._retry = retry or WriteRetry.of(engine)
+        self._account = account
 
     async def create_scheduled(self, *, set_id: int, draft_id: int, text: str, source_url: str | None,
                                approved_by: list[str], approved_at: datetime, due_at: datetime,
@@ -46,15 +51,18 @@ class SqlPostStore:
         rows = [PostRow(set_id=set_id, network=network.value, draft_id=draft_id, text=text, source_url=source_url,
                         source_line=source_line, approved_by=approved_by, approved_at=approved_at, due_at=due_at,
                         state=PostState.SCHEDULED.value, attempts=0, simulated=False, retryable=True,
-                        uncertain=False, planned=planned)
+                        uncertain=False, planned=planned, account=self._account)
                 for network in networks]
 
         async def insert() -> None:
             async with self._sessions.begin() as session:
                 # A write first: it takes the set's lock (SQLite: the database's write lock; PostgreSQL: the row),
                 # so a second approval in another process waits here and then sees the posts of the first.
-                await session.execute(update(DraftSetRow).where(DraftSetRow.id == set_id)
-                                      .values(state=DraftSetRow.state))
+                locked = await session.execute(update(DraftSetRow)
+                                               .where(DraftSetRow.id == set_id, DraftSetRow.account == self._account)
+                                               .values(state=DraftSetRow.state))
+                if cast(CursorResult[Any], locked).rowcount != 1:
+                    raise _AlreadyApproved  # not a set of this account's: no posts for it
                 if await session.scalar(select(PostRow.id).where(PostRow.set_id == set_id).limit(1)) is not None:
                     raise _AlreadyApproved
                 session.add_all(rows)
@@ -75,7 +83,8 @@ class SqlPostStore:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(PostRow)
-                .where(PostRow.id == post_id, PostRow.state.in_([s.value for s in from_states]))
+                .where(PostRow.id == post_id, PostRow.account == self._account,
+                       PostRow.state.in_([s.value for s in from_states]))
                 .values(state=to_state.value, **fields)
             )
             if getattr(result, "rowcount", 0) != 1:  # a CursorResult for an UPDATE
@@ -84,21 +93,23 @@ class SqlPostStore:
             return _to_post(row) if row else None
 
     async def for_set(self, set_id: int) -> list[Post]:
-        posts = await self._many(select(PostRow).where(PostRow.set_id == set_id))
+        posts = await self._many(select(PostRow).where(PostRow.set_id == set_id, PostRow.account == self._account))
         return sorted(posts, key=lambda post: NETWORK_ORDER.index(post.network))
 
     async def due(self, now: datetime) -> list[Post]:
         return await self._many(
-            select(PostRow).where(PostRow.state.in_(_WAITING), PostRow.due_at <= now)
+            select(PostRow).where(PostRow.account == self._account, PostRow.state.in_(_WAITING), PostRow.due_at <= now)
             .order_by(PostRow.due_at, PostRow.id)
         )
 
     async def next_due_at(self) -> datetime | None:
         async with self._sessions() as session:
-            return await session.scalar(select(func.min(PostRow.due_at)).where(PostRow.state.in_(_WAITING)))
+            return await session.scalar(select(func.min(PostRow.due_at))
+                                        .where(PostRow.account == self._account, PostRow.state.in_(_WAITING)))
 
     async def in_state(self, state: PostState) -> list[Post]:
-        return await self._many(select(PostRow).where(PostRow.state == state.value).order_by(PostRow.id))
+        return await self._many(select(PostRow).where(PostRow.account == self._account, PostRow.state == state.value)
+                                .order_by(PostRow.id))
 
     async def _many(self, query) -> list[Post]:
         async with self._sessions() as session:
@@ -109,8 +120,9 @@ class SqlPostFigures:
     """Posted posts with their engagement rate (interactions ÷ impressions of the newest reading), for the best
     time of the week."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, account: str = DEFAULT_ACCOUNT) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._account = account
 
     async def since(self, since: datetime) -> list[PostFigures]:
         newest = (select(SnapshotRow.post_id, func.max(SnapshotRow.taken_at).label("taken_at"))
@@ -120,8 +132,8 @@ class SqlPostFigures:
                         SnapshotRow.quotes, SnapshotRow.impressions)
                  .join(newest, newest.c.post_id == PostRow.id)
                  .join(SnapshotRow, (SnapshotRow.post_id == PostRow.id) & (SnapshotRow.taken_at == newest.c.taken_at))
-                 .where(PostRow.state == PostState.POSTED.value, PostRow.simulated.is_(False),
-                        PostRow.posted_at > since))
+                 .where(PostRow.account == self._account, PostRow.state == PostState.POSTED.value,
+                        PostRow.simulated.is_(False), PostRow.posted_at > since))
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
         figures: dict[int, PostFigures] = {}  # one per post, should two readings share a time
@@ -134,8 +146,12 @@ class SqlPostFigures:
 
 
 class SqlAuditLog:
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, retry: WriteRetry | None = None) -> None:
+    """``account``: the account whose audit log this is."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, retry: WriteRetry | None = None,
+                 account: str = DEFAULT_ACCOUNT) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._account = account
         self._clock = clock or SystemClock()
         self._retry = retry or WriteRetry.of(engine)
 
@@ -146,12 +162,12 @@ class SqlAuditLog:
         async def insert() -> None:
             async with self._sessions.begin() as session:
                 session.add(AuditRow(at=at, action=action, actor=actor, set_id=set_id, post_id=post_id,
-                                     detail=detail))
+                                     detail=detail, account=self._account))
 
         await self._retry.run(insert, what=f"audit {action}")
 
     async def entries(self, set_id: int | None = None) -> list[AuditRow]:
-        query = select(AuditRow).order_by(AuditRow.id)
+        query = select(AuditRow).where(AuditRow.account == self._account).order_by(AuditRow.id)
         if set_id is not None:
             query = query.where(AuditRow.set_id == set_id)
         async with self._sessions() as session:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -41,6 +42,15 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+DEFAULT_ACCOUNT = "standard"  # the one account of a bot without ACCOUNTS_FILE; rows from before accounts
+
+
+def account_column(*, primary_key: bool = False) -> Mapped[str]:
+    """The account a row belongs to (a store for one account sees only its rows)."""
+    return mapped_column(String(64), primary_key=primary_key, default=DEFAULT_ACCOUNT,
+                         server_default=DEFAULT_ACCOUNT)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -58,6 +68,7 @@ class NewsRow(Base):
     author_id: Mapped[str | None] = mapped_column(String(40))
     outlet: Mapped[str | None] = mapped_column(Text)
     published: Mapped[date | None] = mapped_column(Date)
+    account: Mapped[str] = account_column()
 
 
 class DraftSetRow(Base):
@@ -72,6 +83,7 @@ class DraftSetRow(Base):
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(20), default="open")
     dropped: Mapped[list] = mapped_column(JSON, default=list)  # why each dropped draft was dropped
+    account: Mapped[str] = account_column()
 
 
 class DraftRow(Base):
@@ -94,7 +106,10 @@ class DraftRow(Base):
 
 class PostRow(Base):
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("set_id", "network", name="uq_posts_set_network"),)
+    __table_args__ = (
+        UniqueConstraint("set_id", "network", name="uq_posts_set_network"),
+        Index("ix_posts_account_state_due", "account", "state", "due_at"),  # an account's due posts
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     set_id: Mapped[int] = mapped_column(ForeignKey("draft_sets.id", ondelete="CASCADE"))
@@ -118,6 +133,7 @@ class PostRow(Base):
     retryable: Mapped[bool] = mapped_column(Boolean, default=True)
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
     planned: Mapped[bool] = mapped_column(Boolean, default=False)  # due at a planned time (⏰)
+    account: Mapped[str] = account_column()
 
 
 class AuditRow(Base):
@@ -130,6 +146,7 @@ class AuditRow(Base):
     set_id: Mapped[int | None] = mapped_column(Integer, index=True)
     post_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
+    account: Mapped[str] = account_column()
 
 
 # --- the conversation workflow: cases, shown messages, votes, turns, notices, command sync ---
@@ -150,6 +167,7 @@ class CaseRow(Base):
     pending: Mapped[str | None] = mapped_column(String(20))
     pending_instruction: Mapped[str | None] = mapped_column(Text)
     tone: Mapped[str | None] = mapped_column(String(20))
+    account: Mapped[str] = account_column()
 
 
 class ShownMessageRow(Base):
@@ -165,6 +183,7 @@ class ShownMessageRow(Base):
     numbers: Mapped[dict] = mapped_column(JSON, default=dict)  # {"2": draft id}
     body: Mapped[str] = mapped_column(Text, default="")
     first: Mapped[bool] = mapped_column(Boolean, default=False)
+    account: Mapped[str] = account_column()
 
 
 class VoteRow(Base):
@@ -232,6 +251,7 @@ class NoticeRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account: Mapped[str] = account_column()
 
 
 class CommandSyncRow(Base):
@@ -273,7 +293,9 @@ class SnapshotRow(Base):
 
 class FollowerCountRow(Base):
     __tablename__ = "follower_counts"
+    __table_args__ = (PrimaryKeyConstraint("account", "day"),)
 
+    account: Mapped[str] = account_column(primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC date, ISO
     count: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -281,7 +303,9 @@ class FollowerCountRow(Base):
 
 class SentSummaryRow(Base):
     __tablename__ = "sent_summaries"
+    __table_args__ = (PrimaryKeyConstraint("account", "day"),)
 
+    account: Mapped[str] = account_column(primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date in TIMEZONE, ISO
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)  # when sending began (the claim)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: sending was cut short
@@ -291,7 +315,9 @@ class XUsageRow(Base):
     """X requests per UTC month; ``read_items`` is what X_READ_BUDGET_MONTH caps."""
 
     __tablename__ = "x_usage"
+    __table_args__ = (PrimaryKeyConstraint("account", "month"),)
 
+    account: Mapped[str] = account_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
     read_requests: Mapped[int] = mapped_column(Integer, default=0)
     read_items: Mapped[int] = mapped_column(Integer, default=0)
@@ -356,20 +382,25 @@ class AmplifierRow(Base):
     label: Mapped[str | None] = mapped_column(String(60))
     follows_us: Mapped[bool | None] = mapped_column(Boolean)  # None: unknown
     alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    account: Mapped[str] = account_column()
 
 
 class WatchListRow(Base):
     """A watchlist X list (WATCHLIST_X_LIST_IDS) and when its members were last read."""
 
     __tablename__ = "watch_lists"
+    __table_args__ = (PrimaryKeyConstraint("account", "list_id"),)
 
+    account: Mapped[str] = account_column(primary_key=True)
     list_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class WatchListMemberRow(Base):
     __tablename__ = "watch_list_members"
+    __table_args__ = (PrimaryKeyConstraint("account", "list_id", "user_id"),)
 
+    account: Mapped[str] = account_column(primary_key=True)
     list_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     handle: Mapped[str] = mapped_column(String(40))
@@ -383,11 +414,14 @@ class FollowerScanRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     count: Mapped[int] = mapped_column(Integer)
+    account: Mapped[str] = account_column()
 
 
 class OurFollowerRow(Base):
     """The account's followers as of the latest scan."""
 
     __tablename__ = "our_followers"
+    __table_args__ = (PrimaryKeyConstraint("account", "user_id"),)
 
+    account: Mapped[str] = account_column(primary_key=True)
     user_id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.schema import AmplifierRow, PostRow, SentSummaryRow, SnapshotRow
+from bot.adapters.storage.schema import DEFAULT_ACCOUNT, AmplifierRow, PostRow, SentSummaryRow, SnapshotRow
 from bot.adapters.storage.tracking import ENDED, TAKEN, first_sighting
 from bot.core.networks import Network
 from bot.core.posting.records import PostState
@@ -65,11 +65,12 @@ def _record(row: Row[Any]) -> PostRecord:
 
 
 class SqlSummaryStore:
-    """The `SummaryStore`: posts with their figures, and the sent summaries."""
+    """The `SummaryStore`: posts with their figures, and the sent summaries, of one ``account``."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, account: str = DEFAULT_ACCOUNT) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._account = account
 
     # --- figures ---
 
@@ -83,7 +84,8 @@ class SqlSummaryStore:
                  .outerjoin(latest, latest.id == _newest(TAKEN))
                  .outerjoin(baseline, baseline.id == _newest(TAKEN, taken_by=baseline_at))
                  .outerjoin(ended, ended.id == _newest(ENDED))
-                 .where(PostRow.state == PostState.POSTED.value, PostRow.posted_at >= since)
+                 .where(PostRow.account == self._account, PostRow.state == PostState.POSTED.value,
+                        PostRow.posted_at >= since)
                  .order_by(PostRow.posted_at, PostRow.id))
         records: list[PostRecord] = []
         async with self._engine.connect() as connection:
@@ -96,7 +98,8 @@ class SqlSummaryStore:
         query = (select(AmplifierRow.post_id, AmplifierRow.handle, AmplifierRow.label, AmplifierRow.followers,
                         AmplifierRow.kind, PostRow.network)
                  .join(PostRow, PostRow.id == AmplifierRow.post_id)
-                 .where(AmplifierRow.notable.is_(True), AmplifierRow.first_seen >= since)
+                 .where(PostRow.account == self._account, AmplifierRow.notable.is_(True),
+                        AmplifierRow.first_seen >= since)
                  .order_by(AmplifierRow.followers.desc(), AmplifierRow.id))
         async with self._engine.connect() as connection:
             return [NotableSighting(*row[:5], network=Network(row[5] or Network.X.value))
@@ -106,7 +109,7 @@ class SqlSummaryStore:
         query = (select(AmplifierRow.handle, func.max(AmplifierRow.label), func.max(AmplifierRow.followers),
                         func.count(func.distinct(AmplifierRow.post_id)), PostRow.network)
                  .join(PostRow, PostRow.id == AmplifierRow.post_id)
-                 .where(PostRow.posted_at >= since)
+                 .where(PostRow.account == self._account, PostRow.posted_at >= since)
                  .group_by(PostRow.network, AmplifierRow.user_id, AmplifierRow.handle)
                  .order_by(func.max(AmplifierRow.followers).desc(), AmplifierRow.handle)
                  .limit(limit))
@@ -119,28 +122,32 @@ class SqlSummaryStore:
     async def claim_summary(self, local_day: date, *, at: datetime) -> bool:
         try:
             async with self._sessions.begin() as session:
-                session.add(SentSummaryRow(day=local_day.isoformat(), sent_at=at))
+                session.add(SentSummaryRow(account=self._account, day=local_day.isoformat(), sent_at=at))
         except IntegrityError:
             return False
         return True
 
     async def summary_delivered(self, local_day: date) -> bool:
         async with self._sessions() as session:
-            row = await session.get(SentSummaryRow, local_day.isoformat())
+            row = await session.get(SentSummaryRow, self._key(local_day))
             return row is not None and row.delivered_at is not None
 
     async def mark_summary_delivered(self, local_day: date, *, at: datetime) -> None:
         async with self._sessions.begin() as session:
-            row = await session.get(SentSummaryRow, local_day.isoformat())
+            row = await session.get(SentSummaryRow, self._key(local_day))
             if row is not None:
                 row.delivered_at = at
 
     async def any_summary_sent(self) -> bool:
         async with self._sessions() as session:
-            return (await session.scalars(select(SentSummaryRow.day).limit(1))).first() is not None
+            return (await session.scalars(select(SentSummaryRow.day).where(SentSummaryRow.account == self._account)
+                                          .limit(1))).first() is not None
 
     async def release_summary(self, local_day: date) -> None:
         async with self._sessions.begin() as session:
-            row = await session.get(SentSummaryRow, local_day.isoformat())
+            row = await session.get(SentSummaryRow, self._key(local_day))
             if row is not None:
                 await session.delete(row)
+
+    def _key(self, local_day: date) -> dict[str, str]:
+        return {"account": self._account, "day": local_day.isoformat()}

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import ColumnElement, CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.adapters.storage.schema import XUsageRow
+from bot.adapters.storage.schema import DEFAULT_ACCOUNT, XUsageRow
 from bot.core.clock import Clock, SystemClock
 from bot.core.reach.prices import MonthUsage
 
@@ -42,12 +42,14 @@ class SqlUsageStore:
     """Counts every X request (the `UsageRecorder` port of the X client) and answers the read budget
     (the `UsageStore` port of `ReadBudget`).
 
-    ``wake``: tells the scheduler's usage lane that counts are waiting to be written.
+    ``wake``: tells the scheduler's usage lane that counts are waiting to be written. ``account``: whose
+    requests these are (each account has its own counts and budget).
     """
 
     def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *,
-                 wake: Callable[[], None] = _no_wake) -> None:
+                 wake: Callable[[], None] = _no_wake, account: str = DEFAULT_ACCOUNT) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._account = account
         self._clock = clock or SystemClock()
         self.wake = wake
         self._pending: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -101,14 +103,16 @@ class SqlUsageStore:
         """The usage lane's round."""
         await self.flush()
 
-    @staticmethod
-    async def _add(session: AsyncSession, month: str, counts: Counter[str]) -> None:
+    def _month_row(self, month: str) -> tuple[ColumnElement[bool], ...]:
+        return (XUsageRow.account == self._account, XUsageRow.month == month)
+
+    async def _add(self, session: AsyncSession, month: str, counts: Counter[str]) -> None:
         values = {name: getattr(XUsageRow, name) + counts[name] for name in _COLUMNS if counts[name]}
         if not values:
             return
-        result = await session.execute(update(XUsageRow).where(XUsageRow.month == month).values(**values))
+        result = await session.execute(update(XUsageRow).where(*self._month_row(month)).values(**values))
         if cast(CursorResult[Any], result).rowcount != 1:
-            session.add(XUsageRow(month=month, budget_notice_level=0,
+            session.add(XUsageRow(account=self._account, month=month, budget_notice_level=0,
                                   **{name: counts[name] for name in _COLUMNS}))
             await session.flush()
 
@@ -116,7 +120,7 @@ class SqlUsageStore:
         """The month's row, with the counts written first (as far as the database lets them be)."""
         await self.flush()
         async with self._sessions() as session:
-            row = await session.get(XUsageRow, _month(now))
+            row = await session.get(XUsageRow, {"account": self._account, "month": _month(now)})
         unwritten = self._pending.get(_month(now))
         if row is not None and unwritten:  # the flush failed: show what is counted all the same
             for name in _COLUMNS:
@@ -146,14 +150,14 @@ class SqlUsageStore:
         month = _month(now)
         for _ in range(2):
             async with self._sessions.begin() as session:
-                result = await session.execute(update(XUsageRow).where(XUsageRow.month == month)
+                result = await session.execute(update(XUsageRow).where(*self._month_row(month))
                                                .values(budget_notice_level=level))
                 if cast(CursorResult[Any], result).rowcount == 1:
                     return
             try:
                 async with self._sessions.begin() as session:
-                    session.add(XUsageRow(month=month, read_requests=0, read_items=0, write_requests=0,
-                                          cost_micro_usd=0, budget_notice_level=level))
+                    session.add(XUsageRow(account=self._account, month=month, read_requests=0, read_items=0,
+                                          write_requests=0, cost_micro_usd=0, budget_notice_level=level))
                 return
             except IntegrityError:
                 pass  # created by a concurrent writer: update it now

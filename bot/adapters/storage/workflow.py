@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.adapters.storage.drafts import SqlDraftStore
 from bot.adapters.storage.schema import (
+    DEFAULT_ACCOUNT,
     CaseRow,
     CommandSyncRow,
     DraftRow,
@@ -67,12 +68,28 @@ def _shown(row: ShownMessageRow) -> ShownMessage:
 
 
 class SqlWorkflowStore:
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+    """``account``: the one account whose cases, sets, messages, votes and plans this store reads and writes; the
+    rows of other accounts are as good as absent (reads find nothing, writes change nothing)."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, account: str = DEFAULT_ACCOUNT) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
-        self._drafts = SqlDraftStore(engine, self._clock)
+        self._account = account
+        self._drafts = SqlDraftStore(engine, self._clock, account=account)
         # Writes queue here instead of in SQLite's busy handler, which sleeps up to 100 ms per retry.
         self._write_lock = asyncio.Lock()
+
+    # --- what belongs to the account: its cases and sets, and through them drafts, votes, turns, … ---
+
+    def _own_case(self, case_id: Any) -> ColumnElement[bool]:
+        return select(CaseRow.id).where(CaseRow.id == case_id, CaseRow.account == self._account).exists()
+
+    def _own_set(self, set_id: Any) -> ColumnElement[bool]:
+        return select(DraftSetRow.id).where(DraftSetRow.id == set_id, DraftSetRow.account == self._account).exists()
+
+    def _own_draft(self, draft_id: Any) -> ColumnElement[bool]:
+        return (select(DraftRow.id).join(DraftSetRow, DraftSetRow.id == DraftRow.set_id)
+                .where(DraftRow.id == draft_id, DraftSetRow.account == self._account).exists())
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
@@ -86,12 +103,12 @@ class SqlWorkflowStore:
         async with self._writing() as session:
             news_row = NewsRow(created_at=self._clock.now(), origin=origin, url=news.url, title=news.title,
                                text=news.text, language=news.language, author_id=str(requester_id),
-                               outlet=news.outlet, published=news.published)
+                               outlet=news.outlet, published=news.published, account=self._account)
             session.add(news_row)
             await session.flush()
             row = CaseRow(news_id=news_row.id, created_at=self._clock.now(), requester_id=requester_id,
                           guild_id=guild_id, channel_id=channel_id, count=count, pending=Pending.DRAFT.value,
-                          tone=tone)
+                          tone=tone, account=self._account)
             session.add(row)
             await session.flush()
             return _case(row, news_row)
@@ -99,6 +116,7 @@ class SqlWorkflowStore:
     async def _one_case(self, query) -> Case | None:
         async with self._sessions() as session:
             found = (await session.execute(query.join(NewsRow, NewsRow.id == CaseRow.news_id)
+                                           .where(CaseRow.account == self._account)
                                            .add_columns(NewsRow).limit(1))).first()
             return _case(found[0], found[1]) if found else None
 
@@ -125,14 +143,16 @@ class SqlWorkflowStore:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(CaseRow, NewsRow).join(NewsRow, NewsRow.id == CaseRow.news_id)
-                .where(CaseRow.pending.is_not(None), ~failure_shown).order_by(CaseRow.id))
+                .where(CaseRow.account == self._account, CaseRow.pending.is_not(None), ~failure_shown)
+                .order_by(CaseRow.id))
             return [_case(row, news) for row, news in rows]
 
     async def shown_sets(self, case_id: int) -> list[int]:
         async with self._sessions() as session:
             return [set_id for set_id in await session.scalars(
                 select(ShownMessageRow.set_id).distinct()
-                .where(ShownMessageRow.case_id == case_id, ShownMessageRow.kind == MessageKind.DRAFTS.value)
+                .where(ShownMessageRow.case_id == case_id, ShownMessageRow.kind == MessageKind.DRAFTS.value,
+                       ShownMessageRow.account == self._account)
                 .order_by(ShownMessageRow.set_id)) if set_id is not None]
 
     async def unshown_sets(self) -> list[int]:
@@ -141,7 +161,8 @@ class SqlWorkflowStore:
                         ShownMessageRow.kind == MessageKind.DRAFTS.value).exists())
         async with self._sessions() as session:
             return [set_id for set_id in await session.scalars(
-                select(CaseRow.current_set_id).where(CaseRow.current_set_id.is_not(None), ~shown)
+                select(CaseRow.current_set_id).where(CaseRow.account == self._account,
+                                                     CaseRow.current_set_id.is_not(None), ~shown)
                 .order_by(CaseRow.id)) if set_id is not None]
 
     async def voted_open_sets(self) -> list[int]:
@@ -151,7 +172,8 @@ class SqlWorkflowStore:
                 select(VoteRow.set_id).distinct()
                 .join(CaseRow, CaseRow.current_set_id == VoteRow.set_id)
                 .join(DraftSetRow, DraftSetRow.id == VoteRow.set_id)
-                .where(DraftSetRow.state == SetState.OPEN.value, ~has_post).order_by(VoteRow.set_id)))
+                .where(CaseRow.account == self._account, DraftSetRow.state == SetState.OPEN.value, ~has_post)
+                .order_by(VoteRow.set_id)))
 
     async def case_for_set(self, set_id: int) -> Case | None:
         return await self._one_case(select(CaseRow).join(DraftSetRow, DraftSetRow.news_id == CaseRow.news_id)
@@ -159,21 +181,25 @@ class SqlWorkflowStore:
 
     async def set_pending(self, case_id: int, pending: Pending | None, instruction: str | None = None) -> None:
         async with self._writing() as session:
-            await session.execute(update(CaseRow).where(CaseRow.id == case_id).values(
-                pending=pending.value if pending else None, pending_instruction=instruction))
+            await session.execute(update(CaseRow).where(CaseRow.id == case_id, CaseRow.account == self._account)
+                                  .values(pending=pending.value if pending else None,
+                                          pending_instruction=instruction))
 
     async def set_tone(self, case_id: int, tone: str) -> None:
         async with self._writing() as session:
-            await session.execute(update(CaseRow).where(CaseRow.id == case_id).values(tone=tone))
+            await session.execute(update(CaseRow).where(CaseRow.id == case_id, CaseRow.account == self._account)
+                                  .values(tone=tone))
 
     # --- draft sets ---
 
     async def add_set(self, case: Case, draft_set: DraftSet) -> int:
+        if not await self._exists(self._own_case(case.id)):
+            raise MissingRecord(f"case {case.id}")
         async with self._write_lock:
             set_id = await self._drafts.save_draft_set(draft_set, origin="discord", news_id=case.news_id)
         async with self._writing() as session:
             row = await session.get(CaseRow, case.id)
-            if row is None:
+            if row is None or row.account != self._account:
                 raise MissingRecord(f"case {case.id}")
             previous = row.current_set_id
             if previous is not None:
@@ -189,11 +215,12 @@ class SqlWorkflowStore:
         becomes the case's current one; the set itself is REPLACED. Votes and confirmations stay behind."""
         async with self._writing() as session:
             old = await session.get(DraftSetRow, set_id)
-            if old is None:
+            if old is None or old.account != self._account or not await session.scalar(
+                    select(self._own_case(case.id))):
                 raise MissingRecord(f"draft set {set_id}")
             new = DraftSetRow(news_id=old.news_id, created_at=self._clock.now(), instruction=old.instruction,
                               llm_calls=0, prompt_tokens=0, completion_tokens=0, state=SetState.OPEN.value,
-                              dropped=list(old.dropped or []))
+                              dropped=list(old.dropped or []), account=self._account)
             session.add(new)
             await session.flush()
             rows = await session.scalars(select(DraftRow).where(DraftRow.set_id == set_id)
@@ -215,7 +242,8 @@ class SqlWorkflowStore:
     async def set_record(self, set_id: int) -> SetRecord:
         async with self._sessions() as session:
             found = (await session.execute(select(DraftSetRow.state, DraftSetRow.dropped)
-                                           .where(DraftSetRow.id == set_id))).first()
+                                           .where(DraftSetRow.id == set_id,
+                                                  DraftSetRow.account == self._account))).first()
             if found is None:
                 raise MissingRecord(f"draft set {set_id}")
             state, dropped = found
@@ -227,7 +255,8 @@ class SqlWorkflowStore:
     async def change_set_state(self, set_id: int, from_state: SetState, to_state: SetState) -> bool:
         async with self._writing() as session:
             result = await session.execute(update(DraftSetRow).where(
-                DraftSetRow.id == set_id, DraftSetRow.state == from_state.value).values(state=to_state.value))
+                DraftSetRow.id == set_id, DraftSetRow.account == self._account,
+                DraftSetRow.state == from_state.value).values(state=to_state.value))
             return cast(CursorResult[Any], result).rowcount == 1
 
     async def add_draft_version(self, set_id: int, number: int, draft: Draft) -> DraftEntry:
@@ -237,12 +266,15 @@ class SqlWorkflowStore:
                        pattern=draft.pattern, needs_source_check=draft.needs_source_check,
                        lengths=to_json(draft.lengths) or None)
         async with self._writing() as session:
+            if not await session.scalar(select(self._own_set(set_id))):
+                raise MissingRecord(f"draft set {set_id}")
             session.add(row)
         return _entry(row)
 
     async def draft_number(self, draft_id: int) -> int | None:
         async with self._sessions() as session:
-            return await session.scalar(select(DraftRow.position).where(DraftRow.id == draft_id))
+            return await session.scalar(select(DraftRow.position).where(DraftRow.id == draft_id,
+                                                                        self._own_set(DraftRow.set_id)))
 
     # --- messages ---
 
@@ -252,18 +284,19 @@ class SqlWorkflowStore:
                 message_id=message.message_id, channel_id=message.channel_id, case_id=message.case_id,
                 set_id=message.set_id, kind=message.kind.value,
                 numbers={str(n): draft_id for n, draft_id in message.numbers.items()}, body=message.body,
-                first=message.first,
+                first=message.first, account=self._account,
             ))
 
     async def message(self, message_id: int) -> ShownMessage | None:
         async with self._sessions() as session:
             row = await session.get(ShownMessageRow, message_id)
-            return _shown(row) if row else None
+            return _shown(row) if row is not None and row.account == self._account else None
 
     async def messages_of_set(self, set_id: int, kind: MessageKind) -> list[ShownMessage]:
         async with self._sessions() as session:
             rows = await session.scalars(select(ShownMessageRow).where(
                 ShownMessageRow.set_id == set_id, ShownMessageRow.kind == kind.value,
+                ShownMessageRow.account == self._account,
             ).order_by(ShownMessageRow.message_id))
             return [_shown(row) for row in rows]
 
@@ -271,52 +304,58 @@ class SqlWorkflowStore:
 
     async def add_vote(self, set_id: int, draft_id: int, voter_id: int) -> bool:
         return await self._insert_once(VoteRow(set_id=set_id, draft_id=draft_id, voter_id=voter_id,
-                                               at=self._clock.now()))
+                                               at=self._clock.now()), self._own_set(set_id))
 
     async def remove_vote(self, draft_id: int, voter_id: int) -> bool:
         async with self._writing() as session:
             result = await session.execute(delete(VoteRow).where(VoteRow.draft_id == draft_id,
-                                                                 VoteRow.voter_id == voter_id))
+                                                                 VoteRow.voter_id == voter_id,
+                                                                 self._own_set(VoteRow.set_id)))
             return cast(CursorResult[Any], result).rowcount == 1
 
     async def voters(self, draft_id: int) -> list[int]:
         async with self._sessions() as session:
-            return list(await session.scalars(select(VoteRow.voter_id).where(VoteRow.draft_id == draft_id)
+            return list(await session.scalars(select(VoteRow.voter_id)
+                                              .where(VoteRow.draft_id == draft_id, self._own_set(VoteRow.set_id))
                                               .order_by(VoteRow.id)))
 
     async def add_confirmation(self, draft_id: int, user_id: int) -> bool:
         return await self._insert_once(SourceConfirmationRow(draft_id=draft_id, user_id=user_id,
-                                                             at=self._clock.now()))
+                                                             at=self._clock.now()), self._own_draft(draft_id))
 
     async def remove_confirmation(self, draft_id: int, user_id: int) -> bool:
         async with self._writing() as session:
             result = await session.execute(delete(SourceConfirmationRow).where(
-                SourceConfirmationRow.draft_id == draft_id, SourceConfirmationRow.user_id == user_id))
+                SourceConfirmationRow.draft_id == draft_id, SourceConfirmationRow.user_id == user_id,
+                self._own_draft(draft_id)))
             return cast(CursorResult[Any], result).rowcount == 1
 
     async def confirmers(self, draft_id: int) -> list[int]:
         async with self._sessions() as session:
             return list(await session.scalars(select(SourceConfirmationRow.user_id)
-                                              .where(SourceConfirmationRow.draft_id == draft_id)
+                                              .where(SourceConfirmationRow.draft_id == draft_id,
+                                                     self._own_draft(draft_id))
                                               .order_by(SourceConfirmationRow.at, SourceConfirmationRow.user_id)))
 
     # --- networks left out ---
 
     async def add_network_toggle(self, set_id: int, number: int, network: Network, user_id: int) -> bool:
         return await self._insert_once(NetworkToggleRow(set_id=set_id, number=number, network=network.value,
-                                                        user_id=user_id, at=self._clock.now()))
+                                                        user_id=user_id, at=self._clock.now()),
+                                       self._own_set(set_id))
 
     async def remove_network_toggle(self, set_id: int, number: int, network: Network, user_id: int) -> bool:
         async with self._writing() as session:
             result = await session.execute(delete(NetworkToggleRow).where(
                 NetworkToggleRow.set_id == set_id, NetworkToggleRow.number == number,
-                NetworkToggleRow.network == network.value, NetworkToggleRow.user_id == user_id))
+                NetworkToggleRow.network == network.value, NetworkToggleRow.user_id == user_id,
+                self._own_set(set_id)))
             return cast(CursorResult[Any], result).rowcount == 1
 
     async def networks_off(self, set_id: int) -> dict[int, frozenset[Network]]:
         async with self._sessions() as session:
             rows = await session.execute(select(NetworkToggleRow.number, NetworkToggleRow.network).distinct()
-                                         .where(NetworkToggleRow.set_id == set_id))
+                                         .where(NetworkToggleRow.set_id == set_id, self._own_set(set_id)))
             off: dict[int, set[Network]] = {}
             for number, network in rows:
                 off.setdefault(number, set()).add(Network(network))
@@ -326,7 +365,7 @@ class SqlWorkflowStore:
 
     async def plan(self, set_id: int) -> Plan | None:
         async with self._sessions() as session:
-            row = await session.get(PlanRow, set_id)
+            row = await session.scalar(select(PlanRow).where(PlanRow.set_id == set_id, self._own_set(set_id)))
             if row is None:
                 return None
             return Plan(row.set_id, row.requested_by, row.requested_at, row.asking, row.planned_at, row.said,
@@ -334,29 +373,42 @@ class SqlWorkflowStore:
 
     async def save_plan(self, plan: Plan) -> None:
         async with self._writing() as session:
+            if not await session.scalar(select(self._own_set(plan.set_id))):
+                raise MissingRecord(f"draft set {plan.set_id}")
             await session.merge(PlanRow(set_id=plan.set_id, requested_by=plan.requested_by,
                                         requested_at=plan.requested_at, asking=plan.asking,
                                         planned_at=plan.planned_at, said=plan.said, best_time=plan.best_time))
 
     async def add_turn(self, case_id: int, turn: ConversationTurn) -> None:
         async with self._writing() as session:
+            if not await session.scalar(select(self._own_case(case_id))):
+                raise MissingRecord(f"case {case_id}")
             session.add(TurnRow(case_id=case_id, at=self._clock.now(), author=turn.author[:100], text=turn.text))
 
     async def turns(self, case_id: int) -> list[ConversationTurn]:
         async with self._sessions() as session:
-            rows = await session.scalars(select(TurnRow).where(TurnRow.case_id == case_id).order_by(TurnRow.id))
+            rows = await session.scalars(select(TurnRow).where(TurnRow.case_id == case_id, self._own_case(case_id))
+                                         .order_by(TurnRow.id))
             return [ConversationTurn(row.author, row.text) for row in rows]
 
     async def first_notice(self, case_id: int, user_id: int, kind: str) -> bool:
-        return await self._insert_once(NoticeRow(case_id=case_id, user_id=user_id, kind=kind[:40]))
+        return await self._insert_once(NoticeRow(case_id=case_id, user_id=user_id, kind=kind[:40],
+                                                 account=self._account), self._own_case(case_id))
 
-    async def _insert_once(self, row) -> bool:
+    async def _insert_once(self, row, owned: ColumnElement[bool]) -> bool:
+        """Add ``row`` unless it is there already or its parent (``owned``) is not the account's."""
         try:
             async with self._writing() as session:
+                if not await session.scalar(select(owned)):
+                    return False
                 session.add(row)
         except IntegrityError:
             return False
         return True
+
+    async def _exists(self, condition: ColumnElement[bool]) -> bool:
+        async with self._sessions() as session:
+            return bool(await session.scalar(select(condition)))
 
 
 class SqlCommandSyncs:
