@@ -41,7 +41,7 @@ from tests.core.reach.posts import posted_on  # noqa: E402
 from tests.fakes.bluesky_server import APP_PASSWORD, HANDLE, FakeBluesky  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
 from tests.fakes.mastodon_server import TOKEN, FakeMastodon, account  # noqa: E402
-from tests.fakes.x_server import API_KEY, FakeX, x_user  # noqa: E402
+from tests.fakes.x_server import ACCESS_TOKEN, API_KEY, FakeX, x_user  # noqa: E402
 
 TICK = timedelta(minutes=5)
 SCHEDULE = "1h,6h,24h,48h,7d"
@@ -68,7 +68,7 @@ async def run(posts: int, folder: str) -> dict[Network, int]:
         settings = Settings(bluesky_handle=HANDLE, bluesky_app_password=APP_PASSWORD,
                             bluesky_pds_url=bluesky_server.base_url, mastodon_base_url=mastodon_server.base_url,
                             mastodon_access_token=TOKEN)
-        x_client = XClient(api_key=API_KEY, api_secret="s", access_token="t", access_token_secret="ts",
+        x_client = XClient(api_key=API_KEY, api_secret="s", access_token=ACCESS_TOKEN, access_token_secret="ts",
                            base_url=x.base_url, usage=usage)
         bluesky, mastodon = build_bluesky(settings), build_mastodon(settings)
         x.follower_ids = [str(n) for n in range(500)]

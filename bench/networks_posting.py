@@ -29,7 +29,7 @@ from tests.fakes.bluesky_server import APP_PASSWORD, HANDLE, FakeBluesky  # noqa
 from tests.fakes.mastodon_server import TOKEN, FakeMastodon  # noqa: E402
 from tests.fakes.publisher import RecordingNotifier  # noqa: E402
 from tests.fakes.samples import GOOD_DRAFTS  # noqa: E402
-from tests.fakes.x_server import API_KEY, FakeX  # noqa: E402
+from tests.fakes.x_server import ACCESS_TOKEN, API_KEY, FakeX  # noqa: E402
 from tests.fixtures.x import new_draft_set  # noqa: E402
 
 SOURCE = "Quelle: tagesschau.de, 24.11.2026 https://www.tagesschau.de/a"
@@ -61,7 +61,7 @@ async def main(runs: int, latency: dict[Network, float]) -> None:
         fake.start()
         fake._server.latency = latency[network]
     settings = Settings(
-        _env_file=None, x_api_key=API_KEY, x_api_secret="s", x_access_token="t", x_access_token_secret="ts",
+        _env_file=None, x_api_key=API_KEY, x_api_secret="s", x_access_token=ACCESS_TOKEN, x_access_token_secret="ts",
         x_api_base_url=fakes[Network.X].base_url, bluesky_handle=HANDLE, bluesky_app_password=APP_PASSWORD,
         bluesky_pds_url=fakes[Network.BLUESKY].base_url, mastodon_base_url=fakes[Network.MASTODON].base_url,
         mastodon_access_token=TOKEN)

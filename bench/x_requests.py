@@ -32,7 +32,7 @@ from bot.core.reach.amplifiers import AmplifierRules, AmplifierService  # noqa: 
 from bot.core.reach.tracking import TrackingService  # noqa: E402
 from bot.core.timespec import parse_schedule  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
-from tests.fakes.x_server import API_KEY, FakeX, x_user  # noqa: E402
+from tests.fakes.x_server import ACCESS_TOKEN, API_KEY, FakeX, x_user  # noqa: E402
 from tests.fixtures.x import posted_post  # noqa: E402
 
 TICK = timedelta(minutes=5)
@@ -59,7 +59,7 @@ class Setup:
         self.engine = create_engine(f"sqlite+aiosqlite:///{self.folder}/bench.db")
         await migrate(self.engine)
         self.usage = usage = SqlUsageStore(self.engine, self.clock)
-        client = XClient(api_key=API_KEY, api_secret="s", access_token="t", access_token_secret="ts",
+        client = XClient(api_key=API_KEY, api_secret="s", access_token=ACCESS_TOKEN, access_token_secret="ts",
                          base_url=self.x.base_url, usage=usage)
         if self.with_amplifiers:
             self.amplifiers = AmplifierService(

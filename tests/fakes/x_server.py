@@ -1,4 +1,11 @@
-"""A fake X API v2 on 127.0.0.1: the endpoints Spitzfeder uses, scripted faults, every request recorded."""
+"""A fake X API v2 on 127.0.0.1: the endpoints Spitzfeder uses, scripted faults, every request recorded.
+
+It serves several X accounts at once, told apart like X does: by the OAuth 1.0a access token of the request
+(``oauth_token`` in the Authorization header), which must belong to the consumer key it is signed with.
+Spitzfeder signs every call with user context, so app-only (bearer token) calls are refused with 401, as is an
+unknown token. The default account (``ACCOUNT``, token ``ACCESS_TOKEN``) is the one the attributes of `FakeX`
+itself speak of (``posts``, ``followers``, ``fail()``, …); `FakeX.add_account` registers more.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
 from tests.fakes.threaded_server import ThreadedServer
 
 API_KEY = "test-consumer-key"
+ACCESS_TOKEN = "test-access-token"
 ACCOUNT = {"id": "4242", "name": "Spitzfeder", "username": "spitzfeder"}
 DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank",
              "title": "Forbidden", "status": 403}
@@ -31,6 +40,8 @@ REPLY_NOT_ALLOWED = {"title": "Forbidden", "type": "about:blank", "status": 403,
                      "detail": "Reply to this conversation is not allowed because you have not been mentioned or "
                                "otherwise engaged by the author of the post you are replying to."}
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+TOO_MANY = {"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"}
+_OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
 @dataclass
@@ -48,6 +59,40 @@ class StoredPost:
     created_at: datetime
     metrics: dict[str, int] = field(default_factory=dict)
     reply_to: str | None = None
+    author_id: str = ACCOUNT["id"]
+
+
+@dataclass
+class XAccount:
+    """One account on the fake X: its user, its posts, its own faults and daily post limit, its requests."""
+
+    access_token: str
+    user_id: str
+    username: str
+    name: str
+    followers: int = 500
+    access_level: str = "read-write"  # X-Access-Level of its tokens
+    api_key: str = API_KEY  # the consumer key of the app its token belongs to
+    daily_post_limit: int = 100  # posts in 24 hours; then 429 with x-user-limit-24hour-remaining: 0
+    posts: dict[str, StoredPost] = field(default_factory=dict)
+    follower_ids: list[str] = field(default_factory=list)
+    faults: dict[str, deque[Fault]] = field(default_factory=dict)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # those signed with its token
+    created: list[datetime] = field(default_factory=list)  # when it posted through the API (the daily limit)
+
+    def fail(self, route: str, status: int, body: Any, headers: dict[str, str] | None = None, *,
+             accept_first: bool = False) -> None:
+        """This account's next request to ``route`` (e.g. "POST /2/tweets") gets this answer."""
+        self.faults.setdefault(route, deque()).append(Fault(status, body, headers or {}, accept_first))
+
+    def count(self, method: str, path_prefix: str) -> int:
+        return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
+
+    def user(self) -> dict[str, Any]:
+        """The user object with its public metrics, as /2/users/me and expansions show it."""
+        return {"id": self.user_id, "name": self.name, "username": self.username,
+                "public_metrics": {"followers_count": self.followers, "following_count": 10,
+                                   "tweet_count": len(self.posts), "listed_count": 0}}
 
 
 class Hold:
@@ -92,21 +137,18 @@ def _not_found(user_id: str) -> dict[str, str]:
 class FakeX:
     def __init__(self) -> None:
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self.followers = 500
-        self.access_level = "read-write"
-        self.posts: dict[str, StoredPost] = {}
+        self.default = XAccount(ACCESS_TOKEN, ACCOUNT["id"], ACCOUNT["username"], ACCOUNT["name"])
+        self.accounts: dict[str, XAccount] = {ACCESS_TOKEN: self.default}  # by access token
         self.deleted: set[str] = set()
         self.field_error_ids: set[str] = set()  # answered with a Field Authorization Error inside a 200
         self.reject_replies = False
         self.visible_after = timedelta(0)  # a new post shows in the account's timeline only this long after
         self.stored = threading.Event()  # set whenever a post is stored (e.g. a held create went through)
-        self.faults: dict[str, deque[Fault]] = {}
         self.holds: dict[str, deque[Hold]] = {}
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.requests: list[tuple[str, str, dict[str, str]]] = []  # every request, of any account or none
         self.reposters: dict[str, list[dict[str, Any]]] = {}  # post id -> users who reposted it
         self.quotes: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}  # post id -> (quote id, text, author)
         self.gone_users: set[str] = set()  # deleted or protected: an error inside the 200 instead of the user
-        self.follower_ids: list[str] = []  # the account's followers
         self.lists: dict[str, list[dict[str, Any]]] = {}  # list id -> members
         self._next_id = 1_900_000_000_000_000_001
         app = web.Application()
@@ -134,23 +176,86 @@ class FakeX:
                 held.release()
         self._server.stop()
 
+    # --- accounts ---
+
+    def add_account(self, access_token: str, *, user_id: str, username: str, name: str | None = None,
+                    followers: int = 500, api_key: str = API_KEY, access_level: str = "read-write",
+                    daily_post_limit: int = 100) -> XAccount:
+        """One more account: requests signed with ``access_token`` (and ``api_key``) act as this user."""
+        taken = [a for a in self.accounts.values()
+                 if access_token == a.access_token or user_id == a.user_id or username == a.username]
+        if taken:
+            raise ValueError(f"the fake X has an account with this token, id or username already: {taken[0]}")
+        account = XAccount(access_token, user_id, username, name or username.capitalize(), followers, access_level,
+                           api_key, daily_post_limit)
+        self.accounts[access_token] = account
+        return account
+
+    def account(self, username: str) -> XAccount:
+        """The account with this username (without @)."""
+        found = next((a for a in self.accounts.values() if a.username == username), None)
+        if found is None:
+            raise KeyError(f"no account @{username} on the fake X")
+        return found
+
+    def posts_of(self, username: str) -> list[StoredPost]:
+        """The posts of the account with this username, oldest first."""
+        return list(self.account(username).posts.values())
+
+    # The default account's settings, as the fake had them when it served only one account.
+
+    @property
+    def posts(self) -> dict[str, StoredPost]:
+        return self.default.posts
+
+    @property
+    def followers(self) -> int:
+        return self.default.followers
+
+    @followers.setter
+    def followers(self, count: int) -> None:
+        self.default.followers = count
+
+    @property
+    def access_level(self) -> str:
+        return self.default.access_level
+
+    @access_level.setter
+    def access_level(self, level: str) -> None:
+        self.default.access_level = level
+
+    @property
+    def follower_ids(self) -> list[str]:
+        return self.default.follower_ids
+
+    @follower_ids.setter
+    def follower_ids(self, ids: list[str]) -> None:
+        self.default.follower_ids = ids
+
+    @property
+    def faults(self) -> dict[str, deque[Fault]]:
+        return self.default.faults
+
     # --- scripting ---
 
     def fail(self, route: str, status: int, body: Any, headers: dict[str, str] | None = None, *,
              accept_first: bool = False) -> None:
-        """The next request to ``route`` (e.g. "POST /2/tweets") gets this answer."""
-        self.faults.setdefault(route, deque()).append(Fault(status, body, headers or {}, accept_first))
+        """The default account's next request to ``route`` (e.g. "POST /2/tweets") gets this answer."""
+        self.default.fail(route, status, body, headers, accept_first=accept_first)
 
     def hold(self, route: str) -> Hold:
-        """The next request to ``route`` (e.g. "GET /2/tweets") waits at the server until ``release()``."""
+        """The next request to ``route`` (e.g. "GET /2/tweets"), of any account, waits at the server until
+        ``release()``."""
         held = Hold(self._server)
         self.holds.setdefault(route, deque()).append(held)
         return held
 
-    def add_post(self, text: str, **metrics: int) -> StoredPost:
-        post = StoredPost(str(self._next_id), text, self.now(), public_metrics(**metrics))
+    def add_post(self, text: str, *, by: XAccount | None = None, **metrics: int) -> StoredPost:
+        """A post of ``by`` (the default account if None), as if it had been posted at ``now()``."""
+        author = by or self.default
+        post = StoredPost(str(self._next_id), text, self.now(), public_metrics(**metrics), author_id=author.user_id)
         self._next_id += 1
-        self.posts[post.id] = post
+        author.posts[post.id] = post
         self.stored.set()
         return post
 
@@ -163,17 +268,37 @@ class FakeX:
 
     # --- handlers ---
 
-    async def _check(self, request: web.Request) -> web.Response | None:
+    def _caller(self, request: web.Request) -> XAccount | None:
+        """The account whose access token signed the request (OAuth 1.0a, with its app's consumer key)."""
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("OAuth "):
+            return None  # app-only (bearer token) or none at all
+        params = {key: unquote(value) for key, value in _OAUTH_PARAM.findall(authorization)}
+        account = self.accounts.get(params.get("oauth_token", ""))
+        if account is None or params.get("oauth_consumer_key") != account.api_key:
+            return None
+        return account
+
+    def _by_user_id(self, user_id: str) -> XAccount | None:
+        return next((a for a in self.accounts.values() if a.user_id == user_id), None)
+
+    def _post(self, post_id: str) -> StoredPost | None:
+        return next((a.posts[post_id] for a in self.accounts.values() if post_id in a.posts), None)
+
+    async def _check(self, request: web.Request) -> XAccount | web.Response:
+        """The calling account, or the answer instead (401, or a fault scripted for the account)."""
         route = f"{request.method} {request.path}"
         self.requests.append((request.method, request.path, dict(request.query)))
         if held := self.holds.get(route):
             await held.popleft()._hold()
-        if f'oauth_consumer_key="{API_KEY}"' not in request.headers.get("Authorization", ""):
+        caller = self._caller(request)
+        if caller is None:
             return web.json_response(UNAUTHORIZED, status=401)
-        queue = self.faults.get(route)
+        caller.requests.append((request.method, request.path, dict(request.query)))
+        queue = caller.faults.get(route)
         if queue and not queue[0].accept_first:
             return self._fault(queue.popleft())
-        return None
+        return caller
 
     @staticmethod
     def _fault(fault: Fault) -> web.Response:
@@ -183,67 +308,89 @@ class FakeX:
         return web.json_response(fault.body, status=fault.status, headers=fault.headers)
 
     async def _me(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
-        data = dict(ACCOUNT, public_metrics={"followers_count": self.followers, "following_count": 10,
-                                             "tweet_count": len(self.posts), "listed_count": 0})
-        return web.json_response({"data": data}, headers={"x-access-level": self.access_level})
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
+        return web.json_response({"data": caller.user()}, headers={"x-access-level": caller.access_level})
+
+    def _posts_left(self, caller: XAccount) -> int:
+        """How many posts the account may still make in the 24-hour window (older ones drop out)."""
+        caller.created = [at for at in caller.created if at > self.now() - timedelta(hours=24)]
+        return max(0, caller.daily_post_limit - len(caller.created))
+
+    def _limit_headers(self, caller: XAccount) -> dict[str, str]:
+        left = self._posts_left(caller)
+        reset = min(caller.created, default=self.now()) + timedelta(hours=24)
+        return {"x-user-limit-24hour-limit": str(caller.daily_post_limit),
+                "x-user-limit-24hour-remaining": str(left), "x-user-limit-24hour-reset": str(int(reset.timestamp()))}
 
     async def _create(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
         payload = await request.json()
         text = payload["text"]
-        if any(post.text == text for post in self.posts.values()):
+        if any(post.text == text for post in caller.posts.values()):  # X compares within one account
             return web.json_response(DUPLICATE, status=403)
         if payload.get("reply") and self.reject_replies:
             return web.json_response(REPLY_NOT_ALLOWED, status=403)
-        post = self.add_post(text)
+        if self._posts_left(caller) == 0:
+            return web.json_response(TOO_MANY, status=429, headers=self._limit_headers(caller))
+        post = self.add_post(text, by=caller)
         post.reply_to = (payload.get("reply") or {}).get("in_reply_to_tweet_id")
-        queue = self.faults.get("POST /2/tweets")
+        caller.created.append(post.created_at)
+        queue = caller.faults.get("POST /2/tweets")
         if queue and queue[0].accept_first:
             return self._fault(queue.popleft())
         return web.json_response({"data": {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}},
-                                 status=201, headers={"x-user-limit-24hour-limit": "100",
-                                                      "x-user-limit-24hour-remaining": "99"})
+                                 status=201, headers=self._limit_headers(caller))
 
     async def _lookup(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
         ids = request.query.get("ids", "").split(",")
         if len(ids) > 100:
             return web.json_response({"title": "Invalid Request", "detail": "too many ids"}, status=400)
-        data, errors = [], []
+        data, errors, authors = [], [], {}
         for post_id in ids:
-            post = self.posts.get(post_id)
+            post = self._post(post_id)
             if post is None or post_id in self.deleted:
                 errors.append({"value": post_id, "detail": f"Could not find tweet with ids: [{post_id}].",
                                "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
                                "resource_id": post_id,
                                "type": "https://api.twitter.com/2/problems/resource-not-found"})
-            elif post_id in self.field_error_ids:
-                data.append({"id": post_id, "text": post.text, "author_id": ACCOUNT["id"]})
+                continue
+            if author := self._by_user_id(post.author_id):
+                authors[author.user_id] = {"id": author.user_id, "name": author.name, "username": author.username,
+                                           "public_metrics": {"followers_count": author.followers}}
+            if post_id in self.field_error_ids:
+                data.append({"id": post_id, "text": post.text, "author_id": post.author_id})
                 errors.append({"resource_type": "tweet", "field": "public_metrics", "parameter": "tweet.fields",
                                "resource_id": post_id, "title": "Field Authorization Error", "section": "data",
                                "detail": "Sorry, you are not authorized to access 'public_metrics' on a Tweet.",
                                "type": "https://api.twitter.com/2/problems/not-authorized-for-field"})
             else:
-                data.append({"id": post_id, "text": post.text, "author_id": ACCOUNT["id"],
+                data.append({"id": post_id, "text": post.text, "author_id": post.author_id,
                              "public_metrics": public_metrics() | post.metrics})
         body: dict[str, Any] = {}
         if data:
             body["data"] = data
-            body["includes"] = {"users": [dict(ACCOUNT, public_metrics={"followers_count": self.followers})]}
+            body["includes"] = {"users": list(authors.values())}
         if errors:
             body["errors"] = errors
         return web.json_response(body)
 
     async def _timeline(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
+        owner = self._by_user_id(request.match_info["id"])
+        if owner is None:
+            return web.json_response({"errors": [_not_found(request.match_info["id"])]})
         start = request.query.get("start_time")
         since = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
-        mine = [p for p in reversed(self.posts.values())
+        mine = [p for p in reversed(owner.posts.values())
                 if p.id not in self.deleted and (since is None or p.created_at >= since)
                 and p.created_at + self.visible_after <= self.now()]
         limit = int(request.query.get("max_results", "10"))
@@ -277,14 +424,16 @@ class FakeX:
         return body
 
     async def _retweeted_by(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
         page, meta = self._page(request, self.reposters.get(request.match_info["id"], []), 100)
         return web.json_response(self._users_body(page, meta))
 
     async def _quote_tweets(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
         page, meta = self._page(request, self.quotes.get(request.match_info["id"], []), 100)
         body: dict[str, Any] = {"meta": meta}
         if page:
@@ -297,14 +446,19 @@ class FakeX:
         return web.json_response(body)
 
     async def _followers(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
-        users = [x_user(uid, f"f{uid}") for uid in self.follower_ids]
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
+        owner = self._by_user_id(request.match_info["id"])
+        if owner is None:
+            return web.json_response({"errors": [_not_found(request.match_info["id"])]})
+        users = [x_user(uid, f"f{uid}") for uid in owner.follower_ids]
         page, meta = self._page(request, users, 1000)
         return web.json_response(self._users_body(page, meta))
 
     async def _list_members(self, request: web.Request) -> web.Response:
-        if answer := await self._check(request):
-            return answer
+        caller = await self._check(request)
+        if isinstance(caller, web.Response):
+            return caller
         page, meta = self._page(request, self.lists.get(request.match_info["id"], []), 100)
         return web.json_response(self._users_body(page, meta))

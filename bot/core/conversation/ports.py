@@ -87,7 +87,8 @@ class WorkflowStore(Protocol):
 
     async def reopen_set(self, case: Case, set_id: int) -> int:
         """Copy the set's current drafts (checks included) and left-out networks into a new open set that becomes
-        current; the set is REPLACED (its votes stay behind). For a hand edit that withdraws an approval."""
+        current; the set is REPLACED (its votes stay behind: the workflow carries over those of the drafts the edit
+        did not change). For a hand edit that withdraws an approval."""
 
     async def set_record(self, set_id: int) -> SetRecord:
         """The set with its current drafts; raises MissingRecord if there is none."""

@@ -37,6 +37,7 @@ from bot.core.conversation.records import (
     ShownMessage,
     drafts_of,
 )
+from bot.core.conversation.reopening import carry_votes
 from bot.core.conversation.targets import targets, too_long_among
 from bot.core.drafting.intake import obtain_news
 from bot.core.drafting.lengths import measure
@@ -232,7 +233,8 @@ class Workflow:
     async def _withdraw_for_edit(self, case: Case, set_id: int, number: int, author: str, text: str,
                                  draft: Draft) -> None:
         """A hand edit of a planned, approved draft: its posts are cancelled, the drafts come up for a new vote
-        (a copy of the set with the new text), and the plan carries over."""
+        (a copy of the set with the new text), and the plan carries over. Only the edited draft loses its votes
+        and ✅: those for the other drafts still count in the copy."""
         await self._posting.cancel(set_id, by=author)
         if any(post.state is not PostState.CANCELLED for post in await self._posts.for_set(set_id)):
             await self._chat.send(case.channel_id, f"Entwurf {number} lässt sich nicht mehr ersetzen: er ist "
@@ -240,17 +242,20 @@ class Workflow:
             return
         new_set = await self._store.reopen_set(case, set_id)
         await self._store.add_draft_version(new_set, number, draft)
+        kept = await carry_votes(self._store, set_id, new_set, edited=number)
         plan = await self._store.plan(set_id)
         if plan is not None:
             await self._store.save_plan(Plan(new_set, plan.requested_by, plan.requested_at, plan.asking,
                                              plan.planned_at, plan.said, plan.best_time))
         await self._store.add_turn(case.id, ConversationTurn(author, f"Entwurf {number} von Hand ersetzt: {text}"))
         await self._audit.record("approval_withdrawn_by_edit", actor=author, set_id=set_id,
-                                 detail=f"draft {number}; new set {new_set}")
-        log.info("hand edit of a planned draft: set %d withdrawn, set %d open for votes", set_id, new_set)
+                                 detail=f"draft {number}; new set {new_set}; {kept} other votes kept")
+        log.info("hand edit of a planned draft: set %d withdrawn, set %d open for votes (%d other votes kept)",
+                 set_id, new_set, kept)
+        others = " Stimmen für die anderen Entwürfe gelten weiter." if kept else ""
         await self._chat.send(case.channel_id, f"✏️ Entwurf {number} wurde nach der Freigabe von Hand geändert: die "
                                                "Freigabe ist zurückgezogen, nichts wurde gepostet. Bitte für den "
-                                               "neuen Text neu abstimmen (der Plan bleibt).")
+                                               f"neuen Text neu abstimmen (der Plan bleibt).{others}")
         case.current_set_id = new_set
         await self._deliver(case, new_set, set_id)
 

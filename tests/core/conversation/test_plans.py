@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
-from bot.core.conversation.approval import ApprovalPolicy, Reactor
+from bot.core.conversation.approval import ApprovalPolicy, Reactor, SourceRule
 from bot.core.conversation.board import SetBoard
 from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.prompts import PromptLibrary
@@ -32,7 +32,7 @@ WEDNESDAY = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 class PlanRig:
     """The workflow as bot/wiring.py builds it, on a database that outlives the rig (a restart is a new rig)."""
 
-    def __init__(self, engine, *, clock=None, undo=30, stale_hours=6, figures=None) -> None:
+    def __init__(self, engine, *, clock=None, undo=30, stale_hours=6, figures=None, **policy) -> None:
         self.clock = clock or FakeClock(WEDNESDAY)
         self.llm = ScriptedLLM()
         self.chat = FakeChat()
@@ -48,7 +48,8 @@ class PlanRig:
             drafting=DraftingService(self.llm, PromptLibrary.load(DEFAULT_PROMPTS_DIR), max_attempts=1),
             articles=None, store=self.store, posts=self.posts, posting=self.posting, audit=self.audit,
             chat=self.chat, members=FakeMembers(), board=board,
-            policy=ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT})), undo_seconds=undo, default_count=4,
+            policy=ApprovalPolicy(approver_user_ids=frozenset({ANNA, BERT}), **policy), undo_seconds=undo,
+            default_count=4,
             clock=self.clock, best_time="Di 08:00", figures=figures)
         self.posting.still_approved = self.workflow.still_approved
 
@@ -281,6 +282,50 @@ async def test_a_hand_edit_of_a_planned_approved_draft_withdraws_the_approval(en
     rig.advance_to(post.due_at)
     await rig.posting.run_due()
     assert [text for _, _, text in rig.publisher.timeline] == [post.text]
+
+
+async def test_a_hand_edit_withdraws_only_the_edited_drafts_votes(engine):
+    rig = PlanRig(engine, required=2)
+    case, message = await rig.start()
+    await _plan(rig, case, message, "morgen 8:00")
+    await rig.react(message, "1️⃣", ANNA)  # 1/2 for draft 1
+    await rig.react(message, "2️⃣", ANNA)
+    await rig.react(message, "2️⃣", BERT)  # draft 2 approved, planned
+    old_set = (await rig.store.case(case.id)).current_set_id
+    await rig.workflow.hand_edit(await rig.store.case(case.id), "anna", 2,
+                                 "Warum steigen die Preise im Nahverkehr um 9,5 Prozent?",
+                                 "erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent")
+    assert "Stimmen für die anderen Entwürfe gelten weiter" in rig.chat.texts(case.channel_id)[-2]
+    case = await rig.store.case(case.id)
+    record = await rig.store.set_record(case.current_set_id)
+    assert case.current_set_id != old_set
+    assert await rig.store.voters(record.entry(2).id) == []  # the new text needs its votes again
+    assert await rig.store.voters(record.entry(1).id) == [ANNA]  # the other drafts keep theirs
+    assert [await rig.store.voters(record.entry(n).id) for n in (3, 4)] == [[], []]
+    new_message = rig.chat.carrying(case.channel_id, "2️⃣")
+    await rig.react(new_message, "1️⃣", BERT)  # completes draft 1: ANNA's vote from before still counts
+    [post] = await rig.posts.for_set(case.current_set_id)
+    assert post.draft_id == record.entry(1).id and post.approved_by == [str(ANNA), str(BERT)]
+    assert post.planned and post.due_at == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+
+
+async def test_a_hand_edit_keeps_the_source_confirmation_of_the_other_drafts(engine):
+    rig = PlanRig(engine, source_rule=SourceRule.ALWAYS)
+    case, message = await rig.start()
+    await _plan(rig, case, message, "morgen 8:00")
+    await rig.react(message, "✅", ANNA)  # „Quelle geprüft" for all drafts of the message
+    await rig.react(message, "2️⃣", BERT)  # draft 2 approved, planned
+    await rig.workflow.hand_edit(await rig.store.case(case.id), "anna", 2,
+                                 "Warum steigen die Preise im Nahverkehr um 9,5 Prozent?",
+                                 "erhöht zum 1. Januar die Preise im Nahverkehr um durchschnittlich 9,5 Prozent")
+    case = await rig.store.case(case.id)
+    record = await rig.store.set_record(case.current_set_id)
+    assert await rig.store.confirmers(record.entry(2).id) == []  # the new text is checked anew
+    assert [await rig.store.confirmers(record.entry(n).id) for n in (1, 3, 4)] == [[ANNA]] * 3
+    assert await rig.store.voters(record.entry(2).id) == []
+    await rig.react(rig.chat.carrying(case.channel_id, "2️⃣"), "1️⃣", BERT)  # needs no second ✅
+    [post] = await rig.posts.for_set(case.current_set_id)
+    assert post.draft_id == record.entry(1).id and post.planned
 
 
 async def test_a_plan_that_passed_before_the_approval_falls_back_to_the_undo_window(engine):
