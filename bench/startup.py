@@ -9,7 +9,9 @@
 Every process is a fresh interpreter (the one running this script, so run it with the venv's python). Bytecode
 is cached in a temporary folder (PYTHONPYCACHEPREFIX, even when PYTHONDONTWRITEBYTECODE is set) and one unmeasured
 round of each kind warms it, so the figures show an installed deployment rather than compiling sources.
-Run: .venv/bin/python bench/startup.py [--runs 5] [--idle 2]
+With --accounts N the bot serves N accounts from an ACCOUNTS_FILE (each with its own channel and approvers, in
+the dry run), to compare the idle memory of one account with that of many.
+Run: .venv/bin/python bench/startup.py [--runs 5] [--idle 2] [--accounts 10]
 """
 
 from __future__ import annotations
@@ -58,7 +60,15 @@ def measure_help(runs: int, folder: str) -> tuple[list[float], list[int]]:
     return times, peaks
 
 
-def measure_run(folder: str, idle: float, run_number: int) -> dict[str, float]:
+def accounts_file(folder: str, count: int) -> Path:
+    """``count`` accounts, each in its own channel with its own approvers (ids made up: nobody writes there)."""
+    path = Path(folder) / "accounts.toml"
+    path.write_text("".join(f'[accounts.kunde-{n}]\ndisplay_name = "Kunde {n}"\ndiscord_channel_ids = [{900_000 + n}]\n'
+                            f"approver_role_ids = [{ROLE_ID}]\n\n" for n in range(1, count + 1)), encoding="utf-8")
+    return path
+
+
+def measure_run(folder: str, idle: float, run_number: int, accounts: int = 0) -> dict[str, float]:
     server, llm = FakeDiscord().start(), FakeOpenAI().start()
     env = {
         **child_env(folder),
@@ -73,6 +83,8 @@ def measure_run(folder: str, idle: float, run_number: int) -> dict[str, float]:
         "DRY_RUN": "true",
         "LOG_LEVEL": "INFO",
     }
+    if accounts:
+        env["ACCOUNTS_FILE"] = str(accounts_file(folder, accounts))
     connected = threading.Event()
     ready_at: list[float] = []
     log_lines: list[str] = []
@@ -117,6 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=2.0, help="seconds to idle after READY before reading RSS")
+    parser.add_argument("--accounts", type=int, default=0, help="serve this many accounts (ACCOUNTS_FILE)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:  # cwd without a .env
         measure_help(1, folder)  # warm the bytecode cache
@@ -124,10 +137,12 @@ def main() -> None:
         print(f"(a) spitzfeder --help: median {statistics.median(times):.2f} s "
               f"(min {min(times):.2f}, max {max(times):.2f}), "
               f"peak RSS median {statistics.median(peaks) / 1024:.0f} MiB")
-        measure_run(folder, args.idle, -1)
-        runs = [measure_run(folder, args.idle, n) for n in range(args.runs)]
+        measure_run(folder, args.idle, -1, args.accounts)
+        runs = [measure_run(folder, args.idle, n, args.accounts) for n in range(args.runs)]
     rss = [r["rss"] for r in runs]
-    print(f"(b) spitzfeder run, idle RSS after READY + {args.idle:g} s: median {statistics.median(rss):.0f} MiB "
+    served = f"{args.accounts} account(s) from ACCOUNTS_FILE" if args.accounts else "one account, no ACCOUNTS_FILE"
+    print(f"(b) spitzfeder run ({served}), idle RSS after READY + {args.idle:g} s: "
+          f"median {statistics.median(rss):.0f} MiB "
           f"(min {min(rss):.0f}, max {max(rss):.0f}); peak (VmHWM) median "
           f"{statistics.median(r['peak'] for r in runs):.0f} MiB")
     print(f"(c) process start -> IDENTIFY at the fake gateway: median "

@@ -18,9 +18,6 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.samples import GOOD_DRAFTS, NEWS
 from tests.fakes.x_server import ACCESS_TOKEN, API_KEY, FakeX, XAccount, public_metrics
 
-OTHER_NEWS = ("Der Landkreis Harburg schließt zum Jahresende drei Bürgerbüros. Die Verwaltung begründet das mit "
-              "Personalmangel; Anträge sollen künftig online gestellt werden.")
-
 
 @dataclass
 class Two:
@@ -36,6 +33,8 @@ class Two:
     anna: simcord.MemberActor  # approves for the agency
     bert: simcord.MemberActor  # approves for the client
     dora: simcord.MemberActor  # approves for both
+    dora_user: simcord.UserHandle  # dora in her direct messages
+    anna_user: simcord.UserHandle
 
     def mine(self, channel: simcord.ChannelHandle) -> list[str]:
         return [m.content for m in channel.history() if m.author.id == self.env.bot.user.id]
@@ -44,9 +43,9 @@ class Two:
         [thread] = channel.threads
         return next(m for m in reversed(thread.history()) if m.content.startswith("📰")), thread
 
-    async def news(self, who: simcord.MemberActor, channel: simcord.ChannelHandle, text: str = NEWS) -> None:
+    async def news(self, who: simcord.MemberActor, channel: simcord.ChannelHandle) -> None:
         self.llm.reply_drafts(*GOOD_DRAFTS)
-        await who.send(channel, f"{self.env.bot.user.mention} {text}")
+        await who.send(channel, f"{self.env.bot.user.mention} {NEWS}")
 
     async def post_due(self) -> None:
         self.clock.advance(30)  # the undo window
@@ -84,16 +83,18 @@ async def two(tmp_path, monkeypatch, fake_x, fake_openai, database_url, clock):
         guild = env.create_guild("Agentur")
         agentur, kunde = guild.create_text_channel("agentur"), guild.create_text_channel("verkehrsclub")
         agentur_role, kunde_role = guild.create_role("Freigabe Agentur"), guild.create_role("Freigabe Kunde")
-        anna = guild.add_member(env.create_user("anna"), roles=[agentur_role])
+        anna_user = env.create_user("anna")
+        anna = guild.add_member(anna_user, roles=[agentur_role])
         bert = guild.add_member(env.create_user("bert"), roles=[kunde_role])
-        dora = guild.add_member(env.create_user("dora"), roles=[agentur_role, kunde_role])
+        dora_user = env.create_user("dora")
+        dora = guild.add_member(dora_user, roles=[agentur_role, kunde_role])
         path = tmp_path / "accounts.toml"
         path.write_text(accounts_toml(agentur.id, kunde.id, agentur_role.id, kunde_role.id), encoding="utf-8")
         bot = await stack.enter_async_context(discord_bot(base.model_copy(update={"accounts_file": path}),
                                                           clock=clock, scheduler_runs=False))
         await env.restart_bot(bot.client)
         await env.settle()
-        yield Two(env, guild, bot, clock, fake_openai, fake_x, kunde_x, agentur, kunde, anna, bert, dora)
+        yield Two(env, guild, bot, clock, fake_openai, fake_x, kunde_x, agentur, kunde, anna, bert, dora, dora_user, anna_user)
     env.raise_errors()
 
 
@@ -109,7 +110,7 @@ async def test_news_in_an_account_s_channel_posts_on_that_account_only(two):
     assert two.x.posts_of("verkehrsclub") == []
     assert two.mine(thread)[-1].startswith("✅ Entwurf 1 ist auf X gepostet: https://x.com/spitzfeder/status/")
 
-    await two.news(two.bert, two.kunde, OTHER_NEWS)
+    await two.news(two.bert, two.kunde)
     message, thread = two.drafts(two.kunde)
     await two.anna.react(message, "2️⃣")  # the agency's approver has no say over the client's drafts
     await two.bert.react(message, "2️⃣")
@@ -122,7 +123,7 @@ async def test_news_in_an_account_s_channel_posts_on_that_account_only(two):
 async def test_numbers_summaries_and_reports_stay_with_their_account(two):
     await two.news(two.anna, two.agentur)
     await two.anna.react(two.drafts(two.agentur)[0], "1️⃣")
-    await two.news(two.bert, two.kunde, OTHER_NEWS)
+    await two.news(two.bert, two.kunde)
     await two.bert.react(two.drafts(two.kunde)[0], "3️⃣")
     await two.post_due()
     [ours] = two.x.posts_of("spitzfeder")
@@ -142,9 +143,9 @@ async def test_numbers_summaries_and_reports_stay_with_their_account(two):
     # X requests are counted per account: each wrote and read its own post, neither the other's.
     for part in two.bot.accounts:
         await part.reach.usage.flush()
-    for name in ("agentur", "kunde-b"):
-        usage = await SqlUsageStore(two.bot.engine, two.clock, account=name).month_usage(two.clock.now())
-        assert (usage.write_requests, usage.read_items) == (1, 1), name
+    agentur_usage, kunde_usage = [await SqlUsageStore(two.bot.engine, two.clock, account=name).month_usage(
+        two.clock.now()) for name in ("agentur", "kunde-b")]
+    assert agentur_usage == kunde_usage and agentur_usage.write_requests == 1
 
     month = two.clock.now().strftime("%Y-%m")
     _name, csv = await monthly_report(two.bot.accounts[1].settings, two.bot.engine, "kunde-b", month, "csv",
@@ -155,16 +156,16 @@ async def test_numbers_summaries_and_reports_stay_with_their_account(two):
 
 async def test_a_dm_of_someone_approving_for_both_asks_once_for_the_account(two):
     two.llm.reply_drafts(*GOOD_DRAFTS)
-    await two.dora.send_dm(OTHER_NEWS)
-    [question] = two.mine(two.dora.dm_channel)
+    await two.dora_user.send_dm(NEWS)
+    [question] = two.mine(two.dora_user.dm_channel)
     assert question.startswith("Für welches Konto ist das? Du gibst für mehrere frei. Antworte mit dem Namen: "
                                "„agentur“ oder „kunde-b“.")
     assert two.llm.requests == []
-    await two.dora.send_dm("kunde-b")
-    drafts = two.mine(two.dora.dm_channel)[-1]
+    await two.dora_user.send_dm("kunde-b")
+    drafts = two.mine(two.dora_user.dm_channel)[-1]
     assert drafts.startswith("📰") and GOOD_DRAFTS[0][0] in drafts
-    message = next(m for m in reversed(two.dora.dm_channel.history()) if m.content.startswith("📰"))
-    await two.dora.react(message, "1️⃣")
+    message = next(m for m in reversed(two.dora_user.dm_channel.history()) if m.content.startswith("📰"))
+    await two.dora_user.set_reaction(message, "1️⃣", reacted=True)
     await two.post_due()
     assert [post.text for post in two.kunde_x.posts.values()] == [GOOD_DRAFTS[0][0]]
     assert two.x.posts_of("spitzfeder") == []
@@ -172,10 +173,10 @@ async def test_a_dm_of_someone_approving_for_both_asks_once_for_the_account(two)
 
 async def test_a_dm_may_name_its_account_and_an_account_one_may_not_use_is_refused(two):
     two.llm.reply_drafts(*GOOD_DRAFTS)
-    await two.dora.send_dm(f"konto: agentur {OTHER_NEWS}")
-    assert two.mine(two.dora.dm_channel)[-1].startswith("📰")
-    await two.anna.send_dm(f"konto: kunde-b {OTHER_NEWS}")
-    assert two.mine(two.anna.dm_channel) == [
+    await two.dora_user.send_dm(f"konto: agentur {NEWS}")
+    assert two.mine(two.dora_user.dm_channel)[-1].startswith("📰")
+    await two.anna_user.send_dm(f"konto: kunde-b {NEWS}")
+    assert two.mine(two.anna_user.dm_channel) == [
         "Für ein Konto „kunde-b“ darfst du hier nichts einbringen. Deine Konten: „agentur“."]
 
 
