@@ -1,5 +1,10 @@
 """The database schema (SQLAlchemy 2): one `Base`, every table. Changes go through a migration in
-`migrations/versions/` (tests/adapters/storage/test_migrations.py checks that the two agree)."""
+`migrations/versions/` (tests/adapters/storage/test_migrations.py checks that the two agree).
+
+Accounts: a row read or written on its own names its account (column ``account``); a row reached only through
+its parent (drafts, votes, source confirmations, network toggles and plans through their draft set; turns through
+their case; metric snapshots and amplifier reads through their post) belongs to the parent's account.
+Heartbeats and command syncs belong to the whole process."""
 
 from __future__ import annotations
 
