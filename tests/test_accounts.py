@@ -164,6 +164,20 @@ def test_the_accounts_command_lists_them_and_a_broken_file_exits_2(tmp_path, mon
     assert "Konto „kunde-a“, approvals_required" in capsys.readouterr().err
 
 
+def test_run_refuses_a_broken_file_before_anything_starts(tmp_path, monkeypatch, capsys):
+    database = tmp_path / "bot.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("DISCORD_TOKEN", "discord-test-token-123456")
+    monkeypatch.setenv("ACCOUNTS_FILE", str(tmp_path / "accounts.toml"))
+    (tmp_path / "accounts.toml").write_text(TWO.replace("discord_channel_ids = [44]", "discord_channel_ids = [11]"),
+                                            encoding="utf-8")
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "Kanal 11 gehört zu Konto „agentur“ und Konto „kunde-a“" in err and not database.exists()
+
+
 def test_an_account_never_takes_another_s_secrets_from_the_environment(tmp_path):
     settings = settings_with(tmp_path, TWO, x_api_key="env-key", x_api_secret="env-secret",
                              x_access_token="env-token", x_access_token_secret="env-token-secret",

@@ -94,7 +94,8 @@ async def two(tmp_path, monkeypatch, fake_x, fake_openai, database_url, clock):
                                                           clock=clock, scheduler_runs=False))
         await env.restart_bot(bot.client)
         await env.settle()
-        yield Two(env, guild, bot, clock, fake_openai, fake_x, kunde_x, agentur, kunde, anna, bert, dora, dora_user, anna_user)
+        yield Two(env, guild, bot, clock, fake_openai, fake_x, kunde_x, agentur, kunde, anna, bert, dora, dora_user,
+                  anna_user)
     env.raise_errors()
 
 
@@ -175,6 +176,11 @@ async def test_a_dm_may_name_its_account_and_an_account_one_may_not_use_is_refus
     two.llm.reply_drafts(*GOOD_DRAFTS)
     await two.dora_user.send_dm(f"konto: agentur {NEWS}")
     assert two.mine(two.dora_user.dm_channel)[-1].startswith("📰")
+    two.llm.reply_drafts(*GOOD_DRAFTS)
+    await two.dora_user.send_dm(NEWS)
+    await two.dora_user.send_dm("konto: kunde-b")  # the answer to the question, written as the prefix
+    assert two.mine(two.dora_user.dm_channel)[-1].startswith("📰")
+    assert len(two.llm.requests) == 2
     await two.anna_user.send_dm(f"konto: kunde-b {NEWS}")
     assert two.mine(two.anna_user.dm_channel) == [
         "Für ein Konto „kunde-b“ darfst du hier nichts einbringen. Deine Konten: „agentur“."]

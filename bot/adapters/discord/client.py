@@ -283,6 +283,8 @@ class SpitzfederClient(discord.Client):
             await self._reply(message, DM_REFUSED)
             return
         named, text = self._named_desk(text, desks)
+        if named is not None and not text and author.user_id in self._waiting_for_account:
+            text = self._waiting_for_account[author.user_id]  # „konto: kunde-a“ alone answers the question too
         if named is None and (answer := self._answer_to_question(author.user_id, text, desks)) is not None:
             desk, news = answer  # the news that waited for the account to be named
             self._waiting_for_account.pop(author.user_id, None)
