@@ -491,7 +491,7 @@ def _account_services(account: Account, shared: _Shared, drafting: DraftingServi
     access = Access(frozenset(settings.discord_channel_ids),
                     frozenset(settings.dm_allowed_user_ids) | frozenset(settings.approver_user_ids))
     desk = Desk(name, workflow, posting, shared.reports or reach.reports, access, monthly,
-                settings.summary_channel_id)
+                settings.summary_channel_id, account.display_name)
     return AccountBot(name, settings, workflow, posting, reach, audit), desk
 
 

@@ -160,7 +160,7 @@ async def test_a_dm_of_someone_approving_for_both_asks_once_for_the_account(two)
     await two.dora_user.send_dm(NEWS)
     [question] = two.mine(two.dora_user.dm_channel)
     assert question.startswith("Für welches Konto ist das? Du gibst für mehrere frei. Antworte mit dem Namen: "
-                               "„agentur“ oder „kunde-b“.")
+                               "„agentur“ (Agentur Nordlicht) oder „kunde-b“ (Verkehrsclub).")
     assert two.llm.requests == []
     await two.dora_user.send_dm("kunde-b")
     drafts = two.mine(two.dora_user.dm_channel)[-1]

@@ -91,6 +91,7 @@ class Desk:
     access: Access
     monthly: MonthlyReports | None = None  # /bericht: the monthly client report as a file
     summary_channel_id: int | None = None  # its commands answer there too
+    display_name: str = ""  # how the account is shown when a DM asks which one is meant
 
 
 class AccountDirectory(Protocol):
@@ -529,6 +530,10 @@ def _your_accounts(desks: Sequence[Desk]) -> str:
 
 def _which_account(desks: Sequence[Desk]) -> str:
     """The one question a DM gets when its author approves for several accounts."""
-    names = " oder ".join(f"„{desk.account}“" for desk in desks)
+    def shown(desk: Desk) -> str:
+        named = desk.display_name not in ("", desk.account)
+        return f"„{desk.account}“" + (f" ({desk.display_name})" if named else "")
+
+    names = " oder ".join(shown(desk) for desk in desks)
     return (f"Für welches Konto ist das? Du gibst für mehrere frei. Antworte mit dem Namen: {names}. "
             f"Tipp: „konto: {desks[0].account}“ am Anfang einer Nachricht spart die Frage.")
