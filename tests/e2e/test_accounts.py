@@ -60,7 +60,7 @@ def accounts_toml(agentur: int, kunde: int, agentur_role: int, kunde_role: int) 
     return (f'[accounts.agentur]\ndisplay_name = "Agentur Nordlicht"\ndiscord_channel_ids = [{agentur}]\n'
             f'approver_role_ids = [{agentur_role}]\n{x_keys("AGENTUR")}\n'
             f'[accounts.kunde-b]\ndisplay_name = "Verkehrsclub"\ndiscord_channel_ids = [{kunde}]\n'
-            f'approver_role_ids = [{kunde_role}]\n{x_keys("KUNDE")}')
+            f'approver_role_ids = [{kunde_role}]\nstyle_path = "stil-verkehrsclub.txt"\n{x_keys("KUNDE")}')
 
 
 @pytest.fixture
@@ -88,6 +88,7 @@ async def two(tmp_path, monkeypatch, fake_x, fake_openai, database_url, clock):
         bert = guild.add_member(env.create_user("bert"), roles=[kunde_role])
         dora_user = env.create_user("dora")
         dora = guild.add_member(dora_user, roles=[agentur_role, kunde_role])
+        (tmp_path / "stil-verkehrsclub.txt").write_text("# house style\nWir siezen immer.\n", encoding="utf-8")
         path = tmp_path / "accounts.toml"
         path.write_text(accounts_toml(agentur.id, kunde.id, agentur_role.id, kunde_role.id), encoding="utf-8")
         bot = await stack.enter_async_context(discord_bot(base.model_copy(update={"accounts_file": path}),
@@ -190,3 +191,10 @@ async def test_commands_in_a_channel_of_no_account_say_so(two):
     other = two.guild.create_text_channel("plaudern")
     result = await two.anna.slash(other, "zusammenfassung")
     assert "Dieser Kanal gehört zu keinem Konto" in result.response.content
+
+
+async def test_each_account_drafts_in_its_own_house_style(two):
+    await two.news(two.anna, two.agentur)
+    await two.news(two.bert, two.kunde)
+    agentur, kunde = (request["payload"]["messages"][0]["content"] for request in two.llm.requests)
+    assert "Wir siezen immer." in kunde and "Wir siezen immer." not in agentur
