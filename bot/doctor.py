@@ -93,15 +93,16 @@ async def check_watchlist(settings: Settings) -> str:
     return ", ".join(parts)
 
 
-async def check_x_costs(settings: Settings) -> str:
+async def check_x_costs(settings: Settings, account: str | None = None) -> str:
+    """This month's X requests and cost of ``account`` (None: the only one, `standard`)."""
     from bot.adapters.storage.database import sqlite_file
-    from bot.wiring import month_usage_text
+    from bot.wiring import DEFAULT_ACCOUNT, month_usage_text
 
     path = sqlite_file(settings.database_url)
     if path is not None and not path.exists():
         raise CheckSkipped("noch keine Datenbank: noch keine Anfragen an X gezählt")
     async with open_database(settings) as engine:
-        return await month_usage_text(settings, engine)
+        return await month_usage_text(settings, engine, account=account or DEFAULT_ACCOUNT)
 
 
 async def check_networks(settings: Settings) -> str:
@@ -147,9 +148,20 @@ def all_checks() -> list[tuple[str, Check]]:
     ]
 
 
+def account_checks(account: str) -> list[tuple[str, Check]]:
+    """What each account of several has of its own: style, channels, approvers, networks, watchlist, X costs."""
+    from bot.adapters.discord.doctor import check_channels, check_roles
+
+    async def costs(settings: Settings) -> str:
+        return await check_x_costs(settings, account)
+
+    return [("Prompts", check_prompts), ("Discord-Kanäle", check_channels), ("Discord-Freigaben", check_roles),
+            *network_checks(), ("Beobachtungsliste", check_watchlist), ("X-Kosten", costs)]
+
+
 async def run_checks(settings: Settings, checks: list[tuple[str, Check]] | None = None) -> list[CheckResult]:
     """Every check. With an ACCOUNTS_FILE of one account, with that account's settings (as `run` uses them);
-    with several, each account's credentials are checked too."""
+    with several, what the process shares once and what each account has of its own per account."""
     accounts = []
     if checks is None and settings.accounts_file is not None:
         from bot.accounts import load_accounts
@@ -158,14 +170,15 @@ async def run_checks(settings: Settings, checks: list[tuple[str, Check]] | None 
             accounts = load_accounts(settings)
         except SpitzfederError:
             pass  # the check „Konten“ says what is wrong
-    served = accounts[0].settings if len(accounts) == 1 else settings
-    results = [await _run(part, check, served) for part, check in (checks if checks is not None
-                                                                      else all_checks())]
     if len(accounts) > 1:
+        own = {part for part, _check in account_checks("")}
+        results = [await _run(part, check, settings) for part, check in all_checks() if part not in own]
         for account in accounts:
             results += [await _run(f"{part} ({account.name})", check, account.settings)
-                        for part, check in network_checks()]
-    return results
+                        for part, check in account_checks(account.name)]
+        return results
+    served = accounts[0].settings if accounts else settings
+    return [await _run(part, check, served) for part, check in (checks if checks is not None else all_checks())]
 
 
 async def _run(part: str, check: Check, settings: Settings) -> CheckResult:
