@@ -167,6 +167,13 @@ def _shared_channels(accounts: list[Account]) -> list[str]:
                 problems.append(f"Kanal {channel} gehört zu Konto „{owner[channel]}“ und Konto „{account.name}“; "
                                 "jeder Kanal darf nur zu einem Konto gehören")
             owner.setdefault(channel, account.name)
+    if len(accounts) > 1:  # one account's numbers must never be posted where another's team reads
+        for account in accounts:
+            summary = account.settings.summary_channel_id
+            if summary and owner.setdefault(summary, account.name) != account.name:
+                problems.append(f"Konto „{account.name}“, summary_channel_id: Kanal {summary} gehört schon zu Konto "
+                                f"„{owner[summary]}“ (auch ein SUMMARY_CHANNEL_ID aus der Umgebung gilt für jedes "
+                                "Konto ohne eigenen); jedes Konto braucht seinen eigenen Kanal für die Zusammenfassung")
     return problems
 
 

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from bot.accounts import Account
     from bot.adapters.discord.client import Desk, SpitzfederClient
     from bot.adapters.llm_openai import OpenAIChat
+    from bot.adapters.storage.accounts import SqlAccountDirectory
     from bot.adapters.storage.posts import SqlAuditLog
     from bot.adapters.storage.usage import SqlUsageStore
     from bot.core.conversation.ports import Chat, Members
@@ -425,6 +426,7 @@ class _Shared:
     articles: ArticleSource
     publisher: Publisher | Mapping[Network, Publisher] | None  # tests: replaces every account's networks
     reports: Reports | None  # tests: replaces every account's reports
+    write_lock: asyncio.Lock  # one conversation write at a time on the database, whichever account's
 
 
 def _account_services(account: Account, shared: _Shared, drafting: DraftingService, learning: LearningService,
@@ -442,7 +444,7 @@ def _account_services(account: Account, shared: _Shared, drafting: DraftingServi
         shared.scheduler
     publisher = shared.publisher
     posts, audit = SqlPostStore(engine, account=name), SqlAuditLog(engine, clock, account=name)
-    store = SqlWorkflowStore(engine, clock, account=name)
+    store = SqlWorkflowStore(engine, clock, account=name, write_lock=shared.write_lock)
     # The networks a draft may go to: those posting has a publisher for.
     networks = (settings.active_networks if publisher is None else sorted(publisher, key=ORDER.index)
                 if isinstance(publisher, Mapping) else [publisher.network])
@@ -521,8 +523,9 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
     try:
         async with open_database(settings, wait=True) as engine:
             directory = SqlAccountDirectory(engine)
-            await _warn_about_unserved(directory, accounts)
-            shared = _Shared(engine, clock, scheduler, llm, build_articles(settings), publisher, reports)
+            await _adopt_or_warn(directory, accounts)
+            shared = _Shared(engine, clock, scheduler, llm, build_articles(settings), publisher, reports,
+                             asyncio.Lock())
             limits = await asyncio.gather(*(network_limits(account.settings) for account in accounts))
             drafting: dict[str, tuple[DraftingService, LearningService]] = {}
             for account, account_limits in zip(accounts, limits, strict=True):
@@ -550,21 +553,31 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
                 yield DiscordBot(client, built, engine, scheduler, presence, clock)
             finally:
                 for part in built:
-                    await part.reach.usage.flush()  # the last counts, before the database closes
+                    try:
+                        await part.reach.usage.flush()  # the last counts, before the database closes
+                    except Exception:
+                        log.exception("account %s: the last X request counts could not be written", part.name)
                     await part.reach.close()
     finally:
         await llm.aclose()
 
 
-async def _warn_about_unserved(directory: object, accounts: Sequence[Account]) -> None:
-    """Rows of an account ACCOUNTS_FILE no longer names stay untouched; say so once at start."""
-    from bot.adapters.storage.accounts import SqlAccountDirectory
-
-    assert isinstance(directory, SqlAccountDirectory)
-    unserved = sorted(await directory.accounts_in_use() - {account.name for account in accounts})
+async def _adopt_or_warn(directory: SqlAccountDirectory, accounts: Sequence[Account]) -> None:
+    """A single account takes over a database that holds only `standard`'s rows (a bot that had no ACCOUNTS_FILE,
+    or one whose rows were labelled before accounts were kept apart): its posts, plans and numbers go on. Rows
+    of accounts the bot does not serve otherwise stay untouched, said once at start."""
+    in_use = await directory.accounts_in_use()
+    [only, *more] = [account.name for account in accounts]
+    if not more and only != DEFAULT_ACCOUNT and in_use == {DEFAULT_ACCOUNT}:
+        moved = await directory.adopt(DEFAULT_ACCOUNT, only)
+        log.info("the database's %d rows of account %s belong to account %s, the only one served", moved,
+                 DEFAULT_ACCOUNT, only)
+        return
+    unserved = sorted(in_use - {account.name for account in accounts})
     if unserved:
         log.warning("the database holds posts and drafts of accounts this bot does not serve (%s); they are kept "
-                    "but neither tracked nor posted", ", ".join(unserved))
+                    "but neither tracked nor posted (an account of that name in ACCOUNTS_FILE takes them up)",
+                    ", ".join(unserved))
 
 
 def _warm_up(llm: OpenAIChat) -> None:

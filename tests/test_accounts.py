@@ -186,3 +186,14 @@ def test_an_account_never_takes_another_s_secrets_from_the_environment(tmp_path)
     assert agentur.settings.x_api_key.get_secret_value() == "k"  # its own
     assert not kunde.settings.x_credentials_complete and not kunde.settings.bluesky_credentials_complete
     assert kunde.settings.active_networks == [Network.MASTODON]
+
+
+def test_with_several_accounts_each_summary_goes_to_a_channel_of_its_own(tmp_path):
+    said = problems(tmp_path, TWO.replace("discord_channel_ids = [44]\n", "discord_channel_ids = [44]\n"
+                                          "summary_channel_id = 11\n"))
+    assert "Konto „kunde-a“, summary_channel_id: Kanal 11 gehört schon zu Konto „agentur“" in said
+    with pytest.raises(ConfigError, match="summary_channel_id: Kanal 77 gehört schon zu Konto „agentur“"):
+        load_accounts(settings_with(tmp_path, TWO, summary_channel_id=77), environ=SECRETS)
+    [alone] = load_accounts(settings_with(tmp_path, TWO.split("[accounts.kunde-a]")[0], summary_channel_id=11),
+                            environ=SECRETS)
+    assert alone.settings.summary_channel_id == 11

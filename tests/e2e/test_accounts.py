@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 import simcord
+from sqlalchemy import text as sql
 
 from bot.adapters.storage.usage import SqlUsageStore
 from bot.settings import Settings
@@ -198,3 +199,31 @@ async def test_each_account_drafts_in_its_own_house_style(two):
     await two.news(two.bert, two.kunde)
     agentur, kunde = (request["payload"]["messages"][0]["content"] for request in two.llm.requests)
     assert "Wir siezen immer." in kunde and "Wir siezen immer." not in agentur
+
+
+async def test_a_dm_wish_goes_to_the_named_account_s_conversation_not_the_newest(two):
+    for account in ("agentur", "kunde-b"):
+        two.llm.reply_drafts(*GOOD_DRAFTS)
+        await two.dora_user.send_dm(f"konto: {account} {NEWS}")
+    two.llm.reply_drafts(*GOOD_DRAFTS)
+    await two.dora_user.send_dm("konto: agentur Bitte alle Entwürfe deutlich kürzer")
+    async with two.bot.engine.connect() as connection:
+        cases = (await connection.execute(sql("select account from cases order by id"))).scalars().all()
+        turns = (await connection.execute(sql(
+            "select c.account from conversation_turns t join cases c on c.id = t.case_id"))).scalars().all()
+    assert cases == ["agentur", "kunde-b"]  # a wish, not new news
+    assert set(turns) == {"agentur"}
+
+
+async def test_a_single_account_takes_over_the_rows_of_a_bot_without_accounts_file(settings, tmp_path, clock):
+    from bot.adapters.storage.accounts import SqlAccountDirectory
+    from bot.adapters.storage.drafts import SqlDraftStore
+    from bot.core.drafting.models import DraftSet, NewsItem
+
+    async with discord_bot(settings, clock=clock, scheduler_runs=False) as before:
+        await SqlDraftStore(before.engine).save_draft_set(DraftSet(NewsItem(NEWS), []), origin="test")
+    path = tmp_path / "accounts.toml"
+    path.write_text('[accounts.agentur]\ndiscord_channel_ids = [1]\napprover_user_ids = [2]\n', encoding="utf-8")
+    async with discord_bot(settings.model_copy(update={"accounts_file": path}), clock=clock,
+                           scheduler_runs=False) as after:
+        assert await SqlAccountDirectory(after.engine).accounts_in_use() == {"agentur"}

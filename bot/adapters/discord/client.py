@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ WRONG_CHANNEL = "In diesem Kanal arbeite ich nicht (DISCORD_CHANNEL_IDS). Bitte 
 NO_ACCOUNT_HERE = ("Dieser Kanal gehört zu keinem Konto (discord_channel_ids und summary_channel_id in ACCOUNTS_FILE). "
                    "Bitte den Befehl im Kanal des Kontos nutzen.")
 # „konto: kunde-a Meldung…“ at the start of a DM chooses the account.
+WAIT_FOR_ACCOUNT_SECONDS = 3600  # how long a DM's news waits for its author to name the account
 _ACCOUNT_PREFIX = re.compile(r"^\s*konto\s*:\s*([a-z0-9_-]+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -146,7 +148,8 @@ class SpitzfederClient(discord.Client):
         self.serving = serving  # False for `sync-commands`: log in and sync only; no posting, no due work
         self._stop_task: asyncio.Task[None] | None = None
         self._recording = asyncio.Lock()
-        self._waiting_for_account: dict[int, str] = {}  # a DM's news, per user, until they name the account
+        # A DM's news and when it came, per user, until they name the account.
+        self._waiting_for_account: dict[int, tuple[str, float]] = {}
         add_commands(self.tree, self, self._reports_for,
                      self._monthly_for if any(desk.monthly for desk in self.desks.values()) else None)
         _survive_bad_events(self._connection)
@@ -252,8 +255,8 @@ class SpitzfederClient(discord.Client):
         if message.guild is None:
             await self._direct_message(message, text)
             return
-        desk = self._desk_of_channel(message.channel)
-        if desk is None:  # a channel of no account (or not of the only one)
+        desk = self._desk_of_channel(message.channel) or await self._desk_of_conversation(message.channel.id)
+        if desk is None:  # a channel of no account
             if self.me in message.mentions:
                 await self._reply(message, WRONG_CHANNEL)
             return
@@ -276,6 +279,13 @@ class SpitzfederClient(discord.Client):
             return only
         return next((desk for desk in self.desks.values() if desk.access.channel_allowed(channel)), None)
 
+    async def _desk_of_conversation(self, channel_id: int) -> Desk | None:
+        """With several accounts, the account of a conversation in a thread its channel does not tell (a thread
+        not in the cache, or one whose channel went to no account)."""
+        if self.services.directory is None:
+            return None
+        return self.desks.get(await self.services.directory.account_of_channel(channel_id) or "")
+
     async def _direct_message(self, message: discord.Message, text: str) -> None:
         author = await self._author(message)
         desks = [desk for desk in self.desks.values()
@@ -284,56 +294,60 @@ class SpitzfederClient(discord.Client):
             await self._reply(message, DM_REFUSED)
             return
         named, text = self._named_desk(text, desks)
-        if named is not None and not text and author.user_id in self._waiting_for_account:
-            text = self._waiting_for_account[author.user_id]  # „konto: kunde-a“ alone answers the question too
-        if named is None and (answer := self._answer_to_question(author.user_id, text, desks)) is not None:
-            desk, news = answer  # the news that waited for the account to be named
-            self._waiting_for_account.pop(author.user_id, None)
-            await self._outside_case(desk, message, news, in_dm(news, has_case=False))
-            return
-        ongoing = await self._desk_of_conversation(message.channel.id, desks)
-        case = await ongoing.workflow.case_in(message.channel.id) if ongoing is not None else None
-        intent = in_dm(text, has_case=case is not None)
-        if ongoing is not None and case is not None and intent in (Intent.REFINE, Intent.HAND_EDIT) and (
-                named in (None, ongoing)):
-            await self._in_case(ongoing, case, message, text, intent)
+        waiting = self._waiting_news(author.user_id)
+        if waiting is not None:  # the answer to „Für welches Konto?“: the name, or „konto: name“ alone
+            answer = named if named is not None and not text else None if named else self._desk_named(text, desks)
+            if answer is not None:
+                del self._waiting_for_account[author.user_id]
+                await self._outside_case(answer, message, waiting, in_dm(waiting, has_case=False))
+                return
+        conversations = await self._conversations(message.channel.id, [named] if named else desks)
+        for desk, case in conversations:  # the time ⏰ asked for, in whichever of the user's conversations
+            if text and await desk.workflow.answer_plan(case, author, text):
+                return
+        intent = in_dm(text, has_case=bool(conversations))
+        if conversations and intent in (Intent.REFINE, Intent.HAND_EDIT):
+            await self._in_case(*conversations[0], message, text, intent)
             return
         if intent is Intent.HELP:
             await self._reply(message, help_text((named or desks[0]).workflow.networks))
             return
         chosen = named or (desks[0] if len(desks) == 1 else None)
         if chosen is None:  # asked once; the answer (or a „konto:“ message) brings the news on its way
-            self._waiting_for_account[author.user_id] = text
+            self._waiting_for_account[author.user_id] = (text, time.monotonic())
             await self._reply(message, _which_account(desks))
             return
         self._waiting_for_account.pop(author.user_id, None)
         await self._outside_case(chosen, message, text, intent)
 
     def _named_desk(self, text: str, desks: list[Desk]) -> tuple[Desk | None, str]:
-        """„konto: kunde-a …“: the account chosen at the start of a DM, and the rest of the text."""
-        match = _ACCOUNT_PREFIX.match(text)
+        """„konto: kunde-a …“ (with several accounts): the account chosen at the start of a DM, and the rest."""
+        match = _ACCOUNT_PREFIX.match(text) if len(self.desks) > 1 else None
         if match is None:
             return None, text
-        name = match[1].casefold()
-        desk = next((desk for desk in desks if desk.account == name), None)
+        desk = self._desk_named(match[1], desks)
         if desk is None:
-            raise InputError(f"Für ein Konto „{name}“ darfst du hier nichts einbringen. " + _your_accounts(desks))
+            raise InputError(f"Für ein Konto „{match[1].casefold()}“ darfst du hier nichts einbringen. "
+                             + _your_accounts(desks))
         return desk, match[2].strip()
 
-    def _answer_to_question(self, user_id: int, text: str, desks: list[Desk]) -> tuple[Desk, str] | None:
-        """The account named in answer to „Für welches Konto?“, with the news the question was about."""
-        waiting = self._waiting_for_account.get(user_id)
-        name = text.strip().strip("„“\"'.").casefold()
-        desk = next((desk for desk in desks if desk.account == name), None)
-        return None if waiting is None or desk is None else (desk, waiting)
+    @staticmethod
+    def _desk_named(name: str, desks: list[Desk]) -> Desk | None:
+        wanted = name.strip().strip("„“\"'.").casefold()
+        return next((desk for desk in desks if desk.account == wanted), None)
 
-    async def _desk_of_conversation(self, channel_id: int, desks: list[Desk]) -> Desk | None:
-        """The desk whose newest case is in this (DM) channel, if the user may use it."""
-        if len(self.desks) == 1:
-            return desks[0]
-        assert self.services.directory is not None
-        account = await self.services.directory.account_of_channel(channel_id)
-        return next((desk for desk in desks if desk.account == account), None)
+    def _waiting_news(self, user_id: int) -> str | None:
+        """The news a DM brought before its author was asked for the account (for an hour at most)."""
+        news, since = self._waiting_for_account.get(user_id, ("", 0.0))
+        if not news or time.monotonic() - since > WAIT_FOR_ACCOUNT_SECONDS:
+            self._waiting_for_account.pop(user_id, None)
+            return None
+        return news
+
+    async def _conversations(self, channel_id: int, desks: list[Desk]) -> list[tuple[Desk, Case]]:
+        """The newest case of each of these accounts in a DM channel, the newest first."""
+        found = [(desk, case) for desk in desks if (case := await desk.workflow.case_in(channel_id)) is not None]
+        return sorted(found, key=lambda pair: pair[1].id, reverse=True)
 
     async def _in_case(self, desk: Desk, case: Case, message: discord.Message, text: str, intent: Intent) -> None:
         workflow = desk.workflow

@@ -7,7 +7,7 @@ imported here: its ``DEFAULT_ACCOUNT`` is the same name.
 
 from __future__ import annotations
 
-from sqlalchemy import select, union
+from sqlalchemy import select, union, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.storage.schema import DEFAULT_ACCOUNT, Base, CaseRow, ShownMessageRow
@@ -40,3 +40,14 @@ class SqlAccountDirectory:
         query = union(*(select(table.c.account).distinct() for table in tables))
         async with self._engine.connect() as connection:
             return set((await connection.execute(query)).scalars())
+
+    async def adopt(self, old: str, new: str) -> int:
+        """Give every row of account ``old`` to ``new`` in one transaction (a single account renamed); the rows
+        moved."""
+        moved = 0
+        async with self._engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                if "account" in table.c:
+                    result = await connection.execute(update(table).where(table.c.account == old).values(account=new))
+                    moved += result.rowcount or 0
+        return moved

@@ -71,13 +71,15 @@ class SqlWorkflowStore:
     """``account``: the one account whose cases, sets, messages, votes and plans this store reads and writes; the
     rows of other accounts are as good as absent (reads find nothing, writes change nothing)."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, account: str = DEFAULT_ACCOUNT) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, account: str = DEFAULT_ACCOUNT,
+                 write_lock: asyncio.Lock | None = None) -> None:
+        """``write_lock``: shared by the stores of every account on one database (one writer at a time)."""
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
         self._account = account
         self._drafts = SqlDraftStore(engine, self._clock, account=account)
         # Writes queue here instead of in SQLite's busy handler, which sleeps up to 100 ms per retry.
-        self._write_lock = asyncio.Lock()
+        self._write_lock = write_lock or asyncio.Lock()
 
     # --- what belongs to the account: its cases and sets, and through them drafts, votes, turns, … ---
 
