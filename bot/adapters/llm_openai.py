@@ -65,8 +65,10 @@ class OpenAIChat:
     def warm_up(self) -> None:
         """Everything the first request would otherwise do on the event loop, done ahead (in a worker thread):
         import `openai`, make the client (its TLS context reads the CA bundle) and load the chat resources,
-        which `openai` imports only on first use (about 0.25 s)."""
-        self._client.chat.completions  # noqa: B018 - the attribute access is the import
+        which `openai` imports only on first use (about 0.25 s); and name the platform for its headers."""
+        client = self._client
+        client.chat.completions  # noqa: B018 - the attribute access is the import
+        _name_platform(client)
 
     async def _loaded(self) -> None:
         if self._made is None:
@@ -156,6 +158,21 @@ class OpenAIChat:
     async def aclose(self) -> None:
         if self._made is not None:
             await self._made.close()
+
+
+def _name_platform(client: openai.AsyncOpenAI) -> None:
+    """`openai` names the operating system in its headers and looks it up at the first request, in a worker thread
+    (``platform.platform()`` reads the interpreter's binary: 10–50 ms), and in a burst once for every request that
+    starts before the first lookup ends, delaying each. Looked up here instead; best effort, as the attribute is
+    the library's own (a version without it looks up as before)."""
+    if getattr(client, "_platform", False) is not None:
+        return
+    try:
+        from openai._base_client import get_platform
+    except ImportError:
+        return
+    client._platform = get_platform()
+    client.default_headers  # noqa: B018 - builds and caches the platform headers
 
 
 # JSON escapes a character in at most 6 bytes (\uXXXX); the rest of a completion body is small.

@@ -323,3 +323,16 @@ async def test_check_model_without_models_endpoint_names_an_html_page(chat, fake
     with pytest.raises(LLMTransientError) as info:
         await chat.check_model()
     assert "(HTML statt JSON)" in info.value.user_message
+
+
+async def test_the_warm_up_names_the_platform_so_requests_need_not_look_it_up(chat, fake_openai, monkeypatch):
+    import openai._base_client
+
+    chat.warm_up()
+    looked_up: list[str] = []
+    monkeypatch.setattr(openai._base_client, "get_platform", lambda: looked_up.append("lookup") or "Unknown")
+    fake_openai.reply_drafts(*GOOD_DRAFTS)
+    await chat.complete_json([ChatMessage("user", NEWS)], reply_schema())
+    assert looked_up == []  # the first request of a burst no longer waits for a lookup in a worker thread
+    headers = {key.lower(): value for key, value in fake_openai.requests[-1]["headers"].items()}
+    assert headers["x-stainless-os"] not in ("", "Unknown")  # the headers name it as before

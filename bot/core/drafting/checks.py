@@ -19,7 +19,7 @@ from bot.core.drafting.xlength import (
     MAX_WEIGHTED_LENGTH,
     extract_mentions,
     extract_urls,
-    is_within_limit,
+    has_invalid_character,
     weighted_length,
 )
 from bot.core.networks import Network, labels
@@ -143,8 +143,8 @@ def check_draft(text: str, evidence: str, news: NewsItem, rules: CheckRules = DE
     if len(text) > MAX_DRAFT_CHARS:
         return replace(_oversized(text, evidence), premise=premise, pattern=pattern)
     text, evidence = one_paragraph(text), one_paragraph(evidence)
-    length = weighted_length(text)
-    lengths = measure(text, rules.limits)
+    length = weighted_length(text)  # counted once: the lengths per network and the checks below reuse it
+    lengths = measure(text, rules.limits, x_length=length)
     fitting = [fit for fit in lengths if fit.fits]
     # Language detection is the costliest check (several ms a draft); a draft too long to post is not worth it.
     guess = guess_language(text) if fitting else None
@@ -156,7 +156,7 @@ def check_draft(text: str, evidence: str, news: NewsItem, rules: CheckRules = DE
         problems.append(_too_long(lengths))
     elif len(fitting) < len(lengths):
         problems.append(_too_long_for_some(lengths))
-    if fitting and length <= MAX_WEIGHTED_LENGTH and text and not is_within_limit(text):
+    if fitting and length <= MAX_WEIGHTED_LENGTH and text and (not text.strip() or has_invalid_character(text)):
         problems.append(_problem(
             ProblemKind.INVALID_CHARACTER, "Enthält ein Zeichen, das X nicht annimmt",
             "Der Text enthält ein unzulässiges Unicode-Zeichen (z. B. U+FFFE). Entfernen.",
