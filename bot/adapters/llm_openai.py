@@ -109,13 +109,17 @@ class OpenAIChat:
     async def _complete(
         self, payload: list[ChatCompletionMessageParam], response_format: ResponseFormatJSONSchema | None
     ) -> LLMReply:
+        import httpx2
         import openai
-        from openai import omit
 
+        body: dict[str, object] = {"model": self.model, "messages": payload}
+        if response_format:
+            body["response_format"] = response_format
         try:
-            raw = await self._client.chat.completions.with_raw_response.create(
-                model=self.model, messages=payload, response_format=response_format or omit
-            )
+            # Posted as the JSON it is: `chat.completions.create` would first walk the messages and the schema
+            # through its typed transforms (about 1 ms of the event loop a request, 20 ms in a burst of 20) to
+            # send the same body. Errors are raised as by `create`; the answer is read by `read_completion`.
+            raw = await self._client.post("/chat/completions", cast_to=httpx2.Response, body=body)
         except (openai.BadRequestError, openai.UnprocessableEntityError):
             if response_format:
                 raise
