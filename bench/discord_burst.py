@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
+import importlib
 import multiprocessing
 import os
 import statistics
@@ -47,6 +49,62 @@ def slow_llm(seconds: float, arrivals: list[float] | None = None) -> ThreadedSer
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)
     return ThreadedServer(app).start()
+
+
+# The steps of a news item's way, timed with --steps: (module, class, async method); the checks separately.
+STEPS = (
+    ("bot.adapters.storage.workflow", "SqlWorkflowStore", "latest_case_in"),
+    ("bot.core.conversation.workflow", "Workflow", "read_news"),
+    ("bot.adapters.discord.chat", "DiscordChat", "open_thread"),
+    ("bot.adapters.storage.workflow", "SqlWorkflowStore", "create_case"),
+    ("bot.adapters.llm_openai", "OpenAIChat", "complete_json"),
+    ("bot.adapters.storage.workflow", "SqlWorkflowStore", "add_set"),
+    ("bot.adapters.storage.workflow", "SqlWorkflowStore", "set_record"),
+    ("bot.adapters.discord.chat", "DiscordChat", "send"),
+    ("bot.adapters.storage.workflow", "SqlWorkflowStore", "remember_message"),
+    ("bot.adapters.discord.chat", "DiscordChat", "add_reactions"),
+)
+CHECKS = "draft checks (worker thread)"
+Spans = dict[str, list[tuple[float, float]]]  # step -> (start, end) of each call, perf_counter
+
+
+def time_steps(spans: Spans) -> None:
+    """Wrap every step with a timer: the benchmark's own instrument, in its own process only."""
+    for module, owner, name in STEPS:
+        cls = getattr(importlib.import_module(module), owner)
+        setattr(cls, name, _timed(getattr(cls, name), f"{owner}.{name}", spans))
+    service = importlib.import_module("bot.core.drafting.service")
+    checks = service._check_set
+
+    def timed_checks(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return checks(*args, **kwargs)
+        finally:
+            spans.setdefault(CHECKS, []).append((start, time.perf_counter()))
+
+    service._check_set = timed_checks
+
+
+def _timed(method, label: str, spans: Spans):
+    @functools.wraps(method)
+    async def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return await method(*args, **kwargs)
+        finally:
+            spans.setdefault(label, []).append((start, time.perf_counter()))
+    return timed
+
+
+def print_steps(spans: Spans, start: float) -> None:
+    print("step: calls, mean time per call (waits included), last call ended (s after the first news item)")
+    for label in [f"{owner}.{name}" for _, owner, name in STEPS[:5]] + [CHECKS] + [
+            f"{owner}.{name}" for _, owner, name in STEPS[5:]]:
+        done = [(begin, end) for begin, end in spans.get(label, []) if begin >= start]
+        if done:
+            mean = statistics.mean(end - begin for begin, end in done)
+            print(f"  {label:38} {len(done):3d} {mean * 1000:8.1f} ms {max(end for _, end in done) - start:7.2f} s")
 
 
 @dataclass(frozen=True)
@@ -99,7 +157,10 @@ def serve_fakes(conn, items: int, llm_seconds: float) -> None:
 
 
 async def main(items: int, llm_seconds: float, settle: float, profile: str | None = None,
-               premise_check: bool = True) -> None:
+               premise_check: bool = True, steps: bool = False) -> None:
+    spans: Spans = {}
+    if steps:
+        time_steps(spans)
     ours, theirs = multiprocessing.Pipe()
     fakes = multiprocessing.get_context("spawn").Process(target=serve_fakes, args=(theirs, items, llm_seconds))
     fakes.start()
@@ -121,6 +182,7 @@ async def main(items: int, llm_seconds: float, settle: float, profile: str | Non
         probe = asyncio.create_task(loop_lag_probe(lags, stop))
         profiler = cProfile.Profile() if profile else None
         loop_cpu, bot_cpu = time.thread_time(), _cpu()  # this coroutine runs on the loop's thread
+        start = time.perf_counter()
         if profiler:
             profiler.enable()  # the loop's thread only
         ours.send("go")
@@ -147,6 +209,8 @@ async def main(items: int, llm_seconds: float, settle: float, profile: str | Non
           f"per item); of the fake Discord and LLM: {burst.fakes_cpu * 1000:.0f} ms")
     print(f"event loop lag: max {max(lags) * 1000:.1f} ms, median {statistics.median(lags) * 1000:.1f} ms "
           f"({len(lags)} samples)")
+    if steps:
+        print_steps(spans, start)
 
 
 if __name__ == "__main__":
@@ -156,5 +220,6 @@ if __name__ == "__main__":
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between the start and the burst")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the loop's thread during the burst")
     parser.add_argument("--no-premise-check", action="store_true", help="one LLM call per set, as before the check")
+    parser.add_argument("--steps", action="store_true", help="time the steps of an item's way (adds a little work)")
     args = parser.parse_args()
-    asyncio.run(main(args.items, args.llm_seconds, args.settle, args.profile, not args.no_premise_check))
+    asyncio.run(main(args.items, args.llm_seconds, args.settle, args.profile, not args.no_premise_check, args.steps))
