@@ -1,5 +1,6 @@
 """The real openai client against a fake OpenAI-compatible server on 127.0.0.1."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -116,6 +117,31 @@ async def test_unreachable_server(unused_port):
         await service.draft(service.prepare_news(NEWS), 4)
     await chat.aclose()
     assert "nicht erreichbar" in info.value.user_message and "OPENAI_BASE_URL" in info.value.user_message
+
+
+async def test_a_server_that_drops_the_connection_is_unreachable_not_slow():
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()  # the request line arrives, then the connection is closed without an answer
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    chat = OpenAIChat(api_key="k", model="m", base_url=f"http://127.0.0.1:{port}/v1", timeout_seconds=5)
+    try:
+        with pytest.raises(LLMTransientError) as info:
+            await chat.complete_json([ChatMessage("user", NEWS)], reply_schema())
+    finally:
+        await chat.aclose()
+        server.close()
+        await server.wait_closed()
+    assert "nicht erreichbar" in info.value.user_message and "Zeitüberschreitung" not in info.value.user_message
+
+
+async def test_a_server_that_does_not_answer_in_time_is_a_timeout(chat, fake_openai):
+    fake_openai.hang()
+    with pytest.raises(LLMTransientError) as info:
+        await chat.complete_json([ChatMessage("user", NEWS)], reply_schema())
+    assert "Zeitüberschreitung" in info.value.user_message
 
 
 async def test_injected_article_is_caught_over_the_wire(service, fake_openai):
