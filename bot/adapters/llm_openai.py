@@ -79,15 +79,9 @@ class OpenAIChat:
         """Made on first use: `openai` takes a while to import, and a start should not wait for it."""
         with self._making:  # the warm-up thread and a first request may ask at once
             if self._made is None:
-                from openai import AsyncOpenAI, DefaultAioHttpClient
+                from openai import AsyncOpenAI
 
-                options = dict(self._options)
-                if options["http_client"] is None:
-                    # aiohttp (there anyway, for discord.py) carries the requests: about half the event loop's
-                    # time a request of httpx2's own transport, whose pool polls every idle connection whenever
-                    # one is taken or freed (20 at once in a burst).
-                    options["http_client"] = DefaultAioHttpClient()
-                self._made = AsyncOpenAI(**options)  # type: ignore[arg-type]
+                self._made = AsyncOpenAI(**self._options)  # type: ignore[arg-type]
             return self._made
 
     @property
@@ -304,19 +298,6 @@ def _plausible(seconds: float) -> float:
     return min(max(seconds, 0.0), _LONGEST_WAIT)
 
 
-def _connection_failed(exc: BaseException) -> bool:
-    """Whether a "timeout" was in truth a refused or broken connection: the aiohttp transport reports every
-    connection error as a timeout; the aiohttp error it came from tells them apart."""
-    import aiohttp
-
-    cause = exc.__cause__ or exc.__context__
-    while cause is not None:
-        if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(cause, TimeoutError):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
 def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Exception:
     """Map an openai exception to a German error that says what to do."""
     import openai
@@ -327,10 +308,10 @@ def translate_error(exc: openai.APIError, *, model: str, base_url: str) -> Excep
         detail += f", retry_after={wait}s"
     if isinstance(exc, openai.APIResponseValidationError):
         return LLMTransientError("Die Antwort des LLM-Servers war unlesbar.", detail=detail)
-    if isinstance(exc, openai.APITimeoutError) and not _connection_failed(exc):
+    if isinstance(exc, openai.APITimeoutError):
         return LLMTransientError("Das Sprachmodell hat nicht rechtzeitig geantwortet (Zeitüberschreitung).",
                                  detail=detail)
-    if isinstance(exc, openai.APIConnectionError):  # a timeout that was a connection error too
+    if isinstance(exc, openai.APIConnectionError):
         return LLMTransientError(
             f"Der LLM-Server {base_url} ist nicht erreichbar. OPENAI_BASE_URL prüfen und ob der Server läuft.",
             detail=detail,
