@@ -1,5 +1,6 @@
 """The real openai client against a fake OpenAI-compatible server on 127.0.0.1."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -116,6 +117,31 @@ async def test_unreachable_server(unused_port):
         await service.draft(service.prepare_news(NEWS), 4)
     await chat.aclose()
     assert "nicht erreichbar" in info.value.user_message and "OPENAI_BASE_URL" in info.value.user_message
+
+
+async def test_a_server_that_drops_the_connection_is_unreachable_not_slow():
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()  # the request line arrives, then the connection is closed without an answer
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    chat = OpenAIChat(api_key="k", model="m", base_url=f"http://127.0.0.1:{port}/v1", timeout_seconds=5)
+    try:
+        with pytest.raises(LLMTransientError) as info:
+            await chat.complete_json([ChatMessage("user", NEWS)], reply_schema())
+    finally:
+        await chat.aclose()
+        server.close()
+        await server.wait_closed()
+    assert "nicht erreichbar" in info.value.user_message and "Zeitüberschreitung" not in info.value.user_message
+
+
+async def test_a_server_that_does_not_answer_in_time_is_a_timeout(chat, fake_openai):
+    fake_openai.hang()
+    with pytest.raises(LLMTransientError) as info:
+        await chat.complete_json([ChatMessage("user", NEWS)], reply_schema())
+    assert "Zeitüberschreitung" in info.value.user_message
 
 
 async def test_injected_article_is_caught_over_the_wire(service, fake_openai):
@@ -323,3 +349,16 @@ async def test_check_model_without_models_endpoint_names_an_html_page(chat, fake
     with pytest.raises(LLMTransientError) as info:
         await chat.check_model()
     assert "(HTML statt JSON)" in info.value.user_message
+
+
+async def test_the_warm_up_names_the_platform_so_requests_need_not_look_it_up(chat, fake_openai, monkeypatch):
+    import openai._base_client
+
+    chat.warm_up()
+    looked_up: list[str] = []
+    monkeypatch.setattr(openai._base_client, "get_platform", lambda: looked_up.append("lookup") or "Unknown")
+    fake_openai.reply_drafts(*GOOD_DRAFTS)
+    await chat.complete_json([ChatMessage("user", NEWS)], reply_schema())
+    assert looked_up == []  # the first request of a burst no longer waits for a lookup in a worker thread
+    headers = {key.lower(): value for key, value in fake_openai.requests[-1]["headers"].items()}
+    assert headers["x-stainless-os"] not in ("", "Unknown")  # the headers name it as before

@@ -7,6 +7,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import emoji
 
@@ -19,7 +20,7 @@ from bot.core.drafting.xlength import (
     MAX_WEIGHTED_LENGTH,
     extract_mentions,
     extract_urls,
-    is_within_limit,
+    has_invalid_character,
     weighted_length,
 )
 from bot.core.networks import Network, labels
@@ -63,6 +64,12 @@ def normalise_for_match(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=16)
+def _folded_news(news_text: str) -> str:
+    """The news folded for quote search: once per news item, not once per draft."""
+    return normalise_for_match(news_text)
+
+
 def evidence_in_news(evidence: str, news_text: str) -> bool:
     """True when the quote stands in the news as one contiguous span (after folding quotes, dashes, spacing).
 
@@ -72,7 +79,7 @@ def evidence_in_news(evidence: str, news_text: str) -> bool:
     quote = normalise_for_match(_EDGE_GAPS.sub("", evidence))
     if not quote:
         return False
-    haystack = normalise_for_match(news_text)
+    haystack = _folded_news(news_text)
     found = haystack.find(quote)
     if found < 0:
         return False
@@ -109,15 +116,22 @@ def foreign_links(text: str, news: NewsItem, allowed_handles: frozenset[str] | N
 
     ``allowed_handles``: handles that are never foreign (the allowlist); None: no handle is foreign (a hand edit).
     """
-    source = news.text + " " + (news.url or "")
-    known_links = {_link_key(url) for url in _links(source)}
-    if news.url:
-        known_links.add(_link_key(news.url))
+    known_links, news_handles = _news_links(news.text, news.url)
     foreign = [url for url in _links(text) if _link_key(url) not in known_links]
     if allowed_handles is not None:
-        known_handles = set(extract_mentions(source)) | allowed_handles
+        known_handles = news_handles | allowed_handles
         foreign += ["@" + handle for handle in extract_mentions(text) if handle not in known_handles]
     return foreign
+
+
+@lru_cache(maxsize=16)
+def _news_links(news_text: str, url: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The links (as keys) and @handles of a news item: found once per news item, not once per draft."""
+    source = news_text + " " + (url or "")
+    known_links = {_link_key(found) for found in _links(source)}
+    if url:
+        known_links.add(_link_key(url))
+    return frozenset(known_links), frozenset(extract_mentions(source))
 
 
 def hashtags(text: str) -> list[str]:
@@ -143,8 +157,8 @@ def check_draft(text: str, evidence: str, news: NewsItem, rules: CheckRules = DE
     if len(text) > MAX_DRAFT_CHARS:
         return replace(_oversized(text, evidence), premise=premise, pattern=pattern)
     text, evidence = one_paragraph(text), one_paragraph(evidence)
-    length = weighted_length(text)
-    lengths = measure(text, rules.limits)
+    length = weighted_length(text)  # counted once: the lengths per network and the checks below reuse it
+    lengths = measure(text, rules.limits, x_length=length)
     fitting = [fit for fit in lengths if fit.fits]
     # Language detection is the costliest check (several ms a draft); a draft too long to post is not worth it.
     guess = guess_language(text) if fitting else None
@@ -156,7 +170,7 @@ def check_draft(text: str, evidence: str, news: NewsItem, rules: CheckRules = DE
         problems.append(_too_long(lengths))
     elif len(fitting) < len(lengths):
         problems.append(_too_long_for_some(lengths))
-    if fitting and length <= MAX_WEIGHTED_LENGTH and text and not is_within_limit(text):
+    if fitting and length <= MAX_WEIGHTED_LENGTH and text and (not text.strip() or has_invalid_character(text)):
         problems.append(_problem(
             ProblemKind.INVALID_CHARACTER, "Enthält ein Zeichen, das X nicht annimmt",
             "Der Text enthält ein unzulässiges Unicode-Zeichen (z. B. U+FFFE). Entfernen.",

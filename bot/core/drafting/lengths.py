@@ -57,8 +57,14 @@ def limits_for(networks: Iterable[Network], *, mastodon_limit: int = DEFAULT_LIM
     return tuple(made[network] for network in ORDER if network in chosen)
 
 
-def measure(text: str, limits: Sequence[NetworkLimit]) -> tuple[NetworkLength, ...]:
-    return tuple(NetworkLength(limit.network, limit.measure(text), limit.limit) for limit in limits)
+def measure(text: str, limits: Sequence[NetworkLimit], *, x_length: int | None = None) -> tuple[NetworkLength, ...]:
+    """``x_length``: X's weighted length of ``text`` when the caller has counted it already (the costliest count)."""
+    def length(limit: NetworkLimit) -> int:
+        if x_length is not None and limit.measure is weighted_length:
+            return x_length
+        return limit.measure(text)
+
+    return tuple(NetworkLength(limit.network, length(limit), limit.limit) for limit in limits)
 
 
 def too_long_for(lengths: Iterable[NetworkLength]) -> tuple[Network, ...]:

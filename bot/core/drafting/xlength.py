@@ -213,9 +213,14 @@ def weighted_length(text: str) -> int:
     return total // _SCALE
 
 
+def has_invalid_character(text: str) -> bool:
+    """True if ``text`` holds a character X refuses in any post (U+FFFE, U+FEFF, U+FFFF)."""
+    return any(c in _INVALID_CHARS for c in text)
+
+
 def is_within_limit(text: str) -> bool:
     """True if ``text`` can be posted: not blank, no invalid characters, weight <= 280."""
-    if not text.strip() or any(c in _INVALID_CHARS for c in text):
+    if not text.strip() or has_invalid_character(text):
         return False
     return weighted_length(text) <= MAX_WEIGHTED_LENGTH
 

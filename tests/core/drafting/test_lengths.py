@@ -54,3 +54,10 @@ def test_with_x_alone_the_too_long_label_is_as_it_was():
     text = "Warum " + "wirklich " * 40 + "?"
     draft = check_draft(text, QUOTE, NewsItem(NEWS))
     assert [p.label for p in draft.problems if p.fatal] == [f"Zu lang ({len(text)}/280)"]
+
+
+def test_a_known_x_length_is_taken_and_the_other_networks_count_their_own():
+    text = "Was kostet das? https://example.org/" + "a" * 60 + " 👍"
+    assert measure(text, ALL, x_length=measure(text, X_ONLY)[0].length) == measure(text, ALL)
+    x, bluesky, mastodon = measure(text, ALL, x_length=7)
+    assert (x.length, bluesky.length, mastodon.length) == (7, len(text), 16 + 10 + 2)

@@ -4,6 +4,7 @@ from bot.core.drafting.xlength import (
     MAX_WEIGHTED_LENGTH,
     extract_mentions,
     extract_urls,
+    has_invalid_character,
     is_within_limit,
     weighted_length,
 )
@@ -257,3 +258,10 @@ def test_extract_urls(text, expected):
 )
 def test_extract_mentions(text, expected):
     assert extract_mentions(text) == expected
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\ufeff", "\uffff"])
+def test_the_characters_x_refuses_are_named_wherever_they_stand(char):
+    assert has_invalid_character(f"{char}Warum?") and has_invalid_character(f"War{char}um?")
+    assert not has_invalid_character("Warum kostet das 9,5 % mehr? 👍")
+    assert not is_within_limit(f"Warum{char}?")
