@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters.storage.retry import WriteRetry
 from bot.adapters.storage.schema import DEFAULT_ACCOUNT, DraftRow, DraftSetRow, NewsRow
@@ -33,26 +35,33 @@ class SqlDraftStore:
 
     async def _save(self, draft_set: DraftSet, now, origin: str, author_id: str | None, news_id: int | None) -> int:
         async with self._sessions.begin() as session:
-            if news_id is None:
-                news = draft_set.news
-                row = NewsRow(created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
-                              language=news.language, author_id=author_id, outlet=news.outlet,
-                              published=news.published, account=self._account)
-                session.add(row)
-                await session.flush()
-                news_id = row.id
-            set_row = DraftSetRow(
-                news_id=news_id, created_at=now, instruction=draft_set.instruction, llm_calls=draft_set.llm_calls,
-                prompt_tokens=draft_set.usage.prompt_tokens, completion_tokens=draft_set.usage.completion_tokens,
-                state="open", dropped=draft_set.dropped_reasons, account=self._account,
-            )
-            session.add(set_row)
-            await session.flush()
-            session.add_all(
-                DraftRow(set_id=set_row.id, position=position, text=d.text, evidence=d.evidence,
-                         evidence_found=d.evidence_found, weighted_length=d.weighted_length, language=d.language,
-                         warnings=d.warnings, premise=d.premise, pattern=d.pattern,
-                         needs_source_check=d.needs_source_check, lengths=to_json(d.lengths) or None)
-                for position, d in enumerate(draft_set.drafts, 1)
-            )
-            return set_row.id
+            return await add_draft_set(session, draft_set, now=now, origin=origin, author_id=author_id,
+                                       news_id=news_id, account=self._account)
+
+
+async def add_draft_set(session: AsyncSession, draft_set: DraftSet, *, now: datetime, origin: str,
+                        author_id: str | None, news_id: int | None, account: str) -> int:
+    """The set's rows (and its news item's unless ``news_id`` names a stored one) in ``session``'s transaction."""
+    if news_id is None:
+        news = draft_set.news
+        row = NewsRow(created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
+                      language=news.language, author_id=author_id, outlet=news.outlet,
+                      published=news.published, account=account)
+        session.add(row)
+        await session.flush()
+        news_id = row.id
+    set_row = DraftSetRow(
+        news_id=news_id, created_at=now, instruction=draft_set.instruction, llm_calls=draft_set.llm_calls,
+        prompt_tokens=draft_set.usage.prompt_tokens, completion_tokens=draft_set.usage.completion_tokens,
+        state="open", dropped=draft_set.dropped_reasons, account=account,
+    )
+    session.add(set_row)
+    await session.flush()
+    session.add_all(
+        DraftRow(set_id=set_row.id, position=position, text=d.text, evidence=d.evidence,
+                 evidence_found=d.evidence_found, weighted_length=d.weighted_length, language=d.language,
+                 warnings=d.warnings, premise=d.premise, pattern=d.pattern,
+                 needs_source_check=d.needs_source_check, lengths=to_json(d.lengths) or None)
+        for position, d in enumerate(draft_set.drafts, 1)
+    )
+    return set_row.id

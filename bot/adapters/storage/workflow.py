@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.drafts import SqlDraftStore
+from bot.adapters.storage.drafts import add_draft_set
 from bot.adapters.storage.schema import (
     DEFAULT_ACCOUNT,
     CaseRow,
@@ -77,7 +77,6 @@ class SqlWorkflowStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
         self._account = account
-        self._drafts = SqlDraftStore(engine, self._clock, account=account)
         # Writes queue here instead of in SQLite's busy handler, which sleeps up to 100 ms per retry.
         self._write_lock = write_lock or asyncio.Lock()
 
@@ -95,8 +94,11 @@ class SqlWorkflowStore:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
-        async with self._write_lock, self._sessions.begin() as session:
-            yield session
+        # The lock covers the transaction only: handing the connection back to the pool (its reset) is done
+        # outside it, so the next write need not wait for that hand-over too.
+        async with self._sessions() as session:
+            async with self._write_lock, session.begin():
+                yield session
 
     # --- cases ---
 
@@ -195,14 +197,12 @@ class SqlWorkflowStore:
     # --- draft sets ---
 
     async def add_set(self, case: Case, draft_set: DraftSet) -> int:
-        if not await self._exists(self._own_case(case.id)):
-            raise MissingRecord(f"case {case.id}")
-        async with self._write_lock:
-            set_id = await self._drafts.save_draft_set(draft_set, origin="discord", news_id=case.news_id)
-        async with self._writing() as session:
+        async with self._writing() as session:  # one transaction: a burst of sets queues for one write each
             row = await session.get(CaseRow, case.id)
             if row is None or row.account != self._account:
                 raise MissingRecord(f"case {case.id}")
+            set_id = await add_draft_set(session, draft_set, now=self._clock.now(), origin="discord", author_id=None,
+                                         news_id=case.news_id, account=self._account)
             previous = row.current_set_id
             if previous is not None:
                 await session.execute(update(DraftSetRow).where(
