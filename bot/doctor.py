@@ -95,8 +95,9 @@ async def check_watchlist(settings: Settings) -> str:
 
 async def check_x_costs(settings: Settings, account: str | None = None) -> str:
     """This month's X requests and cost of ``account`` (None: the only one, `standard`)."""
+    from bot.accounts import DEFAULT_ACCOUNT
     from bot.adapters.storage.database import sqlite_file
-    from bot.wiring import DEFAULT_ACCOUNT, month_usage_text
+    from bot.wiring import month_usage_text
 
     path = sqlite_file(settings.database_url)
     if path is not None and not path.exists():

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.accounts import DEFAULT_ACCOUNT
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.approval import ApprovalPolicy, SourceRule
 from bot.core.drafting.history import History
@@ -40,8 +41,6 @@ from bot.core.reach.tracking import MetricsSource, TrackingService
 from bot.core.scheduler import NextDue, RunDue, Scheduler, WakeOn, in_sequence
 from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
-
-DEFAULT_ACCOUNT = "standard"  # the account of a bot without ACCOUNTS_FILE (`bot.accounts` says the same)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
