@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text as sql
-
-from bot.adapters.storage.posts import SqlPostStore
 from bot.core.networks import Network
 from bot.core.posting.records import PostState
 from tests.fakes.samples import GOOD_DRAFTS
-from tests.fixtures.x import new_draft_set
+from tests.fixtures.x import approved_on
 
 URLS = {
     Network.X: "https://x.com/spitzfeder/status/{id}",
@@ -24,15 +21,8 @@ def bluesky_uri(rkey: str) -> str:
 async def posted_on(engine, clock, remote_ids: dict[Network, str], *, followers: int | None = 500,
                     text: str = GOOD_DRAFTS[0][0]):
     """One approved draft posted to each network of ``remote_ids`` at the clock's time; the posts by network."""
-    set_id = await new_draft_set(engine)
-    async with engine.connect() as connection:
-        draft_id = (await connection.execute(sql("select min(id) from drafts where set_id = :s"),
-                                             {"s": set_id})).scalar()
-    store = SqlPostStore(engine)
+    store, scheduled = await approved_on(engine, clock, list(remote_ids), text)
     now = clock.now()
-    scheduled = await store.create_scheduled(set_id=set_id, draft_id=draft_id, text=text, source_url=None,
-                                             approved_by=["anna"], approved_at=now, due_at=now,
-                                             networks=list(remote_ids))
     posts = {}
     for post in scheduled:
         remote_id = remote_ids[post.network]
