@@ -227,3 +227,15 @@ async def test_a_single_account_takes_over_the_rows_of_a_bot_without_accounts_fi
     async with discord_bot(settings.model_copy(update={"accounts_file": path}), clock=clock,
                            scheduler_runs=False) as after:
         assert await SqlAccountDirectory(after.engine).accounts_in_use() == {"agentur"}
+
+
+async def test_news_waits_an_hour_for_its_account_then_a_bare_name_is_no_answer(two, monkeypatch):
+    import bot.adapters.discord.client as client_module
+
+    now = [1_000.0]
+    monkeypatch.setattr(client_module.time, "monotonic", lambda: now[0])
+    await two.dora_user.send_dm(NEWS)
+    now[0] += client_module.WAIT_FOR_ACCOUNT_SECONDS + 1
+    await two.dora_user.send_dm("kunde-b")  # too late: no answer any more, just a word (the help says what to do)
+    assert two.llm.requests == []
+    assert two.mine(two.dora_user.dm_channel)[-1].startswith("Ich schreibe zugespitzte Fragen zu Nachrichten")
