@@ -67,6 +67,17 @@ async def test_spitzfeder_run_drafts_on_a_mention_and_posts_on_approval(wire_env
         assert thread.path.startswith(f"/channels/{CHANNEL_ID}/messages/")
 
 
+async def test_news_never_waits_for_the_typing_indicator(wire_env, llm_env):
+    """Discord limits typing per channel; in a burst of news the indicators are refused for a while. discord.py
+    would wait out each refusal before the news went on; the work does not wait for its indicator."""
+    server = wire_env
+    server.typing_retry_after = 60.0
+    async with running_bot(server, llm_env):
+        server.dispatch("MESSAGE_CREATE", server.message_event(ANNA, [], f"<@{BOT_ID}> {NEWS}"))
+        await server.until(lambda s: any(r.path.endswith("/reactions/🗑️/@me") for r in s.requests))
+        assert any(r.path.endswith("/typing") for r in server.requests)
+
+
 async def test_an_event_discord_py_cannot_read_is_skipped_and_the_bot_stays_connected(wire_env, llm_env):
     server = wire_env
     async with running_bot(server, llm_env) as task:

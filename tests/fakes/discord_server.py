@@ -61,6 +61,7 @@ class FakeDiscord:
         self.identify: dict | None = None
         self.members: dict[int, dict] = {}  # the guild's members as events introduced them
         self.commands_without_ids = False  # a Discord-compatible server whose sync answer lacks ids
+        self.typing_retry_after: float | None = None  # typing is rate-limited for this many seconds
         self.channels[CHANNEL_ID] = {"id": str(CHANNEL_ID), "type": 0, "name": "nachrichten", "position": 0,
                                      "guild_id": str(GUILD_ID), "permission_overwrites": [], "parent_id": None,
                                      "nsfw": False, "topic": None, "last_message_id": None,
@@ -198,6 +199,9 @@ class FakeDiscord:
                 {"message": "Unknown Channel", "code": 10003}, status=404)
         if parts[-1] == "threads":
             return _json(self._thread(int(parts[1]), body["name"]), status=201)
+        if parts[-1] == "typing" and self.typing_retry_after is not None:
+            return _json({"message": "You are being rate limited.", "retry_after": self.typing_retry_after,
+                          "global": False}, status=429)
         if parts[-1] == "typing" or "reactions" in parts:
             return web.Response(status=204)
         if parts[-1] == "messages" and request.method == "POST":

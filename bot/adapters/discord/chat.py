@@ -6,7 +6,7 @@ import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Literal, TypeVar
 
 import aiohttp
@@ -113,19 +113,28 @@ class DiscordChat:
                             "Meldung gleich noch einmal schicken.", detail=_why(exc)) from exc
         return int(thread["id"])
 
-    @asynccontextmanager
-    async def working(self, channel_id: int) -> AsyncIterator[None]:
-        """The typing indicator; a failure to show it never stops the work."""
-        typing: discord.context_managers.Typing | None = self._channel(channel_id).typing()
-        try:
-            await typing.__aenter__()  # type: ignore[union-attr]
-        except (discord.HTTPException, OSError):
-            typing = None
-        try:
-            yield
-        finally:
-            if typing is not None:
-                await typing.__aexit__(None, None, None)
+    def working(self, channel_id: int) -> AbstractAsyncContextManager[None]:
+        return typing_in(self._channel(channel_id))
+
+
+@asynccontextmanager
+async def typing_in(channel: discord.abc.Messageable) -> AsyncIterator[None]:
+    """The typing indicator while the block runs. The work never waits for it: Discord limits typing per
+    channel, so in a burst of news in one channel each item would queue behind the others' indicators. A
+    failure to show it never stops the work."""
+    indicator = asyncio.create_task(_keep_typing(channel))
+    try:
+        yield
+    finally:
+        indicator.cancel()
+
+
+async def _keep_typing(channel: discord.abc.Messageable) -> None:
+    try:
+        async with channel.typing():  # sends it now and again every 5 s
+            await asyncio.Event().wait()  # until the block is done
+    except (discord.HTTPException, *NETWORK) as exc:
+        log.info("could not show the typing indicator: %s", _why(exc))
 
 
 def _why(exc: BaseException) -> str:

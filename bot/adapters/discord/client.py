@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.chat import MENTIONS, DiscordChat
+from bot.adapters.discord.chat import MENTIONS, DiscordChat, typing_in
 from bot.adapters.discord.commands import CommandSync, CommandSyncStore, MonthlyReports, add_commands
 from bot.adapters.discord.errors import answered
 from bot.core.conversation.approval import Reactor
@@ -260,7 +260,9 @@ class SpitzfederClient(discord.Client):
             if self.me in message.mentions:
                 await self._reply(message, WRONG_CHANNEL)
             return
-        case = await desk.workflow.case_in(message.channel.id)
+        # A case lives in a thread: a channel known not to be one (most news arrives there) holds none.
+        known_channel = isinstance(message.channel, discord.abc.GuildChannel)
+        case = None if known_channel else await desk.workflow.case_in(message.channel.id)
         if case is not None:
             if is_stats_question(text) and await desk.workflow.posted(case):
                 await self._reply(message, await desk.reports.statistics(text))
@@ -371,7 +373,7 @@ class SpitzfederClient(discord.Client):
         elif intent is Intent.STATS:
             await self._reply(message, await desk.reports.statistics(text))
         else:
-            async with message.channel.typing():
+            async with typing_in(message.channel):
                 rest, url = split_url(text)
                 news = await workflow.read_news(rest, url)
             in_thread = isinstance(message.channel, discord.Thread)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.adapters.storage.retry import DEFAULT_BUSY_SECONDS, remember_busy_seconds
+from bot.adapters.storage.sqlite_driver import use_one_trip_cursors
 from bot.core.errors import SpitzfederError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -99,6 +100,7 @@ def create_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> As
             cursor.close()
 
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+        use_one_trip_cursors(engine)
     event.listen(engine.sync_engine, "handle_error", _disk_full)
     remember_busy_seconds(engine, busy_seconds)
     return engine

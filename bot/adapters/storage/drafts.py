@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters.storage.retry import WriteRetry
@@ -35,33 +37,40 @@ class SqlDraftStore:
 
     async def _save(self, draft_set: DraftSet, now, origin: str, author_id: str | None, news_id: int | None) -> int:
         async with self._sessions.begin() as session:
-            return await add_draft_set(session, draft_set, now=now, origin=origin, author_id=author_id,
-                                       news_id=news_id, account=self._account)
+            set_id, _ = await add_draft_set(session, draft_set, now=now, origin=origin, author_id=author_id,
+                                            news_id=news_id, account=self._account)
+            return set_id
+
+
+# Core statements on the tables: a burst of news items stores its sets one after another behind the write lock,
+# and the ORM's unit of work took three times the CPU for the same rows.
+NEWS, SETS, DRAFTS = (cast(Table, row.__table__) for row in (NewsRow, DraftSetRow, DraftRow))
+
+
+async def inserted_id(session: AsyncSession, statement: Insert) -> int:
+    """Run an insert of one row; its id."""
+    return int((await session.execute(statement.returning(statement.table.c.id))).scalar_one())
 
 
 async def add_draft_set(session: AsyncSession, draft_set: DraftSet, *, now: datetime, origin: str,
-                        author_id: str | None, news_id: int | None, account: str) -> int:
-    """The set's rows (and its news item's unless ``news_id`` names a stored one) in ``session``'s transaction."""
+                        author_id: str | None, news_id: int | None, account: str) -> tuple[int, list[int]]:
+    """The set's rows (and its news item's unless ``news_id`` names a stored one) in ``session``'s transaction;
+    the set's id and its drafts' ids in their order."""
     if news_id is None:
         news = draft_set.news
-        row = NewsRow(created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
-                      language=news.language, author_id=author_id, outlet=news.outlet,
-                      published=news.published, account=account)
-        session.add(row)
-        await session.flush()
-        news_id = row.id
-    set_row = DraftSetRow(
+        news_id = await inserted_id(session, NEWS.insert().values(
+            created_at=now, origin=origin, url=news.url, title=news.title, text=news.text, language=news.language,
+            author_id=author_id, outlet=news.outlet, published=news.published, account=account))
+    set_id = await inserted_id(session, SETS.insert().values(
         news_id=news_id, created_at=now, instruction=draft_set.instruction, llm_calls=draft_set.llm_calls,
         prompt_tokens=draft_set.usage.prompt_tokens, completion_tokens=draft_set.usage.completion_tokens,
-        state="open", dropped=draft_set.dropped_reasons, account=account,
-    )
-    session.add(set_row)
-    await session.flush()
-    session.add_all(
-        DraftRow(set_id=set_row.id, position=position, text=d.text, evidence=d.evidence,
-                 evidence_found=d.evidence_found, weighted_length=d.weighted_length, language=d.language,
-                 warnings=d.warnings, premise=d.premise, pattern=d.pattern,
-                 needs_source_check=d.needs_source_check, lengths=to_json(d.lengths) or None)
-        for position, d in enumerate(draft_set.drafts, 1)
-    )
-    return set_row.id
+        state="open", dropped=draft_set.dropped_reasons, account=account))
+    drafts = [dict(set_id=set_id, position=position, text=d.text, evidence=d.evidence,
+                   evidence_found=d.evidence_found, weighted_length=d.weighted_length, language=d.language,
+                   warnings=d.warnings, premise=d.premise, pattern=d.pattern,
+                   needs_source_check=d.needs_source_check, lengths=to_json(d.lengths) or None)
+              for position, d in enumerate(draft_set.drafts, 1)]
+    if not drafts:
+        return set_id, []
+    ids = await session.scalars(DRAFTS.insert().returning(DRAFTS.c.id, sort_by_parameter_order=True), drafts)
+    return set_id, list(ids)

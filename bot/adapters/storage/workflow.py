@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.drafts import add_draft_set
+from bot.adapters.storage.drafts import NEWS, SETS, add_draft_set, inserted_id
 from bot.adapters.storage.schema import (
     DEFAULT_ACCOUNT,
     CaseRow,
@@ -44,6 +44,8 @@ from bot.core.drafting.lengths import from_json, to_json
 from bot.core.drafting.models import ConversationTurn, Draft, DraftSet, NewsItem
 from bot.core.errors import MissingRecord
 from bot.core.networks import Network
+
+CASES, SHOWN = (cast(Table, row.__table__) for row in (CaseRow, ShownMessageRow))
 
 
 def _case(row: CaseRow, news: NewsRow) -> Case:
@@ -104,18 +106,18 @@ class SqlWorkflowStore:
 
     async def create_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
                           channel_id: int, count: int, tone: str | None = None) -> Case:
+        now = self._clock.now()
         async with self._writing() as session:
-            news_row = NewsRow(created_at=self._clock.now(), origin=origin, url=news.url, title=news.title,
-                               text=news.text, language=news.language, author_id=str(requester_id),
-                               outlet=news.outlet, published=news.published, account=self._account)
-            session.add(news_row)
-            await session.flush()
-            row = CaseRow(news_id=news_row.id, created_at=self._clock.now(), requester_id=requester_id,
-                          guild_id=guild_id, channel_id=channel_id, count=count, pending=Pending.DRAFT.value,
-                          tone=tone, account=self._account)
-            session.add(row)
-            await session.flush()
-            return _case(row, news_row)
+            news_id = await inserted_id(session, NEWS.insert().values(
+                created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
+                language=news.language, author_id=str(requester_id), outlet=news.outlet, published=news.published,
+                account=self._account))
+            case_id = await inserted_id(session, CASES.insert().values(
+                news_id=news_id, created_at=now, requester_id=requester_id, guild_id=guild_id,
+                channel_id=channel_id, count=count, pending=Pending.DRAFT.value, tone=tone, account=self._account))
+        return Case(id=case_id, news_id=news_id, news=news, requester_id=requester_id, guild_id=guild_id,
+                    channel_id=channel_id, count=count, current_set_id=None, pending=Pending.DRAFT,
+                    pending_instruction=None, tone=tone)
 
     async def _one_case(self, query) -> Case | None:
         async with self._sessions() as session:
@@ -196,21 +198,23 @@ class SqlWorkflowStore:
 
     # --- draft sets ---
 
-    async def add_set(self, case: Case, draft_set: DraftSet) -> int:
+    async def add_set(self, case: Case, draft_set: DraftSet) -> SetRecord:
         async with self._writing() as session:  # one transaction: a burst of sets queues for one write each
-            row = await session.get(CaseRow, case.id)
-            if row is None or row.account != self._account:
-                raise MissingRecord(f"case {case.id}")
-            set_id = await add_draft_set(session, draft_set, now=self._clock.now(), origin="discord", author_id=None,
-                                         news_id=case.news_id, account=self._account)
-            previous = row.current_set_id
-            if previous is not None:
-                await session.execute(update(DraftSetRow).where(
-                    DraftSetRow.id == previous, DraftSetRow.state == SetState.OPEN.value,
-                ).values(state=SetState.REPLACED.value))
-            await session.execute(update(CaseRow).where(CaseRow.id == case.id).values(
+            set_id, draft_ids = await add_draft_set(session, draft_set, now=self._clock.now(), origin="discord",
+                                                    author_id=None, news_id=case.news_id, account=self._account)
+            ours = (CASES.c.id == case.id) & (CASES.c.account == self._account)
+            await session.execute(SETS.update().where(  # the set it follows is replaced
+                SETS.c.id == select(CASES.c.current_set_id).where(ours).scalar_subquery(),
+                SETS.c.state == SetState.OPEN.value).values(state=SetState.REPLACED.value))
+            moved = await session.execute(CASES.update().where(ours).values(
                 current_set_id=set_id, pending=None, pending_instruction=None))
-        return set_id
+            if cast(CursorResult[Any], moved).rowcount != 1:
+                raise MissingRecord(f"case {case.id}")  # nothing of the set stays: the transaction is undone
+        entries = [DraftEntry(draft_id, number, d.text, d.evidence, d.evidence_found, d.weighted_length,
+                              tuple(d.warnings), d.premise, d.pattern, d.needs_source_check,
+                              from_json(to_json(d.lengths)))
+                   for number, (draft_id, d) in enumerate(zip(draft_ids, draft_set.drafts, strict=True), 1)]
+        return SetRecord(set_id, SetState.OPEN, entries, tuple(draft_set.dropped_reasons))
 
     async def reopen_set(self, case: Case, set_id: int) -> int:
         """A copy of the set's current drafts (with their checks) and network choices as a new open set, which
@@ -282,7 +286,7 @@ class SqlWorkflowStore:
 
     async def remember_message(self, message: ShownMessage) -> None:
         async with self._writing() as session:
-            session.add(ShownMessageRow(
+            await session.execute(SHOWN.insert().values(
                 message_id=message.message_id, channel_id=message.channel_id, case_id=message.case_id,
                 set_id=message.set_id, kind=message.kind.value,
                 numbers={str(n): draft_id for n, draft_id in message.numbers.items()}, body=message.body,

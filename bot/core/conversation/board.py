@@ -61,7 +61,11 @@ class SetBoard:
         self._render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def show_set(self, case: Case, set_id: int) -> None:
-        record = await self._store.set_record(set_id)
+        await self.show_new_set(case, await self._store.set_record(set_id), new=False)
+
+    async def show_new_set(self, case: Case, record: SetRecord, *, new: bool = True) -> None:
+        """Show a set; ``new``: it was just stored (as ``record``), so it has no plan and no network left out."""
+        set_id = record.id
         gated = {d.number for d in record.drafts if self._needs_confirmation(d)}
         # A draft that needs ✅ stands in a message of its own, its hint beside it: that ✅ means this one draft.
         blocks: list[tuple[int | None, str]] = [
@@ -72,7 +76,7 @@ class SetBoard:
         hints: list[tuple[int | None, str]] = [(None, VOTE_HINT)]
         if self._toggles:
             hints.append((None, network_hint(self.networks)))
-        header = set_header(case.news, await self._label(record, []))
+        header = set_header(case.news, await self._label(record, [], new=new))
         chunks = split_blocks([*blocks, *hints], limit=self._chat.max_message_chars,
                               first_reserve=header_reserve(header), alone=frozenset(gated))
         for index, chunk in enumerate(chunks):
@@ -110,13 +114,14 @@ class SetBoard:
         number = await self._store.draft_number(posts[0].draft_id) if posts else None
         return await self._label(record, posts, number)
 
-    async def _label(self, record: SetRecord, posts: list[Post], number: int | None = None) -> str:
+    async def _label(self, record: SetRecord, posts: list[Post], number: int | None = None, *,
+                     new: bool = False) -> str:
         """The state line; an open set with several networks also says where its drafts go; a plan (⏰) still
-        ahead says when."""
-        label = status_label(record.state, posts, number) + await self._plan_part(record, posts)
+        ahead says when. A ``new`` set has neither plan nor networks left out: nothing to read."""
+        label = status_label(record.state, posts, number) + ("" if new else await self._plan_part(record, posts))
         if posts or record.state is not SetState.OPEN or len(self.networks) < 2 or not record.drafts:
             return label
-        off = await self._store.networks_off(record.id)
+        off = {} if new else await self._store.networks_off(record.id)
         going = {entry.number: targets(entry, self.networks, off.get(entry.number, frozenset()))
                  for entry in record.drafts}
         return f"{label} — {targets_status(going)}"

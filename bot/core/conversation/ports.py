@@ -82,8 +82,9 @@ class WorkflowStore(Protocol):
     async def voted_open_sets(self) -> list[int]:
         """Current, open sets with votes and no post: a stop may have come between the deciding vote and approval."""
 
-    async def add_set(self, case: Case, draft_set: DraftSet) -> int:
-        """Store a new set for the case's news item; it becomes current, an open predecessor is REPLACED."""
+    async def add_set(self, case: Case, draft_set: DraftSet) -> SetRecord:
+        """Store a new set for the case's news item; it becomes current, an open predecessor is REPLACED.
+        Returns the set as `set_record` would read it."""
 
     async def reopen_set(self, case: Case, set_id: int) -> int:
         """Copy the set's current drafts (checks included) and left-out networks into a new open set that becomes

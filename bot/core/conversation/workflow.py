@@ -33,6 +33,7 @@ from bot.core.conversation.records import (
     MessageKind,
     Pending,
     Plan,
+    SetRecord,
     SetState,
     ShownMessage,
     drafts_of,
@@ -257,7 +258,7 @@ class Workflow:
                                                "Freigabe ist zurückgezogen, nichts wurde gepostet. Bitte für den "
                                                f"neuen Text neu abstimmen (der Plan bleibt).{others}")
         case.current_set_id = new_set
-        await self._deliver(case, new_set, set_id)
+        await self._deliver(case, new_set, [set_id])
 
     # --- reactions ---
 
@@ -784,21 +785,24 @@ class Workflow:
             await self._show_failure(case, DRAFTING_CRASHED)
             return
         previous = case.current_set_id
-        set_id = await self._store.add_set(case, draft_set)
-        case.current_set_id, case.pending, case.pending_instruction = set_id, None, None
+        record = await self._store.add_set(case, draft_set)
+        case.current_set_id, case.pending, case.pending_instruction = record.id, None, None
         if kind is Pending.REFINE and instruction:
             await self._store.add_turn(case.id, ConversationTurn(author or "Team", instruction))
-        log.info("drafts ready: case %d, set %d, %d drafts, %d LLM calls, %d tokens", case.id, set_id,
+        log.info("drafts ready: case %d, set %d, %d drafts, %d LLM calls, %d tokens", case.id, record.id,
                  len(draft_set.drafts), draft_set.llm_calls, draft_set.usage.total_tokens)
-        await self._deliver(case, set_id, previous)
+        await self._deliver(case, record.id, [previous] if previous else [], record)
 
-    async def _deliver(self, case: Case, set_id: int, previous: int | None) -> None:
-        """Show a stored set, then mark its predecessor replaced; a set counts as delivered once it is shown.
-
-        ``previous`` None: the set is shown late (🔁, a start), so every earlier set's state line is renewed.
-        """
+    async def _deliver(self, case: Case, set_id: int, earlier: list[int] | None,
+                       new: SetRecord | None = None) -> None:
+        """Show a stored set, then renew the state lines of the ``earlier`` sets (None: every one the case
+        showed, for a set shown late by 🔁 or a start); a set counts as delivered once it is shown. ``new``: the
+        set as just stored."""
         try:
-            await self._board.show_set(case, set_id)
+            if new is not None:
+                await self._board.show_new_set(case, new)
+            else:
+                await self._board.show_set(case, set_id)
         except Exception as exc:  # the chat failed in any way: the set is stored, 🔁 (or the next start) shows it
             log.warning("showing set %d failed: %s", set_id, getattr(exc, "detail", "") or type(exc).__name__,
                         exc_info=not isinstance(exc, SpitzfederError))
@@ -809,9 +813,9 @@ class Workflow:
         if case.pending is Pending.SHOW:
             await self._store.set_pending(case.id, None)
             case.pending = None
-        for earlier in [previous] if previous else await self._store.shown_sets(case.id):
-            if earlier != set_id:
-                await self._board.refresh(earlier)
+        for shown in await self._store.shown_sets(case.id) if earlier is None else earlier:
+            if shown != set_id:
+                await self._board.refresh(shown)
 
     async def deliver_unshown(self) -> None:
         """At start: every stored set that no message shows yet is shown now."""

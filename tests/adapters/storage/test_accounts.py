@@ -54,7 +54,7 @@ async def _store_everything(engine, clock: FakeClock, account: str) -> Rows:
     news = NewsItem(NEWS)
     case = await workflow.create_case(news, origin="discord", requester_id=1, guild_id=None,
                                       channel_id=CHANNEL[account], count=4)
-    set_id = await workflow.add_set(case, DraftSet(news, [check_draft(t, e, news) for t, e in GOOD_DRAFTS]))
+    set_id = (await workflow.add_set(case, DraftSet(news, [check_draft(t, e, news) for t, e in GOOD_DRAFTS]))).id
     draft_id = (await workflow.set_record(set_id)).entry(1).id
     await workflow.remember_message(ShownMessage(MESSAGE[account], CHANNEL[account], case.id, MessageKind.DRAFTS,
                                                  set_id, {1: draft_id}, "Entwürfe", first=True))
@@ -156,7 +156,7 @@ async def test_interrupted_cases_unshown_and_voted_sets_are_found_by_their_accou
     assert [c.id for c in await a.interrupted_cases()] == [case.id]
     assert await b.interrupted_cases() == []
     voted = await a.create_case(news, origin="discord", requester_id=1, guild_id=None, channel_id=6, count=4)
-    set_id = await a.add_set(voted, DraftSet(news, [check_draft(t, e, news) for t, e in GOOD_DRAFTS]))
+    set_id = (await a.add_set(voted, DraftSet(news, [check_draft(t, e, news) for t, e in GOOD_DRAFTS]))).id
     await a.add_vote(set_id, (await a.set_record(set_id)).entry(1).id, 7)
     assert await a.unshown_sets() == [set_id] and await b.unshown_sets() == []
     assert await a.voted_open_sets() == [set_id] and await b.voted_open_sets() == []

@@ -42,7 +42,7 @@ async def test_reopening_a_set_copies_its_drafts_with_their_checks_and_left_out_
     store = SqlWorkflowStore(engine)
     news = NewsItem(NEWS)
     case = await store.create_case(news, origin="test", requester_id=1, guild_id=None, channel_id=5, count=4)
-    set_id = await store.add_set(case, DraftSet(news, [check_draft(t, e, news) for t, e in GOOD_DRAFTS]))
+    set_id = (await store.add_set(case, DraftSet(news, [check_draft(t, e, news) for t, e in GOOD_DRAFTS]))).id
     await store.add_draft_version(set_id, 2, check_draft("Wer zahlt das am Ende wirklich?", "", news))
     await store.add_network_toggle(set_id, 1, Network.BLUESKY, 7)
     await store.add_vote(set_id, (await store.set_record(set_id)).entry(1).id, 7)

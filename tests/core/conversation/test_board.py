@@ -88,7 +88,7 @@ async def case(store):
 
 
 async def add_set(store, case, drafts=None) -> int:
-    return await store.add_set(case, DraftSet(NEWS_ITEM, drafts or good_drafts()))
+    return (await store.add_set(case, DraftSet(NEWS_ITEM, drafts or good_drafts()))).id
 
 
 async def approve(store, posts, clock, set_id: int, number: int):

@@ -51,7 +51,7 @@ class Rig:
         case = await self.store.create_case(NEWS_ITEM, origin="test", requester_id=1, guild_id=None,
                                             channel_id=THREAD, count=4)
         drafts = [check_draft(text, evidence, NEWS_ITEM) for text, evidence in GOOD_DRAFTS]
-        set_id = await self.store.add_set(case, DraftSet(NEWS_ITEM, drafts))
+        set_id = (await self.store.add_set(case, DraftSet(NEWS_ITEM, drafts))).id
         await self.board.show_set(case, set_id)
         return set_id
 
