@@ -377,11 +377,10 @@ class SpitzfederClient(discord.Client):
                 rest, url = split_url(text)
                 news = await workflow.read_news(rest, url)
             in_thread = isinstance(message.channel, discord.Thread)
-            case = await workflow.open_case(
+            await workflow.take_news(
                 news, origin="discord", requester_id=message.author.id,
                 guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
                 anchor_message_id=None if in_thread else message.id)
-            await workflow.draft_first(case)
 
     async def _author(self, message: discord.Message) -> Reactor:
         """The author of a message with their roles (in a DM: across the bot's servers)."""
@@ -426,11 +425,10 @@ class SpitzfederClient(discord.Client):
             wait=True)
         in_thread = isinstance(interaction.channel, discord.Thread)
         assert interaction.channel_id is not None, "slash commands are guild-only"
-        case = await workflow.open_case(
+        await workflow.take_news(
             news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,
             channel_id=interaction.channel_id, anchor_message_id=None if in_thread else anchor.id, count=count,
             tone=tone)
-        await workflow.draft_first(case)
 
     def _desk_for_command(self, interaction: discord.Interaction) -> Desk:
         """The account a slash command speaks for: its channel's (or the account whose summary goes there)."""

@@ -128,29 +128,34 @@ class Workflow:
         """Text and/or URL to a news item; raises SpitzfederError with a German message."""
         return await obtain_news(self._drafting, self._articles, text=text, url=url)
 
-    async def open_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
+    async def take_news(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
                         channel_id: int, anchor_message_id: int | None, count: int | None = None,
                         tone: str | None = None) -> Case:
-        """Store the news item and open its place: a thread on the anchor message in a guild, else the DM."""
+        """Open the news item's place (a thread on the anchor message in a guild, else the DM), store it as a case
+        and show its first drafts. The model starts on them once the place is open, while the case is stored: in
+        a burst of news the stores queue behind one another, and the drafts need not wait for that."""
         count = checked_count(count or self._default_count)
         tone = self.check_tone(tone)
         place = channel_id
         if guild_id is not None and anchor_message_id is not None:
             place = await self._chat.open_thread(channel_id, anchor_message_id, thread_name(news))
-        case = await self._store.create_case(news, origin=origin, requester_id=requester_id, guild_id=guild_id,
-                                             channel_id=place, count=count, tone=tone)
+        drafting = asyncio.create_task(self._drafting.draft(news, count, tone=tone))
+        try:
+            case = await self._store.create_case(news, origin=origin, requester_id=requester_id,
+                                                 guild_id=guild_id, channel_id=place, count=count, tone=tone)
+        except BaseException:
+            drafting.cancel()  # a news item that is not stored gets no drafts
+            raise
         log.info("news received: case %d from %s (%d chars, url: %s)", case.id, origin, len(news.text),
                  "yes" if news.url else "no")
+        async with self._locks[case.id]:
+            await self._produce(case, Pending.DRAFT, drafting=drafting)
         return case
 
     @staticmethod
     def check_tone(tone: str | None) -> str | None:
         """The tone asked for (None: the default); raises InputError with the possible tones for an unknown one."""
         return checked_tone(tone) if tone and tone.strip() else None
-
-    async def draft_first(self, case: Case) -> None:
-        async with self._locks[case.id]:
-            await self._produce(case, Pending.DRAFT)
 
     @property
     def networks(self) -> list[Network]:
@@ -768,14 +773,15 @@ class Workflow:
     # --- drafting jobs ---
 
     async def _produce(self, case: Case, kind: Pending, instruction: str | None = None, *,
-                       author: str | None = None) -> None:
-        """Make a set (first drafts, wish or renewal) and show it; a failure is shown with 🔁 to retry."""
+                       author: str | None = None, drafting: asyncio.Task[DraftSet] | None = None) -> None:
+        """Make a set (first drafts, wish or renewal) and show it; a failure is shown with 🔁 to retry.
+        ``drafting``: the first drafts, already asked for."""
         if (case.pending, case.pending_instruction) != (kind, instruction):
             await self._store.set_pending(case.id, kind, instruction)  # a crash or failure leaves 🔁 its job
             case.pending, case.pending_instruction = kind, instruction
         try:
             async with self._chat.working(case.channel_id):
-                draft_set = await self._make_set(case, kind, instruction)
+                draft_set = await (drafting or self._make_set(case, kind, instruction))
         except SpitzfederError as exc:
             log.warning("drafting failed: case %d (%s): %s", case.id, kind.value, exc.detail or exc.user_message)
             await self._show_failure(case, exc.user_message)

@@ -60,9 +60,8 @@ class Rig:
     async def start(self, *drafts):
         self.llm.drafts(*(drafts or GOOD_DRAFTS))
         news = await self.workflow.read_news(NEWS)
-        self.case = await self.workflow.open_case(news, origin="test", requester_id=CARLA, guild_id=GUILD,
+        self.case = await self.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
                                                   channel_id=CHANNEL, anchor_message_id=1)
-        await self.workflow.draft_first(self.case)
         return self.chat.carrying(self.case.channel_id, "1️⃣")
 
     def react(self, message, emoji, user, *, added=True):

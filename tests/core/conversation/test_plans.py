@@ -56,9 +56,8 @@ class PlanRig:
     async def start(self):
         self.llm.drafts(*GOOD_DRAFTS)
         news = await self.workflow.read_news(NEWS)
-        case = await self.workflow.open_case(news, origin="test", requester_id=CARLA, guild_id=GUILD,
+        case = await self.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
                                              channel_id=CHANNEL, anchor_message_id=1)
-        await self.workflow.draft_first(case)
         return case, self.chat.carrying(case.channel_id, "1️⃣")
 
     def react(self, message, emoji, user):

@@ -45,9 +45,8 @@ def test_the_gap_is_named_in_a_few_words(warnings, evidence, gap):
 async def start_unbacked(rig: Rig, news: NewsItem | None = None):
     rig.llm.drafts(*UNBACKED).drafts(UNBACKED[0])  # the repair round cannot find evidence either
     news = news or await rig.workflow.read_news(NEWS)
-    case = await rig.workflow.open_case(news, origin="test", requester_id=CARLA, guild_id=GUILD,
+    case = await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
                                         channel_id=CHANNEL, anchor_message_id=1)
-    await rig.workflow.draft_first(case)
     return case, rig.chat.carrying(case.channel_id, "1️⃣")  # draft 1, which needs the check: a message of its own
 
 
@@ -175,9 +174,8 @@ async def test_the_source_goes_out_as_a_reply_with_outlet_and_date(engine):
     news = NewsItem(NEWS, "https://www.abendblatt.de/hamburg/preise.html", "Preise steigen", "de",
                     "Hamburger Abendblatt", date(2026, 11, 24))
     rig.llm.drafts(*GOOD_DRAFTS)
-    case = await rig.workflow.open_case(news, origin="test", requester_id=CARLA, guild_id=GUILD,
+    case = await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
                                         channel_id=CHANNEL, anchor_message_id=1)
-    await rig.workflow.draft_first(case)
     shown = rig.chat.last(case.channel_id)
     assert ("Quelle: Hamburger Abendblatt, 24.11.2026 · <https://www.abendblatt.de/hamburg/preise.html>"
             in shown.text)

@@ -10,9 +10,8 @@ from tests.fakes.samples import GOOD_DRAFTS, NEWS
 
 async def open_case(rig: Rig, tone: str | None):
     news = await rig.workflow.read_news(NEWS)
-    case = await rig.workflow.open_case(news, origin="test", requester_id=CARLA, guild_id=GUILD,
+    case = await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
                                         channel_id=CHANNEL, anchor_message_id=1, tone=tone)
-    await rig.workflow.draft_first(case)
     return case
 
 
@@ -43,7 +42,7 @@ async def test_an_unknown_tone_is_refused_in_german(engine):
     rig = Rig(engine)
     news = await rig.workflow.read_news(NEWS)
     with pytest.raises(InputError) as info:
-        await rig.workflow.open_case(news, origin="test", requester_id=CARLA, guild_id=GUILD, channel_id=CHANNEL,
+        await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD, channel_id=CHANNEL,
                                      anchor_message_id=1, tone="zynisch")
     assert info.value.user_message.startswith("Den Ton „zynisch“ gibt es nicht.")
 

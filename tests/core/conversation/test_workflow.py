@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.adapters.storage.database import StorageError
 from bot.adapters.storage.posts import SqlAuditLog, SqlPostStore
 from bot.adapters.storage.summaries import SqlSummaryStore
 from bot.adapters.storage.workflow import SqlWorkflowStore
@@ -50,12 +51,13 @@ class GatedPublisher(FakePublisher):
 
 
 class Rig:
-    def __init__(self, engine, *, undo=30, publisher=None, source_as_reply=False, **policy) -> None:
+    def __init__(self, engine, *, undo=30, publisher=None, source_as_reply=False, llm=None, store=None,
+                 **policy) -> None:
         self.clock = FakeClock()
-        self.llm = ScriptedLLM()
+        self.llm = llm or ScriptedLLM()
         self.chat = FakeChat()
         self.members = FakeMembers()
-        self.store = SqlWorkflowStore(engine, self.clock)
+        self.store = store(engine, self.clock) if store else SqlWorkflowStore(engine, self.clock)
         self.posts = SqlPostStore(engine)
         self.audit = SqlAuditLog(engine, self.clock)
         self.publisher = publisher or FakePublisher(self.clock)
@@ -78,9 +80,8 @@ class Rig:
     async def start(self, requester=CARLA):
         self.llm.drafts(*GOOD_DRAFTS)
         news = await self.workflow.read_news(NEWS)
-        case = await self.workflow.open_case(news, origin="test", requester_id=requester, guild_id=GUILD,
+        case = await self.workflow.take_news(news, origin="test", requester_id=requester, guild_id=GUILD,
                                              channel_id=CHANNEL, anchor_message_id=1)
-        await self.workflow.draft_first(case)
         return case, self.chat.last(case.channel_id)
 
     async def run_due(self):
@@ -100,6 +101,49 @@ async def test_drafting_shows_the_set_with_reactions_in_a_new_thread(engine):
     assert rig.chat.threads == {case.channel_id: "Die Stadt Hamburg erhöht zum 1. Januar die Preise im Nahverkehr "
                                                  "um durchschnittlich 9,5 Prozent."}
     assert message.reactions == [*NUMBERS[:4], "🔁", "🗑️"] and rig.chat.busy == [case.channel_id]
+
+
+class AskedLLM(ScriptedLLM):
+    """Tells when the model was first asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = asyncio.Event()
+
+    async def complete_json(self, messages, schema, *, name="drafts"):
+        self.asked.set()
+        return await super().complete_json(messages, schema, name=name)
+
+
+class StoreWaitingForTheModel(SqlWorkflowStore):
+    """Stores a case only once the model was asked (it would wait for ever if drafting waited for the case)."""
+
+    llm: AskedLLM
+    fails = False
+
+    async def create_case(self, *args, **kwargs):
+        await asyncio.wait_for(self.llm.asked.wait(), 10)
+        if self.fails:
+            raise StorageError("Die Datenbank hat keinen Speicherplatz mehr.")
+        return await super().create_case(*args, **kwargs)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_the_model_drafts_while_the_case_is_stored_and_an_unstored_case_gets_no_drafts(engine, fails):
+    llm = AskedLLM().drafts(*GOOD_DRAFTS)
+    store = type("Store", (StoreWaitingForTheModel,), {"llm": llm, "fails": fails})
+    rig = Rig(engine, llm=llm, store=store)
+    news = await rig.workflow.read_news(NEWS)
+    if fails:
+        with pytest.raises(StorageError):
+            await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
+                                         channel_id=CHANNEL, anchor_message_id=1)
+        assert [m.text for m in rig.chat.messages.values()] == []  # no drafts for a news item not stored
+        assert await rig.store.unshown_sets() == []
+    else:
+        case = await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
+                                            channel_id=CHANNEL, anchor_message_id=1)
+        assert GOOD_DRAFTS[0][0] in rig.chat.last(case.channel_id).text
 
 
 async def test_two_approvers_at_the_same_instant_give_one_post(engine):
