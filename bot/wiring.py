@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from bot.adapters.storage.accounts import SqlAccountDirectory
     from bot.adapters.storage.posts import SqlAuditLog
     from bot.adapters.storage.usage import SqlUsageStore
+    from bot.adapters.storage.write_queue import WriteQueue
     from bot.core.conversation.ports import Chat, Members
     from bot.core.conversation.workflow import Workflow
     from bot.core.posting.service import PostingService
@@ -425,7 +426,7 @@ class _Shared:
     articles: ArticleSource
     publisher: Publisher | Mapping[Network, Publisher] | None  # tests: replaces every account's networks
     reports: Reports | None  # tests: replaces every account's reports
-    write_lock: asyncio.Lock  # one conversation write at a time on the database, whichever account's
+    writes: WriteQueue  # one conversation write transaction at a time on the database, whichever account's
 
 
 def _account_services(account: Account, shared: _Shared, drafting: DraftingService, learning: LearningService,
@@ -443,7 +444,7 @@ def _account_services(account: Account, shared: _Shared, drafting: DraftingServi
         shared.scheduler
     publisher = shared.publisher
     posts, audit = SqlPostStore(engine, account=name), SqlAuditLog(engine, clock, account=name)
-    store = SqlWorkflowStore(engine, clock, account=name, write_lock=shared.write_lock)
+    store = SqlWorkflowStore(engine, clock, account=name, writes=shared.writes)
     # The networks a draft may go to: those posting has a publisher for.
     networks = (settings.active_networks if publisher is None else sorted(publisher, key=ORDER.index)
                 if isinstance(publisher, Mapping) else [publisher.network])
@@ -512,6 +513,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
     from bot.adapters.storage.accounts import SqlAccountDirectory
     from bot.adapters.storage.health import SqlHeartbeats
     from bot.adapters.storage.workflow import SqlCommandSyncs
+    from bot.adapters.storage.write_queue import WriteQueue
 
     accounts = load_accounts(settings)  # a broken file stops the start here, before anything is opened
     clock = clock or SystemClock()
@@ -524,7 +526,7 @@ async def discord_bot(settings: Settings, *, clock: Clock | None = None,
             directory = SqlAccountDirectory(engine)
             await _adopt_or_warn(directory, accounts)
             shared = _Shared(engine, clock, scheduler, llm, build_articles(settings), publisher, reports,
-                             asyncio.Lock())
+                             WriteQueue(engine))
             limits = await asyncio.gather(*(network_limits(account.settings) for account in accounts))
             drafting: dict[str, tuple[DraftingService, LearningService]] = {}
             for account, account_limits in zip(accounts, limits, strict=True):

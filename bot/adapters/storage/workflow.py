@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Table, delete, func, select, update
@@ -29,6 +27,7 @@ from bot.adapters.storage.schema import (
     TurnRow,
     VoteRow,
 )
+from bot.adapters.storage.write_queue import WriteQueue
 from bot.core.clock import Clock, SystemClock
 from bot.core.conversation.records import (
     Case,
@@ -74,13 +73,12 @@ class SqlWorkflowStore:
     rows of other accounts are as good as absent (reads find nothing, writes change nothing)."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock | None = None, *, account: str = DEFAULT_ACCOUNT,
-                 write_lock: asyncio.Lock | None = None) -> None:
-        """``write_lock``: shared by the stores of every account on one database (one writer at a time)."""
+                 writes: WriteQueue | None = None) -> None:
+        """``writes``: shared by the stores of every account on one database (one write transaction at a time)."""
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or SystemClock()
         self._account = account
-        # Writes queue here instead of in SQLite's busy handler, which sleeps up to 100 ms per retry.
-        self._write_lock = write_lock or asyncio.Lock()
+        self._writes = writes or WriteQueue(engine)
 
     # --- what belongs to the account: its cases and sets, and through them drafts, votes, turns, … ---
 
@@ -94,20 +92,16 @@ class SqlWorkflowStore:
         return (select(DraftRow.id).join(DraftSetRow, DraftSetRow.id == DraftRow.set_id)
                 .where(DraftRow.id == draft_id, DraftSetRow.account == self._account).exists())
 
-    @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[AsyncSession]:
-        # The lock covers the transaction only: handing the connection back to the pool (its reset) is done
-        # outside it, so the next write need not wait for that hand-over too.
-        async with self._sessions() as session:
-            async with self._write_lock, session.begin():
-                yield session
+    def _writing(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self._writes.alone()
 
     # --- cases ---
 
     async def create_case(self, news: NewsItem, *, origin: str, requester_id: int, guild_id: int | None,
                           channel_id: int, count: int, tone: str | None = None) -> Case:
         now = self._clock.now()
-        async with self._writing() as session:
+
+        async def insert(session: AsyncSession) -> Case:
             news_id = await inserted_id(session, NEWS.insert().values(
                 created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
                 language=news.language, author_id=str(requester_id), outlet=news.outlet, published=news.published,
@@ -115,9 +109,11 @@ class SqlWorkflowStore:
             case_id = await inserted_id(session, CASES.insert().values(
                 news_id=news_id, created_at=now, requester_id=requester_id, guild_id=guild_id,
                 channel_id=channel_id, count=count, pending=Pending.DRAFT.value, tone=tone, account=self._account))
-        return Case(id=case_id, news_id=news_id, news=news, requester_id=requester_id, guild_id=guild_id,
-                    channel_id=channel_id, count=count, current_set_id=None, pending=Pending.DRAFT,
-                    pending_instruction=None, tone=tone)
+            return Case(id=case_id, news_id=news_id, news=news, requester_id=requester_id, guild_id=guild_id,
+                        channel_id=channel_id, count=count, current_set_id=None, pending=Pending.DRAFT,
+                        pending_instruction=None, tone=tone)
+
+        return await self._writes.run(insert)
 
     async def _one_case(self, query) -> Case | None:
         async with self._sessions() as session:
@@ -199,9 +195,11 @@ class SqlWorkflowStore:
     # --- draft sets ---
 
     async def add_set(self, case: Case, draft_set: DraftSet) -> SetRecord:
-        async with self._writing() as session:  # one transaction: a burst of sets queues for one write each
-            set_id, draft_ids = await add_draft_set(session, draft_set, now=self._clock.now(), origin="discord",
-                                                    author_id=None, news_id=case.news_id, account=self._account)
+        now = self._clock.now()
+
+        async def insert(session: AsyncSession) -> SetRecord:
+            set_id, draft_ids = await add_draft_set(session, draft_set, now=now, origin="discord", author_id=None,
+                                                    news_id=case.news_id, account=self._account)
             ours = (CASES.c.id == case.id) & (CASES.c.account == self._account)
             await session.execute(SETS.update().where(  # the set it follows is replaced
                 SETS.c.id == select(CASES.c.current_set_id).where(ours).scalar_subquery(),
@@ -210,11 +208,13 @@ class SqlWorkflowStore:
                 current_set_id=set_id, pending=None, pending_instruction=None))
             if cast(CursorResult[Any], moved).rowcount != 1:
                 raise MissingRecord(f"case {case.id}")  # nothing of the set stays: the transaction is undone
-        entries = [DraftEntry(draft_id, number, d.text, d.evidence, d.evidence_found, d.weighted_length,
-                              tuple(d.warnings), d.premise, d.pattern, d.needs_source_check,
-                              from_json(to_json(d.lengths)))
-                   for number, (draft_id, d) in enumerate(zip(draft_ids, draft_set.drafts, strict=True), 1)]
-        return SetRecord(set_id, SetState.OPEN, entries, tuple(draft_set.dropped_reasons))
+            entries = [DraftEntry(draft_id, number, d.text, d.evidence, d.evidence_found, d.weighted_length,
+                                  tuple(d.warnings), d.premise, d.pattern, d.needs_source_check,
+                                  from_json(to_json(d.lengths)))
+                       for number, (draft_id, d) in enumerate(zip(draft_ids, draft_set.drafts, strict=True), 1)]
+            return SetRecord(set_id, SetState.OPEN, entries, tuple(draft_set.dropped_reasons))
+
+        return await self._writes.run(insert)
 
     async def reopen_set(self, case: Case, set_id: int) -> int:
         """A copy of the set's current drafts (with their checks) and network choices as a new open set, which
@@ -285,13 +285,12 @@ class SqlWorkflowStore:
     # --- messages ---
 
     async def remember_message(self, message: ShownMessage) -> None:
-        async with self._writing() as session:
-            await session.execute(SHOWN.insert().values(
-                message_id=message.message_id, channel_id=message.channel_id, case_id=message.case_id,
-                set_id=message.set_id, kind=message.kind.value,
-                numbers={str(n): draft_id for n, draft_id in message.numbers.items()}, body=message.body,
-                first=message.first, account=self._account,
-            ))
+        await self._writes.run(lambda session: session.execute(SHOWN.insert().values(
+            message_id=message.message_id, channel_id=message.channel_id, case_id=message.case_id,
+            set_id=message.set_id, kind=message.kind.value,
+            numbers={str(n): draft_id for n, draft_id in message.numbers.items()}, body=message.body,
+            first=message.first, account=self._account,
+        )))
 
     async def message(self, message_id: int) -> ShownMessage | None:
         async with self._sessions() as session:
