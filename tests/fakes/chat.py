@@ -25,6 +25,7 @@ class FakeChat:
         self.may_remove = True
         self.down = False  # True: every send fails as in a chat outage
         self.failing_sends = 0  # the next n sends fail (a timeout, as when the chat hangs)
+        self.thread_error: Exception | None = None  # opening a thread fails with this
         self._next_id = 1000
 
     def _id(self) -> int:
@@ -56,6 +57,8 @@ class FakeChat:
         return self.may_remove
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        if self.thread_error is not None:
+            raise self.thread_error
         thread_id = self._id()
         self.threads[thread_id] = name
         return thread_id

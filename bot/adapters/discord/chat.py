@@ -26,6 +26,17 @@ class ChatError(SpitzfederError):
     pass
 
 
+NO_THREADS = ("Ich kann hier keinen Thread öffnen. Der Bot braucht das Recht „Öffentliche Threads erstellen“ in "
+              "diesem Kanal.")
+
+
+def may_open_threads(channel: object, me: discord.Member) -> bool:
+    """Whether the bot may open a thread in a server channel, as far as the cached permissions tell."""
+    if not isinstance(channel, discord.abc.GuildChannel):
+        return True  # a thread (news in it stays there) or a channel the cache does not know: Discord will say
+    return channel.permissions_for(me).create_public_threads
+
+
 # A request that never reached Discord can be sent again; one that timed out or broke off may have arrived.
 UNSENT = (aiohttp.ClientConnectorError,)
 NETWORK = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
@@ -106,8 +117,7 @@ class DiscordChat:
             thread = await self._client.http.start_thread_with_message(
                 channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as exc:
-            raise ChatError("Ich kann hier keinen Thread öffnen. Der Bot braucht das Recht „Öffentliche Threads "
-                            "erstellen“ in diesem Kanal.", detail=_why(exc)) from exc
+            raise ChatError(NO_THREADS, detail=_why(exc)) from exc
         except NETWORK as exc:
             raise ChatError("Discord ist gerade nicht erreichbar; der Thread ließ sich nicht öffnen. Bitte die "
                             "Meldung gleich noch einmal schicken.", detail=_why(exc)) from exc

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.chat import MENTIONS, DiscordChat, typing_in
+from bot.adapters.discord.chat import MENTIONS, NO_THREADS, DiscordChat, may_open_threads, typing_in
 from bot.adapters.discord.commands import CommandSync, CommandSyncStore, MonthlyReports, add_commands
 from bot.adapters.discord.errors import answered
 from bot.core.conversation.approval import Reactor
@@ -372,6 +372,8 @@ class SpitzfederClient(discord.Client):
             await self._reply(message, help_text(workflow.networks))
         elif intent is Intent.STATS:
             await self._reply(message, await desk.reports.statistics(text))
+        elif message.guild is not None and not may_open_threads(message.channel, message.guild.me):
+            await self._reply(message, NO_THREADS)  # before the news is read and the model asked
         else:
             async with typing_in(message.channel):
                 rest, url = split_url(text)
@@ -417,6 +419,9 @@ class SpitzfederClient(discord.Client):
             return
         workflow = desk.workflow
         workflow.check_tone(tone)  # a wrong tone is said before anything is fetched
+        if interaction.guild is not None and not may_open_threads(interaction.channel, interaction.guild.me):
+            await interaction.response.send_message(NO_THREADS, ephemeral=True)
+            return
         await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
         news = await workflow.read_news(text, url)
         note = networks_note(workflow.networks)

@@ -2,8 +2,8 @@
 
 aiosqlite runs SQLite in a thread of its own, and SQLAlchemy asks it for a cursor, runs the statement, fetches
 the rows and closes the cursor: four hand-overs between that thread and the event loop, each waiting for the
-loop's next turn. When the loop is busy (a burst of news items), every write holds the write lock four times as
-long as it needs. Here a statement runs and its rows come back in one hand-over: the cursor is made, used and
+loop's next turn. When the loop is busy (a burst of news items), every write keeps the others waiting four times
+as long as it needs. Here a statement runs and its rows come back in one hand-over: the cursor is made, used and
 closed in the thread, and the rows wait in memory for SQLAlchemy to fetch them (it fetches them all at once
 anyway; a streamed result is buffered in the same way).
 

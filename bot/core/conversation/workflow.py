@@ -132,19 +132,21 @@ class Workflow:
                         channel_id: int, anchor_message_id: int | None, count: int | None = None,
                         tone: str | None = None) -> Case:
         """Open the news item's place (a thread on the anchor message in a guild, else the DM), store it as a case
-        and show its first drafts. The model starts on them once the place is open, while the case is stored: in
-        a burst of news the stores queue behind one another, and the drafts need not wait for that."""
+        and show its first drafts. The model starts on them at once, while the thread is opened and the case is
+        stored: in a burst of news Discord opens one channel's threads one at a time and the stores queue behind
+        one another, and the drafts need not wait for either. (The chat adapter has refused news where the bot
+        may not open threads before it read them.)"""
         count = checked_count(count or self._default_count)
         tone = self.check_tone(tone)
-        place = channel_id
-        if guild_id is not None and anchor_message_id is not None:
-            place = await self._chat.open_thread(channel_id, anchor_message_id, thread_name(news))
         drafting = asyncio.create_task(self._drafting.draft(news, count, tone=tone))
         try:
+            place = channel_id
+            if guild_id is not None and anchor_message_id is not None:
+                place = await self._chat.open_thread(channel_id, anchor_message_id, thread_name(news))
             case = await self._store.create_case(news, origin=origin, requester_id=requester_id,
                                                  guild_id=guild_id, channel_id=place, count=count, tone=tone)
         except BaseException:
-            drafting.cancel()  # a news item that is not stored gets no drafts
+            drafting.cancel()  # a news item without its place or not stored gets no drafts
             raise
         log.info("news received: case %d from %s (%d chars, url: %s)", case.id, origin, len(news.text),
                  "yes" if news.url else "no")

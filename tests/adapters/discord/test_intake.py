@@ -153,3 +153,6 @@ async def test_without_the_right_to_open_threads_the_bot_says_which_right_is_mis
     assert texts(world, closed) == ["Ich kann hier keinen Thread öffnen. Der Bot braucht das Recht „Öffentliche "
                                     "Threads erstellen“ in diesem Kanal."]
     assert closed.threads == [] and world.llm.requests == []
+    result = await world.carla.slash(closed, "entwurf", text=NEWS)
+    assert result.response.content.startswith("Ich kann hier keinen Thread öffnen.")
+    assert closed.threads == [] and world.llm.requests == []

@@ -18,7 +18,7 @@ from bot.core.conversation.workflow import ReactionEvent, Workflow
 from bot.core.drafting.models import NewsItem
 from bot.core.drafting.prompts import PromptLibrary
 from bot.core.drafting.service import DraftingService
-from bot.core.errors import LLMTransientError, PublishError
+from bot.core.errors import LLMTransientError, PublishError, SpitzfederError
 from bot.core.notices import Announcement
 from bot.core.posting.announcer import ChatAnnouncer
 from bot.core.posting.service import PostingService
@@ -144,6 +144,17 @@ async def test_the_model_drafts_while_the_case_is_stored_and_an_unstored_case_ge
         case = await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD,
                                             channel_id=CHANNEL, anchor_message_id=1)
         assert GOOD_DRAFTS[0][0] in rig.chat.last(case.channel_id).text
+
+
+async def test_news_whose_thread_cannot_be_opened_is_not_stored_and_gets_no_drafts(engine):
+    rig = Rig(engine)
+    rig.llm.drafts(*GOOD_DRAFTS)
+    rig.chat.thread_error = SpitzfederError("Ich kann hier keinen Thread öffnen.")
+    news = await rig.workflow.read_news(NEWS)
+    with pytest.raises(SpitzfederError):
+        await rig.workflow.take_news(news, origin="test", requester_id=CARLA, guild_id=GUILD, channel_id=CHANNEL,
+                                     anchor_message_id=1)
+    assert rig.chat.messages == {} and await rig.store.latest_case_in(CHANNEL) is None
 
 
 async def test_two_approvers_at_the_same_instant_give_one_post(engine):
