@@ -199,9 +199,9 @@ class FakeDiscord:
                 {"message": "Unknown Channel", "code": 10003}, status=404)
         if parts[-1] == "threads":
             return _json(self._thread(int(parts[1]), body["name"]), status=201)
-        if parts[-1] == "typing" and self.typing_retry_after is not None:
-            return _json({"message": "You are being rate limited.", "retry_after": self.typing_retry_after,
-                          "global": False}, status=429)
+        if parts[-1] == "typing" and self.typing_retry_after is not None:  # as Discord's proxy sends it
+            return web.json_response({"message": "You are being rate limited.", "retry_after": self.typing_retry_after,
+                                      "global": False}, status=429, headers={"Via": "1.1 google"})
         if parts[-1] == "typing" or "reactions" in parts:
             return web.Response(status=204)
         if parts[-1] == "messages" and request.method == "POST":

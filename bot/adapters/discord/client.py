@@ -419,7 +419,8 @@ class SpitzfederClient(discord.Client):
             return
         workflow = desk.workflow
         workflow.check_tone(tone)  # a wrong tone is said before anything is fetched
-        if interaction.guild is not None and not may_open_threads(interaction.channel, interaction.guild.me):
+        in_thread = isinstance(interaction.channel, discord.Thread)
+        if not in_thread and not interaction.app_permissions.create_public_threads:  # as Discord says
             await interaction.response.send_message(NO_THREADS, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
@@ -428,7 +429,6 @@ class SpitzfederClient(discord.Client):
         anchor = await interaction.followup.send(
             f"📰 {thread_name(news)} — eingebracht von {interaction.user.mention}" + (f"\n{note}" if note else ""),
             wait=True)
-        in_thread = isinstance(interaction.channel, discord.Thread)
         assert interaction.channel_id is not None, "slash commands are guild-only"
         await workflow.take_news(
             news, origin="discord", requester_id=interaction.user.id, guild_id=interaction.guild_id,

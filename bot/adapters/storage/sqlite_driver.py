@@ -4,8 +4,9 @@ aiosqlite runs SQLite in a thread of its own, and SQLAlchemy asks it for a curso
 the rows and closes the cursor: four hand-overs between that thread and the event loop, each waiting for the
 loop's next turn. When the loop is busy (a burst of news items), every write keeps the others waiting four times
 as long as it needs. Here a statement runs and its rows come back in one hand-over: the cursor is made, used and
-closed in the thread, and the rows wait in memory for SQLAlchemy to fetch them (it fetches them all at once
-anyway; a streamed result is buffered in the same way).
+closed in the thread, and the rows wait in memory for SQLAlchemy to fetch them. It fetches them all at once
+anyway, except for a streamed result: that one is read whole too, and each of its parts still gives the event
+loop a turn.
 
 Built on aiosqlite's connection thread and its queue (`Connection._execute`), which SQLAlchemy's aiosqlite
 dialect also relies on; `tests/adapters/storage` run every store through it.
@@ -13,6 +14,7 @@ dialect also relies on; `tests/adapters/storage` run every store through it.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -69,6 +71,7 @@ class OneTripCursor:
         return self._rows.popleft() if self._rows else None
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
+        await asyncio.sleep(0)  # a streamed result's parts: the event loop runs other work in between
         count = min(len(self._rows), size or self.arraysize)
         return [self._rows.popleft() for _ in range(count)]
 

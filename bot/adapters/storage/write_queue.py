@@ -3,8 +3,9 @@
 In a burst of news items, twenty sets and then twenty shown messages are stored one after another. Each
 transaction pays for its own session, connection check-out, commit and reset, every one a hand-over to the
 database's thread while the event loop is busy. Here the write that gets the turn runs every write waiting by then
-in one transaction ("flat combining"). If any of them fails, that transaction is undone and each write runs again
-alone, so one bad write never takes the others with it.
+in one transaction ("flat combining"), and keeps the turn until every one of them is settled. If one of them
+fails, that transaction is undone and the others run again, each alone, so one bad write never takes the others
+with it. A write that a batch took along returns without waiting for a turn of its own.
 
 One writer at a time also keeps SQLite's busy handler out of the way: it sleeps up to 100 ms per retry.
 """
@@ -32,22 +33,31 @@ class WriteQueue:
 
     async def run(self, write: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``write``'s statements in a transaction, perhaps together with other writes. It may run a second
-        time (alone, after its batch was undone), so it must change nothing but the database."""
+        time (alone, after a batch undone because another write failed), so it must change nothing but the
+        database."""
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         done.add_done_callback(_retrieved)
         entry = (write, done)
         self._waiting.append(entry)
+        taking = asyncio.ensure_future(self._turn.acquire())
         try:
-            async with self._turn:
-                batch, self._waiting = self._waiting, []
-                if batch:
-                    # Shielded: a write whose caller gives up still settles every write of its batch.
-                    await asyncio.shield(self._settle(batch))
+            await asyncio.wait((done, taking), return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
+            self._give_back(taking)
             if entry in self._waiting:
                 self._waiting.remove(entry)  # not taken yet: it never runs
             raise
-        return await done
+        if done.done():  # another write's batch took it along: no turn needed
+            self._give_back(taking)
+            return done.result()
+        if taking.cancelled():  # the loop is shutting down
+            self._waiting.remove(entry)
+            raise asyncio.CancelledError
+        # The turn is ours, and (a batch keeps the turn until it is settled) our write still waits among the others.
+        batch, self._waiting = self._waiting, []
+        settling = asyncio.ensure_future(self._settle(batch))  # gives the turn back once every write is settled
+        await asyncio.shield(settling)  # a caller who gives up leaves the batch to finish
+        return done.result()
 
     @asynccontextmanager
     async def alone(self) -> AsyncIterator[AsyncSession]:
@@ -56,27 +66,53 @@ class WriteQueue:
             async with self._turn, session.begin():
                 yield session
 
+    def _give_back(self, taking: asyncio.Future[Any]) -> None:
+        if taking.done() and not taking.cancelled() and taking.exception() is None:
+            self._turn.release()
+        else:
+            taking.cancel()  # (a lock granted meanwhile passes on to the next in line)
+
     async def _settle(self, batch: list[tuple[Write, asyncio.Future[Any]]]) -> None:
         try:
-            results = await self._transaction([write for write, _ in batch])
-        except Exception as exc:
-            if len(batch) == 1:
-                _set(batch[0][1], error=exc)
-                return
-            for write, done in batch:  # undone together: each again alone, so a failure stays its own
-                try:
-                    [result] = await self._transaction([write])
-                except Exception as alone_exc:
-                    _set(done, error=alone_exc)
-                else:
+            try:
+                results = await self._transaction([write for write, _ in batch])
+            except _WriteFailed as failed:  # undone together: the others again, each alone
+                _set(batch[failed.index][1], error=failed.error)
+                for write, done in batch[:failed.index] + batch[failed.index + 1:]:
+                    try:
+                        [result] = await self._transaction([write])
+                    except _WriteFailed as alone:
+                        _set(done, error=alone.error)
+                    except Exception as exc:
+                        _set(done, error=exc)
+                    else:
+                        _set(done, result)
+            except Exception as exc:  # the transaction itself failed (its commit, say): it may have happened
+                for _, done in batch:
+                    _set(done, error=exc)
+            else:
+                for (_, done), result in zip(batch, results, strict=True):
                     _set(done, result)
-            return
-        for (_, done), result in zip(batch, results, strict=True):
-            _set(done, result)
+        finally:
+            self._turn.release()
 
     async def _transaction(self, writes: list[Write]) -> list[Any]:
         async with self._sessions() as session, session.begin():
-            return [await write(session) for write in writes]
+            results = []
+            for index, write in enumerate(writes):
+                try:
+                    results.append(await write(session))
+                except Exception as exc:
+                    raise _WriteFailed(index, exc) from exc
+            return results
+
+
+class _WriteFailed(Exception):
+    """A write of a transaction failed (not the transaction itself): its error, and where it stood."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index, self.error = index, error
 
 
 def _set(done: asyncio.Future[Any], result: Any = None, *, error: BaseException | None = None) -> None:

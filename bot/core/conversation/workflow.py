@@ -147,6 +147,7 @@ class Workflow:
                                                  guild_id=guild_id, channel_id=place, count=count, tone=tone)
         except BaseException:
             drafting.cancel()  # a news item without its place or not stored gets no drafts
+            drafting.add_done_callback(_ignored)  # (an error it ended with already is no news)
             raise
         log.info("news received: case %d from %s (%d chars, url: %s)", case.id, origin, len(news.text),
                  "yes" if news.url else "no")
@@ -898,3 +899,8 @@ class Workflow:
             reason = f"Ein Entwurf ist freigegeben und wird gepostet ({CANCEL} bricht in der Wartezeit ab)."
         await self._chat.send(case.channel_id, reason)
         return True
+
+
+def _ignored(task: asyncio.Task[DraftSet]) -> None:
+    if not task.cancelled():
+        task.exception()

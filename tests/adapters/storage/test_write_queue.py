@@ -24,7 +24,13 @@ async def failing(session):
 async def queue(engine):
     async with engine.begin() as connection:
         await connection.execute(text("create table queue_probe (id integer primary key)"))
+        await connection.execute(text("create table queue_child (id integer primary key, parent integer "
+                                      "references queue_probe (id) deferrable initially deferred)"))
     return WriteQueue(engine)
+
+
+async def orphan(session):  # accepted by its statement, refused when the transaction commits
+    await session.execute(text("insert into queue_child (id, parent) values (1, 404)"))
 
 
 async def stored(engine) -> list[int]:
@@ -93,3 +99,12 @@ async def test_a_write_alone_runs_straight_away(engine, queue):
     with pytest.raises(ValueError):
         await queue.run(failing)
     assert await stored(engine) == [3]
+
+
+async def test_a_failed_commit_reaches_every_write_and_none_runs_again(engine, queue):
+    """A commit that failed may still have happened (a connection lost at that moment): nothing is run twice."""
+    release, done = await queued_behind_a_write(queue, [insert(1), orphan, insert(2)])
+    release.set()
+    _, results = await done
+    assert all(isinstance(result, Exception) for result in results)
+    assert await stored(engine) == []
