@@ -35,7 +35,8 @@ from bot.adapters.storage.summaries import SqlSummaryStore
 from bot.adapters.storage.tracking import SqlTrackingStore
 from bot.adapters.storage.usage import SqlUsageStore  # noqa: E402
 from bot.core.clock import SystemClock  # noqa: E402
-from bot.core.posting.ports import PublishedPost  # noqa: E402
+from bot.core.networks import Network  # noqa: E402
+from bot.core.posting.ports import PostKey, PublishedPost  # noqa: E402
 from bot.core.posting.service import PostingService  # noqa: E402
 from bot.core.reach.metrics import Metrics  # noqa: E402
 from bot.core.reach.summary import SummaryService
@@ -74,18 +75,19 @@ class SlowMetrics:
 
 
 class TimedPublisher:
+    network = Network.X
     simulated = False
 
     def __init__(self) -> None:
         self.called_at: datetime | None = None
         self.called = asyncio.Event()
 
-    async def publish(self, text: str, *, source_line: str | None = None) -> PublishedPost:
+    async def publish(self, text: str, *, key: PostKey, source_line: str | None = None) -> PublishedPost:
         self.called_at = datetime.now().astimezone()
         self.called.set()
         return PublishedPost(post_id="9" * 19, url=None, followers=500)
 
-    async def find_existing(self, text: str, *, since: datetime) -> PublishedPost | None:
+    async def find_existing(self, text: str, *, key: PostKey, since: datetime) -> PublishedPost | None:
         return None
 
 
@@ -143,9 +145,8 @@ async def one_run(kind: str, snapshots: int, batch_seconds: float) -> tuple[floa
             scheduler.add_lane("summary", summary.run_due, summary.next_due)
             scheduler.start()
         await source.first_read.wait()  # the catch-up has begun
-        post = await service.approve(set_id=set_id, draft_id=draft_id, text="Eine neue Frage?", source_url=None,
-                                     approved_by=["anna"], undo_seconds=UNDO_SECONDS)
-        assert post is not None
+        [post] = await service.approve(set_id=set_id, draft_id=draft_id, text="Eine neue Frage?", source_url=None,
+                                       approved_by=["anna"], undo_seconds=UNDO_SECONDS)
         await publisher.called.wait()
         assert publisher.called_at is not None
         delay = (publisher.called_at - post.due_at).total_seconds() * 1000
