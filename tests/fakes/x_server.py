@@ -134,6 +134,12 @@ def _not_found(user_id: str) -> dict[str, str]:
             "type": "https://api.twitter.com/2/problems/resource-not-found"}
 
 
+def _of_default(name: str) -> property:
+    """An attribute of the default account, read and set on the fake itself."""
+    return property(lambda fake: getattr(fake.default, name),
+                    lambda fake, value: setattr(fake.default, name, value))
+
+
 class FakeX:
     def __init__(self) -> None:
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -203,38 +209,11 @@ class FakeX:
         return list(self.account(username).posts.values())
 
     # The default account's settings, as the fake had them when it served only one account.
-
-    @property
-    def posts(self) -> dict[str, StoredPost]:
-        return self.default.posts
-
-    @property
-    def followers(self) -> int:
-        return self.default.followers
-
-    @followers.setter
-    def followers(self, count: int) -> None:
-        self.default.followers = count
-
-    @property
-    def access_level(self) -> str:
-        return self.default.access_level
-
-    @access_level.setter
-    def access_level(self, level: str) -> None:
-        self.default.access_level = level
-
-    @property
-    def follower_ids(self) -> list[str]:
-        return self.default.follower_ids
-
-    @follower_ids.setter
-    def follower_ids(self, ids: list[str]) -> None:
-        self.default.follower_ids = ids
-
-    @property
-    def faults(self) -> dict[str, deque[Fault]]:
-        return self.default.faults
+    posts = _of_default("posts")
+    followers = _of_default("followers")
+    access_level = _of_default("access_level")
+    follower_ids = _of_default("follower_ids")
+    faults = _of_default("faults")
 
     # --- scripting ---
 
