@@ -35,6 +35,7 @@ from bot.adapters.storage.database import create_engine, migrate  # noqa: E402
 from bot.adapters.storage.summaries import SqlSummaryStore  # noqa: E402
 from bot.core.reach.reports import StoredReports  # noqa: E402
 from bot.core.reach.summary import SummaryService  # noqa: E402
+from bot.heap import freeze_loaded  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
 
 QUESTION = "Welche Frage lief diese Woche am besten?"
@@ -131,6 +132,7 @@ async def main(posts: int, rounds: int) -> None:
             started = time.perf_counter()
             await seed(engine, posts)
             print(f"{posts} posts with {len(READINGS)} readings each seeded in {time.perf_counter() - started:.1f} s")
+            freeze_loaded()  # as the bot does at the end of its start (the warm-up in bot/wiring.py)
             clock = FakeClock(NOW)
             chart = DrawnChart()
             service = SummaryService(SqlSummaryStore(engine), Silent(), clock, summary_time=time_of_day(18),

@@ -7,7 +7,6 @@ module. Heavy libraries are imported by the builders that need them, so `spitzfe
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -40,6 +39,7 @@ from bot.core.reach.summary import SummaryService
 from bot.core.reach.tracking import MetricsSource, TrackingService
 from bot.core.scheduler import NextDue, RunDue, Scheduler, WakeOn, in_sequence
 from bot.core.timespec import parse_schedule, parse_time_of_day, parse_weekday
+from bot.heap import freeze_loaded
 from bot.settings import DEFAULT_PROMPTS_DIR, Settings
 
 if TYPE_CHECKING:
@@ -588,10 +588,7 @@ def _warm_up(llm: OpenAIChat) -> None:
     llm.warm_up()
     import bot.adapters.news_fetch  # noqa: F401  (its HTTP stack, for the first news URL)
 
-    # What is loaded now lives as long as the process: out of the garbage collector's sight, so its full
-    # collections (which stop every thread, the event loop too) stay short.
-    gc.collect()
-    gc.freeze()
+    freeze_loaded()  # what is loaded now lives as long as the process: out of the garbage collector's sight
 
 
 class _Driven:

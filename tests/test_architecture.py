@@ -9,7 +9,7 @@ import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 ENTRY_POINTS = {"bot.cli", "bot.__main__", "bot.doctor"}
-FOUNDATIONS = {"bot.settings", "bot.logs"}  # configuration and logging: importable from anywhere above the core
+FOUNDATIONS = {"bot.settings", "bot.logs", "bot.heap"}  # configuration, logging, the heap: used above the core
 OUTSIDE_LIBRARIES = {"discord", "openai", "httpx2", "tweepy", "matplotlib", "sqlalchemy", "alembic", "aiohttp",
                      "trafilatura", "requests", "yarl"}
 

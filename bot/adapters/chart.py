@@ -8,7 +8,6 @@ matplotlib costs about 40 MB and is needed once a day, so it is imported by the 
 from __future__ import annotations
 
 import asyncio
-import gc
 import io
 from typing import TYPE_CHECKING
 
@@ -16,11 +15,11 @@ from bot.core.networks import Network
 from bot.core.reach.metrics import counts_impressions, format_multiplier
 from bot.core.reach.summary import ChartBar
 from bot.core.text.numbers import de_int
+from bot.heap import import_frozen
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-_loaded = False
 BAR_COLOUR = "#1d6fa5"
 NETWORK_COLOURS = {Network.X: BAR_COLOUR, Network.BLUESKY: "#1185fe", Network.MASTODON: "#6364ff"}
 WIDTH_INCHES, DPI = 8.0, 110  # about 880 px wide: Discord's preview shows it without scaling much
@@ -39,17 +38,12 @@ class MatplotlibChart:
 
 def draw(bars: list[ChartBar], title: str) -> Figure:
     """The figure (no pyplot: no global state, safe in a thread); the tests look at what it draws."""
-    global _loaded
+    import_frozen("matplotlib.figure", "matplotlib.ticker")  # many long-lived objects: out of the collector's sight
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    if not _loaded:  # matplotlib's many long-lived objects: out of the garbage collector's sight (see wiring)
-        gc.collect()
-        gc.freeze()
-        _loaded = True
 
     figure = Figure(figsize=(WIDTH_INCHES, 1.8 + 0.5 * len(bars)), dpi=DPI, layout="constrained")
     axes = figure.subplots()

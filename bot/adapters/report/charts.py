@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import calendar
-import gc
 import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.core.networks import Network
 from bot.core.reports.monthly import MonthlyReport
 from bot.core.text.numbers import de_int
+from bot.heap import import_frozen
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 COLOURS = {Network.X: "#1d6fa5", Network.BLUESKY: "#7cc6f4", Network.MASTODON: "#6364ff"}
 BEFORE_COLOUR, NOW_COLOUR = "#b9c6d2", "#1d6fa5"
 WIDTH_INCHES, DPI = 7.5, 110
-_loaded = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +45,12 @@ def _png(figure: Figure) -> bytes:
 
 
 def _figure(height: float) -> Figure:
-    global _loaded
+    import_frozen("matplotlib.figure", "matplotlib.ticker")  # many long-lived objects: out of the collector's sight
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    if not _loaded:  # matplotlib's many long-lived objects: out of the garbage collector's sight (as in chart.py)
-        gc.collect()
-        gc.freeze()
-        _loaded = True
     return Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
 
 
