@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.adapters.storage.retry import DEFAULT_BUSY_SECONDS, remember_busy_seconds
-from bot.adapters.storage.sqlite_driver import use_one_trip_cursors
+from bot.adapters.storage.sqlite_driver import ENGINE_OPTIONS, use_one_trip_cursors
 from bot.core.errors import SpitzfederError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -80,7 +80,8 @@ def create_engine(url: str, *, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> As
     """``busy_seconds``: how long a write waits for a database another connection is writing to (SQLite)."""
     try:
         _prepare_sqlite_path(url)
-        engine = create_async_engine(url)
+        sqlite = make_url(url).get_backend_name() == "sqlite"
+        engine = create_async_engine(url, **(ENGINE_OPTIONS if sqlite else {}))
     except StorageError:
         raise
     except Exception as exc:  # bad URL or missing driver

@@ -8,6 +8,9 @@ closed in the thread, and the rows wait in memory for SQLAlchemy to fetch them. 
 anyway, except for a streamed result: that one is read whole too, and each of its parts still gives the event
 loop a turn.
 
+A connection handed back to the pool is rolled back only when SQLite says a transaction is open: after a commit
+none is, and the pool's rollback of every connection it gets back was one more hand-over per transaction.
+
 Built on aiosqlite's connection thread and its queue (`Connection._execute`), which SQLAlchemy's aiosqlite
 dialect also relies on; `tests/adapters/storage` run every store through it.
 """
@@ -24,6 +27,7 @@ import aiosqlite
 from aiosqlite.context import contextmanager
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import PoolResetState
 
 _Outcome = tuple[list[Any], Any, int, int | None]  # rows, description, rowcount, lastrowid
 
@@ -102,8 +106,17 @@ def connect(database: str, **kwargs: Any) -> OneTripConnection:
     return connection
 
 
+ENGINE_OPTIONS: dict[str, Any] = {"pool_reset_on_return": None}  # `use_one_trip_cursors` resets instead
+
+
 def use_one_trip_cursors(engine: AsyncEngine) -> None:
-    """Make the engine's new SQLite connections with `connect` (SQLAlchemy's arguments for them unchanged)."""
+    """Make the engine's new SQLite connections with `connect` (SQLAlchemy's arguments for them unchanged), and
+    roll back a connection handed back with a transaction open (the engine is made with `ENGINE_OPTIONS`)."""
     @event.listens_for(engine.sync_engine, "do_connect")
     def one_trip(_dialect: Any, _record: Any, _args: Any, kwargs: dict[str, Any]) -> None:
         kwargs["async_creator_fn"] = connect
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def roll_back_if_open(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        if state.asyncio_safe and record.driver_connection.in_transaction:
+            dbapi_connection.rollback()

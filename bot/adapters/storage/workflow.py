@@ -5,12 +5,12 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.adapters.storage.drafts import NEWS, SETS, add_draft_set, inserted_id
+from bot.adapters.storage.drafts import INSERT_NEWS, SETS, add_draft_set, inserted_id
 from bot.adapters.storage.schema import (
     DEFAULT_ACCOUNT,
     CaseRow,
@@ -45,6 +45,13 @@ from bot.core.errors import MissingRecord
 from bot.core.networks import Network
 
 CASES, SHOWN = (cast(Table, row.__table__) for row in (CaseRow, ShownMessageRow))
+INSERT_CASE = CASES.insert().returning(CASES.c.id)
+_THE_CASE = (CASES.c.id == bindparam("case_key")) & (CASES.c.account == bindparam("account_key"))
+REPLACE_CURRENT_SET = SETS.update().where(  # a new set replaces the case's open one
+    SETS.c.id == select(CASES.c.current_set_id).where(_THE_CASE).scalar_subquery(),
+    SETS.c.state == SetState.OPEN.value).values(state=SetState.REPLACED.value)
+MAKE_CURRENT_SET = CASES.update().where(_THE_CASE).values(current_set_id=bindparam("set_key"), pending=None,
+                                                           pending_instruction=None)
 
 
 def _case(row: CaseRow, news: NewsRow) -> Case:
@@ -102,11 +109,11 @@ class SqlWorkflowStore:
         now = self._clock.now()
 
         async def insert(session: AsyncSession) -> Case:
-            news_id = await inserted_id(session, NEWS.insert().values(
+            news_id = await inserted_id(session, INSERT_NEWS, dict(
                 created_at=now, origin=origin, url=news.url, title=news.title, text=news.text,
                 language=news.language, author_id=str(requester_id), outlet=news.outlet, published=news.published,
                 account=self._account))
-            case_id = await inserted_id(session, CASES.insert().values(
+            case_id = await inserted_id(session, INSERT_CASE, dict(
                 news_id=news_id, created_at=now, requester_id=requester_id, guild_id=guild_id,
                 channel_id=channel_id, count=count, pending=Pending.DRAFT.value, tone=tone, account=self._account))
             return Case(id=case_id, news_id=news_id, news=news, requester_id=requester_id, guild_id=guild_id,
@@ -200,12 +207,9 @@ class SqlWorkflowStore:
         async def insert(session: AsyncSession) -> SetRecord:
             set_id, draft_ids = await add_draft_set(session, draft_set, now=now, origin="discord", author_id=None,
                                                     news_id=case.news_id, account=self._account)
-            ours = (CASES.c.id == case.id) & (CASES.c.account == self._account)
-            await session.execute(SETS.update().where(  # the set it follows is replaced
-                SETS.c.id == select(CASES.c.current_set_id).where(ours).scalar_subquery(),
-                SETS.c.state == SetState.OPEN.value).values(state=SetState.REPLACED.value))
-            moved = await session.execute(CASES.update().where(ours).values(
-                current_set_id=set_id, pending=None, pending_instruction=None))
+            case_key = {"case_key": case.id, "account_key": self._account}
+            await session.execute(REPLACE_CURRENT_SET, case_key)
+            moved = await session.execute(MAKE_CURRENT_SET, {**case_key, "set_key": set_id})
             if cast(CursorResult[Any], moved).rowcount != 1:
                 raise MissingRecord(f"case {case.id}")  # nothing of the set stays: the transaction is undone
             entries = [DraftEntry(draft_id, number, d.text, d.evidence, d.evidence_found, d.weighted_length,
@@ -285,7 +289,7 @@ class SqlWorkflowStore:
     # --- messages ---
 
     async def remember_message(self, message: ShownMessage) -> None:
-        await self._writes.run(lambda session: session.execute(SHOWN.insert().values(
+        await self._writes.run(lambda session: session.execute(SHOWN.insert(), dict(
             message_id=message.message_id, channel_id=message.channel_id, case_id=message.case_id,
             set_id=message.set_id, kind=message.kind.value,
             numbers={str(n): draft_id for n, draft_id in message.numbers.items()}, body=message.body,
