@@ -586,6 +586,9 @@ def _warm_up(llm: OpenAIChat) -> None:
 
     guess_language("Das ist ein kurzer deutscher Satz zum Aufwärmen.")
     llm.warm_up()
+    import dateparser  # type: ignore[import-untyped]  # noqa: F401  (the times of /planen)
+    import emoji  # noqa: F401  (the length of a draft)
+
     import bot.adapters.news_fetch  # noqa: F401  (its HTTP stack, for the first news URL)
 
     freeze_loaded()  # what is loaded now lives as long as the process: out of the garbage collector's sight

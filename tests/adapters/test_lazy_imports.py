@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "alembic", "openai", "trafilatura")
+HEAVY = ("matplotlib", "alembic", "openai", "trafilatura", "dateparser", "emoji")
 
 
 def test_importing_the_adapters_loads_no_heavy_library():

@@ -9,8 +9,6 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-import emoji
-
 from bot.core.drafting.language import guess_language
 from bot.core.drafting.lengths import X_ONLY, NetworkLength, NetworkLimit, lengths_line, measure
 from bot.core.drafting.lexicon import FairnessLexicon
@@ -93,6 +91,8 @@ def evidence_in_news(evidence: str, news_text: str) -> bool:
 
 def is_question(text: str) -> bool:
     """Ends with "?" once trailing hashtags, @handles, emoji, closing quotes and brackets are ignored."""
+    import emoji  # loaded by the warm-up, not the start
+
     core = emoji.replace_emoji(text, replace="")
     core = _TRAILING_DECOR.sub("", core).rstrip("\"'“”»«)]").rstrip()
     return core.endswith("?") or core.endswith("?!")

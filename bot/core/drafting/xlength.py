@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import emoji
-
 from bot.core.drafting.limits import MAX_WEIGHTED_LENGTH
 
 # twitter-text v3 config: weights are given at scale 100.
@@ -195,6 +193,8 @@ def _char_weight(char: str) -> int:
 
 def weighted_length(text: str) -> int:
     """Length of ``text`` as X counts it (twitter-text's ``weightedLength``)."""
+    import emoji  # loaded by the warm-up, not the start
+
     text = unicodedata.normalize("NFC", text)
     # start index -> (end index, weight); URLs win over emoji at the same index.
     entities = {start: (end, _URL_WEIGHT) for start, end in _url_spans(text)}

@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser  # type: ignore[import-untyped]  # ships no type hints
-
 from bot.core.errors import InputError
 from bot.core.planning.wall_time import is_ambiguous, resolve
 from bot.core.text.untrusted import plain_line
@@ -208,6 +206,8 @@ def _numeric_date(match: re.Match[str], today: date) -> date | None:
 
 
 def _dateparser(text: str, base: datetime, tz: ZoneInfo) -> datetime | None:
+    import dateparser  # type: ignore[import-untyped]  # ships no type hints; loaded by the warm-up, not the start
+
     return dateparser.parse(text, languages=["de"], settings={
         "PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "RETURN_AS_TIMEZONE_AWARE": True,
         "TIMEZONE": tz.key, "TO_TIMEZONE": tz.key})
