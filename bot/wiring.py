@@ -583,11 +583,12 @@ async def _adopt_or_warn(directory: SqlAccountDirectory, accounts: Sequence[Acco
 
 def _warm_up(llm: OpenAIChat) -> None:
     from bot.core.drafting.language import guess_language
+    from bot.core.drafting.xlength import weighted_length
 
     guess_language("Das ist ein kurzer deutscher Satz zum Aufwärmen.")
+    weighted_length("Aufwärmen: https://example.org 👋")  # its patterns and the emoji library
     llm.warm_up()
     import dateparser  # type: ignore[import-untyped]  # noqa: F401  (the times of /planen)
-    import emoji  # noqa: F401  (the length of a draft)
 
     import bot.adapters.news_fetch  # noqa: F401  (its HTTP stack, for the first news URL)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -42,7 +43,11 @@ class Lemma:
 class FairnessLexicon:
     def __init__(self, lemmas: tuple[Lemma, ...] = ()) -> None:
         self.lemmas = lemmas
-        self._patterns = {lemma.name: _whole_words(lemma.forms) for lemma in lemmas}
+
+    @functools.cached_property
+    def _patterns(self) -> dict[str, re.Pattern[str]]:
+        """Compiled by the first check, not at the start."""
+        return {lemma.name: _whole_words(lemma.forms) for lemma in self.lemmas}
 
     def hits(self, text: str) -> list[tuple[Lemma, str]]:
         """Each lemma a form of which stands in ``text``, with the form as written there."""
