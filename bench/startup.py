@@ -26,7 +26,8 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from tests.fakes.discord_server import ROLE_ID, FakeDiscord  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
@@ -42,6 +43,7 @@ def _status_kib(pid: int, field: str) -> int:
 def child_env(folder: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
+    env["PYTHONPATH"] = str(ROOT)  # the checkout this script is in, not the one the venv's install points to
     return env
 
 
