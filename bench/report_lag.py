@@ -129,10 +129,10 @@ async def main(posts: int, rounds: int) -> None:
         engine = create_engine(f"sqlite+aiosqlite:///{folder}/bench.db")
         try:
             await migrate(engine)
+            freeze_loaded()  # as the bot does at the end of its start (the warm-up in bot/wiring.py)
             started = time.perf_counter()
             await seed(engine, posts)
             print(f"{posts} posts with {len(READINGS)} readings each seeded in {time.perf_counter() - started:.1f} s")
-            freeze_loaded()  # as the bot does at the end of its start (the warm-up in bot/wiring.py)
             clock = FakeClock(NOW)
             chart = DrawnChart()
             service = SummaryService(SqlSummaryStore(engine), Silent(), clock, summary_time=time_of_day(18),

@@ -43,7 +43,8 @@ def _status_kib(pid: int, field: str) -> int:
 def child_env(folder: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
-    env["PYTHONPATH"] = str(ROOT)  # the checkout this script is in, not the one the venv's install points to
+    # The checkout this script is in, not the one the venv's install points to.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 

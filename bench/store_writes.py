@@ -1,8 +1,8 @@
 """The workflow store's writes for one news item, one after another: event-loop CPU and wall time per item.
 
 Per item: the case (with its news item), the first draft set of four drafts, and the message that shows it, each
-a write of its own through the shared write queue, as a mention's way takes them. A temporary SQLite database
-; 20 unmeasured items first. Prints figures; asserts nothing.
+a write of its own through the shared write queue, as a mention's way takes them. A temporary SQLite database;
+20 unmeasured items first. Prints figures; asserts nothing.
 
 Run: .venv/bin/python bench/store_writes.py [--items 200] [--rounds 3]
 """

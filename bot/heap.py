@@ -25,17 +25,19 @@ def freeze_loaded() -> None:
 
 def import_frozen(*modules: str) -> None:
     """The modules (a big library needed now and then) imported on first use with the collector paused; what is
-    alive then is frozen. Without a collection first, cyclic garbage of that moment is frozen too: a few hundred
-    objects, once."""
+    alive then is frozen. Without a collection first, the garbage of that moment is frozen too (about 2 000
+    objects after matplotlib's import, with what other threads left meanwhile): kept for good, once."""
     if all(name in sys.modules for name in modules):
         return
     with _pausing:
+        if all(name in sys.modules for name in modules):  # another thread loaded them meanwhile
+            return
         enabled = gc.isenabled()
         gc.disable()
         try:
             for name in modules:
                 importlib.import_module(name)
-        finally:
             gc.freeze()
+        finally:
             if enabled:
                 gc.enable()

@@ -118,5 +118,5 @@ def use_one_trip_cursors(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "reset")
     def roll_back_if_open(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
-        if state.asyncio_safe and record.driver_connection.in_transaction:
+        if record is not None and state.asyncio_safe and record.driver_connection.in_transaction:  # None: detached
             dbapi_connection.rollback()

@@ -46,6 +46,7 @@ from bot.core.networks import Network
 
 CASES, SHOWN = (cast(Table, row.__table__) for row in (CaseRow, ShownMessageRow))
 INSERT_CASE = CASES.insert().returning(CASES.c.id)
+INSERT_SHOWN = SHOWN.insert()
 _THE_CASE = (CASES.c.id == bindparam("case_key")) & (CASES.c.account == bindparam("account_key"))
 REPLACE_CURRENT_SET = SETS.update().where(  # a new set replaces the case's open one
     SETS.c.id == select(CASES.c.current_set_id).where(_THE_CASE).scalar_subquery(),
@@ -289,7 +290,7 @@ class SqlWorkflowStore:
     # --- messages ---
 
     async def remember_message(self, message: ShownMessage) -> None:
-        await self._writes.run(lambda session: session.execute(SHOWN.insert(), dict(
+        await self._writes.run(lambda session: session.execute(INSERT_SHOWN, dict(
             message_id=message.message_id, channel_id=message.channel_id, case_id=message.case_id,
             set_id=message.set_id, kind=message.kind.value,
             numbers={str(n): draft_id for n, draft_id in message.numbers.items()}, body=message.body,
