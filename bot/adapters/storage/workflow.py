@@ -205,7 +205,7 @@ class SqlWorkflowStore:
     async def add_set(self, case: Case, draft_set: DraftSet) -> SetRecord:
         now = self._clock.now()
 
-        async def insert(session: AsyncSession) -> SetRecord:
+        async def insert(session: AsyncSession) -> tuple[int, list[int]]:
             set_id, draft_ids = await add_draft_set(session, draft_set, now=now, origin="discord", author_id=None,
                                                     news_id=case.news_id, account=self._account)
             case_key = {"case_key": case.id, "account_key": self._account}
@@ -213,13 +213,14 @@ class SqlWorkflowStore:
             moved = await session.execute(MAKE_CURRENT_SET, {**case_key, "set_key": set_id})
             if cast(CursorResult[Any], moved).rowcount != 1:
                 raise MissingRecord(f"case {case.id}")  # nothing of the set stays: the transaction is undone
-            entries = [DraftEntry(draft_id, number, d.text, d.evidence, d.evidence_found, d.weighted_length,
-                                  tuple(d.warnings), d.premise, d.pattern, d.needs_source_check,
-                                  from_json(to_json(d.lengths)))
-                       for number, (draft_id, d) in enumerate(zip(draft_ids, draft_set.drafts, strict=True), 1)]
-            return SetRecord(set_id, SetState.OPEN, entries, tuple(draft_set.dropped_reasons))
+            return set_id, draft_ids
 
-        return await self._writes.run(insert)
+        set_id, draft_ids = await self._writes.run(insert)  # the record is made after the write turn is given up
+        entries = [DraftEntry(draft_id, number, d.text, d.evidence, d.evidence_found, d.weighted_length,
+                              tuple(d.warnings), d.premise, d.pattern, d.needs_source_check,
+                              from_json(to_json(d.lengths)))
+                   for number, (draft_id, d) in enumerate(zip(draft_ids, draft_set.drafts, strict=True), 1)]
+        return SetRecord(set_id, SetState.OPEN, entries, tuple(draft_set.dropped_reasons))
 
     async def reopen_set(self, case: Case, set_id: int) -> int:
         """A copy of the set's current drafts (with their checks) and network choices as a new open set, which
